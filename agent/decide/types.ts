@@ -1,0 +1,56 @@
+/**
+ * The seam between the loop and the keep/revert rule. Policies are pure: they see numbers,
+ * never the database or the workspace, so they can be unit-tested and benchmarked alone.
+ */
+
+export type Goal = 'minimize' | 'maximize';
+
+/** One finished run of one configuration. Failed runs (crash, timeout, diverged) never appear. */
+export interface Measurement {
+  seed: number;
+  value: number;
+}
+
+export interface DecisionInput {
+  goal: Goal;
+  /** Runs of the current baseline: the last kept state of the workspace. */
+  baseline: readonly Measurement[];
+  /**
+   * Other groups of repeated runs of one configuration each (earlier baselines, controls,
+   * confirmed candidates). Noise is assumed the same across configurations, so a policy may
+   * pool their within-group variance to estimate the run-to-run SD more tightly.
+   */
+  noiseGroups: readonly (readonly Measurement[])[];
+  /** Runs of the candidate so far: the screening run first, then confirmations. */
+  candidate: readonly Measurement[];
+  /** The best single value recorded in the session so far (what a greedy rule compares with). */
+  bestSingle: number | undefined;
+  /** Runs the candidate must get before any verdict (ablations want an interval, not a screen). */
+  minRuns: number;
+}
+
+/** The numbers behind a verdict; `delta` is candidate minus baseline in the metric's units. */
+export interface DecisionStats {
+  delta: number;
+  /** Run-to-run noise SD used by the test (pooled where the policy pools). */
+  sd: number;
+  /** Candidate runs that entered the test. */
+  n: number;
+  /** One-sided p-value that the candidate is no better than the baseline; null where no test ran. */
+  p: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+}
+
+export type Decision =
+  | { verdict: 'confirm'; seed: number; reason: string }
+  | { verdict: 'keep' | 'revert'; reason: string; stats: DecisionStats };
+
+export interface DecisionPolicy {
+  readonly name: string;
+  /** The seeds of the baseline runs at the start of a session. */
+  baselineSeeds(count: number): number[];
+  /** The seed of a candidate's first (screening) run. */
+  screenSeed(input: Pick<DecisionInput, 'baseline'>): number;
+  decide(input: DecisionInput): Decision;
+}
