@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { UserError } from '../../errors.ts';
+import { EventBus } from '../../loop/events.ts';
+import { ExperimentLoop } from '../../loop/loop.ts';
+import { defaultGrace, type SessionOptions } from '../../loop/options.ts';
+import { openSession } from '../../loop/session-setup.ts';
+import { createPolicy, POLICY_NAMES } from '../../decide/registry.ts';
+import { Planner } from '../../proposers/planner.ts';
+import type { Proposer } from '../../proposers/types.ts';
+import { openLogForWriting } from '../../store/db.ts';
+import { ExperimentStore } from '../../store/experiments.ts';
+import { MetricsWriter } from '../../store/metrics.ts';
+import { SessionStore } from '../../store/sessions.ts';
+import { printHeadless } from '../../ui/headless.ts';
+import { flagNumber, parseCommand } from '../args.ts';
+
+const USAGE = `usage: nightshift run [flags]
+
+  --sandbox DIR          the sandbox to experiment on (default: sandbox)
+  --budget SECONDS       training seconds per run (default: 300)
+  --max-experiments N    stop after N finished runs (default: no limit; Ctrl-C stops)
+  --proposer NAME        planner | claude (default: claude with ANTHROPIC_API_KEY, else planner)
+  --decision RULE        ${POLICY_NAMES.join(' | ')} (default: noise-aware)
+  --baseline-runs N      seeds of the baseline at the start (default: 3)
+  --ablation-runs N      seeds per ablation, for its interval (default: 3)
+  --control-every N      re-measure the baseline after N decisions; 0 = never (default: 10)
+  --grace SECONDS        time past the budget for start-up and evaluation (default: 30 + budget/5)
+  --db FILE              the experiment log (default: experiments.db)
+  --headless             plain lines instead of the live UI
+  --resume               continue the latest session of --db (a crashed one resumes by itself)
+
+First Ctrl-C: finish the run in flight, then stop. Second Ctrl-C: stop it now (it is re-run on resume).`;
+
+const Flags = z.object({
+  sandbox: z.string().default('sandbox'),
+  budget: flagNumber('budget', z, { min: 1 }).default(300),
+  'max-experiments': flagNumber('max-experiments', z, { int: true, min: 1 }).optional(),
+  proposer: z.enum(['planner', 'claude'], { message: '--proposer must be planner or claude' }).optional(),
+  decision: z.enum(POLICY_NAMES, { message: `--decision must be one of ${POLICY_NAMES.join(', ')}` }).default('noise-aware'),
+  'baseline-runs': flagNumber('baseline-runs', z, { int: true, min: 1 }).default(3),
+  'ablation-runs': flagNumber('ablation-runs', z, { int: true, min: 1 }).default(3),
+  'control-every': flagNumber('control-every', z, { int: true, min: 0 }).default(10),
+  grace: flagNumber('grace', z, { min: 0 }).optional(),
+  db: z.string().default('experiments.db'),
+  headless: z.boolean().default(false),
+  resume: z.boolean().default(false),
+});
+
+const spec = {
+  name: 'run',
+  usage: USAGE,
+  schema: Flags,
+  options: {
+    sandbox: { type: 'string' },
+    budget: { type: 'string' },
+    'max-experiments': { type: 'string' },
+    proposer: { type: 'string' },
+    decision: { type: 'string' },
+    'baseline-runs': { type: 'string' },
+    'ablation-runs': { type: 'string' },
+    'control-every': { type: 'string' },
+    grace: { type: 'string' },
+    db: { type: 'string' },
+    headless: { type: 'boolean' },
+    resume: { type: 'boolean' },
+  },
+} as const;
+
+function chooseProposer(name: SessionOptions['proposer'], options: SessionOptions): Proposer {
+  if (name === 'claude') throw new UserError('the Claude proposer is not available in this version; use --proposer planner');
+  return new Planner({ ablationRuns: options.ablationRuns });
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const flags = parseCommand(spec, argv);
+  if (flags === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const proposer = flags.proposer ?? (process.env.ANTHROPIC_API_KEY ? 'claude' : 'planner');
+  const requested: SessionOptions = {
+    sandbox: flags.sandbox,
+    budgetS: flags.budget,
+    graceS: flags.grace ?? defaultGrace(flags.budget),
+    maxExperiments: flags['max-experiments'] ?? null,
+    maxExperimentsGiven: flags['max-experiments'] !== undefined,
+    proposer,
+    decision: flags.decision,
+    baselineRuns: flags['baseline-runs'],
+    ablationRuns: flags['ablation-runs'],
+    controlEvery: flags['control-every'],
+  };
+
+  const db = openLogForWriting(flags.db);
+  try {
+    const sessions = new SessionStore(db);
+    const experiments = new ExperimentStore(db);
+    const opened = await openSession(sessions, experiments, flags.db, requested, flags.resume);
+    const bus = new EventBus();
+    const loop = new ExperimentLoop(opened, {
+      db,
+      sessions,
+      experiments,
+      metrics: new MetricsWriter(db),
+      proposer: chooseProposer(opened.options.proposer, opened.options),
+      policy: createPolicy(opened.options.decision),
+      bus,
+    });
+    // The Ink dashboard mounts here once it exists; until then every front end is the plain printer.
+    bus.subscribe(printHeadless());
+    const onSignal = () => loop.requestStop();
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const session = await loop.run();
+      return session.status === 'finished' || session.end_reason === 'stopped by the user' ? 0 : 1;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { UserError } from '../errors.ts';
+import { runCommand } from './commands/run.ts';
+
+const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
+  run: { summary: 'run the experiment loop on a sandbox (the default command)', run: runCommand },
+};
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return [
+    'nightshift: an autonomous experiment agent for one GPU',
+    '',
+    'usage: nightshift <command> [flags]    (no command = run)',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "'nightshift <command> --help' shows a command's flags.",
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(help() + '\n');
+    return 0;
+  }
+  if (first === undefined || first.startsWith('-')) return runCommand(argv);
+  const command = COMMANDS[first];
+  if (!command) throw new UserError(`unknown command '${first}' (see 'nightshift --help')`);
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UserError) process.stderr.write(`nightshift: ${error.message}\n`);
+    else process.stderr.write(`nightshift: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = error instanceof UserError ? 2 : 1;
+  },
+);

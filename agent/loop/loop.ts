@@ -1,0 +1,303 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Decision, DecisionPolicy } from '../decide/types.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
+import type { Proposer } from '../proposers/types.ts';
+import { buildTrainingEnv } from '../runner/env.ts';
+import { runTraining } from '../runner/run-training.ts';
+import type { Db } from '../store/db.ts';
+import type { ExperimentStore, NewExperiment } from '../store/experiments.ts';
+import type { MetricsWriter } from '../store/metrics.ts';
+import type { SessionStore } from '../store/sessions.ts';
+import type { ExperimentRow, SessionRow } from '../store/types.ts';
+import { changedReadonly } from '../workspace/readonly-guard.ts';
+import type { EventBus } from './events.ts';
+import type { OpenedSession } from './session-setup.ts';
+import * as state from './state.ts';
+
+export interface LoopDeps {
+  db: Db;
+  sessions: SessionStore;
+  experiments: ExperimentStore;
+  metrics: MetricsWriter;
+  proposer: Proposer;
+  policy: DecisionPolicy;
+  bus: EventBus;
+}
+
+type Ending = { status: 'stopped' | 'finished'; reason: string };
+type Step = () => Promise<Ending | void>;
+
+const HEARTBEAT_MS = 5000;
+
+/**
+ * The experiment loop: baseline, then propose → apply → run → decide, until the limit, the
+ * proposer runs dry, or the user stops it. Every next step is derived from the log.
+ */
+export class ExperimentLoop {
+  private stopRequested = false;
+  private readonly abort = new AbortController();
+  private head: string;
+  private readonly id: number;
+
+  constructor(private readonly opened: OpenedSession, private readonly deps: LoopDeps) {
+    this.id = opened.session.id;
+    this.head = opened.session.head_commit!;
+  }
+
+  /** First call: finish the run in flight, then end. Second (or now=true): stop the run in flight too. */
+  requestStop(now = false): void {
+    const immediate = now || this.stopRequested;
+    this.stopRequested = true;
+    if (immediate) this.abort.abort();
+    this.deps.bus.emit({ type: 'stop-requested', now: immediate });
+  }
+
+  async run(): Promise<SessionRow> {
+    const { sessions, bus, metrics } = this.deps;
+    bus.emit({ type: 'session-started', session: this.opened.session, resumed: this.opened.resumed, interrupted: this.opened.interrupted });
+    const heartbeat = setInterval(() => sessions.heartbeat(this.id), HEARTBEAT_MS);
+    try {
+      const ending = await this.iterate();
+      sessions.end(this.id, ending.status, ending.reason);
+    } catch (error) {
+      sessions.end(this.id, 'stopped', `error: ${(error as Error).message}`);
+      throw error;
+    } finally {
+      clearInterval(heartbeat);
+      metrics.flush();
+      const session = sessions.get(this.id)!;
+      bus.emit({ type: 'session-ended', session });
+    }
+    return sessions.get(this.id)!;
+  }
+
+  private async iterate(): Promise<Ending> {
+    const max = this.opened.options.maxExperiments;
+    for (;;) {
+      if (this.stopRequested) return { status: 'stopped', reason: 'stopped by the user' };
+      const rows = this.deps.experiments.forSession(this.id);
+      if (max !== null && state.finishedCount(rows) >= max) {
+        return { status: 'finished', reason: `reached --max-experiments ${max}` };
+      }
+      const next = this.nextStep(rows);
+      const ending = typeof next === 'function' ? await next() : next;
+      if (ending) return ending;
+    }
+  }
+
+  private nextStep(rows: ExperimentRow[]): Step | Ending {
+    const { options } = this.opened;
+    const retry = state.interruptedCandidate(rows);
+    if (retry) return () => this.rerun(retry);
+
+    const baselines = rows.filter((e) => e.kind === 'baseline');
+    const finishedBaselines = baselines.filter(state.isFinished);
+    if (finishedBaselines.length < options.baselineRuns) {
+      const seed = this.deps.policy.baselineSeeds(options.baselineRuns)[finishedBaselines.length]!;
+      return () => this.measureHead('baseline', seed);
+    }
+    if (state.headMeasurements(rows, this.head).length === 0) {
+      const last = finishedBaselines.at(-1);
+      return { status: 'stopped', reason: `every baseline run failed (last: ${last?.status}: ${last?.reason ?? 'no reason'})` };
+    }
+
+    const pending = state.pendingCandidate(rows);
+    if (pending) return () => this.advance(rows, pending);
+
+    if (options.controlEvery > 0 && state.decisionsSinceControl(rows) >= options.controlEvery) {
+      const controls = rows.filter((e) => e.kind === 'control').length;
+      const seeds = this.deps.policy.baselineSeeds(options.baselineRuns);
+      return () => this.measureHead('control', seeds[controls % seeds.length]!);
+    }
+    return () => this.proposeAndRun(rows);
+  }
+
+  /** A run of the last kept state, unchanged: the initial baseline, or a control that re-measures it. */
+  private async measureHead(kind: 'baseline' | 'control', seed: number): Promise<void> {
+    await this.opened.workspace.resetTo(this.head);
+    const description = kind === 'baseline' ? `baseline, seed ${seed}` : `control: re-measure the baseline, seed ${seed}`;
+    const row = this.create({ kind, description, seed, decision: 'baseline' });
+    await this.execute(row);
+  }
+
+  private async rerun(interrupted: ExperimentRow): Promise<void> {
+    await this.opened.workspace.resetTo(this.head);
+    await this.opened.workspace.apply(interrupted.diff);
+    const row = this.create({
+      kind: interrupted.kind,
+      description: interrupted.description,
+      hypothesis: interrupted.hypothesis,
+      change_key: interrupted.change_key,
+      spec_json: interrupted.spec_json,
+      diff: interrupted.diff,
+      retry_of: interrupted.id,
+      seed: interrupted.seed,
+      min_runs: interrupted.min_runs,
+      proposer: interrupted.proposer,
+      decision: 'pending',
+    });
+    await this.execute(row);
+  }
+
+  private async proposeAndRun(rows: ExperimentRow[]): Promise<Ending | void> {
+    const { workspace, sandbox } = this.opened;
+    await workspace.resetTo(this.head);
+    this.deps.bus.emit({ type: 'proposing' });
+    const started = performance.now();
+    const proposal = await this.deps.proposer.propose({ workspace, sandbox: sandbox.config, history: rows, signal: this.abort.signal });
+    const proposeS = (performance.now() - started) / 1000;
+    if (!proposal) return { status: 'finished', reason: `the ${this.deps.proposer.name} has nothing left to try` };
+    const diff = await workspace.diff();
+    const row = this.create({
+      kind: proposal.kind,
+      description: proposal.description,
+      hypothesis: proposal.hypothesis,
+      change_key: proposal.changeKey,
+      spec_json: proposal.spec ? JSON.stringify(proposal.spec) : null,
+      diff,
+      seed: this.deps.policy.screenSeed({ baseline: state.headMeasurements(rows, this.head) }),
+      min_runs: proposal.minRuns,
+      proposer: this.deps.proposer.name,
+      decision: 'pending',
+      propose_s: proposeS,
+    });
+    if (diff.trim() === '') return this.reject(row, 'the proposal changed nothing');
+    await this.execute(row);
+  }
+
+  /** One more step for a candidate awaiting its verdict: a confirmation run, or the verdict. */
+  private async advance(rows: ExperimentRow[], candidate: ExperimentRow): Promise<void> {
+    const failed = state.failedRunOf(rows, candidate);
+    if (failed) {
+      const which = failed.id === candidate.id ? 'its run' : `confirmation run ${failed.id}`;
+      return this.finalize(candidate, {
+        verdict: 'revert',
+        reason: `reverted: ${which} ${failed.status}${failed.reason ? ` (${failed.reason})` : ''}`,
+        stats: null,
+      });
+    }
+    const input = state.decisionInput(rows, this.head, this.opened.session.goal, candidate);
+    const decision = this.deps.policy.decide(input);
+    if (decision.verdict !== 'confirm') return this.finalize(candidate, decision);
+    await this.opened.workspace.resetTo(this.head);
+    await this.opened.workspace.apply(candidate.diff);
+    const row = this.create({
+      kind: 'confirm',
+      description: `confirm #${candidate.id} (${candidate.description}), seed ${decision.seed}`,
+      hypothesis: decision.reason,
+      diff: candidate.diff,
+      parent_id: candidate.id,
+      seed: decision.seed,
+      proposer: candidate.proposer,
+    });
+    await this.execute(row);
+  }
+
+  private async finalize(
+    candidate: ExperimentRow,
+    decision: Exclude<Decision, { verdict: 'confirm' }> | { verdict: 'revert'; reason: string; stats: null },
+  ): Promise<void> {
+    const { workspace } = this.opened;
+    let commit: string | null = null;
+    if (decision.verdict === 'keep') {
+      await workspace.resetTo(this.head);
+      await workspace.apply(candidate.diff);
+      commit = await workspace.commit(`experiment ${candidate.id}: ${candidate.description}`);
+    }
+    const stats = decision.stats;
+    this.deps.db.transaction(() => {
+      this.deps.experiments.decided(candidate.id, {
+        decision: decision.verdict,
+        reason: decision.reason,
+        delta: stats?.delta ?? null,
+        noise_sd: stats?.sd ?? null,
+        p_value: stats?.p ?? null,
+        ci_low: stats?.ciLow ?? null,
+        ci_high: stats?.ciHigh ?? null,
+        n_runs: stats?.n ?? null,
+        commit_sha: commit,
+      });
+      if (commit) this.deps.sessions.setCommits(this.id, { head: commit });
+    })();
+    if (commit) this.head = commit;
+    this.deps.bus.emit({ type: 'decided', experiment: this.deps.experiments.get(candidate.id)! });
+  }
+
+  private reject(row: ExperimentRow, reason: string): void {
+    this.deps.experiments.rejected(row.id, reason);
+    this.deps.bus.emit({ type: 'rejected', experiment: this.deps.experiments.get(row.id)! });
+  }
+
+  private create(fields: Partial<NewExperiment> & Pick<NewExperiment, 'kind' | 'description' | 'seed'>): ExperimentRow {
+    return this.deps.experiments.create({
+      session_id: this.id,
+      hypothesis: null,
+      change_key: null,
+      spec_json: null,
+      diff: '',
+      parent_id: null,
+      retry_of: null,
+      min_runs: 1,
+      base_commit: this.head,
+      proposer: 'agent',
+      decision: null,
+      propose_s: null,
+      ...fields,
+    });
+  }
+
+  /** Runs one row's training process in the workspace as it stands, and records how it ended. */
+  private async execute(row: ExperimentRow): Promise<void> {
+    const { workspace, readonlyHashes, session, options, sandbox } = this.opened;
+    const { experiments, metrics, bus } = this.deps;
+    const touched = changedReadonly(workspace.dir, readonlyHashes);
+    if (touched.length > 0) return this.reject(row, `it changed read-only ${touched.join(', ')}`);
+
+    // Logs and artifacts sit beside the workspace, never inside it (they would be committed).
+    const dir = path.dirname(workspace.dir);
+    const logPath = path.join(dir, 'logs', `experiment-${row.id}.log`);
+    const outDir = path.join(dir, 'out', String(row.id));
+    fs.mkdirSync(path.dirname(logPath), { recursive: true });
+    fs.mkdirSync(outDir, { recursive: true });
+    experiments.started(row.id, logPath);
+    bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
+
+    const result = await runTraining({
+      command: sandbox.config.command,
+      cwd: workspace.dir,
+      env: buildTrainingEnv(process.env, {
+        budgetS: options.budgetS,
+        seed: row.seed,
+        experimentId: row.id,
+        outDir,
+        pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
+        data: sandbox.config.data === undefined ? undefined : path.resolve(sandbox.dir, sandbox.config.data),
+      }),
+      budgetS: options.budgetS,
+      graceS: options.graceS,
+      logPath,
+      metric: session.metric,
+      signal: this.abort.signal,
+      onStep: (step) => {
+        metrics.add(row.id, step);
+        bus.emit({ type: 'run-step', experimentId: row.id, step });
+      },
+    });
+    metrics.flush();
+    if (result.status === 'interrupted') experiments.interrupted(row.id, result.reason ?? 'interrupted', result.runS);
+    else {
+      experiments.finished(row.id, {
+        status: result.status,
+        metric: result.metric,
+        final_json: result.final ? JSON.stringify(result.final) : null,
+        backend: result.backend,
+        exit_code: result.exitCode,
+        signal: result.signal,
+        run_s: result.runS,
+        reason: result.reason,
+      });
+    }
+    bus.emit({ type: 'run-finished', experiment: experiments.get(row.id)! });
+  }
+}

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.ts';
+import { PACKAGE_ROOT, sessionDir } from '../paths.ts';
+import { loadSandbox, type Sandbox } from '../sandbox-config/load.ts';
+import type { ExperimentStore } from '../store/experiments.ts';
+import type { SessionStore } from '../store/sessions.ts';
+import type { ExperimentRow, SessionRow } from '../store/types.ts';
+import { hashFiles, type Hashes } from '../workspace/readonly-guard.ts';
+import { Workspace } from '../workspace/workspace.ts';
+import type { SessionOptions } from './options.ts';
+
+export interface OpenedSession {
+  session: SessionRow;
+  sandbox: Sandbox;
+  workspace: Workspace;
+  readonlyHashes: Hashes;
+  options: SessionOptions;
+  resumed: boolean;
+  interrupted: ExperimentRow[];
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Continues the latest session when asked to (--resume) or when its agent died mid-run;
+ * otherwise starts a new one. A session another live process is running is refused.
+ */
+export async function openSession(
+  sessions: SessionStore,
+  experiments: ExperimentStore,
+  dbPath: string,
+  options: SessionOptions,
+  resume: boolean,
+): Promise<OpenedSession> {
+  const latest = sessions.latest();
+  if (latest?.status === 'running' && latest.agent_pid !== null && latest.agent_pid !== process.pid && isAlive(latest.agent_pid)) {
+    throw new UserError(`session ${latest.id} in ${dbPath} is being run by process ${latest.agent_pid}; use 'nightshift watch' to follow it`);
+  }
+  const crashed = latest?.status === 'running';
+  if (resume && (!latest || latest.status === 'finished') && !options.maxExperimentsGiven) {
+    throw new UserError(latest ? `session ${latest.id} has finished; start a new one without --resume` : `no session to resume in ${dbPath}`);
+  }
+  if (latest && (crashed || resume)) return resumeSession(sessions, experiments, latest, options);
+  return createSession(sessions, dbPath, options);
+}
+
+async function createSession(sessions: SessionStore, dbPath: string, options: SessionOptions): Promise<OpenedSession> {
+  const sandbox = loadSandbox(options.sandbox);
+  // nightshift.json itself is guarded too: a change to the command or the metric is no experiment.
+  const readonlyHashes = hashFiles(sandbox.dir, ['nightshift.json', ...sandbox.config.readonly]);
+  const created = sessions.create({
+    sandbox: sandbox.dir,
+    workspace: '',
+    command: sandbox.config.command,
+    metric: sandbox.config.metric,
+    goal: sandbox.config.goal,
+    proposer: options.proposer,
+    decision_rule: options.decision,
+    budget_s: options.budgetS,
+    max_experiments: options.maxExperiments,
+    options_json: JSON.stringify(options),
+    readonly_json: JSON.stringify(readonlyHashes),
+  });
+  const dir = path.join(sessionDir(dbPath, created.id), 'workspace');
+  sessions.setWorkspace(created.id, dir);
+  const { workspace, commit } = await Workspace.create(sandbox.dir, dir, path.join(PACKAGE_ROOT, 'node_modules'));
+  sessions.setCommits(created.id, { baseline: commit, head: commit });
+  return { session: sessions.get(created.id)!, sandbox, workspace, readonlyHashes, options, resumed: false, interrupted: [] };
+}
+
+async function resumeSession(
+  sessions: SessionStore,
+  experiments: ExperimentStore,
+  session: SessionRow,
+  given: SessionOptions,
+): Promise<OpenedSession> {
+  const stored = JSON.parse(session.options_json) as SessionOptions;
+  // A resumed session keeps its own settings; only the run limit may be raised.
+  const options: SessionOptions = given.maxExperimentsGiven ? { ...stored, maxExperiments: given.maxExperiments } : stored;
+  sessions.claim(session.id, options.maxExperiments);
+  const interrupted = experiments.interruptInFlight(session.id, 'the agent stopped while this ran; re-run');
+  let workspace: Workspace;
+  let head = session.head_commit;
+  if (head === null) {
+    // Died while creating the workspace: start it again from the source sandbox.
+    fs.rmSync(session.workspace, { recursive: true, force: true });
+    const made = await Workspace.create(session.sandbox, session.workspace, path.join(PACKAGE_ROOT, 'node_modules'));
+    workspace = made.workspace;
+    head = made.commit;
+    sessions.setCommits(session.id, { baseline: head, head });
+  } else {
+    workspace = Workspace.open(session.workspace);
+    await workspace.resetTo(head);
+  }
+  const sandbox = { dir: session.sandbox, config: loadSandbox(session.workspace).config };
+  return {
+    session: sessions.get(session.id)!,
+    sandbox,
+    workspace,
+    readonlyHashes: JSON.parse(session.readonly_json) as Hashes,
+    options,
+    resumed: true,
+    interrupted,
+  };
+}

@@ -1,0 +1,11 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The nightshift package root (where its node_modules live). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where a log's sessions keep their workspaces, run logs and artifacts: beside the DB file. */
+export function sessionDir(dbPath: string, sessionId: number): string {
+  const db = path.resolve(dbPath);
+  return path.join(path.dirname(db), '.nightshift', path.basename(db).replace(/\.[^.]*$/, ''), `session-${sessionId}`);
+}

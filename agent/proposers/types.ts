@@ -1,0 +1,37 @@
+import type { SandboxConfig } from '../sandbox-config/load.ts';
+import type { ExperimentRow } from '../store/types.ts';
+import type { Workspace } from '../workspace/workspace.ts';
+
+/** AblationBench-style description of what an ablation removes or replaces. */
+export interface AblationSpec {
+  part: string;
+  action: 'REMOVE' | 'REPLACE' | 'ADD';
+  from: string;
+  to: string;
+}
+
+export interface ProposalContext {
+  /** At the last kept commit, clean; the proposer makes its change here. */
+  workspace: Workspace;
+  sandbox: SandboxConfig;
+  /** Every experiment of the session so far, oldest first. */
+  history: readonly ExperimentRow[];
+  signal?: AbortSignal;
+}
+
+export interface Proposal {
+  kind: 'ablation' | 'interaction' | 'tweak' | 'llm';
+  description: string;
+  hypothesis: string | null;
+  /** Identity of the change, so a proposer never proposes the same thing twice. */
+  changeKey: string | null;
+  spec: AblationSpec[] | null;
+  /** Runs the candidate must get before a verdict (an ablation wants an interval, not a screen). */
+  minRuns: number;
+}
+
+export interface Proposer {
+  readonly name: string;
+  /** Makes one change in the workspace and describes it; null when there is nothing left to try. */
+  propose(ctx: ProposalContext): Promise<Proposal | null>;
+}

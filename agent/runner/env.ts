@@ -1,0 +1,42 @@
+/**
+ * The training process gets a cleared environment: a short allowlist of the agent's variables
+ * plus the NIGHTSHIFT_* protocol variables. Secrets never pass, even if someone allowlists them.
+ */
+const ALLOWED = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TERM',
+  'CUDA_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'NVIDIA_DRIVER_CAPABILITIES', 'CUDA_HOME', 'CUDA_PATH',
+  'LD_LIBRARY_PATH', 'PYTHONPATH', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'OMP_NUM_THREADS',
+  'NIGHTSHIFT_TFJS_BACKEND', 'NIGHTSHIFT_DATA',
+];
+
+const SECRET = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i;
+
+export interface ProtocolVariables {
+  budgetS: number;
+  seed: number;
+  experimentId: number;
+  outDir: string;
+  /** Folders to put first on PATH (the agent's node_modules/.bin, so `tsx` resolves). */
+  pathPrefix: string[];
+  /** NIGHTSHIFT_DATA from the sandbox's config, when it names a corpus. */
+  data?: string | undefined;
+}
+
+export function isSecretName(name: string): boolean {
+  return SECRET.test(name);
+}
+
+export function buildTrainingEnv(parent: NodeJS.ProcessEnv, vars: ProtocolVariables): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ALLOWED) {
+    const value = parent[name];
+    if (value !== undefined && !isSecretName(name)) env[name] = value;
+  }
+  env.PATH = [...vars.pathPrefix, env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(':');
+  if (vars.data !== undefined) env.NIGHTSHIFT_DATA = vars.data;
+  env.NIGHTSHIFT_BUDGET_S = String(vars.budgetS);
+  env.NIGHTSHIFT_SEED = String(vars.seed);
+  env.NIGHTSHIFT_EXPERIMENT_ID = String(vars.experimentId);
+  env.NIGHTSHIFT_OUT = vars.outDir;
+  return env;
+}

@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { parseLine } from './protocol.ts';
+import type { StepMetrics } from '../store/metrics.ts';
+
+export interface TrainingRequest {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  budgetS: number;
+  /** Seconds past the budget for start-up and evaluation before the run counts as hung. */
+  graceS: number;
+  logPath: string;
+  metric: string;
+  onStep?: (step: StepMetrics) => void;
+  /** Aborting stops the run at once and reports it as interrupted. */
+  signal?: AbortSignal;
+}
+
+export type TrainingStatus = 'done' | 'crashed' | 'timeout' | 'diverged' | 'interrupted';
+
+export interface TrainingResult {
+  status: TrainingStatus;
+  metric: number | null;
+  final: Record<string, unknown> | null;
+  backend: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  runS: number;
+  /** Why a run did not finish cleanly, in one sentence; null for a clean run. */
+  reason: string | null;
+  invalidLines: number;
+}
+
+const KILL_AFTER_TERM_MS = 3000;
+const TAIL_LINES = 5;
+
+/** Signals every process in the run's group; the group may already be gone. */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group.
+  }
+}
+
+/** Runs one training command to its end and says how it ended; never throws for the script's faults. */
+export async function runTraining(req: TrainingRequest): Promise<TrainingResult> {
+  const log = fs.createWriteStream(req.logPath, { flags: 'a' });
+  const started = performance.now();
+  const child = execa(req.command, {
+    shell: true,
+    cwd: req.cwd,
+    env: req.env,
+    extendEnv: false,
+    // Its own process group, so the whole tree can be signalled at once.
+    detached: true,
+    reject: false,
+    buffer: false,
+    stdin: 'ignore',
+  });
+
+  let final: Record<string, unknown> | null = null;
+  let invalidLines = 0;
+  const tail: string[] = [];
+  const keepTail = (line: string) => {
+    if (line.trim() === '') return;
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+  };
+
+  const consume = (stream: Readable | null, isStdout: boolean) =>
+    new Promise<void>((resolve) => {
+      if (!stream) return resolve();
+      const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        log.write(line + '\n');
+        if (!isStdout) return keepTail(line);
+        const parsed = parseLine(line);
+        if (parsed.type === 'text') keepTail(line);
+        else if (parsed.type === 'invalid') {
+          invalidLines++;
+          log.write(`[nightshift] ignored a malformed @ns line: ${parsed.reason}\n`);
+        } else if (parsed.type === 'step') req.onStep?.({ step: parsed.step, elapsed_s: parsed.elapsedS, values: parsed.values });
+        else final = parsed.fields;
+      });
+      lines.on('close', () => resolve());
+    });
+  const reading = Promise.all([consume(child.stdout, true), consume(child.stderr, false)]);
+
+  let stopped: 'timeout' | 'interrupted' | null = null;
+  const stop = (why: 'timeout' | 'interrupted') => {
+    if (stopped) return;
+    stopped = why;
+    signalGroup(child.pid, 'SIGTERM');
+    setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_AFTER_TERM_MS).unref();
+  };
+  const timer = setTimeout(() => stop('timeout'), (req.budgetS + req.graceS) * 1000);
+  const onAbort = () => stop('interrupted');
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  if (req.signal?.aborted) onAbort();
+  // Whatever the script left behind in its group dies with it.
+  child.once('exit', () => signalGroup(child.pid, 'SIGKILL'));
+
+  const result = await child;
+  await reading;
+  clearTimeout(timer);
+  req.signal?.removeEventListener('abort', onAbort);
+  const runS = (performance.now() - started) / 1000;
+  await new Promise<void>((resolve) => log.end(resolve));
+
+  const exitCode = result.exitCode ?? null;
+  const signal = result.signal ?? null;
+  const base = { final, exitCode, signal, runS, invalidLines, backend: backendOf(final) };
+  if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
+  return { ...base, ...classify(final, req.metric, stopped === 'timeout', req.budgetS + req.graceS, exitCode, signal, tail) };
+}
+
+function backendOf(final: Record<string, unknown> | null): string | null {
+  return typeof final?.backend === 'string' ? final.backend : null;
+}
+
+function classify(
+  final: Record<string, unknown> | null,
+  metric: string,
+  timedOut: boolean,
+  limitS: number,
+  exitCode: number | null,
+  signal: string | null,
+  tail: string[],
+): Pick<TrainingResult, 'status' | 'metric' | 'reason'> {
+  if (final) {
+    const value = final[metric];
+    if (final.diverged === true || value === null || (typeof value === 'number' && !Number.isFinite(value))) {
+      return { status: 'diverged', metric: null, reason: `${metric} is ${String(value)}: the run diverged` };
+    }
+    if (typeof value !== 'number') {
+      return { status: 'crashed', metric: null, reason: `the final line has no numeric ${metric}` };
+    }
+    const note = exitCode !== 0 ? `exited ${signal ?? exitCode} after printing its final line` : null;
+    return { status: 'done', metric: value, reason: note };
+  }
+  if (timedOut) return { status: 'timeout', metric: null, reason: `killed after ${limitS} s (budget + grace) with no final line` };
+  const how = signal ? `killed by ${signal}` : `exited with code ${exitCode}`;
+  const last = tail.at(-1);
+  return { status: 'crashed', metric: null, reason: `${how} without a final line${last ? `: ${last.slice(0, 300)}` : ''}` };
+}

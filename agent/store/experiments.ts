@@ -1,0 +1,130 @@
+import type { Db } from './db.ts';
+import { now } from './sessions.ts';
+import type { DecisionValue, ExperimentKind, ExperimentRow, ExperimentStatus } from './types.ts';
+
+export interface NewExperiment {
+  session_id: number;
+  kind: ExperimentKind;
+  description: string;
+  hypothesis: string | null;
+  change_key: string | null;
+  spec_json: string | null;
+  diff: string;
+  parent_id: number | null;
+  retry_of: number | null;
+  seed: number;
+  min_runs: number;
+  base_commit: string;
+  proposer: string;
+  decision: DecisionValue | null;
+  propose_s: number | null;
+}
+
+export interface RunOutcome {
+  status: ExperimentStatus;
+  metric: number | null;
+  final_json: string | null;
+  backend: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  run_s: number;
+  reason: string | null;
+}
+
+export interface DecisionRecord {
+  decision: DecisionValue;
+  reason: string;
+  delta: number | null;
+  noise_sd: number | null;
+  p_value: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  n_runs: number | null;
+  commit_sha: string | null;
+}
+
+export class ExperimentStore {
+  constructor(private readonly db: Db) {}
+
+  /** Written before anything runs, so a crash at any later point leaves a trace. */
+  create(fields: NewExperiment): ExperimentRow {
+    const info = this.db
+      .prepare(
+        `INSERT INTO experiments (session_id, kind, status, decision, description, hypothesis, change_key,
+           spec_json, diff, parent_id, retry_of, seed, min_runs, base_commit, proposer, created_at, propose_s)
+         VALUES (@session_id, @kind, 'queued', @decision, @description, @hypothesis, @change_key,
+           @spec_json, @diff, @parent_id, @retry_of, @seed, @min_runs, @base_commit, @proposer, @created_at, @propose_s)`,
+      )
+      .run({ ...fields, created_at: now() });
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  get(id: number): ExperimentRow | undefined {
+    return this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(id) as ExperimentRow | undefined;
+  }
+
+  forSession(sessionId: number): ExperimentRow[] {
+    return this.db.prepare('SELECT * FROM experiments WHERE session_id = ? ORDER BY id').all(sessionId) as ExperimentRow[];
+  }
+
+  started(id: number, logPath: string): void {
+    this.db
+      .prepare(`UPDATE experiments SET status = 'running', started_at = ?, log_path = ? WHERE id = ?`)
+      .run(now(), logPath, id);
+  }
+
+  finished(id: number, outcome: RunOutcome): void {
+    this.db
+      .prepare(
+        `UPDATE experiments SET status = @status, metric = @metric, final_json = @final_json, backend = @backend,
+           exit_code = @exit_code, signal = @signal, run_s = @run_s, reason = COALESCE(@reason, reason),
+           ended_at = @ended_at
+         WHERE id = @id`,
+      )
+      .run({ ...outcome, id, ended_at: now() });
+  }
+
+  /** A change that never ran (it touched read-only files, or changed nothing). */
+  rejected(id: number, reason: string): void {
+    this.db
+      .prepare(`UPDATE experiments SET status = 'rejected', decision = 'revert', reason = ?, ended_at = ? WHERE id = ?`)
+      .run(reason, now(), id);
+  }
+
+  decided(id: number, record: DecisionRecord): void {
+    this.db
+      .prepare(
+        `UPDATE experiments SET decision = @decision, reason = @reason, delta = @delta, noise_sd = @noise_sd,
+           p_value = @p_value, ci_low = @ci_low, ci_high = @ci_high, n_runs = @n_runs,
+           commit_sha = COALESCE(@commit_sha, commit_sha)
+         WHERE id = @id`,
+      )
+      .run({ ...record, id });
+  }
+
+  /** After a crash of the agent: whatever was queued or running did not finish. */
+  interruptInFlight(sessionId: number, reason: string): ExperimentRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM experiments WHERE session_id = ? AND status IN ('queued', 'running')`)
+      .all(sessionId) as ExperimentRow[];
+    // An interrupted candidate is no longer awaiting a verdict: its re-run (a new row) is.
+    this.db
+      .prepare(
+        `UPDATE experiments SET status = 'interrupted', reason = ?, ended_at = ?,
+           decision = CASE WHEN decision = 'pending' THEN NULL ELSE decision END
+         WHERE session_id = ? AND status IN ('queued', 'running')`,
+      )
+      .run(reason, now(), sessionId);
+    return rows;
+  }
+
+  interrupted(id: number, reason: string, runS: number | null): void {
+    this.db
+      .prepare(
+        `UPDATE experiments SET status = 'interrupted', reason = ?, run_s = ?, ended_at = ?,
+           decision = CASE WHEN decision = 'pending' THEN NULL ELSE decision END
+         WHERE id = ?`,
+      )
+      .run(reason, runS, now(), id);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The log's schema, as an ordered list of migrations. PRAGMA user_version holds how many have
+ * run, so a DB written by a newer nightshift is recognised and refused instead of misread.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sessions (
+    id              INTEGER PRIMARY KEY,
+    status          TEXT NOT NULL CHECK (status IN ('running', 'stopped', 'finished')),
+    started_at      TEXT NOT NULL,
+    ended_at        TEXT,
+    end_reason      TEXT,
+    sandbox         TEXT NOT NULL,
+    workspace       TEXT NOT NULL,
+    command         TEXT NOT NULL,
+    metric          TEXT NOT NULL,
+    goal            TEXT NOT NULL CHECK (goal IN ('minimize', 'maximize')),
+    proposer        TEXT NOT NULL,
+    decision_rule   TEXT NOT NULL,
+    budget_s        REAL NOT NULL,
+    max_experiments INTEGER,
+    options_json    TEXT NOT NULL,
+    readonly_json   TEXT NOT NULL,
+    baseline_commit TEXT,
+    head_commit     TEXT,
+    agent_pid       INTEGER,
+    heartbeat_at    TEXT
+  );
+
+  CREATE TABLE experiments (
+    id              INTEGER PRIMARY KEY,
+    session_id      INTEGER NOT NULL REFERENCES sessions(id),
+    kind            TEXT NOT NULL CHECK (kind IN
+                      ('baseline', 'ablation', 'interaction', 'tweak', 'llm', 'confirm', 'control')),
+    status          TEXT NOT NULL CHECK (status IN
+                      ('queued', 'running', 'done', 'crashed', 'timeout', 'diverged', 'interrupted', 'rejected')),
+    decision        TEXT CHECK (decision IN ('baseline', 'keep', 'revert', 'pending')),
+    description     TEXT NOT NULL,
+    hypothesis      TEXT,
+    change_key      TEXT,
+    spec_json       TEXT,
+    diff            TEXT NOT NULL DEFAULT '',
+    parent_id       INTEGER REFERENCES experiments(id),
+    retry_of        INTEGER REFERENCES experiments(id),
+    seed            INTEGER NOT NULL,
+    min_runs        INTEGER NOT NULL DEFAULT 1,
+    base_commit     TEXT NOT NULL,
+    commit_sha      TEXT,
+    metric          REAL,
+    delta           REAL,
+    noise_sd        REAL,
+    p_value         REAL,
+    ci_low          REAL,
+    ci_high         REAL,
+    n_runs          INTEGER,
+    reason          TEXT,
+    final_json      TEXT,
+    backend         TEXT,
+    proposer        TEXT NOT NULL,
+    exit_code       INTEGER,
+    signal          TEXT,
+    log_path        TEXT,
+    created_at      TEXT NOT NULL,
+    started_at      TEXT,
+    ended_at        TEXT,
+    propose_s       REAL,
+    run_s           REAL,
+    tokens_in       INTEGER NOT NULL DEFAULT 0,
+    tokens_out      INTEGER NOT NULL DEFAULT 0,
+    cost_usd        REAL NOT NULL DEFAULT 0
+  );
+  CREATE INDEX experiments_session ON experiments(session_id, id);
+  CREATE INDEX experiments_parent ON experiments(parent_id);
+  CREATE INDEX experiments_retry ON experiments(retry_of);
+
+  CREATE TABLE metrics (
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+    step          INTEGER NOT NULL,
+    name          TEXT NOT NULL,
+    value         REAL,
+    elapsed_s     REAL,
+    PRIMARY KEY (experiment_id, name, step)
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,64 @@
+import type { Db } from './db.ts';
+import type { SessionRow, SessionStatus } from './types.ts';
+
+export const now = (): string => new Date().toISOString();
+
+export type NewSession = Pick<
+  SessionRow,
+  | 'sandbox' | 'workspace' | 'command' | 'metric' | 'goal' | 'proposer' | 'decision_rule'
+  | 'budget_s' | 'max_experiments' | 'options_json' | 'readonly_json'
+>;
+
+export class SessionStore {
+  constructor(private readonly db: Db) {}
+
+  create(fields: NewSession): SessionRow {
+    const info = this.db
+      .prepare(
+        `INSERT INTO sessions (status, started_at, sandbox, workspace, command, metric, goal, proposer,
+           decision_rule, budget_s, max_experiments, options_json, readonly_json, agent_pid, heartbeat_at)
+         VALUES ('running', @started_at, @sandbox, @workspace, @command, @metric, @goal, @proposer,
+           @decision_rule, @budget_s, @max_experiments, @options_json, @readonly_json, @agent_pid, @started_at)`,
+      )
+      .run({ ...fields, started_at: now(), agent_pid: process.pid });
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  get(id: number): SessionRow | undefined {
+    return this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+  }
+
+  latest(): SessionRow | undefined {
+    return this.db.prepare('SELECT * FROM sessions ORDER BY id DESC LIMIT 1').get() as SessionRow | undefined;
+  }
+
+  /** Marks the session as run by this process again (after a resume). */
+  claim(id: number, maxExperiments: number | null): void {
+    this.db
+      .prepare(
+        `UPDATE sessions SET status = 'running', agent_pid = ?, heartbeat_at = ?, ended_at = NULL,
+           end_reason = NULL, max_experiments = ? WHERE id = ?`,
+      )
+      .run(process.pid, now(), maxExperiments, id);
+  }
+
+  setWorkspace(id: number, dir: string): void {
+    this.db.prepare('UPDATE sessions SET workspace = ? WHERE id = ?').run(dir, id);
+  }
+
+  setCommits(id: number, commits: { baseline?: string; head: string }): void {
+    this.db
+      .prepare('UPDATE sessions SET baseline_commit = COALESCE(?, baseline_commit), head_commit = ? WHERE id = ?')
+      .run(commits.baseline ?? null, commits.head, id);
+  }
+
+  heartbeat(id: number): void {
+    this.db.prepare('UPDATE sessions SET heartbeat_at = ? WHERE id = ?').run(now(), id);
+  }
+
+  end(id: number, status: Exclude<SessionStatus, 'running'>, reason: string): void {
+    this.db
+      .prepare('UPDATE sessions SET status = ?, end_reason = ?, ended_at = ?, agent_pid = NULL WHERE id = ?')
+      .run(status, reason, now(), id);
+  }
+}

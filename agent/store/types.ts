@@ -1,0 +1,79 @@
+import type { Goal } from '../decide/types.ts';
+
+export const EXPERIMENT_KINDS = ['baseline', 'ablation', 'interaction', 'tweak', 'llm', 'confirm', 'control'] as const;
+export type ExperimentKind = (typeof EXPERIMENT_KINDS)[number];
+
+export const EXPERIMENT_STATUSES = [
+  'queued', 'running', 'done', 'crashed', 'timeout', 'diverged', 'interrupted', 'rejected',
+] as const;
+export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
+
+/** Statuses of a run that was launched and came to an end on its own (they count as finished). */
+export const FINISHED_STATUSES: readonly ExperimentStatus[] = ['done', 'crashed', 'timeout', 'diverged'];
+
+export type DecisionValue = 'baseline' | 'keep' | 'revert' | 'pending';
+export type SessionStatus = 'running' | 'stopped' | 'finished';
+
+export interface SessionRow {
+  id: number;
+  status: SessionStatus;
+  started_at: string;
+  ended_at: string | null;
+  end_reason: string | null;
+  sandbox: string;
+  workspace: string;
+  command: string;
+  metric: string;
+  goal: Goal;
+  proposer: string;
+  decision_rule: string;
+  budget_s: number;
+  max_experiments: number | null;
+  options_json: string;
+  readonly_json: string;
+  baseline_commit: string | null;
+  head_commit: string | null;
+  agent_pid: number | null;
+  heartbeat_at: string | null;
+}
+
+export interface ExperimentRow {
+  id: number;
+  session_id: number;
+  kind: ExperimentKind;
+  status: ExperimentStatus;
+  decision: DecisionValue | null;
+  description: string;
+  hypothesis: string | null;
+  change_key: string | null;
+  spec_json: string | null;
+  diff: string;
+  parent_id: number | null;
+  retry_of: number | null;
+  seed: number;
+  min_runs: number;
+  base_commit: string;
+  commit_sha: string | null;
+  metric: number | null;
+  delta: number | null;
+  noise_sd: number | null;
+  p_value: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  n_runs: number | null;
+  reason: string | null;
+  final_json: string | null;
+  backend: string | null;
+  proposer: string;
+  exit_code: number | null;
+  signal: string | null;
+  log_path: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  propose_s: number | null;
+  run_s: number | null;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+}

@@ -1,0 +1,48 @@
+import type { LoopEvent } from '../loop/events.ts';
+import { num, seconds, signed, tag } from './format.ts';
+
+/** One plain line per event (steps are left out: they are in the log). For pipes, files and --headless. */
+export function headlessLine(event: LoopEvent): string | null {
+  switch (event.type) {
+    case 'session-started': {
+      const s = event.session;
+      const how = event.resumed ? `resumed session ${s.id}` : `session ${s.id} started`;
+      const lost = event.interrupted.length > 0 ? `; re-running interrupted #${event.interrupted.map((e) => e.id).join(', #')}` : '';
+      return `${how}: ${s.sandbox} (${s.metric}, ${s.goal}), proposer ${s.proposer}, rule ${s.decision_rule}, budget ${s.budget_s} s, workspace ${s.workspace}${lost}`;
+    }
+    case 'proposing':
+      return null;
+    case 'run-started': {
+      const e = event.experiment;
+      return `${tag(e)} started: ${e.description} (seed ${e.seed})`;
+    }
+    case 'run-step':
+      return null;
+    case 'run-finished': {
+      const e = event.experiment;
+      const metric = e.status === 'done' ? ` ${num(e.metric)}` : '';
+      return `${tag(e)} ${e.status}${metric} in ${seconds(e.run_s)}${e.reason ? ` (${e.reason})` : ''}`;
+    }
+    case 'decided': {
+      const e = event.experiment;
+      return `${tag(e)} ${e.decision}: ${e.description}; delta ${signed(e.delta)}; ${e.reason}`;
+    }
+    case 'rejected':
+      return `${tag(event.experiment)} rejected: ${event.experiment.description}; ${event.experiment.reason}`;
+    case 'stop-requested':
+      return event.now ? 'stopping now: the run in flight is interrupted' : 'stopping after the run in flight (Ctrl-C again to stop it now)';
+    case 'warning':
+      return `warning: ${event.message}`;
+    case 'session-ended': {
+      const s = event.session;
+      return `session ${s.id} ${s.status}: ${s.end_reason ?? ''}`;
+    }
+  }
+}
+
+export function printHeadless(write: (line: string) => void = (l) => process.stdout.write(l + '\n')) {
+  return (event: LoopEvent) => {
+    const line = headlessLine(event);
+    if (line !== null) write(line);
+  };
+}
