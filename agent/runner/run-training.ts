@@ -35,7 +35,9 @@ export interface TrainingResult {
 }
 
 const KILL_AFTER_TERM_MS = 3000;
-const TAIL_LINES = 5;
+const TAIL_LINES = 20;
+// The line that names the failure, rather than a runtime's closing banner ("Node.js v20…").
+const ERROR_LINE = /error|exception|traceback|fatal|panic|killed|abort/i;
 
 /** Signals every process in the run's group; the group may already be gone. */
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
@@ -145,6 +147,6 @@ function classify(
   }
   if (timedOut) return { status: 'timeout', metric: null, reason: `killed after ${limitS} s (budget + grace) with no final line` };
   const how = signal ? `killed by ${signal}` : `exited with code ${exitCode}`;
-  const last = tail.at(-1);
+  const last = tail.findLast((line) => ERROR_LINE.test(line)) ?? tail.at(-1);
   return { status: 'crashed', metric: null, reason: `${how} without a final line${last ? `: ${last.slice(0, 300)}` : ''}` };
 }

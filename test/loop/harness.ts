@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { Decision, DecisionInput, DecisionPolicy } from '../../agent/decide/types.ts';
+import { EventBus, type LoopEvent } from '../../agent/loop/events.ts';
+import { ExperimentLoop } from '../../agent/loop/loop.ts';
+import type { SessionOptions } from '../../agent/loop/options.ts';
+import { openSession } from '../../agent/loop/session-setup.ts';
+import { Planner } from '../../agent/proposers/planner.ts';
+import type { Proposer } from '../../agent/proposers/types.ts';
+import { openLogForWriting } from '../../agent/store/db.ts';
+import { ExperimentStore } from '../../agent/store/experiments.ts';
+import { MetricsWriter } from '../../agent/store/metrics.ts';
+import { SessionStore } from '../../agent/store/sessions.ts';
+import { tempDir } from '../helpers.ts';
+
+const mean = (xs: readonly { value: number }[]) => xs.reduce((s, x) => s + x.value, 0) / xs.length;
+
+/** A transparent rule for loop tests: confirm up to minRuns, then keep iff the candidate mean is lower. */
+export const meanRule: DecisionPolicy = {
+  name: 'mean-rule',
+  baselineSeeds: (n) => Array.from({ length: n }, (_, i) => i + 1),
+  screenSeed: () => 1,
+  decide(input: DecisionInput): Decision {
+    if (input.candidate.length < input.minRuns) {
+      return { verdict: 'confirm', seed: input.candidate.length + 1, reason: 'needs more runs' };
+    }
+    const delta = mean(input.candidate) - mean(input.baseline);
+    const verdict = delta < 0 ? 'keep' : 'revert';
+    return { verdict, reason: `${verdict}: delta ${delta}`, stats: { delta, sd: 0, n: input.candidate.length, p: null, ciLow: null, ciHigh: null } };
+  },
+};
+
+export function options(sandbox: string, over: Partial<SessionOptions> = {}): SessionOptions {
+  return {
+    sandbox,
+    budgetS: 5,
+    graceS: 5,
+    maxExperiments: 12,
+    maxExperimentsGiven: true,
+    proposer: 'planner',
+    decision: 'mean-rule',
+    baselineRuns: 2,
+    ablationRuns: 2,
+    controlEvery: 0,
+    ...over,
+  };
+}
+
+/** Runs one session of the real loop in this process and returns what it recorded. */
+export async function runLoop(opts: SessionOptions, { db = path.join(tempDir(), 'log.db'), resume = false, proposer }: { db?: string; resume?: boolean; proposer?: Proposer } = {}) {
+  const handle = openLogForWriting(db);
+  const sessions = new SessionStore(handle);
+  const experiments = new ExperimentStore(handle);
+  const events: LoopEvent[] = [];
+  try {
+    const opened = await openSession(sessions, experiments, db, opts, resume);
+    const bus = new EventBus();
+    bus.subscribe((e) => events.push(e));
+    const loop = new ExperimentLoop(opened, {
+      db: handle,
+      sessions,
+      experiments,
+      metrics: new MetricsWriter(handle),
+      proposer: proposer ?? new Planner({ ablationRuns: opts.ablationRuns }),
+      policy: meanRule,
+      bus,
+    });
+    const session = await loop.run();
+    return { db, session, rows: experiments.forSession(session.id), events, workspace: opened.workspace };
+  } finally {
+    handle.close();
+  }
+}

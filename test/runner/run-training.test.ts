@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { buildTrainingEnv } from '../../agent/runner/env.ts';
+import { runTraining, type TrainingRequest } from '../../agent/runner/run-training.ts';
+import type { StepMetrics } from '../../agent/store/metrics.ts';
+import { tempDir, waitFor } from '../helpers.ts';
+
+function request(dir: string, script: string, over: Partial<TrainingRequest> = {}): TrainingRequest {
+  fs.writeFileSync(path.join(dir, 'train.mjs'), script);
+  return {
+    command: 'node train.mjs',
+    cwd: dir,
+    env: buildTrainingEnv({ PATH: process.env.PATH, HOME: process.env.HOME }, { budgetS: 2, seed: 7, experimentId: 1, outDir: dir, pathPrefix: [] }),
+    budgetS: 2,
+    graceS: 1,
+    logPath: path.join(dir, 'run.log'),
+    metric: 'val_loss',
+    ...over,
+  };
+}
+
+const final = (fields: object) => `console.log('@ns ' + JSON.stringify({ final: true, ...${JSON.stringify(fields)} }));`;
+
+test('a clean run reports its metric, backend, steps, and keeps all output in the log file', async () => {
+  const dir = tempDir();
+  const steps: StepMetrics[] = [];
+  const result = await runTraining(
+    request(
+      dir,
+      `console.log('banner'); console.error('warning on stderr');
+       console.log('@ns {"step":1,"elapsed_s":0.1,"train_loss":2.5}');
+       console.log('@ns {oops');
+       ${final({ val_loss: 1.25, backend: 'cpu' })}`,
+      { onStep: (s) => steps.push(s) },
+    ),
+  );
+  assert.equal(result.status, 'done');
+  assert.equal(result.metric, 1.25);
+  assert.equal(result.backend, 'cpu');
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.invalidLines, 1);
+  assert.deepEqual(steps, [{ step: 1, elapsed_s: 0.1, values: { train_loss: 2.5 } }]);
+  const log = fs.readFileSync(path.join(dir, 'run.log'), 'utf8');
+  for (const text of ['banner', 'warning on stderr', '@ns {"step":1', 'ignored a malformed @ns line']) assert.ok(log.includes(text), text);
+});
+
+test('a crash without a final line is crashed, with the last error line as the reason', async () => {
+  const result = await runTraining(request(tempDir(), `console.error('RuntimeError: out of memory'); process.exit(3);`));
+  assert.equal(result.status, 'crashed');
+  assert.equal(result.exitCode, 3);
+  assert.match(result.reason!, /exited with code 3.*out of memory/);
+});
+
+test('a script that never prints a final metric is crashed, not done', async () => {
+  const result = await runTraining(request(tempDir(), `console.log('@ns {"step":1,"train_loss":1}');`));
+  assert.equal(result.status, 'crashed');
+  assert.match(result.reason!, /without a final line/);
+});
+
+test('a final line without the metric is crashed and names the metric', async () => {
+  const result = await runTraining(request(tempDir(), final({ accuracy: 0.9 })));
+  assert.equal(result.status, 'crashed');
+  assert.match(result.reason!, /no numeric val_loss/);
+});
+
+test('NaN, infinite and null metrics are diverged', async () => {
+  for (const literal of ['NaN', 'Infinity', 'null']) {
+    const result = await runTraining(request(tempDir(), `console.log('@ns {"final": true, "val_loss": ${literal}}');`));
+    assert.equal(result.status, 'diverged', literal);
+    assert.equal(result.metric, null);
+  }
+});
+
+test('a hung script is killed at budget + grace, with the children it started', async () => {
+  const dir = tempDir();
+  const pidFile = path.join(dir, 'child.pid');
+  const started = Date.now();
+  const result = await runTraining(
+    request(
+      dir,
+      `import { spawn } from 'node:child_process'; import fs from 'node:fs';
+       const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+       fs.writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
+       setInterval(() => {}, 1000);`,
+      { budgetS: 1, graceS: 1 },
+    ),
+  );
+  assert.equal(result.status, 'timeout');
+  assert.ok(Date.now() - started < 10_000, 'killed promptly');
+  const childPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  await waitFor(() => !alive(childPid), 5000, 'the grandchild to die');
+});
+
+test('a child that tries to outlive a finished run is killed with it', async () => {
+  const dir = tempDir();
+  const pidFile = path.join(dir, 'child.pid');
+  const result = await runTraining(
+    request(
+      dir,
+      `import { spawn } from 'node:child_process'; import fs from 'node:fs';
+       const child = spawn('sleep', ['60'], { stdio: 'ignore', detached: false });
+       child.unref();
+       fs.writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
+       ${final({ val_loss: 1 })}`,
+    ),
+  );
+  assert.equal(result.status, 'done');
+  const childPid = Number(fs.readFileSync(pidFile, 'utf8'));
+  await waitFor(() => !alive(childPid), 5000, 'the leftover child to die');
+});
+
+test('aborting stops the run at once and reports it as interrupted', async () => {
+  const controller = new AbortController();
+  const running = runTraining(request(tempDir(), `setInterval(() => {}, 1000);`, { budgetS: 60, signal: controller.signal }));
+  setTimeout(() => controller.abort(), 300);
+  const result = await running;
+  assert.equal(result.status, 'interrupted');
+  assert.ok(result.runS < 10);
+});
+
+test('the training process sees no secret and only the allowlist plus NIGHTSHIFT_* variables', async () => {
+  const dir = tempDir();
+  const parent = {
+    PATH: process.env.PATH,
+    HOME: '/home/someone',
+    ANTHROPIC_API_KEY: 'sk-ant-planted',
+    GITHUB_TOKEN: 'ghp-planted',
+    AWS_SECRET_ACCESS_KEY: 'planted',
+    MY_PASSWORD: 'planted',
+    RANDOM_VARIABLE: 'planted',
+    CUDA_VISIBLE_DEVICES: '0',
+  };
+  const env = buildTrainingEnv(parent, { budgetS: 5, seed: 3, experimentId: 42, outDir: dir, pathPrefix: ['/opt/bin'] });
+  const result = await runTraining(
+    request(dir, `console.log('@ns ' + JSON.stringify({ final: true, val_loss: 1, env: JSON.stringify(process.env) }));`, { env }),
+  );
+  const seen = JSON.parse(String(result.final!.env)) as Record<string, string>;
+  const serialized = JSON.stringify(seen);
+  assert.ok(!serialized.includes('planted'), 'no planted value reaches the script');
+  assert.equal(seen.ANTHROPIC_API_KEY, undefined);
+  assert.equal(seen.NIGHTSHIFT_BUDGET_S, '5');
+  assert.equal(seen.NIGHTSHIFT_SEED, '3');
+  assert.equal(seen.NIGHTSHIFT_EXPERIMENT_ID, '42');
+  assert.equal(seen.NIGHTSHIFT_OUT, dir);
+  assert.equal(seen.CUDA_VISIBLE_DEVICES, '0');
+  assert.ok(seen.PATH!.startsWith('/opt/bin:'));
+  const allowed = /^(PATH|HOME|CUDA_VISIBLE_DEVICES|NIGHTSHIFT_(BUDGET_S|SEED|EXPERIMENT_ID|OUT))$/;
+  // node and the shell add a few of their own (PWD, SHLVL, _); nothing else of the parent's.
+  for (const name of Object.keys(seen)) assert.ok(allowed.test(name) || ['PWD', 'SHLVL', '_', 'OLDPWD'].includes(name), name);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

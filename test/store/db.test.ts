@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { openLogForWriting, openLogReadOnly, SCHEMA_VERSION } from '../../agent/store/db.ts';
+import { MetricsWriter } from '../../agent/store/metrics.ts';
+import { tempDir } from '../helpers.ts';
+
+test('a new log is WAL, at the current schema version, with the tables outside queries rely on', () => {
+  const file = path.join(tempDir(), 'sub', 'log.db');
+  const db = openLogForWriting(file);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  const columns = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+  for (const c of ['id', 'session_id', 'kind', 'status', 'decision', 'metric', 'delta', 'diff', 'seed', 'description']) {
+    assert.ok(columns('experiments').includes(c), c);
+  }
+  assert.ok(columns('sessions').includes('id'));
+  assert.ok(columns('metrics').includes('experiment_id'));
+  db.close();
+  // Opening again migrates nothing and keeps the data.
+  openLogForWriting(file).close();
+});
+
+test('a file that is not SQLite is refused in one sentence and left as it was', () => {
+  const file = path.join(tempDir(), 'notes.db');
+  fs.writeFileSync(file, 'these are my notes, not a database\n');
+  assert.throws(() => openLogForWriting(file), { name: 'UserError', message: /is not an SQLite database/ });
+  assert.throws(() => openLogReadOnly(file), { name: 'UserError', message: /is not an SQLite database/ });
+  assert.equal(fs.readFileSync(file, 'utf8'), 'these are my notes, not a database\n');
+});
+
+test('a log from a newer schema is refused, not misread', () => {
+  const file = path.join(tempDir(), 'future.db');
+  const raw = new Database(file);
+  raw.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+  raw.close();
+  assert.throws(() => openLogForWriting(file), { name: 'UserError', message: /newer nightshift \(schema v\d+; this one knows up to v\d+\)/ });
+});
+
+test('reading a log that does not exist creates no file', () => {
+  const file = path.join(tempDir(), 'missing.db');
+  assert.throws(() => openLogReadOnly(file), /no log at/);
+  assert.ok(!fs.existsSync(file));
+});
+
+test('step metrics are written in batches and flushed on demand', () => {
+  const db = openLogForWriting(path.join(tempDir(), 'm.db'));
+  db.prepare(`INSERT INTO sessions (id, status, started_at, sandbox, workspace, command, metric, goal, proposer, decision_rule, budget_s, options_json, readonly_json)
+              VALUES (1, 'running', 'now', 's', 'w', 'c', 'm', 'minimize', 'planner', 'greedy', 1, '{}', '{}')`).run();
+  db.prepare(`INSERT INTO experiments (id, session_id, kind, status, description, seed, base_commit, proposer, created_at)
+              VALUES (1, 1, 'baseline', 'running', 'b', 1, 'abc', 'agent', 'now')`).run();
+  const writer = new MetricsWriter(db, 3, 60_000);
+  const count = () => (db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number }).n;
+  writer.add(1, { step: 1, elapsed_s: 0.1, values: { loss: 2, tps: 10 } });
+  writer.add(1, { step: 2, elapsed_s: 0.2, values: { loss: 1.5, tps: 11 } });
+  assert.equal(count(), 0, 'buffered');
+  writer.add(1, { step: 3, elapsed_s: 0.3, values: { loss: null } });
+  assert.equal(count(), 5, 'a full batch is written');
+  writer.add(1, { step: 4, elapsed_s: 0.4, values: { loss: 1 } });
+  writer.flush();
+  assert.equal(count(), 6);
+  db.close();
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { PACKAGE_ROOT } from '../../agent/paths.ts';
+import { changedReadonly, hashFiles } from '../../agent/workspace/readonly-guard.ts';
+import { Workspace } from '../../agent/workspace/workspace.ts';
+import { fastSandbox, tempDir } from '../helpers.ts';
+
+const nodeModules = path.join(PACKAGE_ROOT, 'node_modules');
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const full = path.join(dir, name);
+    if (fs.statSync(full).isFile()) out[name] = fs.readFileSync(full, 'utf8');
+  }
+  return out;
+}
+
+test('the workspace is a git copy of the sandbox; keep commits, revert resets, the source never changes', async () => {
+  const sandbox = fastSandbox();
+  const before = snapshot(sandbox);
+  const { workspace, commit: baseline } = await Workspace.create(sandbox, path.join(tempDir(), 'ws'), nodeModules);
+  assert.ok(fs.lstatSync(path.join(workspace.dir, 'node_modules')).isSymbolicLink());
+
+  workspace.write('train.mjs', workspace.read('train.mjs').replace('lr: 0.03', 'lr: 0.06'));
+  fs.writeFileSync(path.join(workspace.dir, 'notes.txt'), 'new file\n');
+  const diff = await workspace.diff();
+  assert.match(diff, /-  lr: 0\.03, /);
+  assert.match(diff, /\+  lr: 0\.06, /);
+  assert.match(diff, /notes\.txt/);
+  assert.doesNotMatch(diff, /node_modules/);
+
+  // Revert: back to the last kept commit, new files gone.
+  await workspace.resetTo(baseline);
+  assert.match(workspace.read('train.mjs'), /lr: 0\.03,/);
+  assert.ok(!fs.existsSync(path.join(workspace.dir, 'notes.txt')));
+  assert.ok(fs.existsSync(path.join(workspace.dir, 'node_modules')), 'the dependency link survives a reset');
+
+  // The stored diff re-applies exactly, and keep makes it the new HEAD.
+  await workspace.apply(diff);
+  const kept = await workspace.commit('experiment 1: lr 0.06');
+  assert.notEqual(kept, baseline);
+  assert.equal(await workspace.git.head(), kept);
+  assert.equal((await workspace.diff()).trim(), '');
+  const log = await workspace.git.run(['log', '--format=%s']);
+  assert.deepEqual(log.trim().split('\n'), ['experiment 1: lr 0.06', 'baseline: the sandbox as given']);
+
+  assert.deepEqual(snapshot(sandbox), before, 'the source sandbox is untouched');
+});
+
+test('read-only files are hash-checked, deletion included', () => {
+  const dir = fastSandbox();
+  const hashes = hashFiles(dir, ['data.mjs', 'nightshift.json']);
+  assert.deepEqual(changedReadonly(dir, hashes), []);
+  fs.appendFileSync(path.join(dir, 'data.mjs'), '\n// tampered\n');
+  assert.deepEqual(changedReadonly(dir, hashes), ['data.mjs']);
+  fs.rmSync(path.join(dir, 'nightshift.json'));
+  assert.deepEqual(changedReadonly(dir, hashes), ['data.mjs', 'nightshift.json']);
+});
+
+test('creating a workspace over a non-empty folder is refused', async () => {
+  const target = tempDir();
+  fs.writeFileSync(path.join(target, 'x'), 'x');
+  await assert.rejects(Workspace.create(fastSandbox(), target, nodeModules), /already exists and is not empty/);
+});
