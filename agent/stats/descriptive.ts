@@ -1,0 +1,48 @@
+/** Descriptive statistics of plain arrays of numbers. */
+
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError('mean of an empty group');
+  let sum = 0;
+  for (const x of xs) sum += x;
+  return sum / xs.length;
+}
+
+/** Sum of squared deviations from the group mean. */
+export function sumSquares(xs: readonly number[]): number {
+  const m = mean(xs);
+  let ss = 0;
+  for (const x of xs) ss += (x - m) * (x - m);
+  return ss;
+}
+
+/** Sample variance (n − 1 denominator); NaN for fewer than two values. */
+export function variance(xs: readonly number[]): number {
+  return xs.length < 2 ? NaN : sumSquares(xs) / (xs.length - 1);
+}
+
+export function sd(xs: readonly number[]): number {
+  return Math.sqrt(variance(xs));
+}
+
+export interface PooledSd {
+  /** √(Σ within-group sums of squares / df); NaN where df = 0. */
+  sd: number;
+  /** Σ (nᵢ − 1) over the groups. */
+  df: number;
+}
+
+/**
+ * Pooled within-group SD: every group is repeated runs of one configuration, and noise is
+ * assumed equal across configurations, so differences between group means never enter.
+ * Groups of one run add nothing and are skipped.
+ */
+export function pooledSd(groups: readonly (readonly number[])[]): PooledSd {
+  let ss = 0;
+  let df = 0;
+  for (const g of groups) {
+    if (g.length < 2) continue;
+    ss += sumSquares(g);
+    df += g.length - 1;
+  }
+  return { sd: df > 0 ? Math.sqrt(ss / df) : NaN, df };
+}
