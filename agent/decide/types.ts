@@ -32,8 +32,8 @@ export interface DecisionInput {
 /** The numbers behind a verdict; `delta` is candidate minus baseline in the metric's units. */
 export interface DecisionStats {
   delta: number;
-  /** Run-to-run noise SD used by the test (pooled where the policy pools). */
-  sd: number;
+  /** Run-to-run noise SD used by the test (pooled where the policy pools); null where no group has two runs yet. */
+  sd: number | null;
   /** Candidate runs that entered the test. */
   n: number;
   /** One-sided p-value that the candidate is no better than the baseline; null where no test ran. */

@@ -1,0 +1,45 @@
+/**
+ * autoresearch's rule, kept for comparison (`--decision greedy`): one run, kept iff it beats the
+ * best single value recorded so far, with no confirmation and no test. With run-to-run noise a
+ * no-op change beats a one-run baseline half the time, and each lucky keep lowers the record.
+ * Where minRuns asks for more runs, their mean is what must beat the record.
+ */
+import { mean, pooledSd } from '../stats/descriptive.ts';
+import { deltaClause, num, runs } from './format.ts';
+import { groupsOf } from './input.ts';
+import { baselineSeeds, nextSeed, screenSeed } from './seeds.ts';
+import type { Decision, DecisionInput, DecisionPolicy } from './types.ts';
+
+export class GreedyPolicy implements DecisionPolicy {
+  readonly name = 'greedy';
+
+  baselineSeeds(count: number): number[] {
+    return baselineSeeds(count);
+  }
+
+  screenSeed(input: Pick<DecisionInput, 'baseline'>): number {
+    return screenSeed(input.baseline);
+  }
+
+  decide(input: DecisionInput): Decision {
+    const g = groupsOf(input);
+    const n = g.candidate.length;
+    if (n < input.minRuns) {
+      const seed = nextSeed(input.baseline, input.candidate);
+      return { verdict: 'confirm', seed, reason: `run ${n + 1} of the ${input.minRuns} this change needs; next: seed ${seed}` };
+    }
+    const minimize = input.goal === 'minimize';
+    const value = mean(g.candidate);
+    const record = input.bestSingle ?? (minimize ? Math.min(...g.baseline) : Math.max(...g.baseline));
+    const beats = minimize ? value < record : value > record;
+    const delta = value - mean(g.baseline);
+    const noise = pooledSd([g.baseline, g.candidate, ...g.noiseGroups]);
+    const sd = noise.df > 0 ? noise.sd : null;
+    const what = n === 1 ? num(value, 5) : `the mean ${num(value, 5)} of ${runs(n)}`;
+    return {
+      verdict: beats ? 'keep' : 'revert',
+      reason: `${beats ? 'kept' : 'reverted'} (greedy): ${what} ${beats ? 'beats' : 'does not beat'} the best single run so far, ${num(record, 5)}; ${deltaClause(delta, sd)} vs the baseline mean, n=${n}, no test`,
+      stats: { delta, sd, n, p: null, ciLow: null, ciHigh: null },
+    };
+  }
+}

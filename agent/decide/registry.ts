@@ -1,0 +1,18 @@
+import { GreedyPolicy } from './greedy.ts';
+import { NoiseAwarePolicy } from './noise-aware.ts';
+import type { DecisionPolicy } from './types.ts';
+
+/** The rules `--decision` can name; noise-aware is the default, greedy is autoresearch's rule. */
+export const POLICY_NAMES = ['noise-aware', 'greedy'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+export function createPolicy(name: string): DecisionPolicy {
+  switch (name) {
+    case 'greedy':
+      return new GreedyPolicy();
+    case 'noise-aware':
+      return new NoiseAwarePolicy();
+    default:
+      throw new Error(`unknown decision rule ${name}`);
+  }
+}

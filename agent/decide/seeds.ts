@@ -1,0 +1,25 @@
+/**
+ * Seed choice shared by the policies. Confirmation runs reuse the baseline's seeds where they
+ * can, so a candidate and its baseline see the same seeds: any seed-to-seed luck both share
+ * then cancels in the difference of means, and the unpaired test stays valid (conservative).
+ */
+import type { Measurement } from './types.ts';
+
+/** Seeds 1..count: small, readable, and the same in every session. */
+export function baselineSeeds(count: number): number[] {
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`baseline seed count must be a whole number, got ${count}`);
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
+/** The screening run pairs with the first baseline run. */
+export function screenSeed(baseline: readonly Measurement[]): number {
+  return baseline[0]?.seed ?? 1;
+}
+
+/** The first baseline seed the candidate has not run with, else one no run of either has used. */
+export function nextSeed(baseline: readonly Measurement[], candidate: readonly Measurement[]): number {
+  const used = new Set(candidate.map((m) => m.seed));
+  const unused = baseline.find((m) => !used.has(m.seed));
+  if (unused) return unused.seed;
+  return Math.max(0, ...baseline.map((m) => m.seed), ...candidate.map((m) => m.seed)) + 1;
+}
