@@ -59,6 +59,8 @@ export class ExperimentLoop {
     const heartbeat = setInterval(() => sessions.heartbeat(this.id), HEARTBEAT_MS);
     try {
       const ending = await this.iterate();
+      // Leave the workspace at the last kept commit: every tried change lives on in the log.
+      await this.opened.workspace.resetTo(this.head);
       sessions.end(this.id, ending.status, ending.reason);
     } catch (error) {
       sessions.end(this.id, 'stopped', `error: ${(error as Error).message}`);
@@ -279,6 +281,7 @@ export class ExperimentLoop {
       logPath,
       metric: session.metric,
       signal: this.abort.signal,
+      onSpawn: (pid) => experiments.spawned(row.id, pid),
       onStep: (step) => {
         metrics.add(row.id, step);
         bus.emit({ type: 'run-step', experimentId: row.id, step });

@@ -6,6 +6,7 @@ import { loadSandbox, type Sandbox } from '../sandbox-config/load.ts';
 import type { ExperimentStore } from '../store/experiments.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
+import { killOrphanedRun } from '../runner/orphans.ts';
 import { hashFiles, type Hashes } from '../workspace/readonly-guard.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import type { SessionOptions } from './options.ts';
@@ -87,6 +88,8 @@ async function resumeSession(
   const options: SessionOptions = given.maxExperimentsGiven ? { ...stored, maxExperiments: given.maxExperiments } : stored;
   sessions.claim(session.id, options.maxExperiments);
   const interrupted = experiments.interruptInFlight(session.id, 'the agent stopped while this ran; re-run');
+  // A training process orphaned by the agent's death would hold the GPU and write into the workspace.
+  for (const row of interrupted) await killOrphanedRun(row.pid, row.id);
   let workspace: Workspace;
   let head = session.head_commit;
   if (head === null) {

@@ -15,6 +15,8 @@ export interface TrainingRequest {
   logPath: string;
   metric: string;
   onStep?: (step: StepMetrics) => void;
+  /** Told the process group id as soon as the script starts. */
+  onSpawn?: (pid: number) => void;
   /** Aborting stops the run at once and reports it as interrupted. */
   signal?: AbortSignal;
 }
@@ -40,7 +42,7 @@ const TAIL_LINES = 20;
 const ERROR_LINE = /error|exception|traceback|fatal|panic|killed|abort/i;
 
 /** Signals every process in the run's group; the group may already be gone. */
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
     process.kill(-pid, signal);
@@ -65,6 +67,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     stdin: 'ignore',
   });
 
+  if (child.pid !== undefined) req.onSpawn?.(child.pid);
   let final: Record<string, unknown> | null = null;
   let invalidLines = 0;
   const tail: string[] = [];

@@ -73,6 +73,10 @@ export class ExperimentStore {
       .run(now(), logPath, id);
   }
 
+  spawned(id: number, pid: number): void {
+    this.db.prepare('UPDATE experiments SET pid = ? WHERE id = ?').run(pid, id);
+  }
+
   finished(id: number, outcome: RunOutcome): void {
     this.db
       .prepare(

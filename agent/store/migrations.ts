@@ -60,6 +60,7 @@ export const MIGRATIONS: readonly string[] = [
     exit_code       INTEGER,
     signal          TEXT,
     log_path        TEXT,
+    pid             INTEGER,
     created_at      TEXT NOT NULL,
     started_at      TEXT,
     ended_at        TEXT,

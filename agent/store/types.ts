@@ -68,6 +68,8 @@ export interface ExperimentRow {
   exit_code: number | null;
   signal: string | null;
   log_path: string | null;
+  /** The training process group while it runs, so a resumed agent can kill an orphan. */
+  pid: number | null;
   created_at: string;
   started_at: string | null;
   ended_at: string | null;

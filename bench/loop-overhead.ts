@@ -1,0 +1,67 @@
+/**
+ * The loop's own overhead per experiment: wall time that is not the training process
+ * (propose, apply, commit/reset, spawn, parse, DB), as a median over N experiments of a
+ * training command that exits at once. Goal: well under 1% of a 300 s budget (3 s).
+ *
+ *   npx tsx bench/loop-overhead.ts [N=50]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createPolicy } from '../agent/decide/registry.ts';
+import { EventBus } from '../agent/loop/events.ts';
+import { ExperimentLoop } from '../agent/loop/loop.ts';
+import { openSession } from '../agent/loop/session-setup.ts';
+import { Planner } from '../agent/proposers/planner.ts';
+import { openLogForWriting } from '../agent/store/db.ts';
+import { ExperimentStore } from '../agent/store/experiments.ts';
+import { MetricsWriter } from '../agent/store/metrics.ts';
+import { SessionStore } from '../agent/store/sessions.ts';
+
+const n = Number(process.argv[2] ?? 50);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-bench-'));
+const sandbox = path.join(dir, 'sandbox');
+fs.mkdirSync(sandbox);
+// The "training" is one shell builtin: what remains of each experiment's wall time is the loop's.
+fs.writeFileSync(
+  path.join(sandbox, 'nightshift.json'),
+  JSON.stringify({ command: 'echo "@ns {\\"final\\":true,\\"val_loss\\":1.$NIGHTSHIFT_SEED}"', metric: 'val_loss', goal: 'minimize', editable: ['config.ts'] }),
+);
+const knobs = Array.from({ length: 20 }, (_, i) => `  k${i}: 1, // @knob 1 2 3 4 5 6 7 8`).join('\n');
+fs.writeFileSync(path.join(sandbox, 'config.ts'), `export const config = {\n  on: true, // @ablate false\n${knobs}\n};\n`);
+
+const dbPath = path.join(dir, 'bench.db');
+const db = openLogForWriting(dbPath);
+const sessions = new SessionStore(db);
+const experiments = new ExperimentStore(db);
+const options = {
+  sandbox, budgetS: 300, graceS: 90, maxExperiments: n + 3, maxExperimentsGiven: true, proposer: 'planner' as const,
+  decision: 'noise-aware', baselineRuns: 3, ablationRuns: 3, controlEvery: 10,
+};
+const opened = await openSession(sessions, experiments, dbPath, options, false);
+const started = performance.now();
+const loop = new ExperimentLoop(opened, {
+  db, sessions, experiments, metrics: new MetricsWriter(db), bus: new EventBus(),
+  proposer: new Planner({ ablationRuns: 3 }), policy: createPolicy('noise-aware'),
+});
+await loop.run();
+const totalS = (performance.now() - started) / 1000;
+const rows = experiments.forSession(opened.session.id).filter((e) => e.ended_at && e.run_s !== null);
+
+// Per experiment: time since the previous run ended, less its own process time.
+const overheads: number[] = [];
+const runs: number[] = [];
+for (let i = 1; i < rows.length; i++) {
+  const wall = (Date.parse(rows[i]!.ended_at!) - Date.parse(rows[i - 1]!.ended_at!)) / 1000;
+  overheads.push(wall - rows[i]!.run_s!);
+  runs.push(rows[i]!.run_s!);
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
+console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}`);
+console.log(`experiments: ${rows.length} in ${totalS.toFixed(2)} s (${rows.filter((e) => e.kind === 'confirm').length} confirmations)`);
+console.log(`loop overhead per experiment (median): ${ms(median(overheads))}  (p90 ${ms([...overheads].sort((a, b) => a - b)[Math.floor(overheads.length * 0.9)]!)})`);
+console.log(`training process wall, spawn to exit (median): ${ms(median(runs))}`);
+console.log(`overhead as a share of a 300 s budget: ${((median(overheads) / 300) * 100).toFixed(4)}%`);
+db.close();
+fs.rmSync(dir, { recursive: true, force: true });

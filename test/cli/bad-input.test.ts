@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { fastSandbox, tempDir } from '../helpers.ts';
+import { nightshift } from './cli.ts';
+
+/** Bad input: exit non-zero with exactly one line on stderr naming the problem, and no stack. */
+async function refuses(args: string[], pattern: RegExp, cwd?: string) {
+  const result = await nightshift(args, cwd ? { cwd } : {});
+  assert.notEqual(result.exitCode, 0, `${args.join(' ')} should fail`);
+  const lines = String(result.stderr).trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got:\n${result.stderr}`);
+  assert.match(lines[0]!, /^nightshift: /);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(String(result.stderr), /\n\s+at /, 'no stack trace');
+  return result;
+}
+
+test('unknown flags and commands are refused in one line', async () => {
+  await refuses(['run', '--budgett', '5'], /Unknown option '--budgett'/);
+  await refuses(['frobnicate'], /unknown command 'frobnicate'/);
+  await refuses(['run', '--budget', 'soon'], /--budget must be a number/);
+  await refuses(['run', '--max-experiments', '2.5'], /--max-experiments must be a whole number/);
+  await refuses(['run', '--proposer', 'gpt'], /--proposer must be planner or claude/);
+});
+
+test('a missing sandbox, one without nightshift.json, or with an invalid one is refused', async () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'log.db');
+  await refuses(['run', '--sandbox', path.join(dir, 'nope'), '--db', db], /sandbox .*nope does not exist/);
+  fs.mkdirSync(path.join(dir, 'empty'));
+  await refuses(['run', '--sandbox', path.join(dir, 'empty'), '--db', db], /has no nightshift\.json/);
+
+  const broken = fastSandbox({ 'nightshift.json': '{"command": "node train.mjs", ' });
+  await refuses(['run', '--sandbox', broken, '--db', db], /nightshift\.json is not valid JSON/);
+  const wrongGoal = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'x', metric: 'm', goal: 'lower', editable: ['train.mjs'] }) });
+  await refuses(['run', '--sandbox', wrongGoal, '--db', db], /nightshift\.json: goal: /);
+  const missingFile = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'x', metric: 'm', goal: 'minimize', editable: ['nope.ts'] }) });
+  await refuses(['run', '--sandbox', missingFile, '--db', db], /lists nope\.ts, which is not in the sandbox/);
+  const escape = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'x', metric: 'm', goal: 'minimize', editable: ['../x.ts'] }) });
+  await refuses(['run', '--sandbox', escape, '--db', db], /must be a relative path inside the sandbox/);
+});
+
+test('a DB that is not SQLite, or from a newer schema, is refused and left untouched', async () => {
+  const dir = tempDir();
+  const notes = path.join(dir, 'notes.db');
+  fs.writeFileSync(notes, 'not a database at all, just text that is long enough');
+  await refuses(['run', '--sandbox', fastSandbox(), '--db', notes], /is not an SQLite database/);
+  assert.equal(fs.readFileSync(notes, 'utf8'), 'not a database at all, just text that is long enough');
+
+  const future = path.join(dir, 'future.db');
+  const raw = new Database(future);
+  raw.pragma('user_version = 999');
+  raw.close();
+  await refuses(['run', '--sandbox', fastSandbox(), '--db', future], /newer nightshift/);
+});
+
+test('a script that never prints a final metric fails every baseline run and says so', async () => {
+  const sandbox = fastSandbox({ 'train.mjs': "export const config = { lr: 1, // @knob 1 2\n};\nconsole.log('training, but never reporting');\n" });
+  const result = await nightshift(['run', '--sandbox', sandbox, '--db', path.join(tempDir(), 'log.db'), '--budget', '5', '--baseline-runs', '2']);
+  assert.equal(result.exitCode, 1);
+  assert.match(String(result.stdout), /#1 baseline crashed .*without a final line/);
+  assert.match(String(result.stdout), /session 1 stopped: every baseline run failed/);
+});
+
+test('--help prints the flags and exits 0', async () => {
+  const top = await nightshift(['--help']);
+  assert.equal(top.exitCode, 0);
+  assert.match(String(top.stdout), /commands:/);
+  const run = await nightshift(['run', '--help']);
+  assert.equal(run.exitCode, 0);
+  for (const flag of ['--sandbox', '--budget', '--max-experiments', '--proposer', '--db', '--headless', '--resume']) {
+    assert.ok(String(run.stdout).includes(flag), flag);
+  }
+});

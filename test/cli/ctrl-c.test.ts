@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { ExperimentRow, SessionRow } from '../../agent/store/types.ts';
+import { fastSandbox, tempDir, waitFor } from '../helpers.ts';
+import { nightshift } from './cli.ts';
+
+function slowSandbox(ms: number): string {
+  const sandbox = fastSandbox();
+  const train = path.join(sandbox, 'train.mjs');
+  fs.writeFileSync(train, fs.readFileSync(train, 'utf8') + `\nawait new Promise((r) => setTimeout(r, ${ms}));\n`);
+  return sandbox;
+}
+
+function rows(db: string): { experiments: ExperimentRow[]; session: SessionRow | undefined } {
+  if (!fs.existsSync(db)) return { experiments: [], session: undefined };
+  const reader = new Database(db, { readonly: true });
+  try {
+    return {
+      experiments: reader.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[],
+      session: reader.prepare('SELECT * FROM sessions ORDER BY id DESC').get() as SessionRow | undefined,
+    };
+  } catch {
+    return { experiments: [], session: undefined };
+  } finally {
+    reader.close();
+  }
+}
+
+test('first Ctrl-C lets the run in flight finish, then the session stops cleanly', async () => {
+  const db = path.join(tempDir(), 'log.db');
+  const agent = nightshift(['run', '--sandbox', slowSandbox(1500), '--db', db, '--budget', '10']);
+  await waitFor(() => rows(db).experiments.some((e) => e.status === 'running'), 20_000, 'a run');
+  agent.kill('SIGINT');
+  const result = await agent;
+  assert.equal(result.exitCode, 0, String(result.all));
+  assert.match(String(result.stdout), /stopping after the run in flight/);
+  const { experiments, session } = rows(db);
+  assert.deepEqual(experiments.map((e) => e.status), ['done']);
+  assert.equal(session!.status, 'stopped');
+  assert.equal(session!.end_reason, 'stopped by the user');
+});
+
+test('a second Ctrl-C stops the run in flight and records it as interrupted; --resume re-runs it', async () => {
+  const db = path.join(tempDir(), 'log.db');
+  const sandbox = slowSandbox(5000);
+  const agent = nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '10']);
+  await waitFor(() => rows(db).experiments.some((e) => e.status === 'running'), 20_000, 'a run');
+  agent.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 200));
+  agent.kill('SIGINT');
+  const result = await agent;
+  assert.equal(result.exitCode, 0, String(result.all));
+  assert.match(String(result.stdout), /stopping now/);
+  const first = rows(db);
+  assert.deepEqual(first.experiments.map((e) => e.status), ['interrupted']);
+  assert.ok(first.experiments[0]!.run_s! < 5, 'it did not wait for the run');
+
+  const resumed = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '10', '--resume', '--max-experiments', '1']);
+  assert.equal(resumed.exitCode, 0, String(resumed.all));
+  const after = rows(db);
+  assert.deepEqual(after.experiments.map((e) => [e.kind, e.seed, e.status]), [['baseline', 1, 'interrupted'], ['baseline', 1, 'done']]);
+  assert.equal(after.session!.id, 1);
+});
