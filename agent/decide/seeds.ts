@@ -21,5 +21,13 @@ export function nextSeed(baseline: readonly Measurement[], candidate: readonly M
   const used = new Set(candidate.map((m) => m.seed));
   const unused = baseline.find((m) => !used.has(m.seed));
   if (unused) return unused.seed;
-  return Math.max(0, ...baseline.map((m) => m.seed), ...candidate.map((m) => m.seed)) + 1;
+  return freshSeed([...baseline, ...candidate]);
+}
+
+/**
+ * A seed none of these runs has used. Control runs of the baseline want one too: a repeated
+ * seed repeats (nearly) the same value, which adds nothing to the mean and fakes a smaller noise.
+ */
+export function freshSeed(runs: readonly Measurement[]): number {
+  return Math.max(0, ...runs.map((m) => m.seed)) + 1;
 }

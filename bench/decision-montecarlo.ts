@@ -1,0 +1,192 @@
+/**
+ * Monte-Carlo of the decision rules alone (no loop, no processes): how often each rule keeps a
+ * change that does nothing, how often it keeps a true improvement of 2 noise SDs, and how many
+ * runs a candidate costs. Run: npx tsx bench/decision-montecarlo.ts [--quick]
+ *
+ * Noise is N(0, 1) per run, so effects read in noise SDs; the goal is minimize. Scenarios:
+ * - fresh-cold: every decision against a freshly measured baseline, nothing else known about
+ *   the noise (the first decision of a session).
+ * - fresh-warm: the same, plus 10 earlier groups of 3 runs for the noise estimate (a decision
+ *   mid-session, judged alone).
+ * - session: 200 decisions in a row as the loop runs them: a keep's runs become the baseline,
+ *   a control run of the baseline is added to it every 10 decisions, and every candidate
+ *   group with two or more runs joins the noise groups. For power, every candidate is a true
+ *   improvement, so the kept ones stack up.
+ * `seedCorrelation` ρ gives each seed a shared component √ρ·z_seed, the same in every
+ * configuration (real training with a fixed seed is correlated across small changes).
+ */
+import { pathToFileURL } from 'node:url';
+import { GreedyPolicy } from '../agent/decide/greedy.ts';
+import { NoiseAwarePolicy } from '../agent/decide/noise-aware.ts';
+import type { DecisionPolicy, Measurement } from '../agent/decide/types.ts';
+import { gaussian, mulberry32 } from '../agent/stats/random.ts';
+
+export type Scenario = 'fresh-cold' | 'fresh-warm' | 'session';
+
+export interface SimulationSpec {
+  policy: DecisionPolicy;
+  scenario: Scenario;
+  baselineRuns: number;
+  /** True effect of a real candidate in noise SDs; negative is better (minimize). */
+  effect: number;
+  /** Share of candidates that carry `effect`; the rest do nothing (default 1). */
+  realShare?: number;
+  /** Session only: fresh control runs of the new baseline right after each keep (default 0). */
+  controlsAfterKeep?: number;
+  /** Independent decisions for the fresh scenarios; sessions × 200 decisions for 'session'. */
+  decisions: number;
+  seed: number;
+  seedCorrelation?: number;
+}
+
+export interface SimulationResult {
+  /** Keeps among candidates that do nothing, and how many there were. */
+  falseKeepRate: number;
+  nullDecisions: number;
+  /** Keeps among candidates with the effect, and how many there were. */
+  power: number;
+  realDecisions: number;
+  runsPerCandidate: number;
+}
+
+const SESSION_LENGTH = 200;
+const CONTROL_EVERY = 10;
+const WARM_GROUPS = 10;
+
+export function simulate(spec: SimulationSpec): SimulationResult {
+  const rng = mulberry32(spec.seed);
+  const normal = gaussian(rng);
+  const rho = spec.seedCorrelation ?? 0;
+  let seedShared = new Map<number, number>();
+  const runAt = (mean: number, seed: number): Measurement => {
+    let shared = seedShared.get(seed);
+    if (shared === undefined) seedShared.set(seed, (shared = normal()));
+    return { seed, value: mean + Math.sqrt(rho) * shared + Math.sqrt(1 - rho) * normal() };
+  };
+  const measureBaseline = (mean: number) => spec.policy.baselineSeeds(spec.baselineRuns).map((s) => runAt(mean, s));
+
+  const realShare = spec.realShare ?? 1;
+  const tally = { nullKeeps: 0, nulls: 0, realKeeps: 0, reals: 0, runs: 0 };
+  let truth = 0;
+  let baseline: Measurement[] = [];
+  let noiseGroups: Measurement[][] = [];
+  let committed: number[] = [];
+  const decideOne = () => {
+    const real = spec.effect !== 0 && rng() < realShare;
+    const candidateMean = truth + (real ? spec.effect : 0);
+    const candidate: Measurement[] = [runAt(candidateMean, spec.policy.screenSeed({ baseline }))];
+    for (;;) {
+      const best = spec.policy.name === 'greedy' ? Math.min(...committed) : undefined;
+      const d = spec.policy.decide({ goal: 'minimize', baseline, noiseGroups, candidate, bestSingle: best, minRuns: 1 });
+      if (d.verdict === 'confirm') {
+        candidate.push(runAt(candidateMean, d.seed));
+        continue;
+      }
+      const keep = d.verdict === 'keep';
+      tally.runs += candidate.length;
+      if (real) {
+        tally.reals++;
+        if (keep) tally.realKeeps++;
+      } else {
+        tally.nulls++;
+        if (keep) tally.nullKeeps++;
+      }
+      return { keep, candidateMean, candidate };
+    }
+  };
+
+  if (spec.scenario === 'session') {
+    const sessions = Math.max(1, Math.round(spec.decisions / SESSION_LENGTH));
+    for (let s = 0; s < sessions; s++) {
+      seedShared = new Map();
+      truth = 0;
+      baseline = measureBaseline(truth);
+      noiseGroups = [];
+      committed = baseline.map((m) => m.value);
+      for (let i = 0; i < SESSION_LENGTH; i++) {
+        if (i > 0 && i % CONTROL_EVERY === 0) {
+          const control = runAt(truth, Math.max(...baseline.map((m) => m.seed)) + 1);
+          baseline = [...baseline, control];
+          committed.push(control.value);
+        }
+        const { keep, candidateMean, candidate } = decideOne();
+        if (keep) {
+          noiseGroups.push(baseline);
+          truth = candidateMean;
+          const next = Math.max(...candidate.map((m) => m.seed)) + 1;
+          const controls = Array.from({ length: spec.controlsAfterKeep ?? 0 }, (_, k) => runAt(truth, next + k));
+          baseline = [...candidate, ...controls];
+          committed.push(...baseline.map((m) => m.value));
+        } else if (candidate.length > 1) {
+          noiseGroups.push(candidate);
+        }
+      }
+    }
+  } else {
+    for (let i = 0; i < spec.decisions; i++) {
+      seedShared = new Map();
+      baseline = measureBaseline(truth);
+      committed = baseline.map((m) => m.value);
+      noiseGroups =
+        spec.scenario === 'fresh-warm'
+          ? Array.from({ length: WARM_GROUPS }, (_, k) => [0, 1, 2].map((j) => ({ seed: 1000 + 3 * k + j, value: normal() })))
+          : [];
+      decideOne();
+    }
+  }
+  const t = tally;
+  return {
+    falseKeepRate: t.nullKeeps / t.nulls,
+    nullDecisions: t.nulls,
+    power: t.realKeeps / t.reals,
+    realDecisions: t.reals,
+    runsPerCandidate: t.runs / (t.nulls + t.reals),
+  };
+}
+
+interface Cell {
+  label: string;
+  spec: Omit<SimulationSpec, 'policy' | 'baselineRuns' | 'effect' | 'decisions' | 'seed'>;
+  mixed?: boolean;
+}
+
+const CELLS: Cell[] = [
+  { label: 'fresh-cold', spec: { scenario: 'fresh-cold' } },
+  { label: 'fresh-warm', spec: { scenario: 'fresh-warm' } },
+  { label: 'fresh-warm ρ=0.5', spec: { scenario: 'fresh-warm', seedCorrelation: 0.5 } },
+  { label: 'session', spec: { scenario: 'session' } },
+  { label: 'session +5 controls/keep', spec: { scenario: 'session', controlsAfterKeep: 5 } },
+  { label: 'session, 10% real', spec: { scenario: 'session', realShare: 0.1 }, mixed: true },
+  { label: 'session, 10% real +5 controls/keep', spec: { scenario: 'session', realShare: 0.1, controlsAfterKeep: 5 }, mixed: true },
+];
+
+function main(): void {
+  const quick = process.argv.includes('--quick');
+  const n = quick ? 2000 : 20000;
+  const policies: DecisionPolicy[] = [new NoiseAwarePolicy(), new GreedyPolicy()];
+  const rows: string[][] = [['scenario', 'baseline n', 'rule', 'false keeps', 'runs/cand (no-op)', 'power at 2 SD', 'runs/cand (2 SD)']];
+  const started = Date.now();
+  for (const cell of CELLS) {
+    for (const baselineRuns of [3, 5]) {
+      for (const policy of policies) {
+        const base = { ...cell.spec, policy, baselineRuns, decisions: n };
+        if (cell.mixed) {
+          const mix = simulate({ ...base, effect: -2, seed: 3 });
+          rows.push([cell.label, String(baselineRuns), policy.name, pct(mix.falseKeepRate), '', pct(mix.power), `${mix.runsPerCandidate.toFixed(2)} (all)`]);
+          continue;
+        }
+        const nul = simulate({ ...base, effect: 0, seed: 1 });
+        const pow = simulate({ ...base, effect: -2, seed: 2 });
+        rows.push([cell.label, String(baselineRuns), policy.name, pct(nul.falseKeepRate), nul.runsPerCandidate.toFixed(2), pct(pow.power), pow.runsPerCandidate.toFixed(2)]);
+      }
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const options = JSON.stringify(new NoiseAwarePolicy().options);
+  console.log(`\n${n} decisions per cell (sessions of ${SESSION_LENGTH}); noise-aware ${options}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();
