@@ -83,4 +83,31 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (experiment_id, name, step)
   ) WITHOUT ROWID;
   `,
+  // v2: one row per LLM request. Turns are written as they happen (money spent is never lost),
+  // grouped by proposal, and linked to the experiment once the loop has recorded it.
+  `
+  CREATE TABLE llm_turns (
+    id                 INTEGER PRIMARY KEY,
+    session_id         INTEGER NOT NULL REFERENCES sessions(id),
+    experiment_id      INTEGER REFERENCES experiments(id),
+    proposal           TEXT NOT NULL,
+    speculative        INTEGER NOT NULL DEFAULT 0,
+    attempt            INTEGER NOT NULL,
+    turn               INTEGER NOT NULL,
+    model              TEXT NOT NULL,
+    request_id         TEXT,
+    stop_reason        TEXT,
+    input_tokens       INTEGER NOT NULL DEFAULT 0,
+    output_tokens      INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens  INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd           REAL,
+    latency_s          REAL NOT NULL,
+    error              TEXT,
+    created_at         TEXT NOT NULL
+  );
+  CREATE INDEX llm_turns_session ON llm_turns(session_id, id);
+  CREATE INDEX llm_turns_experiment ON llm_turns(experiment_id);
+  CREATE INDEX llm_turns_proposal ON llm_turns(proposal);
+  `,
 ];
