@@ -36,13 +36,13 @@ const sessions = new SessionStore(db);
 const experiments = new ExperimentStore(db);
 const options = {
   sandbox, budgetS: 300, graceS: 90, maxExperiments: n + 3, maxExperimentsGiven: true, proposer: 'planner' as const,
-  decision: 'noise-aware', baselineRuns: 3, ablationRuns: 3, controlEvery: 10,
+  decision: 'noise-aware', baselineRuns: 3, ablationRuns: 3, interactionTop: 3, controlEvery: 10,
 };
 const opened = await openSession(sessions, experiments, dbPath, options, false);
 const started = performance.now();
 const loop = new ExperimentLoop(opened, {
   db, sessions, experiments, metrics: new MetricsWriter(db), bus: new EventBus(),
-  proposer: new Planner({ ablationRuns: 3 }), policy: createPolicy('noise-aware'),
+  proposer: new Planner({ ablationRuns: 3, interactionTop: 3 }), policy: createPolicy('noise-aware'),
 });
 await loop.run();
 const totalS = (performance.now() - started) / 1000;

@@ -108,9 +108,9 @@ export class ExperimentLoop {
     if (pending) return () => this.advance(rows, pending);
 
     if (options.controlEvery > 0 && state.decisionsSinceControl(rows) >= options.controlEvery) {
-      const controls = rows.filter((e) => e.kind === 'control').length;
-      const seeds = this.deps.policy.baselineSeeds(options.baselineRuns);
-      return () => this.measureHead('control', seeds[controls % seeds.length]!);
+      // A seed no run has used: a repeated seed would repeat its value and fake a smaller noise.
+      const seed = Math.max(0, ...rows.map((e) => e.seed)) + 1;
+      return () => this.measureHead('control', seed);
     }
     return () => this.proposeAndRun(rows);
   }

@@ -11,6 +11,8 @@ export interface SessionOptions {
   decision: string;
   baselineRuns: number;
   ablationRuns: number;
+  /** Pairwise interaction tests among this many strongest components (0 or 1 = none). */
+  interactionTop: number;
   /** Re-measure the baseline (a no-op control run) after this many decisions; 0 = never. */
   controlEvery: number;
 }

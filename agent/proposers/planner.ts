@@ -3,16 +3,26 @@ import { showValue, type KnobValue } from '../knobs/literal.ts';
 import type { Marker } from '../knobs/markers.ts';
 import { scanMarkers } from '../knobs/scan.ts';
 import type { AblationSpec, Proposal, ProposalContext, Proposer } from './types.ts';
+import { nextInteractionStep } from './interactions.ts';
 import { neighbours } from './neighbours.ts';
+
+/** One proposal and the marker edits that make it. */
+interface Step {
+  edits: { marker: Marker; value: KnobValue }[];
+  proposal: Proposal;
+}
 
 export interface PlannerOptions {
   /** Runs per ablation before its verdict, so each effect gets a confidence interval. */
   ablationRuns: number;
+  /** Pairwise interaction tests among this many components with the largest effects (0 = none). */
+  interactionTop: number;
 }
 
 /**
- * The offline planner: leave-one-component-out over every `@ablate` marker, then a pattern
- * search over the `@knob` markers. It edits only the literal on a marked line, and it is a
+ * The offline planner: leave-one-component-out over every `@ablate` marker, then pairwise
+ * interaction tests among the strongest components, then a pattern search over the `@knob`
+ * markers. It edits only the literal on a marked line, and it is a
  * function of the workspace and the log alone, so a resumed session continues where it was.
  */
 export class Planner implements Proposer {
@@ -23,37 +33,69 @@ export class Planner implements Proposer {
   async propose(ctx: ProposalContext): Promise<Proposal | null> {
     const markers = scanMarkers(ctx.workspace, ctx.sandbox.editable);
     const tried = new Set(ctx.history.map((e) => e.change_key).filter((k): k is string => k !== null));
-    const next = this.nextAblation(markers, tried) ?? this.nextTweak(markers, tried);
+    const next =
+      this.nextAblation(markers, tried) ??
+      this.nextInteraction(ctx, markers, tried, await ctx.workspace.git.head()) ??
+      this.nextTweak(markers, tried);
     if (!next) return null;
-    const { marker, value, proposal } = next;
-    ctx.workspace.write(marker.file, setMarkerValue(ctx.workspace.read(marker.file), marker, value));
-    return proposal;
+    // Edits bottom-up in each file, so an earlier edit never shifts a later marker's position.
+    for (const { marker, value } of [...next.edits].sort((a, b) => b.marker.line - a.marker.line)) {
+      ctx.workspace.write(marker.file, setMarkerValue(ctx.workspace.read(marker.file), marker, value));
+    }
+    return next.proposal;
   }
 
-  private nextAblation(markers: Marker[], tried: Set<string>) {
+  private nextInteraction(ctx: ProposalContext, markers: Marker[], tried: Set<string>, head: string): Step | undefined {
+    if (this.options.interactionTop < 2) return undefined;
+    const step = nextInteractionStep(ctx.history, head, markers, this.options.interactionTop, tried);
+    if (!step) return undefined;
+    if (step.type === 'remeasure') {
+      const { marker, value, spec } = step.edit;
+      return {
+        edits: [{ marker, value }],
+        proposal: {
+          ...this.ablation(marker, value, spec, step.changeKey),
+          description: `ablate ${spec.part}: ${spec.from} -> ${spec.to} (again, on the new baseline, for the interaction tests)`,
+        },
+      };
+    }
+    const [a, b] = step.edits.map((e) => e.spec) as [AblationSpec, AblationSpec];
+    return {
+      edits: step.edits,
+      proposal: {
+        kind: 'interaction',
+        description: `interaction: ablate ${a.part} (${a.from} -> ${a.to}) and ${b.part} (${b.from} -> ${b.to}) together`,
+        hypothesis: `removing ${a.part} and ${b.part} together costs more (or less) than the sum of removing each`,
+        changeKey: step.changeKey,
+        spec: [a, b],
+        minRuns: this.options.ablationRuns,
+      },
+    };
+  }
+
+  private ablation(marker: Marker, value: KnobValue, spec: AblationSpec, changeKey: string): Proposal {
+    return {
+      kind: 'ablation',
+      description: `ablate ${marker.name}: ${showValue(marker.value)} -> ${showValue(value)}`,
+      hypothesis: `${marker.name} contributes to the metric; ${spec.action === 'REMOVE' ? 'removing' : 'replacing'} it changes it`,
+      changeKey,
+      spec: [spec],
+      minRuns: this.options.ablationRuns,
+    };
+  }
+
+  private nextAblation(markers: Marker[], tried: Set<string>): Step | undefined {
     for (const marker of markers.filter((m) => m.marker === 'ablate')) {
       for (const value of marker.alternatives) {
         const changeKey = `ablate ${marker.name}=${showValue(value)}`;
         if (value === marker.value || tried.has(changeKey)) continue;
-        const spec = ablationSpec(marker, value);
-        return {
-          marker,
-          value,
-          proposal: {
-            kind: 'ablation',
-            description: `ablate ${marker.name}: ${showValue(marker.value)} -> ${showValue(value)}`,
-            hypothesis: `${marker.name} contributes to the metric; ${spec.action === 'REMOVE' ? 'removing' : 'replacing'} it changes it`,
-            changeKey,
-            spec: [spec],
-            minRuns: this.options.ablationRuns,
-          } satisfies Proposal,
-        };
+        return { edits: [{ marker, value }], proposal: this.ablation(marker, value, ablationSpec(marker, value), changeKey) };
       }
     }
     return undefined;
   }
 
-  private nextTweak(markers: Marker[], tried: Set<string>) {
+  private nextTweak(markers: Marker[], tried: Set<string>): Step | undefined {
     const assignment = new Map(markers.map((m) => [m.name, m.value] as const));
     const configKey = (name: string, value: KnobValue) =>
       'config ' + [...assignment].map(([n, v]) => `${n}=${showValue(n === name ? value : v)}`).join(' ');
@@ -62,8 +104,7 @@ export class Planner implements Proposer {
         const changeKey = configKey(marker.name, value);
         if (tried.has(changeKey)) continue;
         return {
-          marker,
-          value,
+          edits: [{ marker, value }],
           proposal: {
             kind: 'tweak',
             description: `tweak ${marker.name}: ${showValue(marker.value)} -> ${showValue(value)}`,

@@ -40,13 +40,17 @@ export function options(sandbox: string, over: Partial<SessionOptions> = {}): Se
     decision: 'mean-rule',
     baselineRuns: 2,
     ablationRuns: 2,
+    interactionTop: 2,
     controlEvery: 0,
     ...over,
   };
 }
 
 /** Runs one session of the real loop in this process and returns what it recorded. */
-export async function runLoop(opts: SessionOptions, { db = path.join(tempDir(), 'log.db'), resume = false, proposer }: { db?: string; resume?: boolean; proposer?: Proposer } = {}) {
+export async function runLoop(
+  opts: SessionOptions,
+  { db = path.join(tempDir(), 'log.db'), resume = false, proposer, policy = meanRule }: { db?: string; resume?: boolean; proposer?: Proposer; policy?: DecisionPolicy } = {},
+) {
   const handle = openLogForWriting(db);
   const sessions = new SessionStore(handle);
   const experiments = new ExperimentStore(handle);
@@ -60,8 +64,8 @@ export async function runLoop(opts: SessionOptions, { db = path.join(tempDir(), 
       sessions,
       experiments,
       metrics: new MetricsWriter(handle),
-      proposer: proposer ?? new Planner({ ablationRuns: opts.ablationRuns }),
-      policy: meanRule,
+      proposer: proposer ?? new Planner({ ablationRuns: opts.ablationRuns, interactionTop: opts.interactionTop }),
+      policy,
       bus,
     });
     const session = await loop.run();

@@ -23,6 +23,7 @@ const USAGE = `usage: nightshift run [flags]
   --decision RULE        ${POLICY_NAMES.join(' | ')} (default: noise-aware)
   --baseline-runs N      seeds of the baseline at the start (default: 3)
   --ablation-runs N      seeds per ablation, for its interval (default: 3)
+  --interactions K       test every pair among the K components with the largest effects (default: 3)
   --control-every N      re-measure the baseline after N decisions; 0 = never (default: 10)
   --grace SECONDS        time past the budget for start-up and evaluation (default: 30 + budget/5)
   --db FILE              the experiment log (default: experiments.db)
@@ -39,6 +40,7 @@ const Flags = z.object({
   decision: z.enum(POLICY_NAMES, { message: `--decision must be one of ${POLICY_NAMES.join(', ')}` }).default('noise-aware'),
   'baseline-runs': flagNumber('baseline-runs', z, { int: true, min: 1 }).default(3),
   'ablation-runs': flagNumber('ablation-runs', z, { int: true, min: 1 }).default(3),
+  interactions: flagNumber('interactions', z, { int: true, min: 0 }).default(3),
   'control-every': flagNumber('control-every', z, { int: true, min: 0 }).default(10),
   grace: flagNumber('grace', z, { min: 0 }).optional(),
   db: z.string().default('experiments.db'),
@@ -58,6 +60,7 @@ const spec = {
     decision: { type: 'string' },
     'baseline-runs': { type: 'string' },
     'ablation-runs': { type: 'string' },
+    interactions: { type: 'string' },
     'control-every': { type: 'string' },
     grace: { type: 'string' },
     db: { type: 'string' },
@@ -68,7 +71,7 @@ const spec = {
 
 function chooseProposer(name: SessionOptions['proposer'], options: SessionOptions): Proposer {
   if (name === 'claude') throw new UserError('the Claude proposer is not available in this version; use --proposer planner');
-  return new Planner({ ablationRuns: options.ablationRuns });
+  return new Planner({ ablationRuns: options.ablationRuns, interactionTop: options.interactionTop });
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -88,6 +91,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     decision: flags.decision,
     baselineRuns: flags['baseline-runs'],
     ablationRuns: flags['ablation-runs'],
+    interactionTop: flags.interactions,
     controlEvery: flags['control-every'],
   };
 
