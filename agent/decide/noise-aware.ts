@@ -81,7 +81,7 @@ export class NoiseAwarePolicy implements DecisionPolicy {
     const n = g.candidate.length;
     const stats: DecisionStats = { delta: test.delta, sd, n, p, ciLow: ci?.low ?? null, ciHigh: ci?.high ?? null };
     const gain = improvement(input.goal, test.delta);
-    const measured = `${deltaClause(test.delta, sd)}, ${pValue(p)} over n=${n} vs ${runs(g.baseline.length)} of the baseline${pairedNote(input)}`;
+    const measured = `${deltaClause(test.delta, sd)}, ${pValue(p)} over ${candidateRuns(input)} vs a baseline of ${g.baseline.length}`;
 
     if (n < input.minRuns) {
       return this.confirm(input, `run ${n + 1} of the ${input.minRuns} this change needs for an interval; so far ${measured}`);
@@ -113,9 +113,12 @@ export class NoiseAwarePolicy implements DecisionPolicy {
   }
 }
 
-/** ", 2 on baseline seeds" where the candidate shares seeds with the baseline. */
-function pairedNote(input: DecisionInput): string {
+/** "n=3 runs on baseline seeds": how many runs, and how many share a seed with the baseline. */
+function candidateRuns(input: DecisionInput): string {
   const seeds = new Set(input.baseline.map((m: Measurement) => m.seed));
+  const n = input.candidate.length;
   const shared = input.candidate.filter((m) => seeds.has(m.seed)).length;
-  return shared > 0 ? ` (${shared} on baseline seeds)` : '';
+  if (shared === 0) return `n=${runs(n)}`;
+  if (shared === n) return `n=${runs(n)} on ${n === 1 ? 'a baseline seed' : 'baseline seeds'}`;
+  return `n=${runs(n)} (${shared} on baseline seeds)`;
 }

@@ -1,10 +1,12 @@
 /** Descriptive statistics of plain arrays of numbers. */
 
+/** Summed as offsets from the first value: runs that never vary get exactly their value back, so zero noise stays exactly zero. */
 export function mean(xs: readonly number[]): number {
-  if (xs.length === 0) throw new RangeError('mean of an empty group');
-  let sum = 0;
-  for (const x of xs) sum += x;
-  return sum / xs.length;
+  const first = xs[0];
+  if (first === undefined) throw new RangeError('mean of an empty group');
+  let offsets = 0;
+  for (const x of xs) offsets += x - first;
+  return first + offsets / xs.length;
 }
 
 /** Sum of squared deviations from the group mean. */

@@ -1,33 +1,40 @@
 /** Standard normal distribution: CDF and quantile. */
 
-/** erfc(x) with fractional error below 1.2e-7 everywhere (Numerical Recipes' Chebyshev fit). */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t *
-                              (-1.13520398 +
-                                t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
+/**
+ * Φ(z) by Hart's algorithm 5666 in West's form ("Better approximations to cumulative normal
+ * functions", 2005): double precision, tails computed directly so Φ(−8) keeps its digits.
+ */
 export function normalCdf(z: number): number {
-  return 0.5 * erfc(-z / Math.SQRT2);
+  if (Number.isNaN(z)) return NaN;
+  const x = Math.abs(z);
+  let tail = 0;
+  if (x < 37) {
+    const e = Math.exp((-x * x) / 2);
+    if (x < 7.07106781186547) {
+      let num = 3.52624965998911e-2 * x + 0.700383064443688;
+      num = num * x + 6.37396220353165;
+      num = num * x + 33.912866078383;
+      num = num * x + 112.079291497871;
+      num = num * x + 221.213596169931;
+      num = num * x + 220.206867912376;
+      let den = 8.83883476483184e-2 * x + 1.75566716318264;
+      den = den * x + 16.064177579207;
+      den = den * x + 86.7807322029461;
+      den = den * x + 296.564248779674;
+      den = den * x + 637.333633378831;
+      den = den * x + 793.826512519948;
+      den = den * x + 440.413735824752;
+      tail = (e * num) / den;
+    } else {
+      let b = x + 0.65;
+      b = x + 4 / b;
+      b = x + 3 / b;
+      b = x + 2 / b;
+      b = x + 1 / b;
+      tail = e / b / 2.506628274631;
+    }
+  }
+  return z > 0 ? 1 - tail : tail;
 }
 
 /** Inverse of normalCdf (Acklam's rational approximation, relative error below 1.2e-9). */
