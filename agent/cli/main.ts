@@ -1,9 +1,15 @@
 #!/usr/bin/env node
 import { UserError } from '../errors.ts';
 import { runCommand } from './commands/run.ts';
+import { logCommand } from './commands/log.ts';
+import { sqlCommand } from './commands/sql.ts';
+import { showCommand } from './commands/show.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   run: { summary: 'run the experiment loop on a sandbox (the default command)', run: runCommand },
+  log: { summary: 'the experiments of a session, filtered and sorted', run: logCommand },
+  show: { summary: 'one experiment: diff, runs, decision, step metrics, log tail', run: showCommand },
+  sql: { summary: 'a read-only SQL query over the log', run: sqlCommand },
 };
 
 function help(): string {

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { renderTable, TableFormatSchema } from '../../query/format.ts';
+import { defaultFormat, outputSink } from '../../query/output.ts';
+import { readOnlyQuery } from '../../query/read-only-sql.ts';
+import { openLogReadOnly } from '../../store/db.ts';
+import { parseCommand } from '../args.ts';
+import { dbFlag, QUERY_OPTIONS } from '../query-flags.ts';
+
+const USAGE = `usage: nightshift sql "SELECT …" [flags]
+
+  --db FILE          the experiment log (default: experiments.db)
+  --format F         table | tsv | csv | json | jsonl (default: table on a terminal, tsv when piped)
+  --out FILE         write to FILE instead of stdout
+
+Read-only: one statement that returns rows (SELECT, WITH, VALUES, EXPLAIN, reading PRAGMAs).
+Tables: sessions, experiments, metrics (see the README's "Querying the log").`;
+
+const Flags = z.object({
+  db: dbFlag,
+  format: TableFormatSchema.optional(),
+  out: z.string().optional(),
+  positionals: z.array(z.string()),
+}).refine((f) => f.positionals.length === 1, { message: 'give exactly one query, in quotes' });
+
+const { db: dbOption, format, out } = QUERY_OPTIONS;
+const spec = { name: 'sql', usage: USAGE, schema: Flags, allowPositionals: true, options: { db: dbOption, format, out } } as const;
+
+export async function sqlCommand(argv: string[]): Promise<number> {
+  const flags = parseCommand(spec, argv);
+  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
+  const sink = outputSink(flags.out);
+  const db = openLogReadOnly(flags.db);
+  try {
+    const table = readOnlyQuery(db, flags.positionals[0]!);
+    sink.write(renderTable(table, defaultFormat(flags.format, sink), sink.render));
+    return 0;
+  } finally {
+    db.close();
+  }
+}

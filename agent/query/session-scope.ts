@@ -1,0 +1,23 @@
+import { UserError } from '../errors.ts';
+import type { Db } from '../store/db.ts';
+import type { SessionRow } from '../store/types.ts';
+
+/** The session a query is about: --session ID, else the latest. Unknown or absent ones are one-line errors. */
+export function resolveSession(db: Db, file: string, id: number | undefined): SessionRow {
+  if (id !== undefined) {
+    const row = db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    if (row) return row;
+    const ids = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM sessions').get() as { lo: number | null; hi: number | null };
+    throw new UserError(`no session ${id} in ${file}${ids.lo === null ? ' (it has no sessions yet)' : ` (sessions ${ids.lo}–${ids.hi})`}`);
+  }
+  const latest = db.prepare('SELECT * FROM sessions ORDER BY id DESC LIMIT 1').get() as SessionRow | undefined;
+  if (!latest) throw new UserError(`${file} has no sessions yet`);
+  return latest;
+}
+
+/** `--session ID`, `--all`, or neither (the latest): the session to filter on, or null for every one. */
+export function sessionScope(db: Db, file: string, flags: { session?: number; all?: boolean }): number | null {
+  if (flags.all && flags.session !== undefined) throw new UserError('give --session or --all, not both');
+  if (flags.all) return null;
+  return resolveSession(db, file, flags.session).id;
+}

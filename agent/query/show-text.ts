@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { mean, sd } from '../stats/descriptive.ts';
+import { num, seconds, signed } from '../ui/format.ts';
+import type { ExperimentRow } from '../store/types.ts';
+import { colourDiff } from './diff-colour.ts';
+import type { ExperimentDetail } from './experiment-detail.ts';
+import type { Colour } from './format.ts';
+import { sparkline } from './sparkline.ts';
+import { tailLines } from './tail.ts';
+
+export interface ShowOptions {
+  paint?: (colour: Colour, text: string) => string;
+  tail: number;
+}
+
+const FAILED = new Set(['crashed', 'timeout', 'diverged']);
+
+/** `nightshift show`: one experiment as a person reads it, top to bottom. */
+export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions): string {
+  const { experiment: e, session, candidate, runs } = detail;
+  const p = (colour: Colour, text: string) => (paint ? paint(colour, text) : text);
+  const field = (name: string, value: string) => `${p('gray', name.padEnd(11))} ${value}`;
+  const out: string[] = [];
+
+  const verdict = candidate?.decision ?? e.decision;
+  const status = FAILED.has(e.status) ? p('red', e.status) : e.status;
+  out.push(`#${e.id} ${e.kind} · ${status}${verdict ? ` · ${verdict === 'keep' ? p('green', 'keep') : verdict}` : ''}   (session ${session.id}, ${session.metric}, ${session.goal})`);
+  out.push(e.description, '');
+  if (e.kind === 'confirm' && candidate) out.push(field('confirms', `#${candidate.id} ${candidate.description}`));
+  if (e.hypothesis) out.push(field(e.kind === 'confirm' ? 'why' : 'hypothesis', e.hypothesis));
+  out.push(field('proposer', proposerLine(e)));
+  for (const spec of specs(e)) out.push(field('spec', `${spec.action} ${spec.part}: ${spec.from} -> ${spec.to}`));
+  out.push(field('run', runLine(e)));
+  if (e.reason && e.status !== 'done' && (!candidate || e.id !== candidate.id)) out.push(field('ended', e.reason));
+  out.push(field('metric', e.metric === null ? '-' : `${session.metric} ${num(e.metric, 6)}`));
+  if (candidate) {
+    out.push(field('delta', deltaLine(candidate)));
+    if (candidate.reason) out.push(field('decision', candidate.reason));
+    if (candidate.commit_sha) out.push(field('commit', candidate.commit_sha));
+  }
+  out.push('', p('gray', candidate ? 'runs of this change' : 'runs of this baseline'));
+  for (const run of runs) out.push(`  ${run.id === e.id ? '▸' : ' '} #${String(run.id).padEnd(5)} ${run.kind.padEnd(9)} seed ${String(run.seed).padEnd(4)} ${run.status.padEnd(9)} ${run.metric === null ? '-' : num(run.metric, 6)}`);
+  const values = runs.filter((r) => r.status === 'done' && r.metric !== null).map((r) => r.metric!);
+  if (values.length > 1) out.push(`    mean ${num(mean(values), 6)}, SD ${num(sd(values))} over ${values.length} finished runs`);
+  if (e.final_json) out.push('', field('final line', e.final_json));
+
+  if (e.diff.trim() !== '') out.push('', p('gray', 'diff'), colourDiff(e.diff.trimEnd(), paint));
+  if (detail.series.length > 0) {
+    const width = Math.max(...detail.series.map((s) => s.name.length));
+    out.push('', p('gray', 'step metrics'));
+    for (const s of detail.series) {
+      const last = s.steps.at(-1)!;
+      out.push(`  ${s.name.padEnd(width)}  ${sparkline(s.values)}  ${num(s.values[0])} → ${num(s.values.at(-1))}  (${s.values.length} points to step ${last}, min ${num(Math.min(...s.values))}, max ${num(Math.max(...s.values))})`);
+    }
+  }
+  out.push('', ...logTail(e, tail, p));
+  return out.join('\n') + '\n';
+}
+
+function proposerLine(e: ExperimentRow): string {
+  const parts = [e.proposer];
+  if (e.propose_s !== null) parts.push(`proposed in ${seconds(e.propose_s)}`);
+  if (e.tokens_in > 0 || e.tokens_out > 0) parts.push(`${e.tokens_in} tokens in, ${e.tokens_out} out, $${e.cost_usd.toFixed(4)}`);
+  return parts.join(' · ');
+}
+
+function runLine(e: ExperimentRow): string {
+  const parts = [`seed ${e.seed}`, `ran ${seconds(e.run_s)}`];
+  if (e.exit_code !== null) parts.push(`exit ${e.exit_code}`);
+  if (e.signal) parts.push(`signal ${e.signal}`);
+  if (e.backend) parts.push(`backend ${e.backend}`);
+  if (e.started_at) parts.push(`started ${e.started_at}`);
+  return parts.join(' · ');
+}
+
+function deltaLine(c: ExperimentRow): string {
+  if (c.delta === null) return '- (no verdict with numbers yet)';
+  const parts = [`${signed(c.delta)} vs the baseline mean`];
+  if (c.n_runs !== null) parts.push(`n=${c.n_runs}`);
+  if (c.noise_sd !== null) parts.push(`noise SD ${num(c.noise_sd)}`);
+  if (c.p_value !== null) parts.push(`p=${num(c.p_value, 2)}`);
+  if (c.ci_low !== null && c.ci_high !== null) parts.push(`95% CI [${num(c.ci_low)}, ${num(c.ci_high)}]`);
+  return parts.join(' · ');
+}
+
+const SpecsSchema = z.array(z.object({ part: z.string(), action: z.string(), from: z.string(), to: z.string() }));
+
+/** The AblationBench-style specs of an ablation or interaction; anything unreadable shows as none. */
+function specs(e: ExperimentRow): z.infer<typeof SpecsSchema> {
+  if (!e.spec_json) return [];
+  try {
+    return SpecsSchema.safeParse(JSON.parse(e.spec_json)).data ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function logTail(e: ExperimentRow, n: number, p: (c: Colour, t: string) => string): string[] {
+  if (!e.log_path) return [p('gray', 'log: none (the run never started)')];
+  if (!fs.existsSync(e.log_path)) return [p('gray', `log: ${e.log_path} is gone`)];
+  const lines = tailLines(e.log_path, n);
+  return [p('gray', `log tail (last ${lines.length} lines of ${e.log_path}; --log prints it all)`), ...lines.map((l) => `  ${l}`)];
+}
