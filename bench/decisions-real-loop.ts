@@ -1,0 +1,140 @@
+/**
+ * The decision rules driven through the real loop (real processes, git, SQLite) on the
+ * simulated sandbox, where the truth is known:
+ *   1. null: every change is a no-op → how often each rule keeps one (false keeps);
+ *   2. power: every change is a true improvement of 2 noise SDs → how often it is kept, and
+ *      how many runs a candidate costs;
+ *   3. planted: the offline planner's ablation study on several plantings and noise levels →
+ *      are the planted effects and the planted interaction found, and is any null flagged?
+ *
+ *   npx tsx bench/decisions-real-loop.ts [--decisions 200] [--power-decisions 100]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { effectFamilies } from '../agent/analysis/session-effects.ts';
+import { createPolicy } from '../agent/decide/registry.ts';
+import { EventBus } from '../agent/loop/events.ts';
+import { ExperimentLoop } from '../agent/loop/loop.ts';
+import { openSession } from '../agent/loop/session-setup.ts';
+import { setMarkerValue } from '../agent/knobs/apply.ts';
+import { scanMarkers } from '../agent/knobs/scan.ts';
+import { Planner } from '../agent/proposers/planner.ts';
+import type { Proposer } from '../agent/proposers/types.ts';
+import { openLogForWriting } from '../agent/store/db.ts';
+import { ExperimentStore } from '../agent/store/experiments.ts';
+import { MetricsWriter } from '../agent/store/metrics.ts';
+import { SessionStore } from '../agent/store/sessions.ts';
+import type { ExperimentRow } from '../agent/store/types.ts';
+
+const { values: flags } = parseArgs({ options: { decisions: { type: 'string', default: '200' }, 'power-decisions': { type: 'string', default: '100' } } });
+const SIM = path.join(import.meta.dirname, 'sim-sandbox');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-decisions-'));
+const NOISE = 0.01;
+
+/** The sim sandbox with two extra knobs: `salt` (no effect: fresh noise per change) and `step`. */
+function sandbox(name: string, truth: object): string {
+  const dir = path.join(work, name);
+  fs.cpSync(SIM, dir, { recursive: true });
+  const train = path.join(dir, 'train.mjs');
+  fs.writeFileSync(
+    train,
+    fs.readFileSync(train, 'utf8').replace('export const config = {', 'export const config = {\n  salt: 0, // @knob 0..1000000 int\n  step: 0, // @knob 0..100000 int'),
+  );
+  fs.writeFileSync(path.join(dir, 'truth.json'), JSON.stringify(truth));
+  return dir;
+}
+
+/** Proposes "salt += 1, step += stepBy": a no-op when step has no effect, else a known gain. */
+function stepper(stepBy: number): Proposer {
+  return {
+    name: 'bench-stepper',
+    async propose(ctx) {
+      const markers = scanMarkers(ctx.workspace, ctx.sandbox.editable);
+      const salt = markers.find((m) => m.name === 'salt')!;
+      const step = markers.find((m) => m.name === 'step')!;
+      let text = ctx.workspace.read(salt.file);
+      text = setMarkerValue(text, step, Number(step.value) + stepBy);
+      text = setMarkerValue(text, salt, ctx.history.length + 1);
+      ctx.workspace.write(salt.file, text);
+      return { kind: 'tweak', description: `step ${step.value} -> ${Number(step.value) + stepBy}`, hypothesis: null, changeKey: null, spec: null, minRuns: 1 };
+    },
+  };
+}
+
+async function session(dir: string, rule: string, proposer: Proposer, until: (rows: ExperimentRow[]) => boolean, limit: number) {
+  const dbPath = path.join(dir + '.db');
+  const db = openLogForWriting(dbPath);
+  const sessions = new SessionStore(db);
+  const experiments = new ExperimentStore(db);
+  const options = {
+    sandbox: dir, budgetS: 5, graceS: 5, maxExperiments: null, maxExperimentsGiven: false, proposer: 'planner' as const,
+    decision: rule, baselineRuns: 3, ablationRuns: 3, interactionTop: 3, controlEvery: 10,
+  };
+  const opened = await openSession(sessions, experiments, dbPath, options, false);
+  const bus = new EventBus();
+  const loop = new ExperimentLoop(opened, { db, sessions, experiments, metrics: new MetricsWriter(db), bus, proposer, policy: createPolicy(rule) });
+  bus.subscribe((e) => {
+    if (e.type === 'decided' || e.type === 'run-finished') {
+      const rows = experiments.forSession(opened.session.id);
+      if (until(rows) || rows.length >= limit) loop.requestStop();
+    }
+  });
+  await loop.run();
+  const rows = experiments.forSession(opened.session.id);
+  db.close();
+  return rows;
+}
+
+const decided = (rows: ExperimentRow[]) => rows.filter((e) => e.decision === 'keep' || e.decision === 'revert');
+const runsPer = (rows: ExperimentRow[]) => {
+  const c = decided(rows);
+  return (c.length + rows.filter((e) => e.kind === 'confirm' && c.some((x) => x.id === e.parent_id)).length) / c.length;
+};
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+const started = performance.now();
+console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}; noise SD ${NOISE}`);
+console.log('\nrule         scenario  decisions  kept    runs/candidate');
+for (const rule of ['noise-aware', 'greedy']) {
+  const n = Number(flags.decisions);
+  const nullRows = await session(sandbox(`null-${rule}`, { base: 1.9, noiseSd: NOISE }), rule, stepper(1), (r) => decided(r).length >= n, 20 * n);
+  const keptNull = decided(nullRows).filter((e) => e.decision === 'keep').length;
+  console.log(`${rule.padEnd(12)} null      ${String(decided(nullRows).length).padEnd(10)} ${pct(keptNull / decided(nullRows).length).padEnd(7)} ${runsPer(nullRows).toFixed(2)}`);
+
+  const p = Number(flags['power-decisions']);
+  const gains = Object.fromEntries(Array.from({ length: p + 10 }, (_, i) => [String(i), -2 * NOISE * i]));
+  const powerRows = await session(sandbox(`power-${rule}`, { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } }), rule, stepper(1), (r) => decided(r).length >= p, 20 * p);
+  const keptPower = decided(powerRows).filter((e) => e.decision === 'keep').length;
+  console.log(`${rule.padEnd(12)} 2-SD gain ${String(decided(powerRows).length).padEnd(10)} ${pct(keptPower / decided(powerRows).length).padEnd(7)} ${runsPer(powerRows).toFixed(2)}`);
+}
+
+// Planted effects through the offline planner: several plantings, two noise levels.
+const plantings = [
+  { name: 'A', effects: { residual: { false: 0.08 }, layerNorm: { false: 0.04 }, posEncoding: { none: 0.03 } }, pair: ['residual', 'layerNorm', 0.05] },
+  { name: 'B', effects: { layerNorm: { false: 0.06 }, gelu: { false: 0.05 }, posEncoding: { learned: 0.04 } }, pair: ['layerNorm', 'gelu', -0.04] },
+  { name: 'C', effects: { bias: { false: 0.05 }, residual: { false: 0.1 }, gelu: { false: 0.03 } }, pair: ['residual', 'bias', 0.06] },
+] as const;
+console.log('\nplanting noise  effects found  nulls flagged  interaction (planted -> estimate [CI], found)');
+for (const noise of [0.005, 0.01]) {
+  for (const p of plantings) {
+    const [a, b, size] = p.pair;
+    const truth = { base: 1.9, noiseSd: noise, effects: p.effects, interactions: [{ when: { [a]: false, [b]: false }, effect: size }] };
+    const rows = await session(sandbox(`planted-${p.name}-${noise}`, truth), 'noise-aware', new Planner({ ablationRuns: 3, interactionTop: 3 }), (r) => r.some((e) => e.kind === 'tweak'), 200);
+    const families = effectFamilies(rows);
+    const effects = families.flatMap((f) => f.result.effects);
+    const planted = Object.entries(p.effects).flatMap(([c, v]) => Object.keys(v).map((to) => ({ c, to })));
+    const latest = (c: string, to: string) => effects.filter((e) => e.component === c && e.change.endsWith(`-> ${to === 'false' ? 'false' : `'${to}'`}`)).at(-1);
+    const found = planted.filter(({ c, to }) => latest(c, to)?.significant).length;
+    const nulls = effects.filter((e) => !planted.some(({ c, to }) => e.component === c && e.change.endsWith(to === 'false' ? '-> false' : `'${to}'`)));
+    const flagged = nulls.filter((e) => e.significant).length;
+    const inter = families.flatMap((f) => f.result.interactions).find((i) => [i.a, i.b].sort().join() === [a, b].sort().join());
+    const interText = inter
+      ? `${size} -> ${inter.interaction.toFixed(3)} [${inter.ciLow?.toFixed(3)}, ${inter.ciHigh?.toFixed(3)}], ${inter.significant ? 'found' : 'MISSED'}`
+      : 'pair not tested';
+    console.log(`${p.name.padEnd(8)} ${String(noise).padEnd(6)} ${`${found}/${planted.length}`.padEnd(14)} ${`${flagged}/${nulls.length}`.padEnd(14)} ${interText}`);
+  }
+}
+console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
+fs.rmSync(work, { recursive: true, force: true });
