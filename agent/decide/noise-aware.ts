@@ -12,15 +12,20 @@
  *
  * Why a pooled t and not Welch or a paired t: noise is assumed equal across configurations
  * (DESIGN.md), so pooling turns 2–4 df into dozens and the t quantile from 2.9 toward 1.7.
- * Welch on 3 vs 3 runs, or a paired t on ≤ 3 pairs (2 df), only wins when the same seed gives
- * strongly correlated results across configurations (correlation above about 0.7); where
- * seeds do correlate, the shared seeds make the pooled test conservative, never wrong.
+ * Welch on 3 vs 3 runs has those few df and no gain to show for them; a paired t on ≤ 3 pairs
+ * (2 df) only wins when the same seed gives strongly correlated results across configurations
+ * (correlation above about 0.8, and then by a few points of power). Where seeds do correlate,
+ * confirmations on the baseline's seeds cancel the shared part in the difference of means, so
+ * the pooled test gains power and stays valid (conservative).
  *
  * False keeps: only the final test can keep, so with no real effect P(keep) ≤ alpha per
- * decision; stopping early for lack of promise only lowers it. The defaults were chosen with
- * bench/decision-montecarlo.ts: with ≤ 3 runs per candidate they keep a true 2-SD improvement
- * about 80% of the time from a 5-seed baseline (less from 3 seeds: the baseline mean's own
- * error is then the limit).
+ * decision; stopping early for lack of promise only lowers it. Power, from
+ * bench/decision-montecarlo.ts: with under 3 runs per candidate on average, a true 2-SD
+ * improvement is kept 83% of the time against a 5-seed baseline once earlier runs have pinned
+ * the noise down (76% against 3 seeds: the baseline mean's own error is then the limit).
+ * A keep's own runs were chosen for looking good, so as the next baseline they flatter it and
+ * cost later candidates power (60%); a few fresh-seed control runs of the new baseline right
+ * after a keep restore it (85%).
  */
 import { z } from 'zod';
 import { pooledSd } from '../stats/descriptive.ts';

@@ -10,8 +10,8 @@
  * is at most familyAlpha. (Holm would flag a little more but has no matching intervals.)
  */
 import { pooledSd, type PooledSd } from './descriptive.ts';
-import { linearContrast } from './contrast.ts';
-import { interval, type Interval } from './intervals.ts';
+import { linearContrast, type ContrastEstimate } from './contrast.ts';
+import { interval } from './intervals.ts';
 
 export interface AblationGroup {
   component: string;
@@ -108,12 +108,8 @@ export function estimateEffects(input: EffectsInput, options: EffectsOptions = {
   return { effects, interactions, noise, levels: { effects: effectsLevel, interactions: interactionsLevel } };
 }
 
-function bounds(
-  c: Parameters<typeof interval>[0],
-  noise: PooledSd,
-  level: number,
-): { ciLow: number | null; ciHigh: number | null; significant: boolean } {
+function bounds(c: ContrastEstimate, noise: PooledSd, level: number): { ciLow: number | null; ciHigh: number | null; significant: boolean } {
   if (noise.df === 0) return { ciLow: null, ciHigh: null, significant: false };
-  const ci: Interval = interval(c, level);
+  const ci = interval(c, level);
   return { ciLow: ci.low, ciHigh: ci.high, significant: ci.low > 0 || ci.high < 0 };
 }

@@ -16,8 +16,8 @@ export interface TestResult {
 }
 
 /**
- * A t statistic and its one-sided p. With SE = 0 (runs without spread) the sign of delta alone
- * decides: p is 0, 0.5 or 1. Without df there is no test: p is NaN.
+ * A t statistic and its one-sided p. With SE = 0 (runs without spread) a nonzero delta is exact:
+ * p is 0 or 1 by its sign (0.5 for no difference). Without df there is no test: p is NaN.
  */
 export function oneSided(c: ContrastEstimate, alternative: Alternative): TestResult {
   let t = NaN;
