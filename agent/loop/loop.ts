@@ -67,6 +67,7 @@ export class ExperimentLoop {
       throw error;
     } finally {
       clearInterval(heartbeat);
+      await this.deps.proposer.close?.();
       metrics.flush();
       const session = sessions.get(this.id)!;
       bus.emit({ type: 'session-ended', session });
@@ -147,7 +148,13 @@ export class ExperimentLoop {
     await workspace.resetTo(this.head);
     this.deps.bus.emit({ type: 'proposing' });
     const started = performance.now();
-    const proposal = await this.deps.proposer.propose({ workspace, sandbox: sandbox.config, history: rows, signal: this.abort.signal });
+    const proposal = await this.deps.proposer.propose({
+      workspace,
+      sandbox: sandbox.config,
+      history: rows,
+      signal: this.abort.signal,
+      warn: (message) => this.deps.bus.emit({ type: 'warning', message }),
+    });
     const proposeS = (performance.now() - started) / 1000;
     if (!proposal) return { status: 'finished', reason: `the ${this.deps.proposer.name} has nothing left to try` };
     const diff = await workspace.diff();
@@ -160,10 +167,11 @@ export class ExperimentLoop {
       diff,
       seed: this.deps.policy.screenSeed({ baseline: state.headMeasurements(rows, this.head) }),
       min_runs: proposal.minRuns,
-      proposer: this.deps.proposer.name,
+      proposer: proposal.proposer ?? this.deps.proposer.name,
       decision: 'pending',
       propose_s: proposeS,
     });
+    proposal.recorded?.(row.id);
     if (diff.trim() === '') return this.reject(row, 'the proposal changed nothing');
     await this.execute(row);
   }

@@ -17,6 +17,8 @@ export interface ProposalContext {
   /** Every experiment of the session so far, oldest first. */
   history: readonly ExperimentRow[];
   signal?: AbortSignal;
+  /** Tells the user something went wrong but the session goes on (e.g. a fallback). */
+  warn?: (message: string) => void;
 }
 
 export interface Proposal {
@@ -28,10 +30,16 @@ export interface Proposal {
   spec: AblationSpec[] | null;
   /** Runs the candidate must get before a verdict (an ablation wants an interval, not a screen). */
   minRuns: number;
+  /** Who made it, when not the session's proposer itself (e.g. 'planner (fallback)'). */
+  proposer?: string;
+  /** Called with the experiment's id once the loop has recorded the proposal (links LLM turns to it). */
+  recorded?: (experimentId: number) => void;
 }
 
 export interface Proposer {
   readonly name: string;
   /** Makes one change in the workspace and describes it; null when there is nothing left to try. */
   propose(ctx: ProposalContext): Promise<Proposal | null>;
+  /** Releases what the proposer holds (work in flight, scratch checkouts) when the session ends. */
+  close?(): Promise<void>;
 }

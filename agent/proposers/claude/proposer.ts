@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AnthropicError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type { LlmTurnStore } from '../../store/llm-turns.ts';
+import type { ExperimentRow } from '../../store/types.ts';
+import type { Workspace } from '../../workspace/workspace.ts';
+import type { Proposal, ProposalContext, Proposer } from '../types.ts';
+import { runAttempt, type TurnRecord } from './attempt.ts';
+import { describeApiError, type ClaudeApi } from './client.ts';
+import { describeState } from './context.ts';
+import { openingMessage } from './opening.ts';
+import { costOf } from './pricing.ts';
+import { Scratch } from './scratch.ts';
+
+export interface ClaudeProposerOptions {
+  api: ClaudeApi;
+  /** The system prompt (rules and programme), the same all session so it stays cached. */
+  system: string;
+  turns: LlmTurnStore;
+  sessionId: number;
+  budgetS: number;
+  /** Proposes an experiment when the API stays down past the SDK's retries (the planner). */
+  fallback: Proposer;
+  /** Model turns per attempt; a failed attempt is retried once with its error, then skipped. */
+  maxTurns: number;
+  /** Where speculative proposals are made while a run is in flight; null turns speculation off. */
+  scratchDir: string | null;
+  attempts?: number;
+  maxTokens?: number;
+  /** When the API is down and the planner has nothing left, wait this long before asking again. */
+  outageWaitS?: number;
+}
+
+export const FALLBACK_PROPOSER = 'planner (fallback)';
+/** After this many proposals in a row that Claude could not make, the planner proposes one. */
+const MAX_SKIPS = 3;
+
+type Made = { ok: true; proposal: Proposal } | { ok: false; reason: string };
+interface Speculation {
+  head: string;
+  controller: AbortController;
+  /** Never rejects: a speculation that fails is simply not used. */
+  result: Promise<{ proposal: Proposal; diff: string } | null>;
+}
+interface Target {
+  workspace: Workspace;
+  history: readonly ExperimentRow[];
+  sandbox: ProposalContext['sandbox'];
+  head: string;
+  signal: AbortSignal | undefined;
+  proposalId: string;
+  speculative: boolean;
+  inFlight?: Proposal;
+}
+
+/**
+ * Claude proposes each experiment: it reads the editable files and the log, edits with the text
+ * editor tool (confined to the editable files), and submits. API failures past the SDK's retries
+ * hand that one experiment to the planner; the next one asks Claude again.
+ *
+ * While a run is in flight the next proposal is made speculatively in a scratch checkout, from
+ * the log without the result in flight. It is used only if the run did not change the code the
+ * proposal was made on (no keep); otherwise it is discarded, its turns stay in the log unlinked,
+ * and a fresh proposal is made.
+ */
+export class ClaudeProposer implements Proposer {
+  readonly name = 'claude';
+  private speculation: Speculation | undefined;
+  private readonly scratch: Scratch | null;
+
+  constructor(private readonly options: ClaudeProposerOptions) {
+    this.scratch = options.scratchDir ? new Scratch(options.scratchDir) : null;
+  }
+
+  async propose(ctx: ProposalContext): Promise<Proposal | null> {
+    const head = await ctx.workspace.git.head();
+    const ready = await this.takeSpeculation(head);
+    if (ready) {
+      await ctx.workspace.apply(ready.diff);
+      this.speculate(ctx, head, ready.proposal);
+      return ready.proposal;
+    }
+    const { proposal, runs } = await this.proposeNow(ctx, head);
+    if (proposal && runs) this.speculate(ctx, head, proposal);
+    return proposal;
+  }
+
+  async close(): Promise<void> {
+    this.speculation?.controller.abort();
+    await this.speculation?.result;
+    this.speculation = undefined;
+    await this.scratch?.remove();
+  }
+
+  private async proposeNow(ctx: ProposalContext, head: string): Promise<{ proposal: Proposal | null; runs: boolean }> {
+    const proposalId = randomUUID();
+    const linked = (p: Proposal): Proposal => ({ ...p, recorded: (id) => this.options.turns.attach(proposalId, id) });
+    const nothing = (description: string) =>
+      linked({ kind: 'llm', description, hypothesis: null, changeKey: null, spec: null, minRuns: 1 });
+    if (trailingSkips(ctx.history) >= MAX_SKIPS) {
+      ctx.warn?.(`Claude could not make a usable change ${MAX_SKIPS} times in a row: the planner proposes this experiment`);
+      return this.planned(ctx, linked);
+    }
+    for (;;) {
+      try {
+        const made = await this.fromClaude({ ...ctx, head, signal: ctx.signal, proposalId, speculative: false });
+        // A skipped proposal changes nothing: the loop records it as rejected, with the reason.
+        return made.ok ? { proposal: made.proposal, runs: true } : { proposal: nothing(`no change: ${made.reason}`), runs: false };
+      } catch (error) {
+        await ctx.workspace.resetTo(head);
+        if (error instanceof APIUserAbortError || ctx.signal?.aborted) return { proposal: nothing('stopped while Claude was proposing'), runs: false };
+        if (!(error instanceof AnthropicError)) throw error;
+        ctx.warn?.(`the Claude API failed past its retries (${describeApiError(error)}): the planner proposes this experiment`);
+      }
+      const planned = await this.planned(ctx, linked);
+      if (planned.proposal) return planned;
+      const wait = this.options.outageWaitS ?? 60;
+      ctx.warn?.(`the planner has nothing left either: asking Claude again in ${wait} s`);
+      try {
+        await sleep(wait * 1000, undefined, { signal: ctx.signal });
+      } catch {
+        return { proposal: nothing('stopped while waiting for the Claude API'), runs: false };
+      }
+    }
+  }
+
+  private async planned(ctx: ProposalContext, linked: (p: Proposal) => Proposal): Promise<{ proposal: Proposal | null; runs: boolean }> {
+    const proposal = await this.options.fallback.propose(ctx);
+    return { proposal: proposal && linked({ ...proposal, proposer: FALLBACK_PROPOSER }), runs: proposal !== null };
+  }
+
+  /** Attempts with the error of the last one, each from a clean workspace; throws on an API failure. */
+  private async fromClaude(target: Target): Promise<Made> {
+    const { workspace, sandbox, head } = target;
+    const rules = { dir: workspace.dir, editable: sandbox.editable, readonly: sandbox.readonly };
+    const state = describeState({
+      rows: target.history,
+      head,
+      sandbox,
+      budgetS: this.options.budgetS,
+      ...(target.inFlight ? { inFlight: target.inFlight } : {}),
+    });
+    let reason: string | undefined;
+    for (let attempt = 1; attempt <= (this.options.attempts ?? 2); attempt++) {
+      const result = await runAttempt({
+        api: this.options.api,
+        system: this.options.system,
+        opening: openingMessage(rules, state, reason),
+        workspace,
+        rules,
+        maxTurns: this.options.maxTurns,
+        maxTokens: this.options.maxTokens ?? 16_000,
+        signal: target.signal,
+        onTurn: (turn) => this.log(target, attempt, turn),
+      });
+      if (result.ok) {
+        return {
+          ok: true,
+          proposal: {
+            kind: 'llm',
+            description: result.submission.description,
+            hypothesis: result.submission.hypothesis,
+            changeKey: null,
+            spec: null,
+            minRuns: 1,
+            recorded: (id) => this.options.turns.attach(target.proposalId, id),
+          },
+        };
+      }
+      reason = result.reason;
+      await workspace.resetTo(head);
+    }
+    return { ok: false, reason: reason! };
+  }
+
+  private speculate(ctx: ProposalContext, head: string, inFlight: Proposal): void {
+    const scratch = this.scratch;
+    if (!scratch) return;
+    const controller = new AbortController();
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, controller.signal]) : controller.signal;
+    const result = (async () => {
+      const workspace = await scratch.at(ctx.workspace, head);
+      const made = await this.fromClaude({ ...ctx, workspace, head, signal, proposalId: randomUUID(), speculative: true, inFlight });
+      return made.ok ? { proposal: made.proposal, diff: await workspace.diff() } : null;
+    })().catch(() => null);
+    this.speculation = { head, controller, result };
+  }
+
+  /** The speculative proposal if it was made on the code as it stands now; a stale one is stopped and dropped. */
+  private async takeSpeculation(head: string): Promise<{ proposal: Proposal; diff: string } | null> {
+    const speculation = this.speculation;
+    this.speculation = undefined;
+    if (!speculation) return null;
+    if (speculation.head !== head) speculation.controller.abort();
+    const ready = await speculation.result;
+    return speculation.head === head ? ready : null;
+  }
+
+  private log(target: Target, attempt: number, turn: TurnRecord): void {
+    const { usage } = turn;
+    this.options.turns.add({
+      session_id: this.options.sessionId,
+      proposal: target.proposalId,
+      speculative: target.speculative,
+      attempt,
+      turn: turn.turn,
+      model: this.options.api.model,
+      request_id: turn.requestId,
+      stop_reason: turn.stopReason,
+      input_tokens: usage.input_tokens,
+      output_tokens: usage.output_tokens,
+      cache_read_tokens: usage.cache_read_input_tokens,
+      cache_write_tokens: usage.cache_creation_input_tokens,
+      cost_usd: costOf(this.options.api.model, usage),
+      latency_s: turn.latencyS,
+      error: turn.error,
+    });
+  }
+}
+
+/** Claude's proposals at the end of the log that changed nothing (skipped), in a row. */
+function trailingSkips(history: readonly ExperimentRow[]): number {
+  let count = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const row = history[i]!;
+    if (row.kind === 'confirm' || row.kind === 'control' || row.kind === 'baseline') continue;
+    if (row.proposer !== 'claude' || row.status !== 'rejected') break;
+    count++;
+  }
+  return count;
+}
