@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { UserError } from '../../errors.ts';
 import { EventBus } from '../../loop/events.ts';
 import { ExperimentLoop } from '../../loop/loop.ts';
 import { defaultGrace, type SessionOptions } from '../../loop/options.ts';
 import { openSession } from '../../loop/session-setup.ts';
 import { createPolicy, POLICY_NAMES } from '../../decide/registry.ts';
+import { DEFAULT_MODEL } from '../../proposers/claude/client.ts';
+import { createClaudeProposer, prepareClaude, type ClaudeFlags } from '../../proposers/claude/setup.ts';
 import { Planner } from '../../proposers/planner.ts';
-import type { Proposer } from '../../proposers/types.ts';
 import { openLogForWriting } from '../../store/db.ts';
 import { ExperimentStore } from '../../store/experiments.ts';
 import { MetricsWriter } from '../../store/metrics.ts';
@@ -20,6 +20,10 @@ const USAGE = `usage: nightshift run [flags]
   --budget SECONDS       training seconds per run (default: 300)
   --max-experiments N    stop after N finished runs (default: no limit; Ctrl-C stops)
   --proposer NAME        planner | claude (default: claude with ANTHROPIC_API_KEY, else planner)
+  --model ID             the Claude model (default: ${DEFAULT_MODEL})
+  --program FILE         your research programme for Claude (default: prompts/program.md)
+  --max-turns N          Claude's turns per attempt at a proposal (default: 10)
+  --no-prefetch          do not let Claude propose the next experiment while a run is in flight
   --decision RULE        ${POLICY_NAMES.join(' | ')} (default: noise-aware)
   --baseline-runs N      seeds of the baseline at the start (default: 3)
   --ablation-runs N      seeds per ablation, for its interval (default: 3)
@@ -37,6 +41,10 @@ const Flags = z.object({
   budget: flagNumber('budget', z, { min: 1 }).default(300),
   'max-experiments': flagNumber('max-experiments', z, { int: true, min: 1 }).optional(),
   proposer: z.enum(['planner', 'claude'], { message: '--proposer must be planner or claude' }).optional(),
+  model: z.string().min(1, '--model must name a model').default(DEFAULT_MODEL),
+  program: z.string().min(1).optional(),
+  'max-turns': flagNumber('max-turns', z, { int: true, min: 1 }).default(10),
+  'no-prefetch': z.boolean().default(false),
   decision: z.enum(POLICY_NAMES, { message: `--decision must be one of ${POLICY_NAMES.join(', ')}` }).default('noise-aware'),
   'baseline-runs': flagNumber('baseline-runs', z, { int: true, min: 1 }).default(3),
   'ablation-runs': flagNumber('ablation-runs', z, { int: true, min: 1 }).default(3),
@@ -57,6 +65,10 @@ const spec = {
     budget: { type: 'string' },
     'max-experiments': { type: 'string' },
     proposer: { type: 'string' },
+    model: { type: 'string' },
+    program: { type: 'string' },
+    'max-turns': { type: 'string' },
+    'no-prefetch': { type: 'boolean' },
     decision: { type: 'string' },
     'baseline-runs': { type: 'string' },
     'ablation-runs': { type: 'string' },
@@ -68,11 +80,6 @@ const spec = {
     resume: { type: 'boolean' },
   },
 } as const;
-
-function chooseProposer(name: SessionOptions['proposer'], options: SessionOptions): Proposer {
-  if (name === 'claude') throw new UserError('the Claude proposer is not available in this version; use --proposer planner');
-  return new Planner({ ablationRuns: options.ablationRuns, interactionTop: options.interactionTop });
-}
 
 export async function runCommand(argv: string[]): Promise<number> {
   const flags = parseCommand(spec, argv);
@@ -94,24 +101,31 @@ export async function runCommand(argv: string[]): Promise<number> {
     interactionTop: flags.interactions,
     controlEvery: flags['control-every'],
   };
+  const claudeFlags: ClaudeFlags = { model: flags.model, program: flags.program, maxTurns: flags['max-turns'], prefetch: !flags['no-prefetch'] };
+  // A bad key, model or programme file is one clear error before any session is opened.
+  const checked = proposer === 'claude' ? await prepareClaude(process.env, claudeFlags) : null;
 
   const db = openLogForWriting(flags.db);
   try {
     const sessions = new SessionStore(db);
     const experiments = new ExperimentStore(db);
     const opened = await openSession(sessions, experiments, flags.db, requested, flags.resume);
+    const planner = new Planner({ ablationRuns: opened.options.ablationRuns, interactionTop: opened.options.interactionTop });
+    // A resumed session keeps its own proposer, whatever this command line asked for.
+    const claude = opened.options.proposer === 'claude' ? (checked ?? (await prepareClaude(process.env, claudeFlags))) : null;
     const bus = new EventBus();
     const loop = new ExperimentLoop(opened, {
       db,
       sessions,
       experiments,
       metrics: new MetricsWriter(db),
-      proposer: chooseProposer(opened.options.proposer, opened.options),
+      proposer: claude ? createClaudeProposer(claude, db, opened, planner) : planner,
       policy: createPolicy(opened.options.decision),
       bus,
     });
     // The Ink dashboard mounts here once it exists; until then every front end is the plain printer.
     bus.subscribe(printHeadless());
+    for (const message of claude?.warnings ?? []) bus.emit({ type: 'warning', message });
     const onSignal = () => loop.requestStop();
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

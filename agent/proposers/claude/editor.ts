@@ -69,7 +69,7 @@ function listing(rules: FileRules): string {
 }
 
 function view(rel: string, text: string, range: [number, number] | undefined): string {
-  const lines = text.split('\n');
+  const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
   const start = range ? range[0] : 1;
   const end = range && range[1] !== -1 ? range[1] : lines.length;
   if (start < 1 || start > lines.length || end < start || end > lines.length) {

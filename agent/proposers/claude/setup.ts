@@ -1,0 +1,46 @@
+import path from 'node:path';
+import type { OpenedSession } from '../../loop/session-setup.ts';
+import type { Db } from '../../store/db.ts';
+import { LlmTurnStore } from '../../store/llm-turns.ts';
+import type { Proposer } from '../types.ts';
+import { connectClaude, DEFAULT_SETTINGS, type ClaudeApi, type ClaudeSettings } from './client.ts';
+import { loadSystemPrompt } from './prompts.ts';
+import { ClaudeProposer } from './proposer.ts';
+
+export interface ClaudeFlags {
+  model: string;
+  /** The user's research programme, in place of prompts/program.md. */
+  program?: string | undefined;
+  maxTurns: number;
+  /** Make the next proposal while a run is in flight (used only if the code did not change). */
+  prefetch: boolean;
+}
+
+export interface PreparedClaude {
+  api: ClaudeApi;
+  system: string;
+  flags: ClaudeFlags;
+  /** Things the user should know that do not stop the session (an unreachable API, an unpriced model). */
+  warnings: string[];
+}
+
+/** Everything about the Claude proposer that can fail does so here, before any session is opened. */
+export async function prepareClaude(env: NodeJS.ProcessEnv, flags: ClaudeFlags, settings: Partial<ClaudeSettings> = {}): Promise<PreparedClaude> {
+  const system = loadSystemPrompt(flags.program);
+  const { api, warnings } = await connectClaude(env, { ...DEFAULT_SETTINGS, ...settings, model: flags.model });
+  return { api, system, flags, warnings };
+}
+
+export function createClaudeProposer(prepared: PreparedClaude, db: Db, opened: OpenedSession, fallback: Proposer): ClaudeProposer {
+  return new ClaudeProposer({
+    api: prepared.api,
+    system: prepared.system,
+    turns: new LlmTurnStore(db),
+    sessionId: opened.session.id,
+    budgetS: opened.options.budgetS,
+    fallback,
+    maxTurns: prepared.flags.maxTurns,
+    // Beside the workspace, never inside it: the workspace's `git clean` would remove it.
+    scratchDir: prepared.flags.prefetch ? path.join(path.dirname(opened.workspace.dir), 'scratch') : null,
+  });
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fastSandbox } from '../helpers.ts';
+import { options } from '../loop/harness.ts';
+import { runClaudeLoop } from './claude-harness.ts';
+import { editor, message, scripted, startMockApi, submit, type MockApi } from './mock-api.ts';
+
+const mocks: MockApi[] = [];
+after(() => Promise.all(mocks.map((m) => m.close())));
+
+/** Proposal 0 changes a line (`first`); every later one adds a comment at the top, which applies on any commit. */
+async function mockWith(first: { old: string; new: string }): Promise<MockApi> {
+  const api = await startMockApi(scripted((n) => [
+    n === 0
+      ? message([editor({ command: 'str_replace', path: 'train.mjs', old_str: first.old, new_str: first.new }), submit(`${first.old} -> ${first.new}`, 'h')], { delayMs: 200 })
+      : message([editor({ command: 'insert', path: 'train.mjs', insert_line: 0, insert_text: `// idea ${n}` }), submit(`idea ${n}`, 'h')], { delayMs: 200 }),
+  ]));
+  mocks.push(api);
+  return api;
+}
+
+const opening = (api: MockApi, n: number) => JSON.stringify(api.messages.filter((r) => r.body.messages.length === 1)[n]!.body.messages[0].content);
+
+test('the next proposal is made while the run is in flight, and used when the run changed no code', async () => {
+  const api = await mockWith({ old: 'lr: 0.03,', new: 'lr: 0.05,' });
+  const { rows, turns, workspace } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 3, baselineRuns: 1 }), api, { prefetch: true });
+  const llm = rows.filter((e) => e.kind === 'llm');
+  assert.deepEqual(llm.map((e) => [e.description, e.status]), [['lr: 0.03, -> lr: 0.05,', 'done'], ['idea 1', 'done']]);
+  assert.equal(llm[0]!.decision, 'revert', 'a worse lr is reverted, so the code the speculation saw still stands');
+  assert.match(llm[1]!.diff, /^\+\/\/ idea 1$/m);
+  assert.doesNotMatch(llm[1]!.diff, /lr: 0\.05/, 'made on the last kept commit, not on the candidate that ran');
+
+  // Made speculatively, from the log with the first proposal shown as running; then linked to its experiment.
+  assert.match(opening(api, 1), /Running now, result not yet known.*lr: 0\.03, -> lr: 0\.05,/);
+  const used = turns.filter((t) => t.experiment_id === llm[1]!.id);
+  assert.ok(used.length > 0 && used.every((t) => t.speculative === 1));
+  assert.ok(turns.filter((t) => t.experiment_id === llm[0]!.id).every((t) => t.speculative === 0));
+  // The scratch checkout is gone with the session.
+  assert.ok(!fs.existsSync(path.join(path.dirname(workspace.dir), 'scratch')));
+});
+
+test('a speculative proposal made before a keep is discarded and a fresh one made on the new code', async () => {
+  // More epochs lowers this sandbox's val_loss: the first proposal is kept.
+  const api = await mockWith({ old: 'epochs: 4,', new: 'epochs: 8,' });
+  // A keep is followed by a control run of the new baseline, then the next proposal.
+  const { rows, turns } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 4, baselineRuns: 1 }), api, { prefetch: true });
+  const llm = rows.filter((e) => e.kind === 'llm');
+  assert.equal(llm[0]!.decision, 'keep');
+  assert.equal(llm[1]!.description, 'idea 2', 'idea 1 was made on the code before the keep');
+  assert.match(llm[1]!.diff, /^\+\/\/ idea 2$/m);
+  const discarded = turns.filter((t) => t.experiment_id === null);
+  assert.ok(discarded.length > 0 && discarded.every((t) => t.speculative === 1));
+  assert.ok(turns.filter((t) => t.experiment_id === llm[1]!.id).every((t) => t.speculative === 0));
+});
