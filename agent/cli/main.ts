@@ -4,12 +4,16 @@ import { runCommand } from './commands/run.ts';
 import { logCommand } from './commands/log.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { showCommand } from './commands/show.ts';
+import { reportCommand } from './commands/report.ts';
+import { exportCommand } from './commands/export.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   run: { summary: 'run the experiment loop on a sandbox (the default command)', run: runCommand },
   log: { summary: 'the experiments of a session, filtered and sorted', run: logCommand },
   show: { summary: 'one experiment: diff, runs, decision, step metrics, log tail', run: showCommand },
   sql: { summary: 'a read-only SQL query over the log', run: sqlCommand },
+  report: { summary: 'the session as Markdown or JSON, with a progress chart', run: reportCommand },
+  export: { summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch', run: exportCommand },
 };
 
 function help(): string {

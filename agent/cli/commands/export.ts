@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { UserError } from '../../errors.ts';
+import { autoresearchTsv } from '../../query/autoresearch-tsv.ts';
+import { experimentsTable } from '../../query/export-rows.ts';
+import { renderTable, TABLE_FORMATS } from '../../query/format.ts';
+import { outputSink } from '../../query/output.ts';
+import { keptPatchSeries } from '../../query/patch-series.ts';
+import { resolveSession, sessionScope } from '../../query/session-scope.ts';
+import { openLogReadOnly } from '../../store/db.ts';
+import type { ExperimentRow } from '../../store/types.ts';
+import { parseCommand } from '../args.ts';
+import { dbFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
+
+const FORMATS = [...TABLE_FORMATS.filter((f) => f !== 'table'), 'autoresearch-tsv', 'patch'] as const;
+
+const USAGE = `usage: nightshift export --format F [flags]
+
+  --format F         ${FORMATS.join(' | ')}
+                     csv, tsv, json, jsonl: every column of the experiments table
+                     autoresearch-tsv: autoresearch's results.tsv (commit, val_bpb, memory_gb, status, description)
+                     patch: the kept changes as a git patch series against the baseline (git apply / git am)
+  --db FILE          the experiment log (default: experiments.db)
+  --session ID       this session (default: the latest)
+  --all              every session (csv, tsv, json, jsonl only)
+  --out FILE         write to FILE instead of stdout`;
+
+const Flags = z.object({
+  db: dbFlag,
+  session: sessionFlag,
+  all: z.boolean().default(false),
+  format: z.enum(FORMATS, { message: `--format must be one of ${FORMATS.join(', ')}` }),
+  out: z.string().optional(),
+});
+
+const spec = { name: 'export', usage: USAGE, schema: Flags, options: QUERY_OPTIONS } as const;
+
+export async function exportCommand(argv: string[]): Promise<number> {
+  const flags = parseCommand(spec, argv);
+  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
+  const { format } = flags;
+  if (flags.all && (format === 'autoresearch-tsv' || format === 'patch')) throw new UserError(`--format ${format} is about one session: use --session ID instead of --all`);
+  const sink = outputSink(flags.out);
+  const db = openLogReadOnly(flags.db);
+  try {
+    if (format === 'autoresearch-tsv' || format === 'patch') {
+      const session = resolveSession(db, flags.db, flags.session);
+      const rows = db.prepare('SELECT * FROM experiments WHERE session_id = ? ORDER BY id').all(session.id) as ExperimentRow[];
+      if (format === 'autoresearch-tsv') sink.write(autoresearchTsv(session, rows));
+      else {
+        const kept = rows.filter((e) => e.decision === 'keep');
+        if (kept.length === 0) process.stderr.write(`nightshift: session ${session.id} kept no change; the patch is empty\n`);
+        sink.write(keptPatchSeries(session, kept));
+      }
+    } else sink.write(renderTable(experimentsTable(db, sessionScope(db, flags.db, flags)), format));
+    return 0;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { sessionDir } from '../../paths.ts';
+import { outputSink } from '../../query/output.ts';
+import { resolveSession } from '../../query/session-scope.ts';
+import { chartData } from '../../report/chart-data.ts';
+import { chartSvg } from '../../report/chart-svg.ts';
+import { reportRows } from '../../report/load.ts';
+import { reportMarkdown } from '../../report/markdown.ts';
+import { summarize } from '../../report/summary.ts';
+import { writeChart, type WrittenChart } from '../../report/write-chart.ts';
+import { openLogReadOnly } from '../../store/db.ts';
+import { parseCommand } from '../args.ts';
+import { dbFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
+
+const USAGE = `usage: nightshift report [flags]
+
+  --db FILE          the experiment log (default: experiments.db)
+  --session ID       this session (default: the latest)
+  --format F         md | json (default: md, or json for an --out ending in .json)
+  --out FILE         write the report to FILE instead of stdout
+  --chart FILE.svg   where the progress chart goes (PNG beside it); md always has one, json only with this flag
+                     (default: beside --out as NAME-progress.svg, else in the session's folder beside the log)`;
+
+const Flags = z.object({
+  db: dbFlag,
+  session: sessionFlag,
+  format: z.enum(['md', 'json'], { message: '--format must be md or json' }).optional(),
+  out: z.string().optional(),
+  chart: z.string().regex(/\.svg$/i, { message: '--chart must name an .svg file' }).optional(),
+});
+
+const { db: dbOption, session, format, out } = QUERY_OPTIONS;
+const spec = { name: 'report', usage: USAGE, schema: Flags, options: { db: dbOption, session, format, out, chart: { type: 'string' } } } as const;
+
+export async function reportCommand(argv: string[]): Promise<number> {
+  const flags = parseCommand(spec, argv);
+  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
+  const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.json') ? 'json' : 'md');
+  const sink = outputSink(flags.out);
+  const db = openLogReadOnly(flags.db);
+  try {
+    const session = resolveSession(db, flags.db, flags.session);
+    const rows = reportRows(db, session.id);
+    const report = summarize(session, rows);
+    const chartPath = flags.chart ?? (format === 'json' ? undefined : defaultChartPath(flags.out, flags.db, session.id));
+    const chart = chartPath === undefined ? null : await writeChart(chartPath, chartSvg(chartData(report, rows)));
+    if (format === 'json') sink.write(JSON.stringify({ ...report, chart }, null, 2) + '\n');
+    else sink.write(reportMarkdown(report, chart && relativeTo(flags.out, chart)));
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+function defaultChartPath(out: string | undefined, db: string, sessionId: number): string {
+  if (out !== undefined) return out.replace(/\.[^./\\]*$/, '') + '-progress.svg';
+  return path.join(sessionDir(db, sessionId), 'progress.svg');
+}
+
+/** Chart links as seen from where the Markdown lives (its --out folder, or the current one). */
+function relativeTo(out: string | undefined, chart: WrittenChart): WrittenChart {
+  const from = path.dirname(path.resolve(out ?? 'report.md'));
+  const rel = (p: string) => path.relative(from, path.resolve(p)).split(path.sep).join('/');
+  return { svg: rel(chart.svg), png: chart.png && rel(chart.png) };
+}

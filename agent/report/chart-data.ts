@@ -1,0 +1,71 @@
+import { confirmationsOf } from '../loop/state.ts';
+import type { ExperimentRow } from '../store/types.ts';
+import type { SessionReport } from './summary.ts';
+
+export type PointRole = 'baseline' | 'tried' | 'kept';
+
+/** What the progress chart draws, in data units (x = experiment id, y = the metric). */
+export interface ChartData {
+  title: string;
+  subtitle: string;
+  metric: string;
+  goal: 'minimize' | 'maximize';
+  /** `tip`: the run in words, shown when hovering over the point in an SVG viewer. */
+  points: { x: number; y: number; role: PointRole; tip: string }[];
+  /** Runs that ended without a metric (crashed, timeout, diverged), marked along the x axis. */
+  failed: number[];
+  /** The running best: the baseline mean, then each kept change's (re-measured where possible) mean where it beats it. */
+  best: { x: number; y: number }[];
+  labels: { x: number; y: number; text: string }[];
+  floor: number | null;
+  xMin: number;
+  xMax: number;
+}
+
+const FAILED = new Set(['crashed', 'timeout', 'diverged']);
+
+export function chartData(report: SessionReport, rows: readonly ExperimentRow[]): ChartData {
+  const keptIds = new Set(report.kept.map((k) => k.experiment));
+  const points: ChartData['points'] = [];
+  const failed: number[] = [];
+  for (const e of rows) {
+    if (FAILED.has(e.status)) failed.push(e.id);
+    if (e.status !== 'done' || e.metric === null) continue;
+    const candidate = e.kind === 'confirm' ? e.parent_id : e.id;
+    const role: PointRole = e.kind === 'baseline' || e.kind === 'control' ? 'baseline' : keptIds.has(candidate!) ? 'kept' : 'tried';
+    points.push({ x: e.id, y: e.metric, role, tip: `#${e.id} ${e.kind}: ${e.description} = ${e.metric}` });
+  }
+
+  const better = (a: number, b: number) => (report.goal === 'minimize' ? a < b : a > b);
+  const best: ChartData['best'] = [];
+  const firstBaseline = rows.find((e) => e.kind === 'baseline');
+  if (report.baseline.mean !== null && firstBaseline) best.push({ x: firstBaseline.id, y: report.baseline.mean });
+  const labels: ChartData['labels'] = [];
+  for (const k of report.kept) {
+    // The keep takes effect after its last confirmation run.
+    const x = Math.max(k.experiment, ...confirmationsOf(rows, k.experiment).map((c) => c.id));
+    const value = k.remeasured?.mean ?? k.mean;
+    const current = best.at(-1)?.y;
+    if (current === undefined || better(value, current)) best.push({ x, y: value });
+    labels.push({ x, y: k.mean, text: k.description });
+  }
+  const xMax = rows.at(-1)?.id ?? 1;
+  if (best.length > 0) best.push({ x: xMax, y: best.at(-1)!.y });
+
+  const direction = report.goal === 'minimize' ? 'lower is better' : 'higher is better';
+  const { changes, crashed } = report.experiments;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return {
+    title: `nightshift session ${report.session}: ${report.metric} (${direction})`,
+    subtitle: `${plural(rows.length, 'run')} · ${plural(changes, 'change')} tried · ${report.experiments.kept} kept · ${plural(crashed, 'failed run')} · rule ${report.decision_rule}`,
+    metric: report.metric,
+    goal: report.goal,
+    points,
+    failed,
+    best,
+    labels,
+    floor: report.floor,
+    xMin: rows[0]?.id ?? 0,
+    xMax,
+  };
+}

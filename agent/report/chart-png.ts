@@ -1,0 +1,18 @@
+/**
+ * PNG from the chart's SVG with @resvg/resvg-js (an optionalDependency: prebuilt binaries inside
+ * npm packages, no browser, no download at install time). Where it isn't installed the report
+ * has the SVG alone.
+ */
+export async function svgToPng(svg: string, scale = 1.5): Promise<Uint8Array | null> {
+  let resvg: typeof import('@resvg/resvg-js');
+  try {
+    resvg = await import('@resvg/resvg-js');
+  } catch {
+    return null;
+  }
+  const renderer = new resvg.Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  });
+  return renderer.render().asPng();
+}

@@ -1,0 +1,77 @@
+/**
+ * The session as each keep/revert decision saw it (baseline mean, best single run, noise SD),
+ * for the expected number of false keeps. agent/loop/state.ts derives the same groups for one
+ * decision at a time; replaying a whole session that way is quadratic, so this walks the rows
+ * once in id order, keeping per-group running sums (Welford) and the pooled SD incrementally.
+ *
+ * A candidate is decided after its last confirmation and before the next row that is not one
+ * of its confirmations (a pending candidate blocks new proposals and controls), so its state
+ * is taken when that next row arrives; its noise SD is pooled over the groups measured before
+ * it (a no-op's spread, not the candidate's own runs). Candidates reverted because a run failed, rejected or
+ * interrupted ones were never put to the rule and are left out.
+ */
+import type { DecisionState } from '../stats/false-keeps.ts';
+import type { Goal } from '../decide/types.ts';
+import { CANDIDATE_KINDS } from '../loop/state.ts';
+import type { ExperimentRow } from '../store/types.ts';
+
+class Group {
+  n = 0;
+  mean = 0;
+  m2 = 0;
+  add(x: number): number {
+    this.n++;
+    const d = x - this.mean;
+    this.mean += d / this.n;
+    const before = this.m2;
+    this.m2 += d * (x - this.mean);
+    return this.m2 - before;
+  }
+}
+
+export type StateRow = Pick<ExperimentRow, 'id' | 'kind' | 'status' | 'decision' | 'metric' | 'parent_id' | 'base_commit'>;
+
+export function decisionStates(rows: readonly StateRow[], goal: Goal): DecisionState[] {
+  const groups = new Map<string, Group>();
+  let ss = 0;
+  let df = 0;
+  let best: number | undefined;
+  const better = (a: number, b: number) => (goal === 'minimize' ? a < b : a > b);
+  const add = (key: string, value: number, isRecord: boolean) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = new Group()));
+    if (g.n >= 1) df++;
+    ss += g.add(value);
+    if (isRecord && (best === undefined || better(value, best))) best = value;
+  };
+  const states: DecisionState[] = [];
+  let open: { row: StateRow; values: number[]; failed: boolean } | null = null;
+
+  const close = () => {
+    if (!open) return;
+    const { row, values, failed } = open;
+    open = null;
+    const baseline = groups.get(`commit ${row.base_commit}`);
+    if (!failed && values.length > 0 && baseline && baseline.n > 0 && best !== undefined) {
+      states.push({ goal, baselineMean: baseline.mean, bestSingle: best, sd: df > 0 ? Math.sqrt(ss / df) : null });
+    }
+    // As in state.ts: a kept candidate's runs stay its own group (they were selected for looking
+    // good, so they never become its commit's baseline) but do count as records to beat.
+    for (const v of values) add(`candidate ${row.id}`, v, row.decision === 'keep');
+  };
+
+  for (const row of rows) {
+    const measured = row.status === 'done' && row.metric !== null;
+    if (row.kind === 'confirm' && open && row.parent_id === open.row.id) {
+      if (measured) open.values.push(row.metric!);
+      else if (row.status === 'crashed' || row.status === 'timeout' || row.status === 'diverged') open.failed = true;
+      continue;
+    }
+    close();
+    if (CANDIDATE_KINDS.has(row.kind) && (row.decision === 'keep' || row.decision === 'revert') && row.status === 'done') {
+      open = { row, values: measured ? [row.metric!] : [], failed: false };
+    } else if (measured && (row.kind === 'baseline' || row.kind === 'control')) add(`commit ${row.base_commit}`, row.metric!, true);
+  }
+  close();
+  return states;
+}

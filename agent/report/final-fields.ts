@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+const FinalLine = z.record(z.string(), z.unknown());
+
+/** A run's stored final `@ns` line as an object; malformed or missing ones read as empty. */
+export function finalFields(finalJson: string | null): Record<string, unknown> {
+  if (!finalJson) return {};
+  try {
+    return FinalLine.safeParse(JSON.parse(finalJson)).data ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** A finite number field of a final line, or null. */
+export function finalNumber(fields: Record<string, unknown>, ...names: string[]): number | null {
+  for (const name of names) {
+    const v = fields[name];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+/**
+ * The best value reachable, when the script reports it: `floor_<metric>` or, as autoresearch
+ * names it for val_bpb, `floor_` + the metric without its `val_` prefix (floor_bpb).
+ */
+export function floorNames(metric: string): string[] {
+  const short = metric.replace(/^val_/, '');
+  return short === metric ? [`floor_${metric}`] : [`floor_${metric}`, `floor_${short}`];
+}

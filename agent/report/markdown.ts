@@ -1,0 +1,114 @@
+import { num, signed } from '../ui/format.ts';
+import type { SessionReport } from './summary.ts';
+
+export interface ChartLinks {
+  /** Paths as the Markdown should link them (relative to the report). */
+  svg: string;
+  png: string | null;
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const row = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+const table = (head: string[], rows: string[][]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+const interval = (lo: number | null, hi: number | null) => (lo === null || hi === null ? 'no noise estimate' : `[${signed(lo)}, ${signed(hi)}]`);
+const yes = (b: boolean) => (b ? '**yes**' : 'no');
+
+/** The session report as Markdown: the same numbers as the JSON, for a person. */
+export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): string {
+  const out: string[] = [];
+  const direction = r.goal === 'minimize' ? 'lower is better' : 'higher is better';
+  out.push(`# nightshift session ${r.session}`, '');
+  out.push(
+    `**${r.metric}** (${direction}) · sandbox \`${r.sandbox}\` · proposer ${r.proposer} · rule ${r.decision_rule} · ` +
+      `${r.status}${r.end_reason ? ` (${r.end_reason})` : ''} · ${r.started_at} → ${r.ended_at ?? 'still running'}`,
+    '',
+  );
+  if (chart) out.push(`![progress: ${r.metric} of every run, kept changes in green, running best as a step line](${chart.png ?? chart.svg})`, '', `Chart: [SVG](${chart.svg})${chart.png ? ` · [PNG](${chart.png})` : ''}`, '');
+
+  const e = r.experiments;
+  const best =
+    r.best.experiment === null
+      ? `${num(r.best.mean)} (the baseline: no kept change beat it)`
+      : `${num(r.best.mean)} (#${r.best.experiment}, ${signed(r.best.delta)} vs the baseline)`;
+  const fk = r.expected_false_keeps;
+  out.push('## Summary', '');
+  out.push(
+    table(
+      ['', ''],
+      [
+        ['baseline', baselineText(r.baseline)],
+        ['best', best],
+        ['runs', `${e.total} total · ${e.changes} changes tried · ${e.kept} kept · ${e.reverted} reverted · ${e.crashed} crashed/timed out/diverged · ${e.rejected} rejected · ${e.interrupted} interrupted`],
+        ['noise', r.noise.sd === null ? 'no group has two runs yet' : `SD ${num(r.noise.sd)}, pooled over every repeated configuration (df=${r.noise.df})`],
+        ['expected false keeps', fk.value === null ? fk.note : `${num(fk.value, 3)} (${fk.rule}: ${fk.note})`],
+      ],
+    ),
+    '',
+  );
+
+  out.push('## Kept changes', '');
+  if (r.kept.length === 0) out.push('None: every change was reverted.', '');
+  else
+    out.push(
+      table(
+        ['#', 'change', 'mean of its runs', 'Δ vs its baseline', 'p', 'runs', 're-measured', 'commit'],
+        r.kept.map((k) => [
+          String(k.experiment), k.description, num(k.mean), signed(k.delta), num(k.p, 2), String(k.n),
+          k.remeasured ? `${num(k.remeasured.mean)} (n=${k.remeasured.n})` : '-', k.commit?.slice(0, 10) ?? '-',
+        ]),
+      ),
+      '',
+    );
+
+  out.push('## Effects of components', '');
+  if (r.effects.length === 0) out.push('No ablation was measured.', '');
+  else
+    out.push(
+      'Δ = mean with the component ablated − baseline mean. Intervals are simultaneous at 95% over the table (Bonferroni); ' +
+        'a component is significant when its interval excludes 0.',
+      '',
+      table(
+        ['component', 'change', 'Δ', 'interval', 'n', 'significant', '#'],
+        r.effects.map((x) => [x.component, x.change, signed(x.delta), interval(x.ci_low, x.ci_high), String(x.n), yes(x.significant), String(x.experiment)]),
+      ),
+      '',
+    );
+
+  out.push('## Interactions', '');
+  if (r.interactions.length === 0) out.push('No pair of ablations was measured together.', '');
+  else
+    out.push(
+      'Interaction = Δ(a and b together) − Δ(a) − Δ(b): zero when the two effects simply add up.',
+      '',
+      table(
+        ['a', 'b', 'interaction', 'interval', 'n', 'significant', '#'],
+        r.interactions.map((x) => [x.a, x.b, signed(x.interaction), interval(x.ci_low, x.ci_high), String(x.n), yes(x.significant), String(x.experiment)]),
+      ),
+      '',
+    );
+
+  if (r.controls.length > 0) {
+    out.push(
+      '## Drift',
+      '',
+      'No-op control runs re-measure the current baseline through the whole pipeline; "expected" is what the log believed it to be ' +
+        "(its earlier runs, or right after a keep the kept change's own runs, which were selected for looking good).",
+      '',
+    );
+    out.push(
+      table(
+        ['#', r.metric, 'expected', 'difference'],
+        r.controls.map((c) => [String(c.experiment), num(c.metric), num(c.expected), c.metric === null || c.expected === null ? '-' : signed(c.metric - c.expected)]),
+      ),
+      '',
+    );
+  }
+  if (r.floor !== null) out.push(`Floor reported by the script: ${num(r.floor)}.`, '');
+  return out.join('\n');
+}
+
+function baselineText(b: SessionReport['baseline']): string {
+  if (b.mean === null) return 'no finished run';
+  if (b.sd === null) return `${num(b.mean)} (one run: no spread yet)`;
+  return `${num(b.mean)} ± ${num(b.sd)} (SD over ${b.n} runs)`;
+}

@@ -1,0 +1,162 @@
+/**
+ * The session report's numbers (DESIGN.md's `report --format json` shape, plus a few fields the
+ * Markdown uses): baseline, best, effects and interactions with intervals, counts, and the
+ * expected number of false keeps under the session's decision rule.
+ */
+import { candidateRuns, effectFamilies } from '../analysis/session-effects.ts';
+import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
+import type { Goal } from '../decide/types.ts';
+import { measurementGroups } from '../loop/state.ts';
+import { mean, pooledSd, sd } from '../stats/descriptive.ts';
+import { expectedFalseKeeps, type FalseKeepRule } from '../stats/false-keeps.ts';
+import type { ExperimentRow, SessionRow } from '../store/types.ts';
+import { decisionStates } from './decision-states.ts';
+import { finalFields, finalNumber, floorNames } from './final-fields.ts';
+
+export interface SessionReport {
+  session: number;
+  metric: string;
+  goal: Goal;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  end_reason: string | null;
+  sandbox: string;
+  proposer: string;
+  decision_rule: string;
+  baseline: { mean: number | null; sd: number | null; n: number };
+  /** The best kept state, at its re-measured mean where it was re-measured; the baseline (experiment null) when nothing beat it. */
+  best: { mean: number | null; experiment: number | null; delta: number | null };
+  effects: {
+    component: string; change: string; delta: number; ci_low: number | null; ci_high: number | null;
+    n: number; significant: boolean; experiment: number; base_commit: string;
+  }[];
+  interactions: {
+    a: string; b: string; interaction: number; ci_low: number | null; ci_high: number | null;
+    n: number; significant: boolean; experiment: number; base_commit: string;
+  }[];
+  /** total: rows (one per launched run); kept/reverted: changes; crashed: runs that crashed, timed out or diverged. */
+  experiments: { total: number; kept: number; reverted: number; crashed: number; changes: number; rejected: number; interrupted: number };
+  expected_false_keeps: { value: number | null; rule: string; decisions: number; note: string };
+  noise: { sd: number | null; df: number };
+  /** mean: of the change's own runs; remeasured: its commit's later baseline/control runs. */
+  kept: {
+    experiment: number; description: string; mean: number; delta: number | null; p: number | null; n: number;
+    commit: string | null; remeasured: { mean: number; n: number } | null;
+  }[];
+  /** expected: the commit's earlier fresh runs' mean, or the kept change's own mean right after a keep. */
+  controls: { experiment: number; metric: number | null; expected: number | null }[];
+  /** floor_<metric> from the runs' final lines, where the script reports one. */
+  floor: number | null;
+}
+
+const FAILED = new Set(['crashed', 'timeout', 'diverged']);
+const CHANGE_KINDS = new Set(['ablation', 'interaction', 'tweak', 'llm']);
+
+export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport {
+  const goal = session.goal;
+  const groups = measurementGroups(rows);
+  const baselineCommit = session.baseline_commit ?? rows.find((e) => e.kind === 'baseline')?.base_commit ?? '';
+  const baselineRuns = groups.get(`commit ${baselineCommit}`)?.map((m) => m.value) ?? [];
+  const baselineMean = baselineRuns.length > 0 ? mean(baselineRuns) : null;
+
+  // Fresh runs of each commit (baseline and control runs), oldest first.
+  const commitRuns = new Map<string, { id: number; value: number }[]>();
+  for (const e of rows) {
+    if ((e.kind !== 'baseline' && e.kind !== 'control') || e.status !== 'done' || e.metric === null) continue;
+    const list = commitRuns.get(e.base_commit) ?? [];
+    list.push({ id: e.id, value: e.metric });
+    commitRuns.set(e.base_commit, list);
+  }
+  const meanOf = (xs: readonly { value: number }[]) => (xs.length > 0 ? mean(xs.map((x) => x.value)) : null);
+
+  const kept = rows
+    .filter((e) => e.decision === 'keep')
+    .map((e) => {
+      const runs = candidateRuns(rows, e);
+      const fresh = e.commit_sha ? (commitRuns.get(e.commit_sha) ?? []) : [];
+      return {
+        experiment: e.id, description: e.description, mean: mean(runs), delta: e.delta, p: e.p_value, n: runs.length, commit: e.commit_sha,
+        remeasured: fresh.length > 0 ? { mean: meanOf(fresh)!, n: fresh.length } : null,
+      };
+    });
+  // A kept change's own runs were selected for looking good; its commit's fresh runs, where there are any, are the fair value.
+  const value = (k: (typeof kept)[number]) => k.remeasured?.mean ?? k.mean;
+  const better = (a: number, b: number) => (goal === 'minimize' ? a < b : a > b);
+  const bestKept = kept.reduce<(typeof kept)[number] | null>((b, k) => (b === null || better(value(k), value(b)) ? k : b), null);
+  const bestMean = bestKept && (baselineMean === null || better(value(bestKept), baselineMean)) ? value(bestKept) : baselineMean;
+
+  const families = effectFamilies(rows);
+  const effects = families.flatMap((f) =>
+    f.result.effects.map((r, i) => ({
+      component: r.component, change: r.change, delta: r.delta, ci_low: r.ciLow, ci_high: r.ciHigh,
+      n: r.n, significant: r.significant, experiment: f.ablationRows[i]!.id, base_commit: f.baseCommit,
+    })),
+  );
+  const interactions = families.flatMap((f) =>
+    f.result.interactions.map((r, i) => ({
+      a: r.a, b: r.b, interaction: r.interaction, ci_low: r.ciLow, ci_high: r.ciHigh,
+      n: r.n, significant: r.significant, experiment: f.pairRows[i]!.id, base_commit: f.baseCommit,
+    })),
+  );
+
+  const changes = rows.filter((e) => CHANGE_KINDS.has(e.kind));
+  const noise = pooledSd([...groups.values()].map((g) => g.map((m) => m.value)));
+  // What a control run checks: the commit's earlier fresh runs, or right after a keep, the kept change's own runs.
+  const expected = (control: ExperimentRow) =>
+    meanOf((commitRuns.get(control.base_commit) ?? []).filter((r) => r.id < control.id)) ?? kept.find((k) => k.commit === control.base_commit)?.mean ?? null;
+
+  return {
+    session: session.id,
+    metric: session.metric,
+    goal,
+    status: session.status,
+    started_at: session.started_at,
+    ended_at: session.ended_at,
+    end_reason: session.end_reason,
+    sandbox: session.sandbox,
+    proposer: session.proposer,
+    decision_rule: session.decision_rule,
+    baseline: { mean: baselineMean, sd: baselineRuns.length > 1 ? sd(baselineRuns) : null, n: baselineRuns.length },
+    best: {
+      mean: bestMean,
+      experiment: bestKept !== null && bestMean === value(bestKept) ? bestKept.experiment : null,
+      delta: bestMean !== null && baselineMean !== null ? bestMean - baselineMean : null,
+    },
+    effects,
+    interactions,
+    experiments: {
+      total: rows.length,
+      kept: kept.length,
+      reverted: changes.filter((e) => e.decision === 'revert').length,
+      crashed: rows.filter((e) => FAILED.has(e.status)).length,
+      changes: changes.filter((e) => e.retry_of === null).length,
+      rejected: rows.filter((e) => e.status === 'rejected').length,
+      interrupted: rows.filter((e) => e.status === 'interrupted').length,
+    },
+    expected_false_keeps: falseKeeps(session, rows),
+    noise: { sd: noise.df > 0 ? noise.sd : null, df: noise.df },
+    kept,
+    controls: rows
+      .filter((e) => e.kind === 'control')
+      .map((e) => ({ experiment: e.id, metric: e.metric, expected: expected(e) })),
+    floor: rows.reduce<number | null>((f, e) => finalNumber(finalFields(e.final_json), ...floorNames(session.metric)) ?? f, null),
+  };
+}
+
+function falseKeeps(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport['expected_false_keeps'] {
+  const rule: FalseKeepRule | null =
+    session.decision_rule === 'noise-aware'
+      ? { name: 'noise-aware', alpha: NOISE_AWARE_DEFAULTS.alpha }
+      : session.decision_rule === 'greedy'
+        ? { name: 'greedy' }
+        : null;
+  const states = decisionStates(rows, session.goal);
+  if (!rule) return { value: null, rule: session.decision_rule, decisions: states.length, note: `unknown for the rule '${session.decision_rule}'` };
+  const value = expectedFalseKeeps(rule, states);
+  const note =
+    rule.name === 'noise-aware'
+      ? `at most ${states.length} decisions × α=${rule.alpha}: only the final one-sided test can keep a change`
+      : `Σ P(a no-op run beats the best single run so far) over ${states.length} decisions`;
+  return { value, rule: rule.name, decisions: states.length, note };
+}
