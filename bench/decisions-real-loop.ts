@@ -17,6 +17,7 @@ import { effectFamilies } from '../agent/analysis/session-effects.ts';
 import { createPolicy } from '../agent/decide/registry.ts';
 import { EventBus } from '../agent/loop/events.ts';
 import { ExperimentLoop } from '../agent/loop/loop.ts';
+import { sessionOptions } from '../agent/loop/options.ts';
 import { openSession } from '../agent/loop/session-setup.ts';
 import { setMarkerValue } from '../agent/knobs/apply.ts';
 import { scanMarkers } from '../agent/knobs/scan.ts';
@@ -63,15 +64,12 @@ function stepper(stepBy: number): Proposer {
   };
 }
 
-async function session(dir: string, rule: string, proposer: Proposer, until: (rows: ExperimentRow[]) => boolean, limit: number) {
+async function session(dir: string, rule: string, proposer: Proposer, until: (rows: ExperimentRow[]) => boolean, limit: number, baselineRuns = 3) {
   const dbPath = path.join(dir + '.db');
   const db = openLogForWriting(dbPath);
   const sessions = new SessionStore(db);
   const experiments = new ExperimentStore(db);
-  const options = {
-    sandbox: dir, budgetS: 5, graceS: 5, maxExperiments: null, maxExperimentsGiven: false, proposer: 'planner' as const,
-    decision: rule, baselineRuns: 3, ablationRuns: 3, interactionTop: 3, controlEvery: 10,
-  };
+  const options = sessionOptions(dir, { budgetS: 5, graceS: 5, decision: rule, baselineRuns });
   const opened = await openSession(sessions, experiments, dbPath, options, false);
   const bus = new EventBus();
   const loop = new ExperimentLoop(opened, { db, sessions, experiments, metrics: new MetricsWriter(db), bus, proposer, policy: createPolicy(rule) });
@@ -96,18 +94,19 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 const started = performance.now();
 console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}; noise SD ${NOISE}`);
-console.log('\nrule         scenario  decisions  kept    runs/candidate');
-for (const rule of ['noise-aware', 'greedy']) {
+console.log('\nrule         baseline  scenario   decisions  kept    runs/candidate');
+for (const [rule, baselineRuns] of [['noise-aware', 3], ['noise-aware', 5], ['greedy', 3]] as const) {
+  const label = `${rule.padEnd(12)} ${String(baselineRuns).padEnd(9)}`;
   const n = Number(flags.decisions);
-  const nullRows = await session(sandbox(`null-${rule}`, { base: 1.9, noiseSd: NOISE }), rule, stepper(1), (r) => decided(r).length >= n, 20 * n);
+  const nullRows = await session(sandbox(`null-${rule}-${baselineRuns}`, { base: 1.9, noiseSd: NOISE }), rule, stepper(1), (r) => decided(r).length >= n, 20 * n, baselineRuns);
   const keptNull = decided(nullRows).filter((e) => e.decision === 'keep').length;
-  console.log(`${rule.padEnd(12)} null      ${String(decided(nullRows).length).padEnd(10)} ${pct(keptNull / decided(nullRows).length).padEnd(7)} ${runsPer(nullRows).toFixed(2)}`);
+  console.log(`${label} null       ${String(decided(nullRows).length).padEnd(10)} ${pct(keptNull / decided(nullRows).length).padEnd(7)} ${runsPer(nullRows).toFixed(2)}`);
 
   const p = Number(flags['power-decisions']);
   const gains = Object.fromEntries(Array.from({ length: p + 10 }, (_, i) => [String(i), -2 * NOISE * i]));
-  const powerRows = await session(sandbox(`power-${rule}`, { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } }), rule, stepper(1), (r) => decided(r).length >= p, 20 * p);
+  const powerRows = await session(sandbox(`power-${rule}-${baselineRuns}`, { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } }), rule, stepper(1), (r) => decided(r).length >= p, 20 * p, baselineRuns);
   const keptPower = decided(powerRows).filter((e) => e.decision === 'keep').length;
-  console.log(`${rule.padEnd(12)} 2-SD gain ${String(decided(powerRows).length).padEnd(10)} ${pct(keptPower / decided(powerRows).length).padEnd(7)} ${runsPer(powerRows).toFixed(2)}`);
+  console.log(`${label} 2-SD gain  ${String(decided(powerRows).length).padEnd(10)} ${pct(keptPower / decided(powerRows).length).padEnd(7)} ${runsPer(powerRows).toFixed(2)}`);
 }
 
 // Planted effects through the offline planner: several plantings, two noise levels.

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createPolicy } from '../agent/decide/registry.ts';
 import { EventBus } from '../agent/loop/events.ts';
 import { ExperimentLoop } from '../agent/loop/loop.ts';
+import { sessionOptions } from '../agent/loop/options.ts';
 import { openSession } from '../agent/loop/session-setup.ts';
 import { Planner } from '../agent/proposers/planner.ts';
 import { openLogForWriting } from '../agent/store/db.ts';
@@ -34,10 +35,7 @@ const dbPath = path.join(dir, 'bench.db');
 const db = openLogForWriting(dbPath);
 const sessions = new SessionStore(db);
 const experiments = new ExperimentStore(db);
-const options = {
-  sandbox, budgetS: 300, graceS: 90, maxExperiments: n + 3, maxExperimentsGiven: true, proposer: 'planner' as const,
-  decision: 'noise-aware', baselineRuns: 3, ablationRuns: 3, interactionTop: 3, controlEvery: 10,
-};
+const options = sessionOptions(sandbox, { maxExperiments: n + 3 });
 const opened = await openSession(sessions, experiments, dbPath, options, false);
 const started = performance.now();
 const loop = new ExperimentLoop(opened, {

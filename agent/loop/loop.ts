@@ -4,6 +4,7 @@ import type { Decision, DecisionPolicy } from '../decide/types.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import type { Proposer } from '../proposers/types.ts';
 import { buildTrainingEnv } from '../runner/env.ts';
+import { sandboxView } from '../runner/isolation/view.ts';
 import { runTraining } from '../runner/run-training.ts';
 import type { Db } from '../store/db.ts';
 import type { ExperimentStore, NewExperiment } from '../store/experiments.ts';
@@ -25,6 +26,9 @@ export interface LoopDeps {
   bus: EventBus;
 }
 
+/** A seed no run has used: a repeated seed would repeat its value and fake a smaller noise. */
+const freshSeed = (rows: readonly ExperimentRow[]): number => Math.max(0, ...rows.map((e) => e.seed)) + 1;
+
 type Ending = { status: 'stopped' | 'finished'; reason: string };
 type Step = () => Promise<Ending | void>;
 
@@ -36,6 +40,8 @@ const HEARTBEAT_MS = 5000;
  */
 export class ExperimentLoop {
   private stopRequested = false;
+  private paused = false;
+  private wake: (() => void) | null = null;
   private readonly abort = new AbortController();
   private head: string;
   private readonly id: number;
@@ -50,12 +56,20 @@ export class ExperimentLoop {
     const immediate = now || this.stopRequested;
     this.stopRequested = true;
     if (immediate) this.abort.abort();
+    this.wake?.();
     this.deps.bus.emit({ type: 'stop-requested', now: immediate });
+  }
+
+  /** Paused, the run in flight finishes and nothing new starts until unpaused; a stop request ends the wait. */
+  pause(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) this.wake?.();
   }
 
   async run(): Promise<SessionRow> {
     const { sessions, bus, metrics } = this.deps;
     bus.emit({ type: 'session-started', session: this.opened.session, resumed: this.opened.resumed, interrupted: this.opened.interrupted });
+    if (this.opened.isolation.warning) bus.emit({ type: 'warning', message: this.opened.isolation.warning });
     const heartbeat = setInterval(() => sessions.heartbeat(this.id), HEARTBEAT_MS);
     try {
       const ending = await this.iterate();
@@ -78,6 +92,7 @@ export class ExperimentLoop {
   private async iterate(): Promise<Ending> {
     const max = this.opened.options.maxExperiments;
     for (;;) {
+      while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => (this.wake = resolve));
       if (this.stopRequested) return { status: 'stopped', reason: 'stopped by the user' };
       const rows = this.deps.experiments.forSession(this.id);
       if (max !== null && state.finishedCount(rows) >= max) {
@@ -94,14 +109,16 @@ export class ExperimentLoop {
     const retry = state.interruptedCandidate(rows);
     if (retry) return () => this.rerun(retry);
 
-    const baselines = rows.filter((e) => e.kind === 'baseline');
-    const finishedBaselines = baselines.filter(state.isFinished);
-    if (finishedBaselines.length < options.baselineRuns) {
-      const seed = this.deps.policy.baselineSeeds(options.baselineRuns)[finishedBaselines.length]!;
-      return () => this.measureHead('baseline', seed);
+    // The last kept state is measured over several seeds before anything is compared with it:
+    // at the start (the baseline), and after each keep (controls with fresh seeds).
+    const measured = state.headRunCount(rows, this.head);
+    if (measured < options.baselineRuns) {
+      const initial = this.head === this.opened.session.baseline_commit;
+      const seed = initial ? this.deps.policy.baselineSeeds(options.baselineRuns)[measured]! : freshSeed(rows);
+      return () => this.measureHead(initial ? 'baseline' : 'control', seed);
     }
     if (state.headMeasurements(rows, this.head).length === 0) {
-      const last = finishedBaselines.at(-1);
+      const last = rows.findLast((e) => (e.kind === 'baseline' || e.kind === 'control') && state.isFinished(e));
       return { status: 'stopped', reason: `every baseline run failed (last: ${last?.status}: ${last?.reason ?? 'no reason'})` };
     }
 
@@ -109,9 +126,7 @@ export class ExperimentLoop {
     if (pending) return () => this.advance(rows, pending);
 
     if (options.controlEvery > 0 && state.decisionsSinceControl(rows) >= options.controlEvery) {
-      // A seed no run has used: a repeated seed would repeat its value and fake a smaller noise.
-      const seed = Math.max(0, ...rows.map((e) => e.seed)) + 1;
-      return () => this.measureHead('control', seed);
+      return () => this.measureHead('control', freshSeed(rows));
     }
     return () => this.proposeAndRun(rows);
   }
@@ -273,17 +288,24 @@ export class ExperimentLoop {
     experiments.started(row.id, logPath);
     bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
 
+    const data = sandbox.config.data === undefined ? undefined : path.resolve(sandbox.dir, sandbox.config.data);
+    const env = buildTrainingEnv(process.env, {
+      budgetS: options.budgetS,
+      seed: row.seed,
+      experimentId: row.id,
+      outDir,
+      pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
+      data,
+    });
     const result = await runTraining({
       command: sandbox.config.command,
       cwd: workspace.dir,
-      env: buildTrainingEnv(process.env, {
-        budgetS: options.budgetS,
-        seed: row.seed,
-        experimentId: row.id,
-        outDir,
-        pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
-        data: sandbox.config.data === undefined ? undefined : path.resolve(sandbox.dir, sandbox.config.data),
-      }),
+      env,
+      sandbox: this.opened.isolation.bwrap ? sandboxView(workspace.dir, outDir, env.PATH ?? '', data) : null,
+      limits: {
+        memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30,
+        openFiles: options.openFiles,
+      },
       budgetS: options.budgetS,
       graceS: options.graceS,
       logPath,

@@ -1,3 +1,6 @@
+import os from 'node:os';
+import type { IsolationMode } from '../runner/isolation/choose.ts';
+
 /** The settings of one session, stored with it so that a resumed session runs as it began. */
 export interface SessionOptions {
   sandbox: string;
@@ -13,8 +16,38 @@ export interface SessionOptions {
   ablationRuns: number;
   /** Pairwise interaction tests among this many strongest components (0 or 1 = none). */
   interactionTop: number;
+  /** auto: bubblewrap when it works, else warn; strict: refuse without it; none: never. */
+  isolation: IsolationMode;
+  /** Per-run limits: writable memory in GiB and open files (null = the OS's own). */
+  memoryGb: number | null;
+  openFiles: number | null;
   /** Re-measure the baseline (a no-op control run) after this many decisions; 0 = never. */
   controlEvery: number;
+}
+
+/** Per-run limits unless flags say otherwise: most of the machine's memory, and 4096 open files. */
+export function defaultLimits(): Pick<SessionOptions, 'memoryGb' | 'openFiles'> {
+  return { memoryGb: Math.floor((os.totalmem() * 0.8) / 2 ** 30), openFiles: 4096 };
+}
+
+/** A complete set of options for programmatic sessions (tests, benchmarks); the CLI builds its own from flags. */
+export function sessionOptions(sandbox: string, over: Partial<SessionOptions> = {}): SessionOptions {
+  return {
+    sandbox,
+    budgetS: 300,
+    graceS: defaultGrace(over.budgetS ?? 300),
+    maxExperiments: null,
+    maxExperimentsGiven: false,
+    proposer: 'planner',
+    decision: 'noise-aware',
+    baselineRuns: 3,
+    ablationRuns: 3,
+    interactionTop: 3,
+    isolation: 'auto',
+    ...defaultLimits(),
+    controlEvery: 10,
+    ...over,
+  };
 }
 
 /** Grace for start-up, compilation and evaluation: half a minute plus a fifth of the budget. */

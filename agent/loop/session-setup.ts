@@ -6,6 +6,7 @@ import { loadSandbox, type Sandbox } from '../sandbox-config/load.ts';
 import type { ExperimentStore } from '../store/experiments.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
+import { chooseIsolation, type Isolation } from '../runner/isolation/choose.ts';
 import { killOrphanedRun } from '../runner/orphans.ts';
 import { hashFiles, type Hashes } from '../workspace/readonly-guard.ts';
 import { Workspace } from '../workspace/workspace.ts';
@@ -19,9 +20,10 @@ export interface OpenedSession {
   options: SessionOptions;
   resumed: boolean;
   interrupted: ExperimentRow[];
+  isolation: Isolation;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -49,11 +51,13 @@ export async function openSession(
   if (resume && (!latest || latest.status === 'finished') && !options.maxExperimentsGiven) {
     throw new UserError(latest ? `session ${latest.id} has finished; start a new one without --resume` : `no session to resume in ${dbPath}`);
   }
-  if (latest && (crashed || resume)) return resumeSession(sessions, experiments, latest, options);
-  return createSession(sessions, dbPath, options);
+  // Isolation is about this machine now, so it follows this command line, also on resume.
+  const isolation = await chooseIsolation(options.isolation);
+  const opened = latest && (crashed || resume) ? await resumeSession(sessions, experiments, latest, options) : await createSession(sessions, dbPath, options);
+  return { ...opened, isolation };
 }
 
-async function createSession(sessions: SessionStore, dbPath: string, options: SessionOptions): Promise<OpenedSession> {
+async function createSession(sessions: SessionStore, dbPath: string, options: SessionOptions): Promise<Omit<OpenedSession, 'isolation'>> {
   const sandbox = loadSandbox(options.sandbox);
   // nightshift.json itself is guarded too: a change to the command or the metric is no experiment.
   const readonlyHashes = hashFiles(sandbox.dir, ['nightshift.json', ...sandbox.config.readonly]);
@@ -82,7 +86,7 @@ async function resumeSession(
   experiments: ExperimentStore,
   session: SessionRow,
   given: SessionOptions,
-): Promise<OpenedSession> {
+): Promise<Omit<OpenedSession, 'isolation'>> {
   const stored = JSON.parse(session.options_json) as SessionOptions;
   // A resumed session keeps its own settings; only the run limit may be raised.
   const options: SessionOptions = given.maxExperimentsGiven ? { ...stored, maxExperiments: given.maxExperiments } : stored;

@@ -32,21 +32,25 @@ export function confirmationsOf(rows: readonly ExperimentRow[], candidateId: num
 
 /**
  * Which configuration a run measured: baseline and control runs measure the commit they ran
- * on; a candidate and its confirmations measure the candidate, which after a keep *is* a commit.
+ * on; a candidate and its confirmations measure the candidate. A kept candidate's own runs do
+ * not become its commit's baseline: they were kept *because* they looked good, and that
+ * selection would bias every later comparison. Fresh control runs measure the new commit.
  */
-function groupKey(row: ExperimentRow, byId: Map<number, ExperimentRow>): string {
+function groupKey(row: ExperimentRow): string {
   if (row.kind === 'baseline' || row.kind === 'control') return `commit ${row.base_commit}`;
-  const candidate = row.kind === 'confirm' ? byId.get(row.parent_id!) : row;
-  if (!candidate) return `orphan ${row.id}`;
-  return candidate.decision === 'keep' && candidate.commit_sha ? `commit ${candidate.commit_sha}` : `candidate ${candidate.id}`;
+  return `candidate ${row.kind === 'confirm' ? row.parent_id : row.id}`;
+}
+
+/** Runs of the last kept state that have come to an end (done or not): how far its measurement is. */
+export function headRunCount(rows: readonly ExperimentRow[], head: string): number {
+  return rows.filter((e) => (e.kind === 'baseline' || e.kind === 'control') && e.base_commit === head && isFinished(e)).length;
 }
 
 export function measurementGroups(rows: readonly ExperimentRow[]): Map<string, Measurement[]> {
-  const byId = new Map(rows.map((e) => [e.id, e] as const));
   const groups = new Map<string, Measurement[]>();
   for (const row of rows) {
     if (row.status !== 'done' || row.metric === null) continue;
-    const key = groupKey(row, byId);
+    const key = groupKey(row);
     const group = groups.get(key) ?? [];
     group.push({ seed: row.seed, value: row.metric });
     groups.set(key, group);
@@ -65,7 +69,8 @@ export function decisionInput(rows: readonly ExperimentRow[], head: string, goal
   const groups = measurementGroups(rows);
   const baselineKey = `commit ${head}`;
   const candidateKey = `candidate ${candidate.id}`;
-  const committed = [...groups].filter(([key]) => key.startsWith('commit ')).flatMap(([, g]) => g.map((m) => m.value));
+  const keptIds = new Set(rows.filter((e) => e.decision === 'keep').map((e) => `candidate ${e.id}`));
+  const committed = [...groups].filter(([key]) => key.startsWith('commit ') || keptIds.has(key)).flatMap(([, g]) => g.map((m) => m.value));
   const bestSingle = committed.reduce<number | undefined>((best, v) => (best === undefined || better(goal)(v, best) ? v : best), undefined);
   return {
     goal,

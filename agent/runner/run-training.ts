@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { bwrapArgs } from './isolation/bwrap-args.ts';
+import { limitHit, withLimits, type RunLimits } from './isolation/limits.ts';
 import { parseLine } from './protocol.ts';
 import type { StepMetrics } from '../store/metrics.ts';
 
@@ -14,6 +16,9 @@ export interface TrainingRequest {
   graceS: number;
   logPath: string;
   metric: string;
+  /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
+  sandbox?: { readonly: string[]; devices: string[]; outDir: string } | null;
+  limits?: RunLimits;
   onStep?: (step: StepMetrics) => void;
   /** Told the process group id as soon as the script starts. */
   onSpawn?: (pid: number) => void;
@@ -55,17 +60,20 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
 export async function runTraining(req: TrainingRequest): Promise<TrainingResult> {
   const log = fs.createWriteStream(req.logPath, { flags: 'a' });
   const started = performance.now();
-  const child = execa(req.command, {
-    shell: true,
+  const limits = req.limits ?? { memoryBytes: null, openFiles: null };
+  const command = withLimits(req.command, limits);
+  const options = {
     cwd: req.cwd,
-    env: req.env,
     extendEnv: false,
     // Its own process group, so the whole tree can be signalled at once.
     detached: true,
     reject: false,
     buffer: false,
     stdin: 'ignore',
-  });
+  } as const;
+  const child = req.sandbox
+    ? execa('bwrap', bwrapArgs({ ...req.sandbox, workspace: req.cwd, env: req.env, command }), { ...options, env: { PATH: req.env.PATH ?? '/usr/bin:/bin' } })
+    : execa(command, { ...options, shell: true, env: req.env });
 
   if (child.pid !== undefined) req.onSpawn?.(child.pid);
   let final: Record<string, unknown> | null = null;
@@ -121,7 +129,9 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   const signal = result.signal ?? null;
   const base = { final, exitCode, signal, runS, invalidLines, backend: backendOf(final) };
   if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
-  return { ...base, ...classify(final, req.metric, stopped === 'timeout', req.budgetS + req.graceS, exitCode, signal, tail) };
+  const outcome = classify(final, req.metric, stopped === 'timeout', req.budgetS + req.graceS, exitCode, signal, tail);
+  const limit = outcome.status === 'crashed' ? limitHit(tail, limits) : null;
+  return { ...base, ...outcome, reason: limit ? `${limit}: ${outcome.reason}` : outcome.reason };
 }
 
 function backendOf(final: Record<string, unknown> | null): string | null {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Decision, DecisionInput, DecisionPolicy } from '../../agent/decide/types.ts';
 import { EventBus, type LoopEvent } from '../../agent/loop/events.ts';
 import { ExperimentLoop } from '../../agent/loop/loop.ts';
-import type { SessionOptions } from '../../agent/loop/options.ts';
+import { sessionOptions, type SessionOptions } from '../../agent/loop/options.ts';
 import { openSession } from '../../agent/loop/session-setup.ts';
 import { Planner } from '../../agent/proposers/planner.ts';
 import type { Proposer } from '../../agent/proposers/types.ts';
@@ -30,20 +30,18 @@ export const meanRule: DecisionPolicy = {
 };
 
 export function options(sandbox: string, over: Partial<SessionOptions> = {}): SessionOptions {
-  return {
-    sandbox,
+  return sessionOptions(sandbox, {
     budgetS: 5,
     graceS: 5,
     maxExperiments: 12,
     maxExperimentsGiven: true,
-    proposer: 'planner',
     decision: 'mean-rule',
     baselineRuns: 2,
     ablationRuns: 2,
     interactionTop: 2,
     controlEvery: 0,
     ...over,
-  };
+  });
 }
 
 /** Runs one session of the real loop in this process and returns what it recorded. */

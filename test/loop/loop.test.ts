@@ -34,6 +34,12 @@ test('the loop runs baseline, ablations with confirmations, then tweaks, and rec
   assert.equal(log.length, kept.length + 1);
   for (const k of kept) assert.ok(log.some((l) => l.startsWith(k.commit_sha!) && l.includes(`experiment ${k.id}:`)));
   assert.equal(session.head_commit, kept.at(-1)?.commit_sha ?? session.baseline_commit);
+  // A keep's own runs were selected for looking good: the new baseline is measured afresh.
+  for (const k of kept) {
+    const onIt = rows.filter((e) => e.base_commit === k.commit_sha);
+    assert.deepEqual(onIt.slice(0, 2).map((e) => e.kind), ['control', 'control'].slice(0, onIt.length));
+    assert.ok(onIt.slice(0, 2).every((e) => !rows.some((o) => o.id !== e.id && o.seed === e.seed && o.kind === 'control')), 'fresh seeds');
+  }
 
   // Step metrics were stored, and every run has its log file.
   const reader = new Database(db, { readonly: true });

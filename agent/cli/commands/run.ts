@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EventBus } from '../../loop/events.ts';
 import { ExperimentLoop } from '../../loop/loop.ts';
-import { defaultGrace, type SessionOptions } from '../../loop/options.ts';
+import { defaultGrace, defaultLimits, type SessionOptions } from '../../loop/options.ts';
 import { openSession } from '../../loop/session-setup.ts';
 import { createPolicy, POLICY_NAMES } from '../../decide/registry.ts';
 import { DEFAULT_MODEL } from '../../proposers/claude/client.ts';
@@ -11,6 +11,7 @@ import { openLogForWriting } from '../../store/db.ts';
 import { ExperimentStore } from '../../store/experiments.ts';
 import { MetricsWriter } from '../../store/metrics.ts';
 import { SessionStore } from '../../store/sessions.ts';
+import { mountRunDashboard } from '../../ui/dashboard/mount.tsx';
 import { printHeadless } from '../../ui/headless.ts';
 import { flagNumber, parseCommand } from '../args.ts';
 
@@ -30,6 +31,10 @@ const USAGE = `usage: nightshift run [flags]
   --interactions K       test every pair among the K components with the largest effects (default: 3)
   --control-every N      re-measure the baseline after N decisions; 0 = never (default: 10)
   --grace SECONDS        time past the budget for start-up and evaluation (default: 30 + budget/5)
+  --isolation MODE       auto | strict | none: run scripts in bubblewrap (default: auto, which
+                         warns and falls back when bwrap is missing; strict refuses)
+  --memory-limit GB      writable memory per run (default: 80% of this machine's)
+  --open-files N         open files per run (default: 4096)
   --db FILE              the experiment log (default: experiments.db)
   --headless             plain lines instead of the live UI
   --resume               continue the latest session of --db (a crashed one resumes by itself)
@@ -51,6 +56,9 @@ const Flags = z.object({
   interactions: flagNumber('interactions', z, { int: true, min: 0 }).default(3),
   'control-every': flagNumber('control-every', z, { int: true, min: 0 }).default(10),
   grace: flagNumber('grace', z, { min: 0 }).optional(),
+  isolation: z.enum(['auto', 'strict', 'none'], { message: '--isolation must be auto, strict or none' }).default('auto'),
+  'memory-limit': flagNumber('memory-limit', z, { min: 0.1 }).optional(),
+  'open-files': flagNumber('open-files', z, { int: true, min: 16 }).optional(),
   db: z.string().default('experiments.db'),
   headless: z.boolean().default(false),
   resume: z.boolean().default(false),
@@ -75,6 +83,9 @@ const spec = {
     interactions: { type: 'string' },
     'control-every': { type: 'string' },
     grace: { type: 'string' },
+    isolation: { type: 'string' },
+    'memory-limit': { type: 'string' },
+    'open-files': { type: 'string' },
     db: { type: 'string' },
     headless: { type: 'boolean' },
     resume: { type: 'boolean' },
@@ -100,6 +111,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     ablationRuns: flags['ablation-runs'],
     interactionTop: flags.interactions,
     controlEvery: flags['control-every'],
+    isolation: flags.isolation,
+    memoryGb: flags['memory-limit'] ?? defaultLimits().memoryGb,
+    openFiles: flags['open-files'] ?? defaultLimits().openFiles,
   };
   const claudeFlags: ClaudeFlags = { model: flags.model, program: flags.program, maxTurns: flags['max-turns'], prefetch: !flags['no-prefetch'] };
   // A bad key, model or programme file is one clear error before any session is opened.
@@ -123,8 +137,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       policy: createPolicy(opened.options.decision),
       bus,
     });
-    // The Ink dashboard mounts here once it exists; until then every front end is the plain printer.
-    bus.subscribe(printHeadless());
+    // The live dashboard on a terminal; plain lines for --headless, pipes and files.
+    const closeDashboard = !flags.headless && process.stdout.isTTY ? mountRunDashboard(db, opened.session.id, bus, loop) : null;
+    if (!closeDashboard) bus.subscribe(printHeadless());
     for (const message of claude?.warnings ?? []) bus.emit({ type: 'warning', message });
     const onSignal = () => loop.requestStop();
     process.on('SIGINT', onSignal);
@@ -135,6 +150,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await closeDashboard?.();
     }
   } finally {
     db.close();

@@ -1,0 +1,19 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../../paths.ts';
+import { pathPrefixes, SYSTEM_DIRS } from './bwrap-args.ts';
+import { gpuDevices } from './choose.ts';
+
+/** What a sandboxed run of this workspace may read: the system, interpreters, nightshift's packages, the corpus. */
+export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined) {
+  const modules = path.join(workspace, 'node_modules');
+  const readonly = [
+    ...SYSTEM_DIRS,
+    ...pathPrefixes(pathVar),
+    PACKAGE_ROOT,
+    // The workspace links a node_modules that may live anywhere (the source sandbox's own).
+    ...(fs.existsSync(modules) ? [fs.realpathSync(modules)] : []),
+    ...(data ? [data] : []),
+  ];
+  return { readonly, devices: gpuDevices(), outDir };
+}
