@@ -4,11 +4,13 @@ import { runCommand } from './commands/run.ts';
 import { logCommand } from './commands/log.ts';
 import { sqlCommand } from './commands/sql.ts';
 import { showCommand } from './commands/show.ts';
+import { watchCommand } from './commands/watch.ts';
 import { reportCommand } from './commands/report.ts';
 import { exportCommand } from './commands/export.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   run: { summary: 'run the experiment loop on a sandbox (the default command)', run: runCommand },
+  watch: { summary: 'the live dashboard of the session running on a log', run: watchCommand },
   log: { summary: 'the experiments of a session, filtered and sorted', run: logCommand },
   show: { summary: 'one experiment: diff, runs, decision, step metrics, log tail', run: showCommand },
   sql: { summary: 'a read-only SQL query over the log', run: sqlCommand },

@@ -1,0 +1,30 @@
+import { Text } from 'ink';
+import type { LogView } from '../view-model.ts';
+import { textChart, type Mark } from '../text-chart.ts';
+
+const COLOUR: Partial<Record<Mark, string>> = { axis: 'gray', line: 'blue', floor: 'magenta', failed: 'red', tried: 'white', baseline: 'blue', kept: 'green' };
+
+/** The metric over experiments; its last line names the marks. */
+export function Chart({ log, width, height }: { log: LogView; width: number; height: number }) {
+  const lines = textChart(log.chart, log.report.baseline.mean, width, height - 1);
+  if (lines.length === 0) return null;
+  return (
+    <>
+      {lines.map((segments, i) => (
+        <Text key={i} wrap="truncate-end">
+          {segments.map((s, j) => (
+            <Text key={j} color={COLOUR[s.mark]} bold={s.mark === 'kept'}>
+              {s.text}
+            </Text>
+          ))}
+        </Text>
+      ))}
+      <Text wrap="truncate-end" color="gray">
+        {'  '}
+        {log.chart.metric} by experiment: <Text color="green">◆ kept</Text> <Text color="blue">• baseline/control</Text> · tried{' '}
+        <Text color="red">× failed</Text> <Text color="blue">─ baseline mean</Text>
+        {log.chart.floor === null ? '' : ' ┄ floor'}
+      </Text>
+    </>
+  );
+}

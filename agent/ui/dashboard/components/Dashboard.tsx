@@ -1,0 +1,54 @@
+import { Box } from 'ink';
+import { layout } from '../layout.ts';
+import type { DashboardView } from '../view-model.ts';
+import { Chart } from './Chart.tsx';
+import { EffectsTable, InteractionsTable } from './EffectsTables.tsx';
+import { Counts, Identity, Notice, Status } from './Header.tsx';
+import { InFlight } from './InFlight.tsx';
+import { KeysBar } from './KeysBar.tsx';
+import { LlmLine } from './LlmLine.tsx';
+import { MetricLine } from './MetricLine.tsx';
+import { RecentTable } from './RecentTable.tsx';
+
+export interface DashboardProps {
+  view: DashboardView;
+  width: number;
+  height: number;
+  /** The experiment the arrows point at, if any. */
+  selected: number | null;
+}
+
+/** The whole screen for one view and one terminal size: a pure function of its props. */
+export function Dashboard({ view, width, height, selected }: DashboardProps) {
+  const log = view.log;
+  const report = log?.report;
+  const lines = layout({
+    height,
+    notice: view.notice !== null,
+    inFlight: view.inFlight !== null,
+    hypothesis: view.inFlight?.hypothesis != null,
+    metric: log !== null,
+    llm: log?.llm != null,
+    chart: (log?.chart.points.length ?? 0) > 0,
+    recentRows: log?.recent.length ?? 0,
+    effectRows: report?.effects.length ?? 0,
+    interactionRows: report?.interactions.length ?? 0,
+  });
+  return (
+    <Box flexDirection="column" width={width}>
+      {lines.identity > 0 && <Identity view={view} />}
+      {lines.status > 0 && <Status view={view} />}
+      {lines.counts > 0 && <Counts view={view} />}
+      {lines.notice > 0 && view.notice && <Notice text={view.notice} />}
+      {lines.inFlight > 0 && view.inFlight && <InFlight run={view.inFlight} width={width} hypothesis={lines.hypothesis > 0} />}
+      {lines.metric > 0 && log && <MetricLine log={log} />}
+      {lines.llm > 0 && log?.llm && <LlmLine llm={log.llm} proposer={log.session.proposer} runs={log.finished} />}
+      {lines.chart > 0 && log && <Chart log={log} width={width} height={lines.chart} />}
+      {lines.recent > 0 && log && <RecentTable rows={log.recent} height={lines.recent} width={width} selected={selected} />}
+      {lines.effects > 0 && report && <EffectsTable effects={report.effects} height={lines.effects} />}
+      {lines.interactions > 0 && report && <InteractionsTable interactions={report.interactions} height={lines.interactions} />}
+      {/* A run's last frame stays on the screen after the session: its keys no longer apply. */}
+      {lines.keys > 0 && (view.mode === 'watch' || view.status.tone !== 'ended') && <KeysBar mode={view.mode} />}
+    </Box>
+  );
+}

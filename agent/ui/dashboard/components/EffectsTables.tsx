@@ -1,0 +1,50 @@
+import { Text } from 'ink';
+import { signed } from '../../format.ts';
+import type { SessionReport } from '../../../report/summary.ts';
+import { fit } from '../text.ts';
+
+const interval = (lo: number | null, hi: number | null) => (lo === null || hi === null ? 'no interval yet' : `[${signed(lo)}, ${signed(hi)}]`);
+
+/** Ablation effects (ablated − baseline, simultaneous 95% intervals); significant ones stand out. */
+export function EffectsTable({ effects, height }: { effects: SessionReport['effects']; height: number }) {
+  return (
+    <>
+      <Text wrap="truncate-end" color="gray">
+        {'  '}
+        {fit('effect of ablating', 32)}
+        {'delta'.padStart(10)}  {fit('95% interval', 22)} n
+      </Text>
+      {effects.slice(0, height - 1).map((x) => (
+        <Text key={`${x.experiment}`} wrap="truncate-end" bold={x.significant}>
+          {x.significant ? '* ' : '  '}
+          {fit(`${x.component}: ${x.change}`, 32)}
+          {signed(x.delta).padStart(10)}
+          {'  '}
+          {fit(interval(x.ci_low, x.ci_high), 22)} {x.n}
+        </Text>
+      ))}
+    </>
+  );
+}
+
+/** Δ(a and b) − Δ(a) − Δ(b): zero when two ablations simply add up. */
+export function InteractionsTable({ interactions, height }: { interactions: SessionReport['interactions']; height: number }) {
+  return (
+    <>
+      <Text wrap="truncate-end" color="gray">
+        {'  '}
+        {fit('interaction', 32)}
+        {'Δab−Δa−Δb'.padStart(10)}  {fit('95% interval', 22)} n
+      </Text>
+      {interactions.slice(0, height - 1).map((x) => (
+        <Text key={`${x.experiment}`} wrap="truncate-end" bold={x.significant}>
+          {x.significant ? '* ' : '  '}
+          {fit(`${x.a} × ${x.b}`, 32)}
+          {signed(x.interaction).padStart(10)}
+          {'  '}
+          {fit(interval(x.ci_low, x.ci_high), 22)} {x.n}
+        </Text>
+      ))}
+    </>
+  );
+}

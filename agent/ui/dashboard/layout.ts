@@ -1,0 +1,76 @@
+/**
+ * How many terminal lines each part of the dashboard gets. The whole frame stays below the
+ * terminal's height: Ink clears and redraws the screen on every frame that fills it (flicker),
+ * and diffs lines in place otherwise. Parts are granted their minimum in order of importance
+ * (what a tiny terminal keeps), then grow in a fixed order.
+ */
+export type Part =
+  | 'identity' | 'status' | 'counts' | 'notice' | 'inFlight' | 'hypothesis' | 'metric' | 'llm'
+  | 'chart' | 'recent' | 'effects' | 'interactions' | 'keys';
+
+/** Display order, top to bottom. */
+export const PARTS: readonly Part[] = [
+  'identity', 'status', 'counts', 'notice', 'inFlight', 'hypothesis', 'metric', 'llm', 'chart', 'recent', 'effects', 'interactions', 'keys',
+];
+
+export interface LayoutInput {
+  height: number;
+  notice: boolean;
+  inFlight: boolean;
+  hypothesis: boolean;
+  metric: boolean;
+  llm: boolean;
+  chart: boolean;
+  recentRows: number;
+  effectRows: number;
+  interactionRows: number;
+}
+
+export type Layout = Record<Part, number>;
+
+const CHART_MIN = 4;
+
+export function layout(input: LayoutInput): Layout {
+  const { recentRows: r, effectRows: e, interactionRows: i } = input;
+  const table = (rows: number, min: number) => (rows > 0 ? { min: 1 + Math.min(rows, min), max: 1 + rows } : { min: 0, max: 0 });
+  const one = (on: boolean) => ({ min: on ? 1 : 0, max: on ? 1 : 0 });
+  const wants: Record<Part, { min: number; max: number }> = {
+    identity: one(true),
+    status: one(true),
+    counts: one(input.metric),
+    notice: one(input.notice),
+    inFlight: { min: input.inFlight ? 2 : 0, max: input.inFlight ? 2 : 0 },
+    hypothesis: one(input.inFlight && input.hypothesis),
+    metric: one(input.metric),
+    llm: one(input.llm),
+    chart: input.chart ? { min: CHART_MIN, max: Math.min(16, Math.max(8, Math.floor(input.height * 0.3))) } : { min: 0, max: 0 },
+    recent: table(r, 3),
+    effects: table(e, 2),
+    interactions: table(i, 1),
+    keys: one(true),
+  };
+  const importance: Part[] = ['status', 'counts', 'inFlight', 'keys', 'metric', 'recent', 'notice', 'llm', 'chart', 'identity', 'effects', 'interactions', 'hypothesis'];
+  let left = input.height - 1;
+  const out = Object.fromEntries(PARTS.map((p) => [p, 0])) as Layout;
+  for (const part of importance) {
+    const min = wants[part].min;
+    if (min > 0 && min <= left) {
+      out[part] = min;
+      left -= min;
+    }
+  }
+  // Growth: a readable chart and table first, then every effect, then whatever remains.
+  const grow = (part: Part, cap: number) => {
+    if (out[part] === 0) return;
+    const extra = Math.max(0, Math.min(left, Math.min(cap, wants[part].max) - out[part]));
+    out[part] += extra;
+    left -= extra;
+  };
+  grow('chart', 6);
+  grow('recent', 1 + 6);
+  grow('effects', Infinity);
+  grow('interactions', Infinity);
+  grow('chart', Infinity);
+  grow('recent', Infinity);
+  return out;
+}

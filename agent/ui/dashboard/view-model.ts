@@ -1,0 +1,191 @@
+/**
+ * The dashboard's one view model. `run` and `watch` both build it from the log's rows (plus the
+ * step metrics of the run in flight), so the two screens cannot disagree. Pure: no DB, no clock.
+ *
+ * It comes in two parts because they change at very different rates: `logView` (rows → counts,
+ * report, chart, tables) only when a row changes, `dashboardView` (the run in flight, elapsed
+ * times, the agent's state) on every refresh.
+ */
+import { finishedCount } from '../../loop/state.ts';
+import { chartData, type ChartData } from '../../report/chart-data.ts';
+import { summarize, type SessionReport } from '../../report/summary.ts';
+import type { ExperimentRow, SessionRow } from '../../store/types.ts';
+import type { LiveSteps } from './live-steps.ts';
+
+/** llm_turns of a session, summed (turns not yet linked to an experiment belong to the proposal under way). */
+export interface LlmTotals {
+  turns: number;
+  errors: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  pendingTurns: number;
+}
+
+export interface RecentRow {
+  id: number;
+  kind: ExperimentRow['kind'];
+  description: string;
+  status: ExperimentRow['status'];
+  metric: number | null;
+  delta: number | null;
+  decision: ExperimentRow['decision'];
+  reason: string | null;
+}
+
+export interface LogView {
+  session: SessionRow;
+  report: SessionReport;
+  chart: ChartData;
+  /** Newest first. */
+  recent: RecentRow[];
+  finished: number;
+  /** Seconds of training over the runs that ended. */
+  trainingS: number;
+  /** The row whose process runs (or is about to), if any. */
+  current: ExperimentRow | null;
+  /** The backend the last run reported: a run only names its own in its final line. */
+  lastBackend: string | null;
+  llm: LlmTotals | null;
+}
+
+const FAILED = new Set(['crashed', 'timeout', 'diverged']);
+
+export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm: LlmTotals | null): LogView {
+  const report = summarize(session, rows);
+  let trainingS = 0;
+  let lastBackend: string | null = null;
+  for (const e of rows) {
+    if (e.status !== 'running' && e.run_s !== null) trainingS += e.run_s;
+    if (e.backend) lastBackend = e.backend;
+  }
+  return {
+    session,
+    report,
+    chart: chartData(report, rows),
+    recent: rows
+      .map((e) => ({ id: e.id, kind: e.kind, description: e.description, status: e.status, metric: e.metric, delta: e.delta, decision: e.decision, reason: e.reason }))
+      .reverse(),
+    finished: finishedCount(rows),
+    trainingS,
+    current: rows.findLast((e) => e.status === 'running' || e.status === 'queued') ?? null,
+    lastBackend,
+    llm: session.proposer === 'claude' || (llm !== null && llm.turns > 0) ? llm : null,
+  };
+}
+
+/** What drives the agent: `run` knows what its user asked; `watch` only whether the agent lives. */
+export type AgentState =
+  | { mode: 'run'; paused: boolean; stopping: 'after-run' | 'now' | null; proposing: boolean }
+  | { mode: 'watch'; alive: boolean };
+
+export type Tone = 'live' | 'paused' | 'stopping' | 'ended';
+
+export interface InFlightView {
+  id: number;
+  kind: ExperimentRow['kind'];
+  description: string;
+  hypothesis: string | null;
+  /** Null while queued (the process has not started). */
+  elapsedS: number | null;
+  budgetS: number;
+  /** Share of the budget used, 0..1 (the grace period past it shows as 1). */
+  progress: number;
+  lossName: string | null;
+  loss: readonly number[];
+  step: number | null;
+  tokensPerS: number | null;
+  backend: string | null;
+}
+
+export interface DashboardView {
+  mode: AgentState['mode'];
+  /** Null: the log has no session yet. */
+  log: LogView | null;
+  status: { tone: Tone; text: string };
+  session: {
+    elapsedS: number;
+    perHour: number | null;
+    /** Share of the session's wall time spent training, 0..1. */
+    trainingShare: number | null;
+  } | null;
+  inFlight: InFlightView | null;
+  /** The latest warning from the core (run only: warnings are not in the log). */
+  notice: string | null;
+}
+
+export interface LiveInput {
+  now: number;
+  agent: AgentState;
+  steps: LiveSteps | null;
+  notice?: string | null;
+}
+
+const secondsBetween = (from: string, to: number) => Math.max(0, (to - Date.parse(from)) / 1000);
+
+export function dashboardView(log: LogView | null, { now, agent, steps, notice = null }: LiveInput): DashboardView {
+  if (log === null) {
+    const text = agent.mode === 'watch' ? 'no session in this log yet: waiting for `nightshift run`' : 'starting';
+    return { mode: agent.mode, log, status: { tone: 'ended', text }, session: null, inFlight: null, notice };
+  }
+  const s = log.session;
+  const live = s.status === 'running' && (agent.mode === 'run' || agent.alive);
+  // A dead agent's clock stopped at its last heartbeat.
+  const end = s.ended_at ? Date.parse(s.ended_at) : live ? now : Date.parse(s.heartbeat_at ?? s.started_at);
+  const elapsedS = Math.max(0, (end - Date.parse(s.started_at)) / 1000);
+  const inFlight = live && log.current ? inFlightView(log, steps, now) : null;
+  const trainingS = log.trainingS + (inFlight?.elapsedS ?? 0);
+  return {
+    mode: agent.mode,
+    log,
+    status: status(log, agent, live),
+    session: {
+      elapsedS,
+      perHour: elapsedS > 0 ? log.finished / (elapsedS / 3600) : null,
+      trainingShare: elapsedS > 0 ? Math.min(1, trainingS / elapsedS) : null,
+    },
+    inFlight,
+    notice,
+  };
+}
+
+function inFlightView(log: LogView, steps: LiveSteps | null, now: number): InFlightView {
+  const e = log.current!;
+  const budgetS = log.session.budget_s;
+  const elapsedS = e.started_at ? secondsBetween(e.started_at, now) : null;
+  const mine = steps?.experimentId === e.id ? steps : null;
+  return {
+    id: e.id,
+    kind: e.kind,
+    description: e.description,
+    hypothesis: e.hypothesis,
+    elapsedS,
+    budgetS,
+    progress: elapsedS === null ? 0 : Math.min(1, elapsedS / budgetS),
+    lossName: mine?.lossName ?? null,
+    loss: mine?.loss ?? [],
+    step: mine?.step ?? null,
+    tokensPerS: mine?.tokensPerS ?? null,
+    backend: e.backend ?? log.lastBackend,
+  };
+}
+
+function status(log: LogView, agent: AgentState, live: boolean): DashboardView['status'] {
+  const s = log.session;
+  if (!live) {
+    const ending = s.status === 'running' ? `its agent (pid ${s.agent_pid ?? '?'}) is gone; 'nightshift run' resumes it` : `${s.status}: ${s.end_reason ?? ''}`;
+    const prefix = agent.mode === 'watch' ? 'no running session — showing the last state of ' : '';
+    return { tone: 'ended', text: `${prefix}session ${s.id}, ${ending}` };
+  }
+  if (agent.mode === 'watch') return { tone: 'live', text: `watching session ${s.id} (agent pid ${s.agent_pid})` };
+  if (agent.stopping === 'now') return { tone: 'stopping', text: 'stopping now: the run in flight is interrupted' };
+  if (agent.stopping === 'after-run') return { tone: 'stopping', text: 'stopping after the run in flight (Q: stop it now)' };
+  if (agent.paused) {
+    const text = log.current ? 'pausing after the run in flight (p: resume)' : 'paused: nothing new starts (p: resume)';
+    return { tone: 'paused', text };
+  }
+  if (!log.current && agent.proposing) return { tone: 'live', text: `the ${s.proposer} is proposing the next experiment` };
+  return { tone: 'live', text: `session ${s.id} running` };
+}
+
+export const isFailed = (status: ExperimentRow['status']): boolean => FAILED.has(status);

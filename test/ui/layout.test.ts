@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { layout, PARTS, type LayoutInput } from '../../agent/ui/dashboard/layout.ts';
+import { textChart } from '../../agent/ui/dashboard/text-chart.ts';
+import type { ChartData } from '../../agent/report/chart-data.ts';
+
+const busy: Omit<LayoutInput, 'height'> = {
+  notice: true, inFlight: true, hypothesis: true, metric: true, llm: true, chart: true, recentRows: 200, effectRows: 6, interactionRows: 3,
+};
+const total = (l: Record<string, number>) => PARTS.reduce((s, p) => s + l[p]!, 0);
+
+test('the frame always stays below the terminal height (Ink redraws the whole screen when it fills it)', () => {
+  for (let height = 3; height <= 80; height++) {
+    const l = layout({ ...busy, height });
+    assert.ok(total(l) <= height - 1, `height ${height}: ${total(l)} lines`);
+  }
+});
+
+test('80x24 keeps what matters: status, counts, the run in flight, the metric, a chart, recent runs, effects, keys', () => {
+  const l = layout({ ...busy, height: 24 });
+  for (const part of ['status', 'counts', 'inFlight', 'metric', 'keys'] as const) assert.ok(l[part] > 0, part);
+  assert.ok(l.chart >= 4, `chart ${l.chart}`);
+  assert.ok(l.recent >= 4, `recent ${l.recent}`);
+  assert.ok(l.effects >= 3, `effects ${l.effects}`);
+});
+
+test('a tall terminal grows the chart and lists every effect; the recent table takes the rest', () => {
+  const l = layout({ ...busy, height: 60 });
+  assert.equal(l.effects, 7);
+  assert.equal(l.interactions, 4);
+  assert.equal(l.chart, 16);
+  assert.equal(total(l), 59);
+});
+
+test('a tiny terminal drops the least important parts first', () => {
+  const l = layout({ ...busy, height: 8 });
+  assert.deepEqual([l.status, l.counts, l.inFlight, l.keys, l.metric], [1, 1, 2, 1, 1]);
+  assert.equal(l.chart + l.effects + l.identity, 0);
+});
+
+const chart = (over: Partial<ChartData> = {}): ChartData => ({
+  title: '', subtitle: '', metric: 'val_bpb', goal: 'minimize', best: [], labels: [], floor: null, xMax: 6,
+  points: [
+    { x: 1, y: 1.9, role: 'baseline' }, { x: 2, y: 1.92, role: 'baseline' }, { x: 3, y: 1.88, role: 'baseline' },
+    { x: 4, y: 1.8, role: 'kept' }, { x: 5, y: 9, role: 'tried' },
+  ],
+  failed: [6],
+  ...over,
+});
+const text = (lines: { text: string }[][]) => lines.map((l) => l.map((s) => s.text).join(''));
+
+test('the text chart: kept runs marked, the baseline as a line at its value, a failed run as a cross, a far-off run clipped', () => {
+  const lines = text(textChart(chart(), 1.9, 40, 8));
+  assert.equal(lines.length, 8);
+  for (const line of lines) assert.equal([...line].length, 40);
+  const baselineRow = lines.find((l) => l.startsWith(' 1.9┼'))!;
+  assert.ok(baselineRow, lines.join('\n'));
+  assert.match(baselineRow, /─{5}/);
+  assert.ok(lines.at(-1)!.includes('◆'), 'the kept run is the best: bottom row');
+  assert.ok(lines.at(-1)!.includes('×'), 'the failed run on the bottom row');
+  assert.ok(lines[0]!.includes('▲'), 'the ruinous tweak is clipped to the top edge');
+});
+
+test('the text chart draws nothing without points, or without room', () => {
+  assert.deepEqual(textChart(chart({ points: [], failed: [] }), null, 40, 8), []);
+  assert.deepEqual(textChart(chart(), 1.9, 8, 8), []);
+});
