@@ -17,7 +17,7 @@ export interface TrainingRequest {
   logPath: string;
   metric: string;
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
-  sandbox?: { readonly: string[]; devices: string[]; outDir: string } | null;
+  sandbox?: { readonly: string[]; devices: string[]; masked: string[]; outDir: string } | null;
   limits?: RunLimits;
   onStep?: (step: StepMetrics) => void;
   /** Told the process group id as soon as the script starts. */

@@ -10,6 +10,8 @@ export interface BwrapPlan {
   readonly: string[];
   /** Device nodes passed through when present (GPU: /dev/nvidia*, /dev/dri). */
   devices: string[];
+  /** Files inside the read-only folders that must read as empty (credentials). */
+  masked: string[];
   /** The whole environment the script gets. */
   env: Record<string, string>;
   /** The shell command line to run inside. */
@@ -44,6 +46,7 @@ function outermost(dirs: string[]): string[] {
 export function bwrapArgs(plan: BwrapPlan): string[] {
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--clearenv'];
   for (const dir of outermost(plan.readonly)) args.push('--ro-bind-try', dir, dir);
+  for (const file of plan.masked) args.push('--ro-bind', '/dev/null', file);
   args.push('--dev', '/dev');
   for (const device of plan.devices) args.push('--dev-bind-try', device, device);
   args.push('--proc', '/proc', '--tmpfs', '/tmp');

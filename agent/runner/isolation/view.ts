@@ -15,5 +15,12 @@ export function sandboxView(workspace: string, outDir: string, pathVar: string, 
     ...(fs.existsSync(modules) ? [fs.realpathSync(modules)] : []),
     ...(data ? [data] : []),
   ];
-  return { readonly, devices: gpuDevices(), outDir };
+  return { readonly, devices: gpuDevices(), outDir, masked: credentialFiles(readonly) };
+}
+
+// Tool folders that end up visible through PATH (~/.cargo, ~/.pyenv…) can hold registry tokens.
+const CREDENTIALS = ['credentials', 'credentials.toml', '.credentials', '.netrc', '.npmrc', '.pypirc', '.git-credentials', 'auth.json'];
+
+function credentialFiles(dirs: string[]): string[] {
+  return dirs.flatMap((dir) => CREDENTIALS.map((name) => path.join(dir, name))).filter((file) => fs.existsSync(file));
 }
