@@ -40,10 +40,9 @@ test('a tiny terminal drops the least important parts first', () => {
 
 const chart = (over: Partial<ChartData> = {}): ChartData => ({
   title: '', subtitle: '', metric: 'val_bpb', goal: 'minimize', best: [], labels: [], floor: null, xMax: 6,
-  points: [
-    { x: 1, y: 1.9, role: 'baseline' }, { x: 2, y: 1.92, role: 'baseline' }, { x: 3, y: 1.88, role: 'baseline' },
-    { x: 4, y: 1.8, role: 'kept' }, { x: 5, y: 9, role: 'tried' },
-  ],
+  points: ([[1, 1.9, 'baseline'], [2, 1.92, 'baseline'], [3, 1.88, 'baseline'], [4, 1.8, 'kept'], [5, 9, 'tried']] as const).map(
+    ([x, y, role]) => ({ x, y, role, tip: '' }),
+  ),
   failed: [6],
   ...over,
 });
