@@ -39,7 +39,7 @@ test('a tiny terminal drops the least important parts first', () => {
 });
 
 const chart = (over: Partial<ChartData> = {}): ChartData => ({
-  title: '', subtitle: '', metric: 'val_bpb', goal: 'minimize', best: [], labels: [], floor: null, xMax: 6,
+  title: '', subtitle: '', metric: 'val_bpb', goal: 'minimize', best: [], labels: [], floor: null, xMin: 1, xMax: 6,
   points: ([[1, 1.9, 'baseline'], [2, 1.92, 'baseline'], [3, 1.88, 'baseline'], [4, 1.8, 'kept'], [5, 9, 'tried']] as const).map(
     ([x, y, role]) => ({ x, y, role, tip: '' }),
   ),

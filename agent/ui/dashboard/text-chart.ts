@@ -54,9 +54,8 @@ export function textChart(data: ChartData, baseline: number | null, width: numbe
     if (PRIORITY[mark] >= PRIORITY[cell.mark]) Object.assign(cell, { char, mark });
   };
   const rowOf = (v: number) => Math.round(((hi - v) / (hi - lo)) * (height - 1));
-  const ids = [...data.points.map((p) => p.x), ...data.failed];
-  const x0 = Math.min(...ids);
-  const colOf = (id: number) => (data.xMax === x0 ? 0 : Math.round(((id - x0) / (data.xMax - x0)) * (plotWidth - 1)));
+  const span = data.xMax - data.xMin;
+  const colOf = (id: number) => (span <= 0 ? 0 : Math.round(((id - data.xMin) / span) * (plotWidth - 1)));
 
   const line = (v: number | null, char: string, mark: Mark) => {
     if (v === null || v < lo || v > hi) return;
