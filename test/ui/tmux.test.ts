@@ -1,0 +1,139 @@
+/**
+ * The dashboard in a real terminal: `nightshift run` under tmux with the fast sandbox, and
+ * `nightshift watch` in a second window. The panes are captured as text and their figures
+ * checked against the log.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { execaSync } from 'execa';
+import type { ExperimentRow, SessionRow } from '../../agent/store/types.ts';
+import { num, signed } from '../../agent/ui/format.ts';
+import { fastSandbox, REPO, tempDir, waitFor } from '../helpers.ts';
+
+const MAIN = path.join(REPO, 'agent', 'cli', 'main.ts');
+const SOCKET = `nightshift-test-${process.pid}`;
+const tmuxMissing = (() => {
+  try {
+    execaSync('tmux', ['-V']);
+    return false;
+  } catch {
+    return true;
+  }
+})();
+const skip = tmuxMissing ? 'tmux is not installed (apt-get install tmux): no real terminal to test in' : false;
+
+const tmux = (...args: string[]) => execaSync('tmux', ['-L', SOCKET, ...args]).stdout;
+const capture = (target: string) => tmux('capture-pane', '-p', '-t', target);
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** A shell command for a pane: Ink draws nothing live where CI is set, and the pane outlives the command so its last frame can be read. */
+const pane = (args: string[]) => `cd ${quote(REPO)} && env -u CI ${quote(process.execPath)} --import tsx ${quote(MAIN)} ${args.map(quote).join(' ')}; echo "exited $?"; sleep 600`;
+after(() => {
+  if (!tmuxMissing) execaSync('tmux', ['-L', SOCKET, 'kill-server'], { reject: false });
+});
+
+async function paneShows(target: string, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<string> {
+  let text = '';
+  await waitFor(() => pattern.test((text = capture(target))), timeoutMs, `${what}; the pane shows:\n${text}`).catch((error: Error) => {
+    throw new Error(`${error.message}\n${text}`);
+  });
+  return text;
+}
+
+function slowSandbox(ms: number): string {
+  const sandbox = fastSandbox();
+  const train = path.join(sandbox, 'train.mjs');
+  fs.writeFileSync(train, fs.readFileSync(train, 'utf8') + `\nawait new Promise((r) => setTimeout(r, ${ms}));\n`);
+  return sandbox;
+}
+
+function readLog(db: string): { session: SessionRow; rows: ExperimentRow[] } {
+  const reader = new Database(db, { readonly: true });
+  try {
+    return {
+      session: reader.prepare('SELECT * FROM sessions ORDER BY id DESC').get() as SessionRow,
+      rows: reader.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[],
+    };
+  } finally {
+    reader.close();
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1));
+
+/** The lines from the counts line to the end of the recent table: what both screens must agree on. */
+const figures = (text: string) => {
+  const lines = text.split('\n');
+  const from = lines.findIndex((l) => l.startsWith('runs '));
+  const to = lines.findLastIndex((l) => /^[ ›] #\d+ /.test(l));
+  return lines.slice(from, to + 1);
+};
+
+test('run under tmux shows the dashboard whose figures match the log; watch in a second window shows the same', { skip }, async () => {
+  const db = path.join(tempDir(), 'log.db');
+  tmux('new-session', '-d', '-s', 'ns', '-x', '100', '-y', '30', pane(['run', '--sandbox', slowSandbox(400), '--db', db, '--budget', '10', '--max-experiments', '10', '--baseline-runs', '2', '--ablation-runs', '2']));
+  const live = await paneShows('ns:0', /● session 1 running[\s\S]*▶ #\d+/, 'the live dashboard with a run in flight');
+  assert.match(live, /q quit after this run · Q stop now · p pause/);
+
+  tmux('new-window', '-t', 'ns', '-n', 'watch', pane(['watch', '--db', db]));
+  const watching = await paneShows('ns:watch', /watching session 1 \(agent pid \d+\)/, 'watch attached to the running session');
+  assert.match(watching, /q quit the viewer/);
+
+  const final = await paneShows('ns:0', /exited \d+/, 'the run to end', 120_000);
+  assert.match(final, /exited 0/);
+  assert.match(final, /■ session 1, finished: reached --max-experiments 10/);
+
+  const { rows } = readLog(db);
+  const finished = rows.filter((e) => ['done', 'crashed', 'timeout', 'diverged'].includes(e.status));
+  const kept = rows.filter((e) => e.decision === 'keep').length;
+  const reverted = rows.filter((e) => ['ablation', 'interaction', 'tweak', 'llm'].includes(e.kind) && e.decision === 'revert').length;
+  const crashed = rows.filter((e) => ['crashed', 'timeout', 'diverged'].includes(e.status)).length;
+  assert.match(final, new RegExp(`runs ${finished.length}/10 · kept ${kept} · reverted ${reverted} · crashed ${crashed}`));
+  const base = rows.filter((e) => e.kind === 'baseline' && e.status === 'done').map((e) => e.metric!);
+  assert.ok(final.includes(`val_loss baseline ${num(mean(base))} ± ${num(sd(base), 2)} (n=${base.length})`), final);
+
+  // Every row of the recent table is the log's: id, kind, metric and delta as the log has them.
+  const tableRows = figures(final).filter((l) => /^[ ›] #\d+ /.test(l));
+  assert.ok(tableRows.length >= 5, final);
+  for (const line of tableRows) {
+    const id = Number(/#(\d+)/.exec(line)![1]);
+    const e = rows.find((r) => r.id === id)!;
+    assert.match(line, new RegExp(`#${id} +${e.kind} .* ${num(e.metric).replace(/[.+]/g, '\\$&')} +${signed(e.delta).replace(/[.+]/g, '\\$&')} `), line);
+  }
+
+  // The watcher now shows the finished session, says so, and agrees with the run's last frame.
+  const watched = await paneShows('ns:watch', /no running session — showing the last state of session 1, finished/, 'watch to see the end');
+  assert.deepEqual(figures(watched), figures(final));
+
+  tmux('send-keys', '-t', 'ns:watch', 'q');
+  await paneShows('ns:watch', /exited 0/, 'q to quit the viewer');
+  assert.equal(readLog(db).session.status, 'finished', 'quitting the viewer touched nothing');
+});
+
+test('keys under tmux: p pauses after the run in flight, p again resumes, q stops cleanly after the current run', { skip }, async () => {
+  const db = path.join(tempDir(), 'log.db');
+  tmux('new-session', '-d', '-s', 'keys', '-x', '80', '-y', '24', pane(['run', '--sandbox', slowSandbox(600), '--db', db, '--budget', '10', '--baseline-runs', '2']));
+  await paneShows('keys:0', /▶ #2 baseline/, 'the second run in flight');
+
+  tmux('send-keys', '-t', 'keys:0', 'p');
+  await paneShows('keys:0', /paused: nothing new starts \(p: resume\)/, 'the pause to take hold once the run in flight ends');
+  const held = readLog(db).rows.length;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(readLog(db).rows.length, held, 'nothing new started while paused');
+  assert.ok(readLog(db).rows.every((e) => e.status !== 'running'));
+
+  tmux('send-keys', '-t', 'keys:0', 'p');
+  await waitFor(() => readLog(db).rows.length > held, 30_000, 'a new run after resuming');
+
+  tmux('send-keys', '-t', 'keys:0', 'q');
+  const final = await paneShows('keys:0', /exited \d+/, 'q to stop the session');
+  assert.match(final, /exited 0/);
+  const { session, rows } = readLog(db);
+  assert.equal(session.status, 'stopped');
+  assert.equal(session.end_reason, 'stopped by the user');
+  assert.ok(rows.every((e) => e.status !== 'interrupted'), 'q let the run in flight finish');
+  assert.match(final, /■ session 1, stopped: stopped by the user/);
+});
