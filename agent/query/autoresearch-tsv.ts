@@ -18,7 +18,7 @@ const FAILED = new Set(['crashed', 'timeout', 'diverged']);
 
 export function autoresearchTsv(session: SessionRow, rows: readonly ExperimentRow[]): string {
   const lines = [['commit', 'val_bpb', 'memory_gb', 'status', 'description']];
-  const baseline = rows.filter((e) => e.kind === 'baseline' && e.base_commit === (session.baseline_commit ?? e.base_commit));
+  const baseline = rows.filter((e) => e.kind === 'baseline');
   const measured = (runs: readonly ExperimentRow[]) => runs.filter((e) => e.status === 'done' && e.metric !== null).map((e) => e.metric!);
   const memory = (runs: readonly ExperimentRow[]) => Math.max(0, ...runs.map((e) => memoryGb(e)));
   const baseValues = measured(baseline);

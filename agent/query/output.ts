@@ -11,7 +11,10 @@ export interface Sink {
   write(text: string): void;
 }
 
-export function stdoutSink(stream: NodeJS.WriteStream = process.stdout): Sink {
+/** What a command writes to: process.stdout, or a stand-in in tests. */
+export type Stdout = Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns' | 'on'>;
+
+export function stdoutSink(stream: Stdout = process.stdout): Sink {
   const terminal = stream.isTTY === true;
   // A reader that stops early (`nightshift log | head`) is not an error.
   stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -26,11 +29,12 @@ export function stdoutSink(stream: NodeJS.WriteStream = process.stdout): Sink {
   };
 }
 
-const paint = (colour: Colour, text: string): string => styleText(colour, text);
+// The sink has already decided that colour is wanted; styleText would otherwise look at process.stdout itself.
+const paint = (colour: Colour, text: string): string => styleText(colour, text, { validateStream: false });
 
 /** The sink for --out FILE (checked before any work, so a bad path fails fast), else stdout. */
-export function outputSink(out: string | undefined): Sink {
-  if (out === undefined) return stdoutSink();
+export function outputSink(out: string | undefined, stdout: Stdout = process.stdout): Sink {
+  if (out === undefined) return stdoutSink(stdout);
   assertWritable(out);
   return { terminal: false, render: {}, write: (text) => writeFile(out, text) };
 }
@@ -42,7 +46,10 @@ export function assertWritable(file: string): void {
     if (fs.existsSync(file)) {
       if (fs.statSync(file).isDirectory()) throw new UserError(`cannot write ${file}: it is a directory`);
       fs.accessSync(file, fs.constants.W_OK);
-    } else fs.accessSync(dir, fs.constants.W_OK);
+    } else {
+      if (!fs.statSync(dir).isDirectory()) throw new UserError(`cannot write ${file}: a part of the path is not a directory`);
+      fs.accessSync(dir, fs.constants.W_OK);
+    }
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`cannot write ${file}: ${describeFsError(error)}`);

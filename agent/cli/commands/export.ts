@@ -3,7 +3,7 @@ import { UserError } from '../../errors.ts';
 import { autoresearchTsv } from '../../query/autoresearch-tsv.ts';
 import { experimentsTable } from '../../query/export-rows.ts';
 import { renderTable, TABLE_FORMATS } from '../../query/format.ts';
-import { outputSink } from '../../query/output.ts';
+import { outputSink, type Stdout } from '../../query/output.ts';
 import { keptPatchSeries } from '../../query/patch-series.ts';
 import { resolveSession, sessionScope } from '../../query/session-scope.ts';
 import { openLogReadOnly } from '../../store/db.ts';
@@ -34,12 +34,12 @@ const Flags = z.object({
 
 const spec = { name: 'export', usage: USAGE, schema: Flags, options: QUERY_OPTIONS } as const;
 
-export async function exportCommand(argv: string[]): Promise<number> {
+export async function exportCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
+  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
   const { format } = flags;
   if (flags.all && (format === 'autoresearch-tsv' || format === 'patch')) throw new UserError(`--format ${format} is about one session: use --session ID instead of --all`);
-  const sink = outputSink(flags.out);
+  const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {
     if (format === 'autoresearch-tsv' || format === 'patch') {

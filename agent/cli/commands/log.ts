@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { logTable, SORT_KEYS } from '../../query/log-query.ts';
 import { renderTable, TableFormatSchema } from '../../query/format.ts';
-import { defaultFormat, outputSink } from '../../query/output.ts';
+import { defaultFormat, outputSink, type Stdout } from '../../query/output.ts';
 import { sessionScope } from '../../query/session-scope.ts';
 import { sinceFlag } from '../../query/since.ts';
 import { openLogReadOnly } from '../../store/db.ts';
@@ -55,10 +55,10 @@ const spec = {
   },
 } as const;
 
-export async function logCommand(argv: string[]): Promise<number> {
+export async function logCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
-  const sink = outputSink(flags.out);
+  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
+  const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {
     const table = logTable(db, {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { sessionDir } from '../../paths.ts';
-import { outputSink } from '../../query/output.ts';
+import { outputSink, type Stdout } from '../../query/output.ts';
 import { resolveSession } from '../../query/session-scope.ts';
 import { chartData } from '../../report/chart-data.ts';
 import { chartSvg } from '../../report/chart-svg.ts';
@@ -33,11 +33,11 @@ const Flags = z.object({
 const { db: dbOption, session, format, out } = QUERY_OPTIONS;
 const spec = { name: 'report', usage: USAGE, schema: Flags, options: { db: dbOption, session, format, out, chart: { type: 'string' } } } as const;
 
-export async function reportCommand(argv: string[]): Promise<number> {
+export async function reportCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
+  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
   const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.json') ? 'json' : 'md');
-  const sink = outputSink(flags.out);
+  const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {
     const session = resolveSession(db, flags.db, flags.session);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import { experimentDetail } from '../../query/experiment-detail.ts';
-import { stdoutSink } from '../../query/output.ts';
+import { stdoutSink, type Stdout } from '../../query/output.ts';
 import { showText } from '../../query/show-text.ts';
 import { openLogReadOnly } from '../../store/db.ts';
 import { flagNumber, parseCommand } from '../args.ts';
@@ -37,10 +37,10 @@ const spec = {
   options: { db: QUERY_OPTIONS.db, log: { type: 'boolean' }, tail: { type: 'string' } },
 } as const;
 
-export async function showCommand(argv: string[]): Promise<number> {
+export async function showCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
-  const sink = stdoutSink();
+  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
+  const sink = stdoutSink(stdout);
   const db = openLogReadOnly(flags.db);
   try {
     const detail = experimentDetail(db, flags.id);

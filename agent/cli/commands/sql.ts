@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { renderTable, TableFormatSchema } from '../../query/format.ts';
-import { defaultFormat, outputSink } from '../../query/output.ts';
+import { defaultFormat, outputSink, type Stdout } from '../../query/output.ts';
 import { readOnlyQuery } from '../../query/read-only-sql.ts';
 import { openLogReadOnly } from '../../store/db.ts';
 import { parseCommand } from '../args.ts';
@@ -25,10 +25,10 @@ const Flags = z.object({
 const { db: dbOption, format, out } = QUERY_OPTIONS;
 const spec = { name: 'sql', usage: USAGE, schema: Flags, allowPositionals: true, options: { db: dbOption, format, out } } as const;
 
-export async function sqlCommand(argv: string[]): Promise<number> {
+export async function sqlCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
-  const sink = outputSink(flags.out);
+  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
+  const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {
     const table = readOnlyQuery(db, flags.positionals[0]!);

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { XMLValidator } from 'fast-xml-parser';
+import { decisionInput } from '../../agent/loop/state.ts';
+import { autoresearchTsv } from '../../agent/query/autoresearch-tsv.ts';
+import { renderTable, type Table } from '../../agent/query/format.ts';
+import { sinceFlag } from '../../agent/query/since.ts';
+import { sparkline } from '../../agent/query/sparkline.ts';
+import type { ChartData } from '../../agent/report/chart-data.ts';
+import { chartSvg } from '../../agent/report/chart-svg.ts';
+import { decisionStates } from '../../agent/report/decision-states.ts';
+import { pooledSd, mean } from '../../agent/stats/descriptive.ts';
+import type { ExperimentRow, SessionRow } from '../../agent/store/types.ts';
+
+const table: Table = {
+  columns: [{ name: 'id' }, { name: 'x' }, { name: 'x' }, { name: 'text' }],
+  rows: [
+    [1, 0.5, null, 'plain'],
+    [22, -1.25, 3, 'comma, "quote"\nand\ttab'],
+  ],
+};
+
+test('formats: CSV quotes, TSV escapes, JSON keeps repeated names apart, the table aligns and fits', () => {
+  assert.deepEqual(parseCsv(renderTable(table, 'csv')), [['id', 'x', 'x', 'text'], ['1', '0.5', '', 'plain'], ['22', '-1.25', '3', 'comma, "quote"\nand\ttab']]);
+  assert.equal(renderTable(table, 'tsv'), 'id\tx\tx\ttext\n1\t0.5\t\tplain\n22\t-1.25\t3\tcomma, "quote"\\nand\\ttab\n');
+  assert.deepEqual(JSON.parse(renderTable(table, 'json')), [{ id: 1, x: 0.5, x_2: null, text: 'plain' }, { id: 22, x: -1.25, x_2: 3, text: 'comma, "quote"\nand\ttab' }]);
+  assert.equal(renderTable(table, 'jsonl').split('\n').length, 3);
+  const lines = renderTable(table, 'table', { width: 24 }).trimEnd().split('\n');
+  assert.deepEqual(lines, ['id      x  x  text', ' 1    0.5     plain', '22  -1.25  3  comma, "q…']);
+});
+
+test('--since: durations back from now, or a date; anything else is refused', () => {
+  const now = Date.parse('2025-06-01T12:00:00Z');
+  const since = sinceFlag(() => now);
+  assert.equal(since.parse('2h'), '2025-06-01T10:00:00.000Z');
+  assert.equal(since.parse('90s'), '2025-06-01T11:58:30.000Z');
+  assert.equal(since.parse('1.5d'), '2025-05-31T00:00:00.000Z');
+  assert.equal(since.parse('2025-05-30T22:00:00Z'), '2025-05-30T22:00:00.000Z');
+  assert.equal(since.safeParse('yesterday').success, false);
+});
+
+test('sparkline: scaled between min and max, bucketed to the width, flat series flat', () => {
+  assert.equal(sparkline([1, 2, 3, 4, 5, 6, 7, 8]), '▁▂▃▄▅▆▇█');
+  assert.equal(sparkline([8, 1]), '█▁');
+  assert.equal(sparkline([2, 2, 2]), '▄▄▄');
+  assert.equal(sparkline(Array.from({ length: 1000 }, (_, i) => i), 10).length, 10);
+  assert.equal(sparkline([NaN, Infinity]), '');
+});
+
+let nextId = 1;
+function row(fields: Partial<ExperimentRow> & Pick<ExperimentRow, 'kind'>): ExperimentRow {
+  return {
+    id: nextId++, session_id: 1, status: 'done', decision: null, description: '', hypothesis: null, change_key: null,
+    spec_json: null, diff: '', parent_id: null, retry_of: null, seed: 1, min_runs: 1, base_commit: 'A', commit_sha: null,
+    metric: null, delta: null, noise_sd: null, p_value: null, ci_low: null, ci_high: null, n_runs: null, reason: null,
+    final_json: null, backend: null, proposer: 'planner', exit_code: 0, signal: null, log_path: null, pid: null,
+    created_at: '2025-01-01T00:00:00Z', started_at: null, ended_at: null, propose_s: null, run_s: 1,
+    tokens_in: 0, tokens_out: 0, cost_usd: 0, ...fields,
+  };
+}
+
+test('decision states replay the session in one pass and agree with the loop read of each decision', () => {
+  nextId = 1;
+  const rows: ExperimentRow[] = [];
+  const add = (fields: Parameters<typeof row>[0]) => (rows.push(row(fields)), rows.at(-1)!);
+  for (const m of [1.0, 1.2, 1.1]) add({ kind: 'baseline', decision: 'baseline', metric: m });
+  const c1 = add({ kind: 'tweak', decision: 'revert', metric: 1.05 });
+  add({ kind: 'confirm', parent_id: c1.id, metric: 1.15 });
+  const c2 = add({ kind: 'tweak', decision: 'keep', metric: 0.9, commit_sha: 'B' });
+  add({ kind: 'confirm', parent_id: c2.id, metric: 0.95 });
+  for (const m of [0.97, 0.99]) add({ kind: 'control', decision: 'baseline', metric: m, base_commit: 'B' });
+  const c3 = add({ kind: 'tweak', decision: 'revert', metric: 1.0, base_commit: 'B' });
+  const c4 = add({ kind: 'tweak', decision: 'revert', metric: 0.5, base_commit: 'B' });
+  add({ kind: 'confirm', parent_id: c4.id, status: 'crashed' }); // reverted for the crash, not by the rule
+  add({ kind: 'tweak', status: 'rejected', decision: 'revert', base_commit: 'B' });
+
+  const states = decisionStates(rows, 'minimize');
+  const decided = [c1, c2, c3];
+  assert.equal(states.length, decided.length);
+  decided.forEach((candidate, i) => {
+    const upTo = rows.filter((e) => e.id < candidate.id || e.id === candidate.id || e.parent_id === candidate.id);
+    const seen = upTo.map((e) => (e.id === candidate.id ? { ...e, decision: 'pending' as const, commit_sha: null } : e));
+    const input = decisionInput(seen, candidate.base_commit, 'minimize', { ...candidate, decision: 'pending' });
+    const noise = pooledSd([input.baseline, ...input.noiseGroups].map((g) => g.map((m) => m.value)));
+    assert.ok(Math.abs(states[i]!.baselineMean - mean(input.baseline.map((m) => m.value))) < 1e-12, `baseline mean of #${candidate.id}`);
+    assert.equal(states[i]!.bestSingle, input.bestSingle, `best single of #${candidate.id}`);
+    assert.ok(Math.abs(states[i]!.sd! - noise.sd) < 1e-12, `noise of #${candidate.id}`);
+  });
+  assert.equal(states[2]!.bestSingle, 0.9, "a kept change's runs are records to beat");
+});
+
+test('autoresearch-tsv: memory from memory_gb or peak_vram_mb, crash rows at 0, no tabs in descriptions', () => {
+  nextId = 1;
+  const session = { id: 1, baseline_commit: 'abcdef0123' } as SessionRow;
+  const rows = [
+    row({ kind: 'baseline', decision: 'baseline', metric: 1.5, final_json: '{"final":true,"peak_vram_mb":2048}' }),
+    row({ kind: 'llm', decision: 'keep', metric: 1.4, commit_sha: '1234567890', description: 'a\tb', final_json: '{"final":true,"memory_gb":3.14}' }),
+    row({ kind: 'llm', decision: 'revert', status: 'timeout', description: 'slow' }),
+    row({ kind: 'llm', decision: 'pending', metric: 1.2, description: 'undecided' }),
+  ];
+  assert.equal(
+    autoresearchTsv(session, rows),
+    'commit\tval_bpb\tmemory_gb\tstatus\tdescription\n' +
+      'abcdef0\t1.500000\t2.0\tkeep\tbaseline (mean of 1 of 1 runs)\n' +
+      '1234567\t1.400000\t3.1\tkeep\ta b\n' +
+      '\t0.000000\t0.0\tcrash\tslow\n',
+  );
+});
+
+test('chart: well-formed SVG for a maximized metric, with escaped labels and points off the chart', () => {
+  const data: ChartData = {
+    title: 'session 3: accuracy <higher> & better', subtitle: '4 runs', metric: 'accuracy', goal: 'maximize',
+    points: [
+      { x: 1, y: 0.8, role: 'baseline', tip: '#1' },
+      { x: 2, y: 0.82, role: 'baseline', tip: '#2' },
+      { x: 3, y: 0.01, role: 'tried', tip: 'broken' },
+      { x: 4, y: 0.9, role: 'kept', tip: 'good "one"' },
+    ],
+    failed: [5], best: [{ x: 1, y: 0.81 }, { x: 4, y: 0.9 }, { x: 5, y: 0.9 }],
+    labels: [{ x: 4, y: 0.9, text: 'use <b>ReLU</b> & more' }], floor: 0.95, xMin: 1, xMax: 5,
+  };
+  const svg = chartSvg(data);
+  assert.equal(XMLValidator.validate(svg), true);
+  assert.ok(svg.includes('use &lt;b&gt;ReLU&lt;/b&gt; &amp; more'));
+  assert.ok(svg.includes('off the chart') && svg.includes('>0.01<'), 'the broken run is an edge marker with its value');
+  assert.ok(svg.includes('floor 0.95') && svg.includes('failed run'));
+});
