@@ -1,21 +1,16 @@
 #!/usr/bin/env node
 import { UserError } from '../errors.ts';
 import { runCommand } from './commands/run.ts';
-import { logCommand } from './commands/log.ts';
-import { sqlCommand } from './commands/sql.ts';
-import { showCommand } from './commands/show.ts';
 import { watchCommand } from './commands/watch.ts';
-import { reportCommand } from './commands/report.ts';
-import { exportCommand } from './commands/export.ts';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   run: { summary: 'run the experiment loop on a sandbox (the default command)', run: runCommand },
   watch: { summary: 'the live dashboard of the session running on a log', run: watchCommand },
-  log: { summary: 'the experiments of a session, filtered and sorted', run: logCommand },
-  show: { summary: 'one experiment: diff, runs, decision, step metrics, log tail', run: showCommand },
-  sql: { summary: 'a read-only SQL query over the log', run: sqlCommand },
-  report: { summary: 'the session as Markdown or JSON, with a progress chart', run: reportCommand },
-  export: { summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch', run: exportCommand },
+  log: { summary: 'the experiments of a session, filtered and sorted', run: async (argv) => (await import('./commands/log.ts')).logCommand(argv) },
+  show: { summary: 'one experiment: diff, runs, decision, step metrics, log tail', run: async (argv) => (await import('./commands/show.ts')).showCommand(argv) },
+  sql: { summary: 'a read-only SQL query over the log', run: async (argv) => (await import('./commands/sql.ts')).sqlCommand(argv) },
+  report: { summary: 'the session as Markdown or JSON, with a progress chart', run: async (argv) => (await import('./commands/report.ts')).reportCommand(argv) },
+  export: { summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch', run: async (argv) => (await import('./commands/export.ts')).exportCommand(argv) },
 };
 
 function help(): string {
