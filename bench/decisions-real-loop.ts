@@ -52,7 +52,7 @@ function stepper(stepBy: number): Proposer {
   return {
     name: 'bench-stepper',
     async propose(ctx) {
-      const markers = scanMarkers(ctx.workspace, ctx.sandbox.editable);
+      const markers = scanMarkers(ctx.workspace.dir, ctx.sandbox.editable);
       const salt = markers.find((m) => m.name === 'salt')!;
       const step = markers.find((m) => m.name === 'step')!;
       let text = ctx.workspace.read(salt.file);

@@ -64,7 +64,8 @@ export function parseMarkers(file: string, text: string): { markers: Marker[]; p
   const markers: Marker[] = [];
   const problems: MarkerProblem[] = [];
   text.split('\n').forEach((raw, line) => {
-    if (!/@(knob|ablate)\b/.test(raw)) return;
+    // A marker is a comment that starts with it; prose that merely mentions `@knob` is not.
+    if (!/(\/\/|#)\s*@(knob|ablate)\b/.test(raw)) return;
     const m = LINE.exec(raw);
     if (!m) {
       problems.push({ file, line, message: 'marker line must read `name: literal, // @knob …` (or `# @knob …`)' });

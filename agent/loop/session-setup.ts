@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
+import { scanMarkers } from '../knobs/scan.ts';
 import { PACKAGE_ROOT, sessionDir } from '../paths.ts';
 import { loadSandbox, type Sandbox } from '../sandbox-config/load.ts';
 import type { ExperimentStore } from '../store/experiments.ts';
@@ -59,6 +60,8 @@ export async function openSession(
 
 async function createSession(sessions: SessionStore, dbPath: string, options: SessionOptions): Promise<Omit<OpenedSession, 'isolation'>> {
   const sandbox = loadSandbox(options.sandbox);
+  // A malformed marker is the user's to fix before the night starts, not an error at 3 a.m.
+  scanMarkers(sandbox.dir, sandbox.config.editable);
   // nightshift.json itself is guarded too: a change to the command or the metric is no experiment.
   const readonlyHashes = hashFiles(sandbox.dir, ['nightshift.json', ...sandbox.config.readonly]);
   const created = sessions.create({

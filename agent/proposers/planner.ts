@@ -31,7 +31,7 @@ export class Planner implements Proposer {
   constructor(private readonly options: PlannerOptions) {}
 
   async propose(ctx: ProposalContext): Promise<Proposal | null> {
-    const markers = scanMarkers(ctx.workspace, ctx.sandbox.editable);
+    const markers = scanMarkers(ctx.workspace.dir, ctx.sandbox.editable);
     const tried = new Set(ctx.history.map((e) => e.change_key).filter((k): k is string => k !== null));
     const next =
       this.nextAblation(markers, tried) ??

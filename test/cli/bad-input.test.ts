@@ -58,7 +58,7 @@ test('a DB that is not SQLite, or from a newer schema, is refused and left untou
 });
 
 test('a script that never prints a final metric fails every baseline run and says so', async () => {
-  const sandbox = fastSandbox({ 'train.mjs': "export const config = { lr: 1, // @knob 1 2\n};\nconsole.log('training, but never reporting');\n" });
+  const sandbox = fastSandbox({ 'train.mjs': "export const config = {\n  lr: 1, // @knob 1 2\n};\nconsole.log('training, but never reporting');\n" });
   const result = await nightshift(['run', '--sandbox', sandbox, '--db', path.join(tempDir(), 'log.db'), '--budget', '5', '--baseline-runs', '2']);
   assert.equal(result.exitCode, 1);
   assert.match(String(result.stdout), /#1 baseline crashed .*without a final line/);
@@ -74,4 +74,10 @@ test('--help prints the flags and exits 0', async () => {
   for (const flag of ['--sandbox', '--budget', '--max-experiments', '--proposer', '--db', '--headless', '--resume']) {
     assert.ok(String(run.stdout).includes(flag), flag);
   }
+});
+
+test('a malformed @knob marker is refused before the session starts, naming its line', async () => {
+  const sandbox = fastSandbox({ 'train.mjs': "export const config = {\n  lr: 0.1, // @knob 0.5..0.1\n};\n" });
+  const db = path.join(tempDir(), 'log.db');
+  await refuses(['run', '--sandbox', sandbox, '--db', db], /train\.mjs:2: @knob: bad range 0\.5\.\.0\.1/);
 });

@@ -13,6 +13,7 @@ const TS = `export const config = {
   residual: true,            // @ablate false
   posEncoding: 'sinusoidal', // @ablate 'learned' 'none'
   other: 5,                  // a plain comment
+  // prose that mentions a \`@knob\`/\`@ablate\` marker is not one
 };`;
 
 const PY = `config = dict(
