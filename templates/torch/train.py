@@ -1,0 +1,276 @@
+"""nightshift's experiment for PyTorch: a decoder-only character-level transformer, trained for
+NIGHTSHIFT_BUDGET_S seconds and scored on fixed validation text (evaluate.py). The same model,
+config and protocol as the TensorFlow.js sandbox's train.ts. This is the one file experiments
+edit. Every component and hyperparameter is a line of `config` below; a `@knob`/`@ablate`
+marker says what the planner may set it to. On CUDA the forward pass runs under bf16 autocast.
+
+Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 python3 train.py
+"""
+import math
+import os
+import time
+
+# Deterministic cuBLAS needs this before CUDA starts.
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from evaluate import floor_bpb, val_bpb  # noqa: E402
+from prepare import load_data  # noqa: E402
+from protocol import UsageError, plan_steps, read_env, report, run_main  # noqa: E402
+from source import mulberry32  # noqa: E402
+
+config = dict(
+    layers=2,  # @knob 1 2 3 4
+    dModel=64,  # @knob 32 64 96 128
+    heads=4,  # @knob 1 2 4 8
+    mlpRatio=4,  # @knob 1 2 4
+    blockSize=64,  # @knob 16 32 64 128 256
+    batchSize=16,  # @knob 4 8 16 32 64
+    lr=1e-2,  # @knob 1e-4..3e-2 log
+    warmup=0.05,  # @knob 0..0.2
+    weightDecay=0.01,  # @knob 0..0.1
+    dropout=0,  # @knob 0..0.3
+    attention=True,  # @ablate False
+    mlp=True,  # @ablate False
+    residual=True,  # @ablate False
+    layerNorm=True,  # @ablate False
+    posEncoding='sinusoidal',  # @ablate 'learned' 'none'
+)
+
+
+def learning_rate(fraction):
+    """Fraction of the run -> learning rate: linear warm-up, then cosine decay to a tenth."""
+    c = config
+    if fraction < c["warmup"]:
+        return c["lr"] * (fraction + 1e-9) / c["warmup"]
+    decay = (fraction - c["warmup"]) / (1 - c["warmup"])
+    return c["lr"] * (0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, decay))))
+
+
+def sinusoid(T, d):
+    pos = torch.arange(T, dtype=torch.float64)[:, None]
+    i = torch.arange(d)
+    angle = pos / 10000 ** ((2 * (i // 2)).double() / d)
+    return torch.where(i % 2 == 0, torch.sin(angle), torch.cos(angle)).float()
+
+
+def gelu(x):
+    return x * torch.sigmoid(1.702 * x)  # GELU, sigmoid approximation (as train.ts)
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        d, hidden = c["dModel"], c["dModel"] * c["mlpRatio"]
+        # Residual branches start small, so a deep stack begins close to the identity.
+        branch = 1 / math.sqrt(d) / math.sqrt(2 * c["layers"])
+        norm = (lambda: nn.LayerNorm(d, eps=1e-5)) if c["layerNorm"] else nn.Identity
+        self.c = c
+        if c["attention"]:
+            self.ln1 = norm()
+            self.qkv = nn.Linear(d, 3 * d, bias=False)
+            self.proj = nn.Linear(d, d, bias=False)
+            nn.init.normal_(self.qkv.weight, std=1 / math.sqrt(d))
+            nn.init.normal_(self.proj.weight, std=branch)
+        if c["mlp"]:
+            self.ln2 = norm()
+            self.fc1 = nn.Linear(d, hidden)
+            self.fc2 = nn.Linear(hidden, d)
+            nn.init.normal_(self.fc1.weight, std=1 / math.sqrt(d))
+            nn.init.normal_(self.fc2.weight, std=branch * math.sqrt(d / hidden))
+            nn.init.zeros_(self.fc1.bias)
+            nn.init.zeros_(self.fc2.bias)
+        self.drop = nn.Dropout(c["dropout"])
+
+    def attend(self, x):
+        B, T, d = x.shape
+        H = self.c["heads"]
+        q, k, v = self.qkv(x).view(B, T, 3, H, d // H).permute(2, 0, 3, 1, 4)
+        p = self.c["dropout"] if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
+        return self.proj(y.transpose(1, 2).reshape(B, T, d))
+
+    def forward(self, x):
+        if self.c["attention"]:
+            a = self.drop(self.attend(self.ln1(x)))
+            x = x + a if self.c["residual"] else a
+        if self.c["mlp"]:
+            m = self.drop(self.fc2(gelu(self.fc1(self.ln2(x)))))
+            x = x + m if self.c["residual"] else m
+        return x
+
+
+class Model(nn.Module):
+    def __init__(self, c, vocab):
+        super().__init__()
+        d = c["dModel"]
+        self.c = c
+        self.wte = nn.Embedding(vocab, d)
+        nn.init.normal_(self.wte.weight, std=1.0)
+        self.wpe = nn.Parameter(torch.randn(c["blockSize"], d)) if c["posEncoding"] == "learned" else None
+        self.register_buffer("sinusoid", sinusoid(c["blockSize"], d) if c["posEncoding"] == "sinusoidal" else None)
+        self.blocks = nn.ModuleList(Block(c) for _ in range(c["layers"]))
+        self.lnf = nn.LayerNorm(d, eps=1e-5) if c["layerNorm"] else nn.Identity()
+        self.head = nn.Linear(d, vocab, bias=False)
+        nn.init.normal_(self.head.weight, std=1 / math.sqrt(d))
+        self.drop = nn.Dropout(c["dropout"])
+
+    def forward(self, ids):
+        x = self.wte(ids)
+        if self.wpe is not None:
+            x = x + self.wpe
+        if self.sinusoid is not None:
+            x = x + self.sinusoid
+        x = self.drop(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.lnf(x))
+
+
+def optimizer(model):
+    """AdamW; matrices get weight decay, gains, biases and embeddings do not."""
+    decayed = [p for n, p in model.named_parameters() if p.dim() == 2 and not n.startswith(("wte", "wpe"))]
+    rest = [p for n, p in model.named_parameters() if not (p.dim() == 2 and not n.startswith(("wte", "wpe")))]
+    groups = [{"params": decayed, "weight_decay": config["weightDecay"]}, {"params": rest, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config["lr"], betas=(0.9, 0.95), eps=1e-8)
+
+
+class Batches:
+    """Random training windows from a seeded generator: the same seed gives the same batches
+    (and the same ones as train.ts)."""
+
+    def __init__(self, train, seed, device):
+        self.rng = mulberry32(seed ^ 0x5BD1E995)
+        self.B, self.T = config["batchSize"], config["blockSize"]
+        self.span = len(train) - self.T - 1
+        if self.span < 1:
+            raise UsageError(f"the training text ({len(train)} characters) is shorter than blockSize + 1 = {self.T + 1}")
+        self.train = train
+        self.offsets = torch.arange(self.T, device=device)
+        self.device = device
+
+    def __call__(self):
+        starts = [int((self.rng() / 4294967296) * self.span) for _ in range(self.B)]
+        idx = torch.tensor(starts, device=self.device)[:, None] + self.offsets
+        return self.train[idx], self.train[idx + 1]
+
+
+def autocast(device):
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+
+
+def train_step(model, opt, batches, lr, device):
+    """One step; returns the loss (nats) as a tensor, without waiting for the device."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    x, y = batches()
+    with autocast(device):
+        logits = model(x)
+    loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), y.view(-1))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    return loss.detach()
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def time_steps(data_train, vocab, budget_s, device):
+    """Seconds per step, timed on a throwaway model after a warm-up (kernel selection, caches)."""
+    model = Model(config, vocab).to(device)
+    opt = optimizer(model)
+    batches = Batches(data_train, 999_999, device)
+    phase = min(2.0, budget_s / 5)
+    for _phase in ("warm-up", "timed"):
+        steps, start = 0, time.perf_counter()
+        while steps < 3 or time.perf_counter() - start < phase:
+            train_step(model, opt, batches, 0.0, device)
+            steps += 1
+            if steps % 10 == 0:
+                sync(device)
+        sync(device)
+    return (time.perf_counter() - start) / steps
+
+
+def main():
+    env = read_env()
+    if config["dModel"] % config["heads"] != 0:
+        raise UsageError(f"dModel {config['dModel']} is not divisible by heads {config['heads']}")
+    seed = env["seed"]
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    backend = f"torch-{device.type}" + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else "")
+    data = load_data(env["data_path"])
+    floor = floor_bpb(data)
+    train = torch.tensor(data.train, dtype=torch.long, device=device)
+    with open(os.path.abspath(__file__), encoding="utf-8") as f:
+        script = f.read()
+    steps_planned, measured = plan_steps(
+        env["budget_s"], [script, backend, data.origin, len(data.train)],
+        lambda: time_steps(train, len(data.vocab), env["budget_s"], device),
+    )
+    print(f"train.py: {backend}, {data.origin} data, {steps_planned} steps planned for {env['budget_s']:g} s "
+          f"({'measured now' if measured else 'plan reused'})", flush=True)
+
+    torch.manual_seed(seed)
+    model = Model(config, len(data.vocab)).to(device)
+    opt = optimizer(model)
+    batches = Batches(train, seed, device)
+    tokens_per_step = config["batchSize"] * config["blockSize"]
+    log_every = max(1, round(steps_planned * 1.5 / env["budget_s"]))
+    losses = torch.zeros((), device=device)
+    count = 0
+    last_loss = float("nan")
+    elapsed = 0.0
+    step = 0
+    diverged = False
+    model.train()
+    sync(device)
+    start = time.perf_counter()
+    # A busy machine can fall behind the plan: stop at 1.1 x budget + 10 s, well inside the
+    # agent's grace (30 s + budget / 5), so the run still evaluates and reports.
+    deadline = env["budget_s"] * 1.1 + 10
+    while step < steps_planned and elapsed < deadline:
+        losses += train_step(model, opt, batches, learning_rate(step / steps_planned), device)
+        count += 1
+        step += 1
+        if step % log_every == 0 or step == steps_planned:
+            mean = losses.item() / count / math.log(2)  # waits for the device
+            elapsed = time.perf_counter() - start
+            if not math.isfinite(mean):
+                diverged = True
+                break
+            last_loss, losses, count = mean, torch.zeros((), device=device), 0
+            report(step=step, elapsed_s=elapsed, train_loss=last_loss, tokens_per_s=step * tokens_per_step / elapsed)
+    if count > 0:
+        mean = losses.item() / count / math.log(2)
+        diverged = diverged or not math.isfinite(mean)
+        last_loss = mean
+    sync(device)
+    elapsed = time.perf_counter() - start
+    common = dict(steps=step, planned_steps=steps_planned, params=sum(p.numel() for p in model.parameters()),
+                  tokens_per_s=step * tokens_per_step / elapsed, elapsed_s=elapsed, backend=backend)
+    floor_field = {} if floor is None else {"floor_bpb": floor}
+    if diverged:
+        report(final=True, val_bpb=None, diverged=True, **floor_field, train_loss=None, **common)
+        return
+    model.eval()
+
+    def forward(ids):
+        with autocast(device):
+            return model(ids)
+
+    val = val_bpb(data, config["blockSize"], forward, device)
+    report(final=True, val_bpb=val, **floor_field, train_loss=last_loss, **common)
+
+
+if __name__ == "__main__":
+    run_main("train.py", main)
