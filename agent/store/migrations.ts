@@ -110,4 +110,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX llm_turns_experiment ON llm_turns(experiment_id);
   CREATE INDEX llm_turns_proposal ON llm_turns(proposal);
   `,
+  // v3: indexes for the query commands on a log of 100,000 experiments (bench/query-latency.ts):
+  // log --kept, --status and --since, across sessions or within one, without a full scan.
+  `
+  CREATE INDEX experiments_decision ON experiments(decision, session_id);
+  CREATE INDEX experiments_status ON experiments(status, session_id);
+  CREATE INDEX experiments_created ON experiments(created_at);
+  `,
 ];
