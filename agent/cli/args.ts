@@ -27,7 +27,8 @@ export function parseCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: st
   }
   if (parsed.values.help) return 'help';
   const result = spec.schema.safeParse({ ...parsed.values, positionals: parsed.positionals });
-  if (!result.success) throw new UserError(`nightshift ${spec.name}: ${describeZodError(result.error)}`);
+  // Positional arguments have no flag name worth showing; their message says what they are.
+  if (!result.success) throw new UserError(`nightshift ${spec.name}: ${describeZodError(result.error).replace(/^positionals(\.\d+)?: /, '')}`);
   return result.data;
 }
 

@@ -81,3 +81,13 @@ test('a malformed @knob marker is refused before the session starts, naming its 
   const db = path.join(tempDir(), 'log.db');
   await refuses(['run', '--sandbox', sandbox, '--db', db], /train\.mjs:2: @knob: bad range 0\.5\.\.0\.1/);
 });
+
+test('init writes a template into a new folder and refuses a non-empty one', async () => {
+  const dir = path.join(tempDir(), 'mine');
+  const made = await nightshift(['init', dir, '--template', 'torch']);
+  assert.equal(made.exitCode, 0, String(made.all));
+  assert.ok(fs.existsSync(path.join(dir, 'train.py')) && fs.existsSync(path.join(dir, 'nightshift.json')));
+  await refuses(['init', dir], /is not empty/);
+  await refuses(['init', dir, 'extra'], /needs exactly one folder/);
+  await refuses(['init', dir, '--template', 'jax'], /--template must be tfjs or torch/);
+});
