@@ -9,7 +9,8 @@
  * - commit: the kept commit, the baseline's for the baseline, empty for changes never committed.
  * Changes without a verdict yet (pending, interrupted) are left out.
  */
-import { confirmationsOf, CANDIDATE_KINDS } from '../loop/state.ts';
+import { CANDIDATE_KINDS } from '../loop/state.ts';
+import { candidateRunIndex, measured } from '../report/candidate-runs.ts';
 import { finalFields, finalNumber } from '../report/final-fields.ts';
 import { mean } from '../stats/descriptive.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
@@ -19,7 +20,6 @@ const FAILED = new Set(['crashed', 'timeout', 'diverged']);
 export function autoresearchTsv(session: SessionRow, rows: readonly ExperimentRow[]): string {
   const lines = [['commit', 'val_bpb', 'memory_gb', 'status', 'description']];
   const baseline = rows.filter((e) => e.kind === 'baseline');
-  const measured = (runs: readonly ExperimentRow[]) => runs.filter((e) => e.status === 'done' && e.metric !== null).map((e) => e.metric!);
   const memory = (runs: readonly ExperimentRow[]) => Math.max(0, ...runs.map((e) => memoryGb(e)));
   const baseValues = measured(baseline);
   if (baseline.length > 0) {
@@ -31,9 +31,10 @@ export function autoresearchTsv(session: SessionRow, rows: readonly ExperimentRo
       `baseline (mean of ${baseValues.length} of ${baseline.length} runs)`,
     ]);
   }
+  const runsOf = candidateRunIndex(rows);
   for (const e of rows) {
     if (!CANDIDATE_KINDS.has(e.kind) || (e.decision !== 'keep' && e.decision !== 'revert')) continue;
-    const runs = [e, ...confirmationsOf(rows, e.id)];
+    const runs = runsOf(e);
     const crashed = runs.some((r) => FAILED.has(r.status));
     const values = measured(runs);
     lines.push([

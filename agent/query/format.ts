@@ -55,6 +55,7 @@ function plain(value: Cell): string {
 
 /** TSV has no quoting: escape the characters that would break a line or a field, as Postgres' text format does. */
 function tsvField(text: string): string {
+  if (!/[\\\t\n\r]/.test(text)) return text;
   return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 }
 

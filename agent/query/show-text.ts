@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { measured } from '../report/candidate-runs.ts';
 import { mean, sd } from '../stats/descriptive.ts';
 import { num, seconds, signed } from '../ui/format.ts';
 import type { ExperimentRow } from '../store/types.ts';
@@ -41,7 +42,7 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
   }
   out.push('', p('gray', candidate ? 'runs of this change' : 'runs of this baseline'));
   for (const run of runs) out.push(`  ${run.id === e.id ? '▸' : ' '} #${String(run.id).padEnd(5)} ${run.kind.padEnd(9)} seed ${String(run.seed).padEnd(4)} ${run.status.padEnd(9)} ${run.metric === null ? '-' : num(run.metric, 6)}`);
-  const values = runs.filter((r) => r.status === 'done' && r.metric !== null).map((r) => r.metric!);
+  const values = measured(runs);
   if (values.length > 1) out.push(`    mean ${num(mean(values), 6)}, SD ${num(sd(values))} over ${values.length} finished runs`);
   if (e.final_json) out.push('', field('final line', e.final_json));
 

@@ -1,5 +1,5 @@
-import { confirmationsOf } from '../loop/state.ts';
 import type { ExperimentRow } from '../store/types.ts';
+import { candidateRunIndex } from './candidate-runs.ts';
 import type { SessionReport } from './summary.ts';
 
 export type PointRole = 'baseline' | 'tried' | 'kept';
@@ -41,9 +41,11 @@ export function chartData(report: SessionReport, rows: readonly ExperimentRow[])
   const firstBaseline = rows.find((e) => e.kind === 'baseline');
   if (report.baseline.mean !== null && firstBaseline) best.push({ x: firstBaseline.id, y: report.baseline.mean });
   const labels: ChartData['labels'] = [];
+  const runsOf = candidateRunIndex(rows);
+  const byId = new Map(rows.map((e) => [e.id, e] as const));
   for (const k of report.kept) {
     // The keep takes effect after its last confirmation run.
-    const x = Math.max(k.experiment, ...confirmationsOf(rows, k.experiment).map((c) => c.id));
+    const x = Math.max(...runsOf(byId.get(k.experiment)!).map((e) => e.id));
     const value = k.remeasured?.mean ?? k.mean;
     const current = best.at(-1)?.y;
     if (current === undefined || better(value, current)) best.push({ x, y: value });

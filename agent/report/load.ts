@@ -2,7 +2,7 @@ import type { Db } from '../store/db.ts';
 import type { ExperimentRow } from '../store/types.ts';
 
 /**
- * A session's rows for the report, oldest first, without their diffs: the report never shows
+ * A session's rows, oldest first, without their diffs: the report and results.tsv never show
  * them, and a diff is most of a row (not naming the column spares SQLite its overflow pages).
  */
 export function reportRows(db: Db, sessionId: number): ExperimentRow[] {

@@ -46,65 +46,43 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
     '',
   );
 
-  out.push('## Kept changes', '');
-  if (r.kept.length === 0) out.push('None: every change was reverted.', '');
-  else
-    out.push(
-      table(
-        ['#', 'change', 'mean of its runs', 'Δ vs its baseline', 'p', 'runs', 're-measured', 'commit'],
-        r.kept.map((k) => [
-          String(k.experiment), k.description, num(k.mean), signed(k.delta), num(k.p, 2), String(k.n),
-          k.remeasured ? `${num(k.remeasured.mean)} (n=${k.remeasured.n})` : '-', k.commit?.slice(0, 10) ?? '-',
-        ]),
-      ),
-      '',
-    );
-
-  out.push('## Effects of components', '');
-  if (r.effects.length === 0) out.push('No ablation was measured.', '');
-  else
-    out.push(
+  const tail = (x: { ci_low: number | null; ci_high: number | null; n: number; significant: boolean; experiment: number }) => [
+    interval(x.ci_low, x.ci_high), String(x.n), yes(x.significant), String(x.experiment),
+  ];
+  out.push(
+    ...section('Kept changes', 'None: every change was reverted.', null, ['#', 'change', 'mean of its runs', 'Δ vs its baseline', 'p', 'runs', 're-measured', 'commit'],
+      r.kept.map((k) => [
+        String(k.experiment), k.description, num(k.mean), signed(k.delta), num(k.p, 2), String(k.n),
+        k.remeasured ? `${num(k.remeasured.mean)} (n=${k.remeasured.n})` : '-', k.commit?.slice(0, 10) ?? '-',
+      ])),
+    ...section('Effects of components', 'No ablation was measured.',
       'Δ = mean with the component ablated − baseline mean. Intervals are simultaneous at 95% over the table (Bonferroni); ' +
         'a component is significant when its interval excludes 0.',
-      '',
-      table(
-        ['component', 'change', 'Δ', 'interval', 'n', 'significant', '#'],
-        r.effects.map((x) => [x.component, x.change, signed(x.delta), interval(x.ci_low, x.ci_high), String(x.n), yes(x.significant), String(x.experiment)]),
-      ),
-      '',
-    );
-
-  out.push('## Interactions', '');
-  if (r.interactions.length === 0) out.push('No pair of ablations was measured together.', '');
-  else
-    out.push(
+      ['component', 'change', 'Δ', 'interval', 'n', 'significant', '#'],
+      r.effects.map((x) => [x.component, x.change, signed(x.delta), ...tail(x)])),
+    ...section('Interactions', 'No pair of ablations was measured together.',
       'Interaction = Δ(a and b together) − Δ(a) − Δ(b): zero when the two effects simply add up.',
-      '',
-      table(
-        ['a', 'b', 'interaction', 'interval', 'n', 'significant', '#'],
-        r.interactions.map((x) => [x.a, x.b, signed(x.interaction), interval(x.ci_low, x.ci_high), String(x.n), yes(x.significant), String(x.experiment)]),
-      ),
-      '',
-    );
+      ['a', 'b', 'interaction', 'interval', 'n', 'significant', '#'],
+      r.interactions.map((x) => [x.a, x.b, signed(x.interaction), ...tail(x)])),
+  );
 
   if (r.controls.length > 0) {
     out.push(
-      '## Drift',
-      '',
-      'No-op control runs re-measure the current baseline through the whole pipeline; "expected" is what the log believed it to be ' +
-        "(its earlier runs, or right after a keep the kept change's own runs, which were selected for looking good).",
-      '',
-    );
-    out.push(
-      table(
+      ...section('Drift', '',
+        'No-op control runs re-measure the current baseline through the whole pipeline; "expected" is what the log believed it to be ' +
+          "(its earlier runs, or right after a keep the kept change's own runs, which were selected for looking good).",
         ['#', r.metric, 'expected', 'difference'],
-        r.controls.map((c) => [String(c.experiment), num(c.metric), num(c.expected), c.metric === null || c.expected === null ? '-' : signed(c.metric - c.expected)]),
-      ),
-      '',
+        r.controls.map((c) => [String(c.experiment), num(c.metric), num(c.expected), c.metric === null || c.expected === null ? '-' : signed(c.metric - c.expected)])),
     );
   }
   if (r.floor !== null) out.push(`Floor reported by the script: ${num(r.floor)}.`, '');
   return out.join('\n');
+}
+
+/** A heading, then a table of `rows` (with an introductory line), or a sentence when there are none. */
+function section(title: string, none: string, intro: string | null, head: string[], rows: string[][]): string[] {
+  if (rows.length === 0) return [`## ${title}`, '', none, ''];
+  return [`## ${title}`, '', ...(intro ? [intro, ''] : []), table(head, rows), ''];
 }
 
 function baselineText(b: SessionReport['baseline']): string {

@@ -3,13 +3,14 @@
  * Markdown uses): baseline, best, effects and interactions with intervals, counts, and the
  * expected number of false keeps under the session's decision rule.
  */
-import { candidateRuns, effectFamilies } from '../analysis/session-effects.ts';
+import { effectFamilies } from '../analysis/session-effects.ts';
 import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
 import type { Goal } from '../decide/types.ts';
 import { measurementGroups } from '../loop/state.ts';
 import { mean, pooledSd, sd } from '../stats/descriptive.ts';
 import { expectedFalseKeeps, type FalseKeepRule } from '../stats/false-keeps.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
+import { candidateRunIndex, measured } from './candidate-runs.ts';
 import { decisionStates } from './decision-states.ts';
 import { finalFields, finalNumber, floorNames } from './final-fields.ts';
 
@@ -70,10 +71,11 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
   }
   const meanOf = (xs: readonly { value: number }[]) => (xs.length > 0 ? mean(xs.map((x) => x.value)) : null);
 
+  const runsOf = candidateRunIndex(rows);
   const kept = rows
     .filter((e) => e.decision === 'keep')
     .map((e) => {
-      const runs = candidateRuns(rows, e);
+      const runs = measured(runsOf(e));
       const fresh = e.commit_sha ? (commitRuns.get(e.commit_sha) ?? []) : [];
       return {
         experiment: e.id, description: e.description, mean: mean(runs), delta: e.delta, p: e.p_value, n: runs.length, commit: e.commit_sha,
@@ -103,8 +105,9 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
   const changes = rows.filter((e) => CHANGE_KINDS.has(e.kind));
   const noise = pooledSd([...groups.values()].map((g) => g.map((m) => m.value)));
   // What a control run checks: the commit's earlier fresh runs, or right after a keep, the kept change's own runs.
+  const keptByCommit = new Map(kept.map((k) => [k.commit, k] as const));
   const expected = (control: ExperimentRow) =>
-    meanOf((commitRuns.get(control.base_commit) ?? []).filter((r) => r.id < control.id)) ?? kept.find((k) => k.commit === control.base_commit)?.mean ?? null;
+    meanOf((commitRuns.get(control.base_commit) ?? []).filter((r) => r.id < control.id)) ?? keptByCommit.get(control.base_commit)?.mean ?? null;
 
   return {
     session: session.id,

@@ -6,6 +6,7 @@ import { renderTable, TABLE_FORMATS } from '../../query/format.ts';
 import { outputSink, type Stdout } from '../../query/output.ts';
 import { keptPatchSeries } from '../../query/patch-series.ts';
 import { resolveSession, sessionScope } from '../../query/session-scope.ts';
+import { reportRows } from '../../report/load.ts';
 import { openLogReadOnly } from '../../store/db.ts';
 import type { ExperimentRow } from '../../store/types.ts';
 import { parseCommand } from '../args.ts';
@@ -44,10 +45,9 @@ export async function exportCommand(argv: string[], stdout: Stdout = process.std
   try {
     if (format === 'autoresearch-tsv' || format === 'patch') {
       const session = resolveSession(db, flags.db, flags.session);
-      const rows = db.prepare('SELECT * FROM experiments WHERE session_id = ? ORDER BY id').all(session.id) as ExperimentRow[];
-      if (format === 'autoresearch-tsv') sink.write(autoresearchTsv(session, rows));
+      if (format === 'autoresearch-tsv') sink.write(autoresearchTsv(session, reportRows(db, session.id)));
       else {
-        const kept = rows.filter((e) => e.decision === 'keep');
+        const kept = db.prepare(`SELECT * FROM experiments WHERE session_id = ? AND decision = 'keep' ORDER BY id`).all(session.id) as ExperimentRow[];
         if (kept.length === 0) process.stderr.write(`nightshift: session ${session.id} kept no change; the patch is empty\n`);
         sink.write(keptPatchSeries(session, kept));
       }
