@@ -51,7 +51,7 @@ test('frame: the baseline running', () => {
 
 test('frame: a keep', () => {
   const text = frame(view(aKeep(), { now: T0 + 1800_000 })).join('\n');
-  assert.match(text, /runs 5\/50 · kept 1 · reverted 0 · crashed 0 · 10\.0 runs\/h/);
+  assert.match(text, /runs 5\/50 · kept 1 · reverted 0 · crashed 0 · 10 runs\/h/);
   assert.match(text, /baseline 1\.9 ± 0\.01 \(n=3\) · best 1\.85 #4 \(-0\.05, -2\.6%\)/);
   assert.match(text, /◆/);
   assert.match(text, /#4 +ablation +ablate dropout: 0\.1 -> 0 +1\.86 +-0\.05 +keep +kept: Δ −0\.05/);

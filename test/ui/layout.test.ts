@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { layout, PARTS, type LayoutInput } from '../../agent/ui/dashboard/layout.ts';
+import { fitPieces, type Piece } from '../../agent/ui/dashboard/pieces.ts';
 import { textChart } from '../../agent/ui/dashboard/text-chart.ts';
 import type { ChartData } from '../../agent/report/chart-data.ts';
 
@@ -63,4 +64,17 @@ test('the text chart: kept runs marked, the baseline as a line at its value, a f
 test('the text chart draws nothing without points, or without room', () => {
   assert.deepEqual(textChart(chart({ points: [], failed: [] }), null, 40, 8), []);
   assert.deepEqual(textChart(chart(), 1.9, 8, 8), []);
+});
+
+test('pieces of a line are cut to its width: the flexible one gives up its tail, then the last ones go', () => {
+  const line = (pieces: Piece[], width: number) => fitPieces(pieces, width).map((p) => p.text).join('');
+  const status = [{ key: 's', text: '● stopping after the run in flight (Q: stop it now)', flex: true }, { key: 'e', text: ' · 2h47m' }];
+  assert.equal(line(status, 100), '● stopping after the run in flight (Q: stop it now) · 2h47m');
+  assert.equal(line(status, 30).length, 30);
+  assert.ok(line(status, 30).endsWith(' · 2h47m'), 'the clock stays');
+  const meter = ['  ████░░ ', '1m02s', '/5m00s', ' · step 120', ' · 51.2k tok/s'].map((text, i) => ({ key: String(i), text }));
+  assert.equal(line(meter, 31), '  ████░░ 1m02s/5m00s · step 120');
+  assert.equal(line(meter, 30), '  ████░░ 1m02s/5m00s');
+  assert.equal(line(meter, 8), '  ████░…');
+  assert.equal(line([{ key: 'x', text: '' }, ...meter.slice(0, 2)], 80), '  ████░░ 1m02s', 'empty pieces vanish');
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isAlive } from '../../loop/session-setup.ts';
 import { openLogReadOnly } from '../../store/db.ts';
-import { colourWanted, dashboardText, mountDashboard } from '../../ui/dashboard/mount.tsx';
+import { loadDashboard } from '../../ui/dashboard/load.ts';
 import { WatchSource } from '../../ui/dashboard/watch-source.ts';
 import { parseCommand } from '../args.ts';
 import { dbFlag, QUERY_OPTIONS } from '../query-flags.ts';
@@ -30,6 +30,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
   if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
   const db = openLogReadOnly(flags.db);
   try {
+    const { colourWanted, dashboardText, mountDashboard } = await loadDashboard();
     const source = new WatchSource(db, { colour: colourWanted(), alive: isAlive });
     if (!process.stdout.isTTY) {
       process.stdout.write(dashboardText(source.view(), process.stdout.columns || 120, PIPE_ROWS) + '\n');

@@ -2,8 +2,12 @@ import type { StepMetrics } from '../../store/metrics.ts';
 
 const LOSS_NAMES = ['train_loss', 'loss'];
 const THROUGHPUT = 'tokens_per_s';
-/** A sparkline is a few dozen cells wide: more points than this only cost memory over a long run. */
-const MAX_POINTS = 512;
+/**
+ * A sparkline is at most 32 cells wide. Holding 32–64 averaged points keeps memory flat, and the
+ * sparkline then changes only when a point completes (ever more rarely as a run goes on), not
+ * on every step: each distinct sparkline is a string Ink keeps (see pieces.ts).
+ */
+const MAX_POINTS = 64;
 
 /**
  * The step metrics of the run in flight, as the dashboard shows them: the latest step, tokens per

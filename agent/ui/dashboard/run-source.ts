@@ -12,8 +12,8 @@ export interface LoopHandle {
   pause(paused: boolean): void;
 }
 
-/** At most a few frames a second, however fast the training script prints steps. */
-const REFRESH_MS = 250;
+/** At most three frames a second, however fast the training script prints steps. */
+export const REFRESH_MS = 333;
 /** Clocks and the progress bar move even while a run prints nothing. */
 const TICK_MS = 1000;
 

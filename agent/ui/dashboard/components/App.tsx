@@ -51,7 +51,8 @@ export function App({ source, controls }: AppProps) {
     }
     if (key.return && selected !== null) update({ selected, opened: { id: selected, lines: source.detail(selected), offset: 0 } });
   };
-  useInput(onKey, { isActive: isRawModeSupported });
+  // Without a terminal on stdin (`run < /dev/null`) the screen still updates; it just takes no keys.
+  useInput(onKey, { isActive: isRawModeSupported === true });
 
   const { opened, selected } = nav.current;
   if (opened) return <Detail lines={opened.lines} offset={opened.offset} height={rows} />;

@@ -37,8 +37,8 @@ export function Dashboard({ view, width, height, selected }: DashboardProps) {
   return (
     <Box flexDirection="column" width={width}>
       {lines.identity > 0 && <Identity view={view} />}
-      {lines.status > 0 && <Status view={view} />}
-      {lines.counts > 0 && <Counts view={view} />}
+      {lines.status > 0 && <Status view={view} width={width} />}
+      {lines.counts > 0 && <Counts view={view} width={width} />}
       {lines.notice > 0 && view.notice && <Notice text={view.notice} />}
       {lines.inFlight > 0 && view.inFlight && <InFlight run={view.inFlight} width={width} hypothesis={lines.hypothesis > 0} />}
       {lines.metric > 0 && log && <MetricLine log={log} />}

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Text } from 'ink';
 import type { DashboardView, Tone } from '../view-model.ts';
 import { duration, percent } from '../text.ts';
+import { Line } from './Line.tsx';
 
 export const TONE_COLOUR: Record<Tone, string> = { live: 'green', paused: 'yellow', stopping: 'yellow', ended: 'gray' };
 
@@ -19,34 +20,38 @@ export function Identity({ view }: { view: DashboardView }) {
   );
 }
 
-export function Status({ view }: { view: DashboardView }) {
-  const elapsed = view.session ? ` · ${duration(view.session.elapsedS)}` : '';
+export function Status({ view, width }: { view: DashboardView; width: number }) {
+  const colour = TONE_COLOUR[view.status.tone];
   return (
-    <Text wrap="truncate-end" color={TONE_COLOUR[view.status.tone]}>
-      {view.status.tone === 'ended' ? '■' : '●'} {view.status.text}
-      <Text color="gray">{elapsed}</Text>
-    </Text>
+    <Line
+      width={width}
+      pieces={[
+        { key: 'status', text: `${view.status.tone === 'ended' ? '■' : '●'} ${view.status.text}`, colour, flex: true },
+        { key: 'elapsed', text: view.session ? ` · ${duration(view.session.elapsedS)}` : '', colour: 'gray' },
+      ]}
+    />
   );
 }
 
-/** runs 42/50 · kept 3 · reverted 30 · crashed 2 · 40.1 runs/h · training 93%. */
-export function Counts({ view }: { view: DashboardView }) {
+/** runs 42/50 · kept 3 · reverted 30 · crashed 2 · 40.1 runs/h · training 93% of the time. */
+export function Counts({ view, width }: { view: DashboardView; width: number }) {
   const log = view.log!;
   const x = log.report.experiments;
   const max = log.session.max_experiments;
   const rate = view.session?.perHour;
   const share = view.session?.trainingShare;
   return (
-    <Text wrap="truncate-end">
-      runs <Text bold>{log.finished}{max === null ? '' : `/${max}`}</Text>
-      {' · '}kept <Text bold color="green">{x.kept}</Text>
-      {' · '}reverted <Text bold>{x.reverted}</Text>
-      {' · '}crashed <Text bold color={x.crashed > 0 ? 'red' : undefined}>{x.crashed}</Text>
-      <Text color="gray">
-        {rate === null || rate === undefined ? '' : ` · ${rate.toFixed(1)} runs/h`}
-        {share === null || share === undefined ? '' : ` · training ${percent(share)} of the time`}
-      </Text>
-    </Text>
+    <Line
+      width={width}
+      pieces={[
+        { key: 'runs', text: `runs ${log.finished}${max === null ? '' : `/${max}`}`, bold: true },
+        { key: 'kept', text: ` · kept ${x.kept}`, colour: x.kept > 0 ? 'green' : undefined },
+        { key: 'reverted', text: ` · reverted ${x.reverted}` },
+        { key: 'crashed', text: ` · crashed ${x.crashed}`, colour: x.crashed > 0 ? 'red' : undefined },
+        { key: 'rate', text: rate === null || rate === undefined ? '' : ` · ${Number(rate.toPrecision(3))} runs/h`, colour: 'gray' },
+        { key: 'share', text: share === null || share === undefined ? '' : ` · training ${percent(share)} of the time`, colour: 'gray' },
+      ]}
+    />
   );
 }
 

@@ -3,28 +3,36 @@ import { sparkline } from '../../../query/sparkline.ts';
 import { num } from '../../format.ts';
 import { bar, compact, duration } from '../text.ts';
 import type { InFlightView } from '../view-model.ts';
+import { Line } from './Line.tsx';
 
-/** ▶ #43 ablation · description, then budget bar · loss sparkline · tokens/s · backend; the hypothesis when there is room. */
+/** ▶ #43 ablation · description; then the budget bar · step · loss sparkline · tokens/s · backend; the hypothesis when there is room. */
 export function InFlight({ run, width, hypothesis }: { run: InFlightView; width: number; hypothesis: boolean }) {
   const barWidth = Math.max(6, Math.min(24, Math.floor(width / 5)));
-  const elapsed = run.elapsedS === null ? 'queued' : `${duration(run.elapsedS)}/${duration(run.budgetS)}`;
   const lastLoss = run.loss.at(-1);
   const spark = run.loss.length > 0 ? sparkline(run.loss, Math.max(8, Math.min(32, Math.floor(width / 4)))) : '';
   return (
     <>
-      <Text wrap="truncate-end">
-        <Text color="cyan">▶ #{run.id} {run.kind}</Text> {run.description}
-      </Text>
-      <Text wrap="truncate-end">
-        {'  '}
-        <Text color={run.progress >= 1 ? 'yellow' : 'cyan'}>{bar(run.progress, barWidth)}</Text> {elapsed}
-        {run.step === null ? '' : ` · step ${run.step}`}
-        {lastLoss === undefined ? '' : ` · ${run.lossName} `}
-        <Text color="magenta">{spark}</Text>
-        {lastLoss === undefined ? '' : ` ${num(lastLoss)}`}
-        {run.tokensPerS === null ? '' : ` · ${compact(run.tokensPerS)} tok/s`}
-        <Text color="gray">{run.backend ? ` · ${run.backend}` : ''}</Text>
-      </Text>
+      <Line
+        width={width}
+        pieces={[
+          { key: 'id', text: `▶ #${run.id} ${run.kind} `, colour: 'cyan' },
+          { key: 'description', text: run.description, flex: true },
+        ]}
+      />
+      <Line
+        width={width}
+        pieces={[
+          { key: 'bar', text: `  ${bar(run.progress, barWidth)} `, colour: run.progress >= 1 ? 'yellow' : 'cyan' },
+          { key: 'elapsed', text: run.elapsedS === null ? 'queued' : duration(run.elapsedS) },
+          { key: 'budget', text: `/${duration(run.budgetS)}` },
+          { key: 'step', text: run.step === null ? '' : ` · step ${run.step}` },
+          { key: 'loss', text: lastLoss === undefined ? '' : ` · ${run.lossName} ` },
+          { key: 'spark', text: spark, colour: 'magenta' },
+          { key: 'last', text: lastLoss === undefined ? '' : ` ${num(lastLoss)}` },
+          { key: 'speed', text: run.tokensPerS === null ? '' : ` · ${compact(run.tokensPerS)} tok/s` },
+          { key: 'backend', text: run.backend ? ` · ${run.backend}` : '', colour: 'gray' },
+        ]}
+      />
       {hypothesis && run.hypothesis ? (
         <Text wrap="truncate-end" color="gray">
           {'  '}why: {run.hypothesis}
