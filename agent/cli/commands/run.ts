@@ -11,7 +11,7 @@ import { openLogForWriting } from '../../store/db.ts';
 import { ExperimentStore } from '../../store/experiments.ts';
 import { MetricsWriter } from '../../store/metrics.ts';
 import { SessionStore } from '../../store/sessions.ts';
-import { mountRunDashboard } from '../../ui/dashboard/mount.tsx';
+import { loadDashboard } from '../../ui/dashboard/load.ts';
 import { printHeadless } from '../../ui/headless.ts';
 import { flagNumber, parseCommand } from '../args.ts';
 
@@ -138,7 +138,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       bus,
     });
     // The live dashboard on a terminal; plain lines for --headless, pipes and files.
-    const closeDashboard = !flags.headless && process.stdout.isTTY ? mountRunDashboard(db, opened.session.id, bus, loop) : null;
+    const closeDashboard = !flags.headless && process.stdout.isTTY ? (await loadDashboard()).mountRunDashboard(db, opened.session.id, bus, loop) : null;
     if (!closeDashboard) bus.subscribe(printHeadless());
     for (const message of claude?.warnings ?? []) bus.emit({ type: 'warning', message });
     const onSignal = () => loop.requestStop();
