@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   show: { summary: 'one experiment: diff, runs, decision, step metrics, log tail', run: async (argv) => (await import('./commands/show.ts')).showCommand(argv) },
   sql: { summary: 'a read-only SQL query over the log', run: async (argv) => (await import('./commands/sql.ts')).sqlCommand(argv) },
   report: { summary: 'the session as Markdown or JSON, with a progress chart', run: async (argv) => (await import('./commands/report.ts')).reportCommand(argv) },
+  init: { summary: 'a new sandbox from a template (tfjs or torch)', run: async (argv) => (await import('./commands/init.ts')).initCommand(argv) },
   export: { summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch', run: async (argv) => (await import('./commands/export.ts')).exportCommand(argv) },
 };
 
