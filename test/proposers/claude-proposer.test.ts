@@ -211,7 +211,7 @@ test('a model that never edits is retried with the error, then skipped; after th
   assert.equal(candidates[0]!.description, 'no change: no submitted change within 2 turns');
   // Two attempts of two turns per proposal; the second attempt is told why the first failed.
   assert.equal(api.messages.length, 3 * 4);
-  assert.match(api.messages[1]!.body.messages.at(-1).content, /Make your change/);
+  assert.match(api.messages[1]!.body.messages.at(-1).content, /call submit_experiment now/);
   assert.match(JSON.stringify(api.messages[2]!.body.messages[0].content), /previous attempt at this experiment failed \(no submitted change within 2 turns\)/);
   assert.match(JSON.stringify(api.messages[4]!.body.messages[0].content), /#2 llm: no change: no submitted change within 2 turns → rejected/);
 });

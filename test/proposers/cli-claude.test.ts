@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { prepareClaude } from '../../agent/proposers/claude/setup.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
 import { nightshift } from '../cli/cli.ts';
 import { TEST_KEY } from './claude-harness.ts';
@@ -38,9 +39,10 @@ test('an unknown model and a missing key are one clear line each', async () => {
   const unknown = await nightshift([...args, '--model', 'claude-nope'], { env });
   assert.equal(unknown.exitCode, 2);
   assert.equal(unknown.stderr, "nightshift: unknown model 'claude-nope' (404 not_found_error: model: claude-nope); pass a current model id with --model");
-  const keyless = await nightshift([...args, '--proposer', 'claude'], { env: { ANTHROPIC_API_KEY: '', ANTHROPIC_BASE_URL: env.ANTHROPIC_BASE_URL } });
-  assert.equal(keyless.exitCode, 2);
-  assert.match(keyless.stderr, /^nightshift: the Claude proposer needs ANTHROPIC_API_KEY in the environment \(or use --proposer planner\)$/);
+  await assert.rejects(prepareClaude({}, { model: 'claude-sonnet-5-5', maxTurns: 10, prefetch: true }), {
+    name: 'UserError',
+    message: 'the Claude proposer needs ANTHROPIC_API_KEY in the environment (or use --proposer planner)',
+  });
 });
 
 test('run picks Claude when a key is set, with the model and programme given, and records its experiment', async () => {

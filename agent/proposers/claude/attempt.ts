@@ -1,6 +1,6 @@
 import type { ContentBlockParam, MessageParam, ToolResultBlockParam, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages';
 import type { Workspace } from '../../workspace/workspace.ts';
-import type { ClaudeApi } from './client.ts';
+import { describeApiError, type ClaudeApi } from './client.ts';
 import { ToolError, type FileRules } from './confine.ts';
 import { EDITOR_TOOL, runEditor } from './editor.ts';
 import { UsageSchema, type Usage } from './pricing.ts';
@@ -32,7 +32,7 @@ export interface AttemptInput {
 export type AttemptResult = { ok: true; submission: Submission } | { ok: false; reason: string };
 
 const NO_USAGE: Usage = UsageSchema.parse({});
-const NUDGE = 'Make your change with str_replace_based_edit_tool now, then call submit_experiment.';
+const NUDGE = 'If your change is made, call submit_experiment now; if not, make it with str_replace_based_edit_tool first.';
 
 /**
  * One conversation that should end in a submitted change. The whole history is sent on every
@@ -59,7 +59,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
         { signal: input.signal },
       );
     } catch (error) {
-      input.onTurn({ turn, requestId: null, stopReason: null, usage: NO_USAGE, latencyS: seconds(started), error: String((error as Error).message ?? error) });
+      input.onTurn({ turn, requestId: null, stopReason: null, usage: NO_USAGE, latencyS: seconds(started), error: describeApiError(error) });
       throw error;
     }
     const usage = UsageSchema.safeParse(response.usage);

@@ -34,7 +34,8 @@ export function describeApiError(error: unknown): string {
 
 /**
  * Reads the key once (it is handed to the client, never stored or logged) and checks key and
- * model with one free request to the same base URL: GET /v1/models/{model}. A rejected key or an
+ * model with one free request to the base URL the proposals will use (ANTHROPIC_BASE_URL when
+ * set): GET /v1/models/{model}. A rejected key or an
  * unknown model is one clear error; an API that is merely unreachable is a warning, since each
  * experiment falls back to the planner while it stays down.
  */
@@ -44,7 +45,7 @@ export async function connectClaude(
 ): Promise<{ api: ClaudeApi; warnings: string[] }> {
   const apiKey = env.ANTHROPIC_API_KEY;
   if (!apiKey) throw new UserError('the Claude proposer needs ANTHROPIC_API_KEY in the environment (or use --proposer planner)');
-  const client = new Anthropic({ apiKey, maxRetries: settings.maxRetries, timeout: settings.timeoutS * 1000 });
+  const client = new Anthropic({ apiKey, baseURL: env.ANTHROPIC_BASE_URL, maxRetries: settings.maxRetries, timeout: settings.timeoutS * 1000 });
   const warnings: string[] = [];
   try {
     await client.models.retrieve(settings.model);

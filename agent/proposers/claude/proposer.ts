@@ -133,13 +133,7 @@ export class ClaudeProposer implements Proposer {
   private async fromClaude(target: Target): Promise<Made> {
     const { workspace, sandbox, head } = target;
     const rules = { dir: workspace.dir, editable: sandbox.editable, readonly: sandbox.readonly };
-    const state = describeState({
-      rows: target.history,
-      head,
-      sandbox,
-      budgetS: this.options.budgetS,
-      ...(target.inFlight ? { inFlight: target.inFlight } : {}),
-    });
+    const state = describeState({ rows: target.history, head, sandbox, budgetS: this.options.budgetS, inFlight: target.inFlight });
     let reason: string | undefined;
     for (let attempt = 1; attempt <= (this.options.attempts ?? 2); attempt++) {
       const result = await runAttempt({
