@@ -115,8 +115,9 @@ export function buildSyntheticLog(file: string, shape: SyntheticShape): BuildFig
           add({ kind: 'tweak', description: `tweak lr #${decisions}`, value: null, decision: 'revert', diff: diffFor('lr') });
           continue;
         }
-        const promising = r > 0.8;
-        const effect = promising ? -0.012 * rng() : 0.01 * rng();
+        // One change in twenty is a real gain, smaller as the level nears the floor (1.6).
+        const promising = r > 0.95;
+        const effect = promising ? -0.05 * (level - 1.6) * rng() : 0.01 * rng();
         // Confirmations never run past the session's size, so the total is exact.
         const c = candidate('tweak', `tweak heads #${decisions}`, effect, promising ? Math.min(2, size - (id - first + 2)) : 0, null);
         decide(c, promising && c.delta < -0.006);

@@ -16,7 +16,8 @@ export interface ChartData {
   failed: number[];
   /** The running best: the baseline mean, then each kept change's (re-measured where possible) mean where it beats it. */
   best: { x: number; y: number }[];
-  labels: { x: number; y: number; text: string }[];
+  /** Kept changes; `gain` (improvement over the baseline they were compared with) ranks them when not all fit. */
+  labels: { x: number; y: number; text: string; gain: number }[];
   floor: number | null;
   xMin: number;
   xMax: number;
@@ -49,7 +50,7 @@ export function chartData(report: SessionReport, rows: readonly ExperimentRow[])
     const value = k.remeasured?.mean ?? k.mean;
     const current = best.at(-1)?.y;
     if (current === undefined || better(value, current)) best.push({ x, y: value });
-    labels.push({ x, y: k.mean, text: k.description });
+    labels.push({ x, y: k.mean, text: k.description, gain: k.delta === null ? 0 : report.goal === 'minimize' ? -k.delta : k.delta });
   }
   const xMax = rows.at(-1)?.id ?? 1;
   if (best.length > 0) best.push({ x: xMax, y: best.at(-1)!.y });

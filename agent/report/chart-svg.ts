@@ -15,6 +15,7 @@ const FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
 const COLOURS: Record<PointRole, string> = { baseline: '#2f6fd0', tried: '#9a9a9a', kept: '#1a9b3c' };
 const FAILED_COLOUR = '#d23c3c';
 const MAX_LABELS = 12;
+const LABEL_GAP = 40;
 
 export function chartSvg(data: ChartData): string {
   const [lo, hi] = yDomain(data);
@@ -70,7 +71,7 @@ export function chartSvg(data: ChartData): string {
     const d = `M${f(x(start.x))} ${f(y(clip(start.y)))}` + steps.map((p) => ` H${f(x(p.x))} V${f(y(clip(p.y)))}`).join('');
     out.push(`<path d="${d}" fill="none" stroke="${COLOURS.kept}" stroke-width="2.5"/>`);
   }
-  for (const l of data.labels.slice(0, MAX_LABELS)) {
+  for (const l of labelled(data.labels, x)) {
     const label = l.text.length > 48 ? `${l.text.slice(0, 47)}…` : l.text;
     // Labels lean up and right, or up and left near the right edge so they stay inside the image.
     const right = x(l.x) > W - M.right - 260;
@@ -79,6 +80,16 @@ export function chartSvg(data: ChartData): string {
   out.push(legend(data));
 
   return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT}">\n${out.join('\n')}\n</svg>\n`;
+}
+
+/** The kept changes worth a label: the largest gains first, none closer than LABEL_GAP pixels to another. */
+function labelled(labels: ChartData['labels'], x: (v: number) => number): ChartData['labels'] {
+  const chosen: ChartData['labels'] = [];
+  for (const l of [...labels].sort((a, b) => b.gain - a.gain)) {
+    if (chosen.length === MAX_LABELS) break;
+    if (chosen.every((c) => Math.abs(x(c.x) - x(l.x)) >= LABEL_GAP)) chosen.push(l);
+  }
+  return chosen;
 }
 
 /**

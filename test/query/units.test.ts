@@ -118,7 +118,7 @@ test('chart: well-formed SVG for a maximized metric, with escaped labels and poi
       { x: 4, y: 0.9, role: 'kept', tip: 'good "one"' },
     ],
     failed: [5], best: [{ x: 1, y: 0.81 }, { x: 4, y: 0.9 }, { x: 5, y: 0.9 }],
-    labels: [{ x: 4, y: 0.9, text: 'use <b>ReLU</b> & more' }], floor: 0.95, xMin: 1, xMax: 5,
+    labels: [{ x: 4, y: 0.9, text: 'use <b>ReLU</b> & more', gain: 0.09 }], floor: 0.95, xMin: 1, xMax: 5,
   };
   const svg = chartSvg(data);
   assert.equal(XMLValidator.validate(svg), true);
