@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
+import Database from 'better-sqlite3';
+import type { ExperimentRow, SessionRow } from '../agent/store/types.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FAST_SANDBOX = path.join(REPO, 'test', 'fixtures', 'sandboxes', 'fast');
@@ -28,5 +30,39 @@ export async function waitFor(check: () => boolean, timeoutMs = 20_000, what = '
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The fast sandbox, slowed by `ms` per run so a run is in flight long enough to act on. */
+export function slowSandbox(ms: number): string {
+  const sandbox = fastSandbox();
+  const train = path.join(sandbox, 'train.mjs');
+  fs.writeFileSync(train, fs.readFileSync(train, 'utf8') + `\nawait new Promise((r) => setTimeout(r, ${ms}));\n`);
+  return sandbox;
+}
+
+/** Every session and experiment row of a log, read-only; empty while the agent has not made it yet. */
+export function readLog(db: string): { sessions: SessionRow[]; rows: ExperimentRow[] } {
+  if (!fs.existsSync(db)) return { sessions: [], rows: [] };
+  const reader = new Database(db, { readonly: true });
+  try {
+    return {
+      sessions: reader.prepare('SELECT * FROM sessions ORDER BY id').all() as SessionRow[],
+      rows: reader.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[],
+    };
+  } catch {
+    // The agent may not have created the tables yet.
+    return { sessions: [], rows: [] };
+  } finally {
+    reader.close();
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

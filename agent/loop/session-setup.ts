@@ -108,6 +108,7 @@ async function resumeSession(
     sessions.setCommits(session.id, { baseline: head, head });
   } else {
     workspace = Workspace.open(session.workspace);
+    workspace.clearStaleLock();
     await workspace.resetTo(head);
   }
   const sandbox = { dir: session.sandbox, config: loadSandbox(session.workspace).config };

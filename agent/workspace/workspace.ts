@@ -43,6 +43,11 @@ export class Workspace {
     return new Workspace(dir);
   }
 
+  /** After the agent died: git may have been killed mid-command and left its lock behind. */
+  clearStaleLock(): void {
+    fs.rmSync(path.join(this.dir, '.git', 'index.lock'), { force: true });
+  }
+
   /** Discards every uncommitted change and untracked file, and moves HEAD to `commit`. */
   async resetTo(commit: string): Promise<void> {
     await this.git.run(['reset', '-q', '--hard', commit]);

@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
-import type { ExperimentRow, SessionRow } from '../../agent/store/types.ts';
-import { fastSandbox, tempDir, waitFor } from '../helpers.ts';
+import { readLog, slowSandbox, tempDir, waitFor } from '../helpers.ts';
 import { nightshift } from './cli.ts';
 
-function slowSandbox(ms: number): string {
-  const sandbox = fastSandbox();
-  const train = path.join(sandbox, 'train.mjs');
-  fs.writeFileSync(train, fs.readFileSync(train, 'utf8') + `\nawait new Promise((r) => setTimeout(r, ${ms}));\n`);
-  return sandbox;
-}
-
-function rows(db: string): { experiments: ExperimentRow[]; session: SessionRow | undefined } {
-  if (!fs.existsSync(db)) return { experiments: [], session: undefined };
-  const reader = new Database(db, { readonly: true });
-  try {
-    return {
-      experiments: reader.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[],
-      session: reader.prepare('SELECT * FROM sessions ORDER BY id DESC').get() as SessionRow | undefined,
-    };
-  } catch {
-    return { experiments: [], session: undefined };
-  } finally {
-    reader.close();
-  }
+function rows(db: string) {
+  const { sessions, rows: experiments } = readLog(db);
+  return { experiments, session: sessions.at(-1) };
 }
 
 test('first Ctrl-C lets the run in flight finish, then the session stops cleanly', async () => {

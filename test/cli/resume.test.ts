@@ -1,48 +1,13 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
-import type { ExperimentRow, SessionRow } from '../../agent/store/types.ts';
-import { fastSandbox, tempDir, waitFor } from '../helpers.ts';
+import type { ExperimentRow } from '../../agent/store/types.ts';
+import { isAlive, readLog as read, slowSandbox, tempDir, waitFor } from '../helpers.ts';
 import { nightshift } from './cli.ts';
-
-function read(db: string): { rows: ExperimentRow[]; sessions: SessionRow[] } {
-  if (!fs.existsSync(db)) return { rows: [], sessions: [] };
-  const reader = new Database(db, { readonly: true });
-  try {
-    return {
-      rows: reader.prepare('SELECT * FROM experiments ORDER BY id').all() as ExperimentRow[],
-      sessions: reader.prepare('SELECT * FROM sessions ORDER BY id').all() as SessionRow[],
-    };
-  } catch {
-    // The agent may not have created the tables yet.
-    return { rows: [], sessions: [] };
-  } finally {
-    reader.close();
-  }
-}
-
-/** The fast sandbox, slowed so a run is in flight long enough to be killed in the middle. */
-function slowSandbox(): string {
-  const sandbox = fastSandbox();
-  const train = path.join(sandbox, 'train.mjs');
-  fs.writeFileSync(train, fs.readFileSync(train, 'utf8') + '\nawait new Promise((r) => setTimeout(r, 700));\n');
-  return sandbox;
-}
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('kill -9 of the agent mid-run: the next run on the same DB resumes, re-runs the lost experiment, loses and duplicates nothing', async () => {
   const db = path.join(tempDir(), 'log.db');
-  const args = ['run', '--sandbox', slowSandbox(), '--db', db, '--budget', '10', '--max-experiments', '8', '--baseline-runs', '2', '--ablation-runs', '2'];
+  const args = ['run', '--sandbox', slowSandbox(700), '--db', db, '--budget', '10', '--max-experiments', '8', '--baseline-runs', '2', '--ablation-runs', '2'];
 
   // Kill twice: once during a baseline run, once during a candidate's run.
   for (const when of [(r: ExperimentRow) => r.kind === 'baseline' && r.seed === 2, (r: ExperimentRow) => r.kind === 'ablation']) {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { buildTrainingEnv } from '../../agent/runner/env.ts';
 import { runTraining, type TrainingRequest } from '../../agent/runner/run-training.ts';
 import type { StepMetrics } from '../../agent/store/metrics.ts';
-import { tempDir, waitFor } from '../helpers.ts';
+import { isAlive, tempDir, waitFor } from '../helpers.ts';
 
 function request(dir: string, script: string, over: Partial<TrainingRequest> = {}): TrainingRequest {
   fs.writeFileSync(path.join(dir, 'train.mjs'), script);
@@ -90,7 +90,7 @@ test('a hung script is killed at budget + grace, with the children it started', 
   assert.equal(result.status, 'timeout');
   assert.ok(Date.now() - started < 10_000, 'killed promptly');
   const childPid = Number(fs.readFileSync(pidFile, 'utf8'));
-  await waitFor(() => !alive(childPid), 5000, 'the grandchild to die');
+  await waitFor(() => !isAlive(childPid), 5000, 'the grandchild to die');
 });
 
 test('a child that tries to outlive a finished run is killed with it', async () => {
@@ -108,7 +108,7 @@ test('a child that tries to outlive a finished run is killed with it', async () 
   );
   assert.equal(result.status, 'done');
   const childPid = Number(fs.readFileSync(pidFile, 'utf8'));
-  await waitFor(() => !alive(childPid), 5000, 'the leftover child to die');
+  await waitFor(() => !isAlive(childPid), 5000, 'the leftover child to die');
 });
 
 test('aborting stops the run at once and reports it as interrupted', async () => {
@@ -150,12 +150,3 @@ test('the training process sees no secret and only the allowlist plus NIGHTSHIFT
   // node and the shell add a few of their own (PWD, SHLVL, _); nothing else of the parent's.
   for (const name of Object.keys(seen)) assert.ok(allowed.test(name) || ['PWD', 'SHLVL', '_', 'OLDPWD'].includes(name), name);
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
