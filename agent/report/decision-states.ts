@@ -29,9 +29,16 @@ class Group {
   }
 }
 
-export type StateRow = Pick<ExperimentRow, 'id' | 'kind' | 'status' | 'decision' | 'metric' | 'parent_id' | 'base_commit'>;
+export type StateRow = Pick<ExperimentRow, 'id' | 'kind' | 'status' | 'decision' | 'metric' | 'parent_id' | 'base_commit' | 'min_runs'>;
 
-export function decisionStates(rows: readonly StateRow[], goal: Goal): DecisionState[] {
+/** One rule decision: the state it saw, and how many runs the candidate had got (some rules can only keep after enough). */
+export interface ReplayedDecision {
+  state: DecisionState;
+  runs: number;
+  minRuns: number;
+}
+
+export function decisionStates(rows: readonly StateRow[], goal: Goal): ReplayedDecision[] {
   const groups = new Map<string, Group>();
   let ss = 0;
   let df = 0;
@@ -44,7 +51,7 @@ export function decisionStates(rows: readonly StateRow[], goal: Goal): DecisionS
     ss += g.add(value);
     if (isRecord && (best === undefined || better(value, best))) best = value;
   };
-  const states: DecisionState[] = [];
+  const states: ReplayedDecision[] = [];
   let open: { row: StateRow; values: number[]; failed: boolean } | null = null;
 
   const close = () => {
@@ -53,7 +60,8 @@ export function decisionStates(rows: readonly StateRow[], goal: Goal): DecisionS
     open = null;
     const baseline = groups.get(`commit ${row.base_commit}`);
     if (!failed && values.length > 0 && baseline && baseline.n > 0 && best !== undefined) {
-      states.push({ goal, baselineMean: baseline.mean, bestSingle: best, sd: df > 0 ? Math.sqrt(ss / df) : null });
+      const state = { goal, baselineMean: baseline.mean, bestSingle: best, sd: df > 0 ? Math.sqrt(ss / df) : null };
+      states.push({ state, runs: values.length, minRuns: row.min_runs });
     }
     // As in state.ts: a kept candidate's runs stay its own group (they were selected for looking
     // good, so they never become its commit's baseline) but do count as records to beat.

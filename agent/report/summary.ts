@@ -8,7 +8,7 @@ import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
 import type { Goal } from '../decide/types.ts';
 import { measurementGroups } from '../loop/state.ts';
 import { mean, pooledSd, sd } from '../stats/descriptive.ts';
-import { expectedFalseKeeps, type FalseKeepRule } from '../stats/false-keeps.ts';
+import { expectedFalseKeeps } from '../stats/false-keeps.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { candidateRunIndex, measured } from './candidate-runs.ts';
 import { decisionStates } from './decision-states.ts';
@@ -148,18 +148,22 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
 }
 
 function falseKeeps(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport['expected_false_keeps'] {
-  const rule: FalseKeepRule | null =
-    session.decision_rule === 'noise-aware'
-      ? { name: 'noise-aware', alpha: NOISE_AWARE_DEFAULTS.alpha }
-      : session.decision_rule === 'greedy'
-        ? { name: 'greedy' }
-        : null;
-  const states = decisionStates(rows, session.goal);
-  if (!rule) return { value: null, rule: session.decision_rule, decisions: states.length, note: `unknown for the rule '${session.decision_rule}'` };
-  const value = expectedFalseKeeps(rule, states);
-  const note =
-    rule.name === 'noise-aware'
-      ? `at most ${states.length} decisions × α=${rule.alpha}: only the final one-sided test can keep a change`
-      : `Σ P(a no-op run beats the best single run so far) over ${states.length} decisions`;
-  return { value, rule: rule.name, decisions: states.length, note };
+  const decisions = decisionStates(rows, session.goal);
+  if (session.decision_rule === 'greedy') {
+    const value = expectedFalseKeeps({ name: 'greedy' }, decisions.map((d) => d.state));
+    return { value, rule: 'greedy', decisions: decisions.length, note: `Σ P(a no-op run beats the best single run so far) over ${decisions.length} decisions` };
+  }
+  if (session.decision_rule === 'noise-aware') {
+    // Only the final test can keep: a change reverted before it got all its runs contributes exactly 0, the others at most α.
+    const { alpha, maxRuns } = NOISE_AWARE_DEFAULTS;
+    const tested = decisions.filter((d) => d.runs >= Math.max(maxRuns, d.minRuns)).map((d) => d.state);
+    const value = expectedFalseKeeps({ name: 'noise-aware', alpha }, tested);
+    return {
+      value,
+      rule: 'noise-aware',
+      decisions: decisions.length,
+      note: `at most α=${alpha} for each of the ${tested.length} of ${decisions.length} decisions that reached the final test (a change reverted after screening cannot be a false keep)`,
+    };
+  }
+  return { value: null, rule: session.decision_rule, decisions: decisions.length, note: `unknown for the rule '${session.decision_rule}'` };
 }

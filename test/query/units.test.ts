@@ -83,11 +83,12 @@ test('decision states replay the session in one pass and agree with the loop rea
     const seen = upTo.map((e) => (e.id === candidate.id ? { ...e, decision: 'pending' as const, commit_sha: null } : e));
     const input = decisionInput(seen, candidate.base_commit, 'minimize', { ...candidate, decision: 'pending' });
     const noise = pooledSd([input.baseline, ...input.noiseGroups].map((g) => g.map((m) => m.value)));
-    assert.ok(Math.abs(states[i]!.baselineMean - mean(input.baseline.map((m) => m.value))) < 1e-12, `baseline mean of #${candidate.id}`);
-    assert.equal(states[i]!.bestSingle, input.bestSingle, `best single of #${candidate.id}`);
-    assert.ok(Math.abs(states[i]!.sd! - noise.sd) < 1e-12, `noise of #${candidate.id}`);
+    assert.ok(Math.abs(states[i]!.state.baselineMean - mean(input.baseline.map((m) => m.value))) < 1e-12, `baseline mean of #${candidate.id}`);
+    assert.equal(states[i]!.state.bestSingle, input.bestSingle, `best single of #${candidate.id}`);
+    assert.ok(Math.abs(states[i]!.state.sd! - noise.sd) < 1e-12, `noise of #${candidate.id}`);
   });
-  assert.equal(states[2]!.bestSingle, 0.9, "a kept change's runs are records to beat");
+  assert.equal(states[2]!.state.bestSingle, 0.9, "a kept change's runs are records to beat");
+  assert.deepEqual(states.map((d) => d.runs), [2, 2, 1]);
 });
 
 test('autoresearch-tsv: memory from memory_gb or peak_vram_mb, crash rows at 0, no tabs in descriptions', () => {
