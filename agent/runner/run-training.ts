@@ -15,6 +15,8 @@ export interface TrainingRequest {
   /** Seconds past the budget for start-up and evaluation before the run counts as hung. */
   graceS: number;
   logPath: string;
+  /** Bytes of output kept in the log file; the rest is still parsed, not stored (default 64 MiB). */
+  logCapBytes?: number;
   metric: string;
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
   sandbox?: { readonly: string[]; devices: string[]; masked: string[]; outDir: string } | null;
@@ -43,6 +45,7 @@ export interface TrainingResult {
 
 const KILL_AFTER_TERM_MS = 3000;
 const TAIL_LINES = 20;
+const DEFAULT_LOG_CAP = 64 * 2 ** 20;
 // The line that names the failure, rather than a runtime's closing banner ("Node.js v20…").
 const ERROR_LINE = /error|exception|traceback|fatal|panic|killed|abort/i;
 
@@ -58,7 +61,18 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
 
 /** Runs one training command to its end and says how it ended; never throws for the script's faults. */
 export async function runTraining(req: TrainingRequest): Promise<TrainingResult> {
-  const log = fs.createWriteStream(req.logPath, { flags: 'a' });
+  const file = fs.createWriteStream(req.logPath, { flags: 'a' });
+  const cap = req.logCapBytes ?? DEFAULT_LOG_CAP;
+  let logged = 0;
+  // A script that prints without end must not fill the disk the log lives on.
+  const log = {
+    write(text: string) {
+      if (logged >= cap) return;
+      logged += Buffer.byteLength(text);
+      file.write(logged < cap ? text : `[nightshift] log truncated at ${cap} bytes; the rest was parsed, not kept\n`);
+    },
+    end: (done: () => void) => file.end(done),
+  };
   const started = performance.now();
   const limits = req.limits ?? { memoryBytes: null, openFiles: null };
   const command = withLimits(req.command, limits);

@@ -27,15 +27,16 @@ test('the sandbox isolates every namespace, dies with the agent, and starts from
 
 test('only the listed folders are visible, read-only, without nested duplicates; workspace and outputs are writable and bound last', () => {
   const args = bwrapArgs(plan);
-  assert.deepEqual(operands(args, '--ro-bind-try').map(([src]) => src), ['/etc', '/home/me/nightshift', '/opt/conda', '/usr']);
+  assert.deepEqual(operands(args, '--ro-bind-try').map(([src]) => src), ['/etc', '/home/me/nightshift', '/opt/conda', '/usr', '/data/ws/.git']);
   for (const [src, dst] of operands(args, '--ro-bind-try')) assert.equal(src, dst);
   assert.ok(!args.includes('--ro-bind') || operands(args, '--ro-bind').every(([s]) => s !== '/'), 'the root is never bound whole');
   assert.deepEqual(operands(args, '--bind'), [['/data/ws', '/data/ws'], ['/data/out/7', '/data/out/7']]);
-  assert.ok(args.lastIndexOf('--bind') > args.lastIndexOf('--ro-bind-try'));
+  assert.ok(args.lastIndexOf('--bind') > args.indexOf('--ro-bind-try'));
+  assert.ok(args.lastIndexOf('--ro-bind-try') > args.lastIndexOf('--bind'), "the workspace's .git is read-only over the writable workspace");
   assert.deepEqual(operands(args, '--tmpfs', 1), [['/tmp']]);
   assert.deepEqual(operands(args, '--dev-bind-try').map(([d]) => d), ['/dev/nvidia0', '/dev/dri']);
   assert.deepEqual(operands(args, '--ro-bind'), [['/dev/null', '/home/me/.cargo/credentials.toml']]);
-  assert.ok(args.indexOf('--ro-bind') > args.lastIndexOf('--ro-bind-try'), 'masks go over the folders they hide in');
+  assert.ok(args.indexOf('--ro-bind') > args.indexOf('--ro-bind-try'), 'masks go over the folders they hide in');
 });
 
 test('the environment is exactly the given one, with HOME and TMPDIR moved into the fresh /tmp', () => {

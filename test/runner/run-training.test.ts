@@ -150,3 +150,24 @@ test('the training process sees no secret and only the allowlist plus NIGHTSHIFT
   // node and the shell add a few of their own (PWD, SHLVL, _); nothing else of the parent's.
   for (const name of Object.keys(seen)) assert.ok(allowed.test(name) || ['PWD', 'SHLVL', '_', 'OLDPWD'].includes(name), name);
 });
+
+test('garbage, binary noise and a 10 MB line are log text; the final line still counts; the log is capped', async () => {
+  const dir = tempDir();
+  const result = await runTraining(
+    request(
+      dir,
+      `process.stdout.write(Buffer.from([0, 1, 2, 255, 254, 10]));
+       process.stdout.write('x'.repeat(10 * 2 ** 20) + '\\n');
+       console.log('@ns {"step": 1, "train_loss": 2}');
+       console.log('@ns ' + '{'.repeat(1000));
+       ${final({ val_loss: 0.5 })}`,
+      { logCapBytes: 2 ** 20 },
+    ),
+  );
+  assert.equal(result.status, 'done');
+  assert.equal(result.metric, 0.5);
+  assert.equal(result.invalidLines, 1);
+  const log = fs.readFileSync(path.join(dir, 'run.log'), 'utf8');
+  assert.ok(log.length < 2 ** 20 + 200, `log is ${log.length} bytes`);
+  assert.match(log, /log truncated at 1048576 bytes/);
+});

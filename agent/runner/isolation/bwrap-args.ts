@@ -50,8 +50,10 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push('--dev', '/dev');
   for (const device of plan.devices) args.push('--dev-bind-try', device, device);
   args.push('--proc', '/proc', '--tmpfs', '/tmp');
-  // The workspace and outputs come last so they win over any read-only parent.
+  // The workspace and outputs come last so they win over any read-only parent; the workspace's
+  // history is the agent's, so the script sees it read-only (it cannot delete what keep/revert need).
   args.push('--bind', plan.workspace, plan.workspace, '--bind', plan.outDir, plan.outDir);
+  args.push('--ro-bind-try', path.join(plan.workspace, '.git'), path.join(plan.workspace, '.git'));
   const env = { ...plan.env, HOME: '/tmp', TMPDIR: '/tmp' };
   for (const [name, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) args.push('--setenv', name, value);
   args.push('--chdir', plan.workspace, '--', '/bin/sh', '-c', plan.command);

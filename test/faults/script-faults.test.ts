@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { Proposer } from '../../agent/proposers/types.ts';
+import { probeBwrap } from '../../agent/runner/isolation/probe.ts';
+import { fastSandbox, readLog, slowSandbox, tempDir, waitFor } from '../helpers.ts';
+import { nightshift } from '../cli/cli.ts';
+import { options, runLoop } from '../loop/harness.ts';
+
+const probe = await probeBwrap();
+
+/** Proposes one scripted change to train.mjs, then nothing. */
+function rewriteOnce(description: string, script: string): Proposer {
+  let used = false;
+  return {
+    name: 'scripted',
+    async propose(ctx) {
+      if (used) return null;
+      used = true;
+      fs.writeFileSync(path.join(ctx.workspace.dir, 'train.mjs'), script);
+      return { kind: 'llm', description, hypothesis: null, changeKey: description, spec: null, minRuns: 1 };
+    },
+  };
+}
+
+test(
+  'a script that deletes its whole workspace, .git included, is one bad run: the workspace is restored for the next',
+  { skip: probe.usable ? false : `the .git guard needs bubblewrap: ${probe.usable || probe.reason}` },
+  async () => {
+    const wipe = `import fs from 'node:fs';
+for (const name of fs.readdirSync('.')) { try { fs.rmSync(name, { recursive: true, force: true }); } catch {} }
+console.log('@ns {"final": true, "val_loss": 0.01}');`;
+    const { rows, workspace } = await runLoop(options(fastSandbox(), { maxExperiments: 3, baselineRuns: 2 }), { proposer: rewriteOnce('wipe the workspace', wipe) });
+    const wiped = rows.find((r) => r.kind === 'llm')!;
+    assert.equal(wiped.status, 'done');
+    assert.ok(fs.existsSync(path.join(workspace.dir, '.git', 'HEAD')), '.git survived');
+    assert.ok(fs.existsSync(path.join(workspace.dir, 'data.mjs')), 'the workspace is back at its last kept commit');
+    assert.equal((await workspace.git.run(['status', '--porcelain'])).trim(), '');
+  },
+);
+
+test('a reader holding a long read transaction on the log never blocks the run', async () => {
+  const db = path.join(tempDir(), 'log.db');
+  const agent = nightshift(['run', '--sandbox', slowSandbox(200), '--db', db, '--budget', '5', '--max-experiments', '6', '--baseline-runs', '2']);
+  await waitFor(() => readLog(db).rows.length > 0, 20_000, 'the first run');
+  const reader = new Database(db, { readonly: true });
+  reader.exec('BEGIN');
+  reader.prepare('SELECT COUNT(*) FROM experiments').get();
+  const result = await agent;
+  reader.exec('COMMIT');
+  reader.close();
+  assert.equal(result.exitCode, 0, String(result.all));
+  assert.equal(readLog(db).rows.filter((r) => r.status === 'done').length, 6);
+});
+
+test('a second run on a log whose session is running refuses in one line, and the first is unharmed', async () => {
+  const db = path.join(tempDir(), 'log.db');
+  const sandbox = slowSandbox(1500);
+  const first = nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '5', '--max-experiments', '3', '--baseline-runs', '2']);
+  await waitFor(() => readLog(db).rows.length > 0, 20_000, 'the first run');
+  const second = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '5']);
+  assert.equal(second.exitCode, 2);
+  assert.match(String(second.stderr).trim(), /^nightshift: session 1 in .* is being run by process \d+; use 'nightshift watch' to follow it$/);
+  const result = await first;
+  assert.equal(result.exitCode, 0, String(result.all));
+  assert.equal(readLog(db).rows.filter((r) => r.status === 'done').length, 3);
+});
