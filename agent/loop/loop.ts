@@ -287,6 +287,7 @@ export class ExperimentLoop {
     fs.mkdirSync(outDir, { recursive: true });
     experiments.started(row.id, logPath);
     bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
+    await this.deps.proposer.prefetch?.({ workspace, sandbox: sandbox.config, history: experiments.forSession(this.id), signal: this.abort.signal });
 
     const data = sandbox.config.data === undefined ? undefined : path.resolve(sandbox.dir, sandbox.config.data);
     const env = buildTrainingEnv(process.env, {

@@ -40,6 +40,11 @@ export interface Proposer {
   readonly name: string;
   /** Makes one change in the workspace and describes it; null when there is nothing left to try. */
   propose(ctx: ProposalContext): Promise<Proposal | null>;
+  /**
+   * Called as each run starts, so the next proposal can be prepared while the GPU trains. It must
+   * leave ctx.workspace as it is (the run is using it) and resolve as soon as the work is started.
+   */
+  prefetch?(ctx: ProposalContext): Promise<void>;
   /** Releases what the proposer holds (work in flight, scratch checkouts) when the session ends. */
   close?(): Promise<void>;
 }

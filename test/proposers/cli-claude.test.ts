@@ -62,7 +62,7 @@ test('run picks Claude when a key is set, with the model and programme given, an
 
   const reader = new Database(db, { readonly: true });
   const llm = reader.prepare("SELECT id, proposer, cost_usd FROM experiments WHERE kind = 'llm'").get() as { id: number; proposer: string; cost_usd: number };
-  const turns = reader.prepare('SELECT model, experiment_id FROM llm_turns WHERE speculative = 0').all() as { model: string; experiment_id: number }[];
+  const turns = reader.prepare('SELECT model, experiment_id FROM llm_turns WHERE experiment_id IS NOT NULL').all() as { model: string; experiment_id: number }[];
   reader.close();
   assert.equal(llm.proposer, 'claude');
   assert.ok(llm.cost_usd > 0);

@@ -23,7 +23,7 @@ async function mockWith(first: { old: string; new: string }): Promise<MockApi> {
 
 const opening = (api: MockApi, n: number) => JSON.stringify(api.messages.filter((r) => r.body.messages.length === 1)[n]!.body.messages[0].content);
 
-test('the next proposal is made while the run is in flight, and used when the run changed no code', async () => {
+test('each proposal is made while the previous run is in flight, and used when that run changed no code', async () => {
   const api = await mockWith({ old: 'lr: 0.03,', new: 'lr: 0.05,' });
   const { rows, turns, workspace } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 3, baselineRuns: 1 }), api, { prefetch: true });
   const llm = rows.filter((e) => e.kind === 'llm');
@@ -32,11 +32,14 @@ test('the next proposal is made while the run is in flight, and used when the ru
   assert.match(llm[1]!.diff, /^\+\/\/ idea 1$/m);
   assert.doesNotMatch(llm[1]!.diff, /lr: 0\.05/, 'made on the last kept commit, not on the candidate that ran');
 
-  // Made speculatively, from the log with the first proposal shown as running; then linked to its experiment.
-  assert.match(opening(api, 1), /Running now, result not yet known.*lr: 0\.03, -> lr: 0\.05,/);
-  const used = turns.filter((t) => t.experiment_id === llm[1]!.id);
-  assert.ok(used.length > 0 && used.every((t) => t.speculative === 1));
-  assert.ok(turns.filter((t) => t.experiment_id === llm[0]!.id).every((t) => t.speculative === 0));
+  // The first was made while the baseline ran; the second from the log with the first still running.
+  assert.doesNotMatch(opening(api, 0), /Running now/);
+  assert.match(opening(api, 1), /Running now or being confirmed, result not yet known.*#2 llm: lr: 0\.03, -> lr: 0\.05,/);
+  for (const e of llm) {
+    const used = turns.filter((t) => t.experiment_id === e.id);
+    assert.ok(used.length > 0 && used.every((t) => t.speculative === 1));
+  }
+  assert.ok(llm.every((e) => e.propose_s! < 0.5), 'no waiting for the model between runs');
   // The scratch checkout is gone with the session.
   assert.ok(!fs.existsSync(path.join(path.dirname(workspace.dir), 'scratch')));
 });
@@ -50,7 +53,8 @@ test('a speculative proposal made before a keep is discarded and a fresh one mad
   assert.equal(llm[0]!.decision, 'keep');
   assert.equal(llm[1]!.description, 'idea 2', 'idea 1 was made on the code before the keep');
   assert.match(llm[1]!.diff, /^\+\/\/ idea 2$/m);
-  const discarded = turns.filter((t) => t.experiment_id === null);
-  assert.ok(discarded.length > 0 && discarded.every((t) => t.speculative === 1));
-  assert.ok(turns.filter((t) => t.experiment_id === llm[1]!.id).every((t) => t.speculative === 0));
+  const discarded = turns.filter((t) => t.experiment_id === null && t.speculative === 1);
+  assert.ok(discarded.length > 0);
+  assert.match(opening(api, 2), /## Kept changes.*#2 llm: epochs: 4, -> epochs: 8,/s, 'idea 2 was made on the new code, during the control run');
+  assert.ok(turns.filter((t) => t.experiment_id === llm[1]!.id).every((t) => t.speculative === 1));
 });

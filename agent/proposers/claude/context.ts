@@ -11,8 +11,6 @@ export interface StateInput {
   head: string;
   sandbox: SandboxConfig;
   budgetS: number;
-  /** A proposal made while a run is in flight sees that run, without its result. */
-  inFlight?: { description: string; hypothesis: string | null };
 }
 
 const RECENT = 12;
@@ -47,11 +45,8 @@ export function describeState(input: StateInput): string {
       'Failed attempts to avoid (crashed, diverged, timed out or rejected)',
       candidates.filter((e) => ['crashed', 'timeout', 'diverged', 'rejected'].includes(e.status)).slice(-FAILED).map(line),
     ),
-    input.inFlight
-      ? section('Running now, result not yet known (do not propose the same)', [
-          `- ${input.inFlight.description}${input.inFlight.hypothesis ? ` (hypothesis: ${clip(input.inFlight.hypothesis)})` : ''}`,
-        ])
-      : '',
+    // Only a proposal made while a run is in flight sees one of these.
+    section('Running now or being confirmed, result not yet known (do not propose the same)', candidates.filter((e) => e.decision === 'pending').map(pendingLine)),
   ];
   return sections.filter((s) => s !== '').join('\n\n');
 }
@@ -106,6 +101,8 @@ function outcome(e: ExperimentRow): string {
   if (e.decision === 'keep') return `kept, delta ${signed(e.delta)}`;
   return `reverted, delta ${signed(e.delta)}`;
 }
+
+const pendingLine = (e: ExperimentRow): string => `- #${e.id} ${e.kind}: ${clip(e.description, 160)}${e.hypothesis ? ` (hypothesis: ${clip(e.hypothesis)})` : ''}`;
 
 const line = (e: ExperimentRow): string => `- #${e.id} ${e.kind}: ${clip(e.description, 160)} → ${outcome(e)}`;
 

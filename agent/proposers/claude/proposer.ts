@@ -50,7 +50,6 @@ interface Target {
   signal: AbortSignal | undefined;
   proposalId: string;
   speculative: boolean;
-  inFlight?: Proposal;
 }
 
 /**
@@ -58,10 +57,10 @@ interface Target {
  * editor tool (confined to the editable files), and submits. API failures past the SDK's retries
  * hand that one experiment to the planner; the next one asks Claude again.
  *
- * While a run is in flight the next proposal is made speculatively in a scratch checkout, from
- * the log without the result in flight. It is used only if the run did not change the code the
- * proposal was made on (no keep); otherwise it is discarded, its turns stay in the log unlinked,
- * and a fresh proposal is made.
+ * While a run is in flight (the loop calls prefetch) the next proposal is made speculatively in
+ * a scratch checkout, from the log as it stands, without the result in flight. It is used only
+ * if the code it was made on is still the last kept commit when the loop asks; after a keep it
+ * is discarded (its turns stay in the log, unlinked) and a fresh proposal is made.
  */
 export class ClaudeProposer implements Proposer {
   readonly name = 'claude';
@@ -76,13 +75,35 @@ export class ClaudeProposer implements Proposer {
     const head = await ctx.workspace.git.head();
     const ready = await this.takeSpeculation(head);
     if (ready) {
-      await ctx.workspace.apply(ready.diff);
-      this.speculate(ctx, head, ready.proposal);
-      return ready.proposal;
+      try {
+        await ctx.workspace.apply(ready.diff);
+        return ready.proposal;
+      } catch (error) {
+        await ctx.workspace.resetTo(head);
+        ctx.warn?.(`the proposal made during the last run did not apply (${(error as Error).message.split('\n')[0]}): asking Claude afresh`);
+      }
     }
-    const { proposal, runs } = await this.proposeNow(ctx, head);
-    if (proposal && runs) this.speculate(ctx, head, proposal);
-    return proposal;
+    return this.proposeNow(ctx, head);
+  }
+
+  /** A run has started: make the next proposal meanwhile, unless one is under way for this code already. */
+  async prefetch(ctx: ProposalContext): Promise<void> {
+    const scratch = this.scratch;
+    if (!scratch) return;
+    const head = await ctx.workspace.git.head().catch(() => null);
+    if (head === null || this.speculation?.head === head) return;
+    const previous = this.speculation;
+    previous?.controller.abort();
+    const controller = new AbortController();
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, controller.signal]) : controller.signal;
+    const result = (async () => {
+      // One speculation at a time in the scratch checkout: a stopped one finishes before the next resets it.
+      await previous?.result;
+      const workspace = await scratch.at(ctx.workspace, head);
+      const made = await this.fromClaude({ ...ctx, workspace, head, signal, proposalId: randomUUID(), speculative: true });
+      return made.ok ? { proposal: made.proposal, diff: await workspace.diff() } : null;
+    })().catch(() => null);
+    this.speculation = { head, controller, result };
   }
 
   async close(): Promise<void> {
@@ -92,7 +113,7 @@ export class ClaudeProposer implements Proposer {
     await this.scratch?.remove();
   }
 
-  private async proposeNow(ctx: ProposalContext, head: string): Promise<{ proposal: Proposal | null; runs: boolean }> {
+  private async proposeNow(ctx: ProposalContext, head: string): Promise<Proposal | null> {
     const proposalId = randomUUID();
     const linked = (p: Proposal): Proposal => ({ ...p, recorded: (id) => this.options.turns.attach(proposalId, id) });
     const nothing = (description: string) =>
@@ -105,35 +126,35 @@ export class ClaudeProposer implements Proposer {
       try {
         const made = await this.fromClaude({ ...ctx, head, signal: ctx.signal, proposalId, speculative: false });
         // A skipped proposal changes nothing: the loop records it as rejected, with the reason.
-        return made.ok ? { proposal: made.proposal, runs: true } : { proposal: nothing(`no change: ${made.reason}`), runs: false };
+        return made.ok ? made.proposal : nothing(`no change: ${made.reason}`);
       } catch (error) {
         await ctx.workspace.resetTo(head);
-        if (error instanceof APIUserAbortError || ctx.signal?.aborted) return { proposal: nothing('stopped while Claude was proposing'), runs: false };
+        if (error instanceof APIUserAbortError || ctx.signal?.aborted) return nothing('stopped while Claude was proposing');
         if (!(error instanceof AnthropicError)) throw error;
         ctx.warn?.(`the Claude API failed past its retries (${describeApiError(error)}): the planner proposes this experiment`);
       }
       const planned = await this.planned(ctx, linked);
-      if (planned.proposal) return planned;
+      if (planned) return planned;
       const wait = this.options.outageWaitS ?? 60;
       ctx.warn?.(`the planner has nothing left either: asking Claude again in ${wait} s`);
       try {
         await sleep(wait * 1000, undefined, { signal: ctx.signal });
       } catch {
-        return { proposal: nothing('stopped while waiting for the Claude API'), runs: false };
+        return nothing('stopped while waiting for the Claude API');
       }
     }
   }
 
-  private async planned(ctx: ProposalContext, linked: (p: Proposal) => Proposal): Promise<{ proposal: Proposal | null; runs: boolean }> {
+  private async planned(ctx: ProposalContext, linked: (p: Proposal) => Proposal): Promise<Proposal | null> {
     const proposal = await this.options.fallback.propose(ctx);
-    return { proposal: proposal && linked({ ...proposal, proposer: FALLBACK_PROPOSER }), runs: proposal !== null };
+    return proposal && linked({ ...proposal, proposer: FALLBACK_PROPOSER });
   }
 
   /** Attempts with the error of the last one, each from a clean workspace; throws on an API failure. */
   private async fromClaude(target: Target): Promise<Made> {
     const { workspace, sandbox, head } = target;
     const rules = { dir: workspace.dir, editable: sandbox.editable, readonly: sandbox.readonly };
-    const state = describeState({ rows: target.history, head, sandbox, budgetS: this.options.budgetS, inFlight: target.inFlight });
+    const state = describeState({ rows: target.history, head, sandbox, budgetS: this.options.budgetS });
     let reason: string | undefined;
     for (let attempt = 1; attempt <= (this.options.attempts ?? 2); attempt++) {
       const result = await runAttempt({
@@ -165,19 +186,6 @@ export class ClaudeProposer implements Proposer {
       await workspace.resetTo(head);
     }
     return { ok: false, reason: reason! };
-  }
-
-  private speculate(ctx: ProposalContext, head: string, inFlight: Proposal): void {
-    const scratch = this.scratch;
-    if (!scratch) return;
-    const controller = new AbortController();
-    const signal = ctx.signal ? AbortSignal.any([ctx.signal, controller.signal]) : controller.signal;
-    const result = (async () => {
-      const workspace = await scratch.at(ctx.workspace, head);
-      const made = await this.fromClaude({ ...ctx, workspace, head, signal, proposalId: randomUUID(), speculative: true, inFlight });
-      return made.ok ? { proposal: made.proposal, diff: await workspace.diff() } : null;
-    })().catch(() => null);
-    this.speculation = { head, controller, result };
   }
 
   /** The speculative proposal if it was made on the code as it stands now; a stale one is stopped and dropped. */
