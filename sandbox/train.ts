@@ -6,7 +6,8 @@
  *
  * Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 npx tsx train.ts
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { explainBackendError, selectBackend } from './backend.ts';
 import { floorBpb, valBpb } from './evaluate.ts';
@@ -289,6 +290,26 @@ async function timeSteps(data: Dataset, budgetS: number): Promise<number> {
   return seconds;
 }
 
+/**
+ * A short text written by the trained model, into NIGHTSHIFT_OUT/sample.txt: what the numbers
+ * mean, for a person reading the experiment later. Seeded, so it repeats with the run.
+ */
+function writeSample(model: Model, data: Dataset, outDir: string, seed: number): void {
+  const T = config.blockSize;
+  const rng = mulberry32(seed ^ 0x2545f491);
+  const ids = [...data.valContext.slice(0, T)];
+  for (let i = 0; i < 160; i++) {
+    const probs = tf.tidy(() => tf.softmax(model.forward(tf.tensor2d(ids.slice(-T), [1, T], 'int32'), false).gather([T - 1], 1).reshape([-1]).div(0.8)).dataSync());
+    let u = rng() / 4294967296;
+    let next = 0;
+    while (next < probs.length - 1 && (u -= probs[next]!) > 0) next++;
+    ids.push(next);
+  }
+  const text = (from: number, to?: number) => ids.slice(from, to).map((i) => data.vocab[i]).join('');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'sample.txt'), `${text(0, T)}|${text(T)}\n`);
+}
+
 async function main(): Promise<void> {
   const env = readEnv();
   if (config.dModel % config.heads !== 0) throw new UsageError(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
@@ -297,7 +318,7 @@ async function main(): Promise<void> {
   const floor = floorBpb(data);
   const script = readFileSync(new URL(import.meta.url), 'utf8');
   const plan = await planSteps(env.budgetS, [script, backend, data.origin, String(data.train.length)], () => timeSteps(data, env.budgetS));
-  console.log(`train.ts: ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'measured now' : 'plan reused'})`);
+  console.log(`train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'measured now' : 'plan reused'})`);
 
   const model = new Model(config, data.vocab.length, env.seed);
   const opt = new AdamW(model);
@@ -335,6 +356,7 @@ async function main(): Promise<void> {
     return;
   }
   const val = valBpb(data, config.blockSize, (ids) => model.forward(ids, false));
+  if (env.outDir) writeSample(model, data, env.outDir, env.seed);
   report({ final: true, val_bpb: val, ...(floor === null ? {} : { floor_bpb: floor }), train_loss: lastLoss, ...common });
 }
 

@@ -199,6 +199,30 @@ def time_steps(data_train, vocab, budget_s, device):
     return (time.perf_counter() - start) / steps
 
 
+def write_sample(model, data, out_dir, seed, device):
+    """A short text written by the trained model, into NIGHTSHIFT_OUT/sample.txt: what the numbers
+    mean, for a person reading the experiment later. Seeded, so it repeats with the run."""
+    T = config["blockSize"]
+    rng = mulberry32(seed ^ 0x2545F491)
+    ids = list(data.val_context[:T])
+    with torch.no_grad():
+        for _ in range(160):
+            with autocast(device):
+                logits = model(torch.tensor([ids[-T:]], device=device))
+            probs = torch.softmax(logits[0, -1].float() / 0.8, -1).tolist()
+            u, nxt = rng() / 4294967296, 0
+            while nxt < len(probs) - 1:
+                u -= probs[nxt]
+                if u <= 0:
+                    break
+                nxt += 1
+            ids.append(nxt)
+    text = lambda a, b=None: "".join(data.vocab[i] for i in ids[a:b])  # noqa: E731
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "sample.txt"), "w", encoding="utf-8") as f:
+        f.write(f"{text(0, T)}|{text(T)}\n")
+
+
 def main():
     env = read_env()
     if config["dModel"] % config["heads"] != 0:
@@ -217,7 +241,7 @@ def main():
         env["budget_s"], [script, backend, data.origin, len(data.train)],
         lambda: time_steps(train, len(data.vocab), env["budget_s"], device),
     )
-    print(f"train.py: {backend}, {data.origin} data, {steps_planned} steps planned for {env['budget_s']:g} s "
+    print(f"train.py: experiment {env['experiment_id'] or '(by hand)'}, {backend}, {data.origin} data, {steps_planned} steps planned for {env['budget_s']:g} s "
           f"({'measured now' if measured else 'plan reused'})", flush=True)
 
     torch.manual_seed(seed)
@@ -269,6 +293,8 @@ def main():
             return model(ids)
 
     val = val_bpb(data, config["blockSize"], forward, device)
+    if env["out_dir"]:
+        write_sample(model, data, env["out_dir"], seed, device)
     report(final=True, val_bpb=val, **floor_field, train_loss=last_loss, **common)
 
 
