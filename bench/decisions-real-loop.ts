@@ -19,8 +19,6 @@ import { EventBus } from '../agent/loop/events.ts';
 import { ExperimentLoop } from '../agent/loop/loop.ts';
 import { sessionOptions } from '../agent/loop/options.ts';
 import { openSession } from '../agent/loop/session-setup.ts';
-import { setMarkerValue } from '../agent/knobs/apply.ts';
-import { scanMarkers } from '../agent/knobs/scan.ts';
 import { Planner } from '../agent/proposers/planner.ts';
 import type { Proposer } from '../agent/proposers/types.ts';
 import { openLogForWriting } from '../agent/store/db.ts';
@@ -28,6 +26,7 @@ import { ExperimentStore } from '../agent/store/experiments.ts';
 import { MetricsWriter } from '../agent/store/metrics.ts';
 import { SessionStore } from '../agent/store/sessions.ts';
 import type { ExperimentRow } from '../agent/store/types.ts';
+import { saltProposer } from './lib/salt-proposer.ts';
 
 const { values: flags } = parseArgs({ options: { decisions: { type: 'string', default: '200' }, 'power-decisions': { type: 'string', default: '100' } } });
 const SIM = path.join(import.meta.dirname, 'sim-sandbox');
@@ -45,23 +44,6 @@ function sandbox(name: string, truth: object): string {
   );
   fs.writeFileSync(path.join(dir, 'truth.json'), JSON.stringify(truth));
   return dir;
-}
-
-/** Proposes "salt += 1, step += stepBy": a no-op when step has no effect, else a known gain. */
-function stepper(stepBy: number): Proposer {
-  return {
-    name: 'bench-stepper',
-    async propose(ctx) {
-      const markers = scanMarkers(ctx.workspace.dir, ctx.sandbox.editable);
-      const salt = markers.find((m) => m.name === 'salt')!;
-      const step = markers.find((m) => m.name === 'step')!;
-      let text = ctx.workspace.read(salt.file);
-      text = setMarkerValue(text, step, Number(step.value) + stepBy);
-      text = setMarkerValue(text, salt, ctx.history.length + 1);
-      ctx.workspace.write(salt.file, text);
-      return { kind: 'tweak', description: `step ${step.value} -> ${Number(step.value) + stepBy}`, hypothesis: null, changeKey: null, spec: null, minRuns: 1 };
-    },
-  };
 }
 
 async function session(dir: string, rule: string, proposer: Proposer, until: (rows: ExperimentRow[]) => boolean, limit: number, baselineRuns = 3) {
@@ -98,13 +80,13 @@ console.log('\nrule         baseline  scenario   decisions  kept    runs/candida
 for (const [rule, baselineRuns] of [['noise-aware', 3], ['noise-aware', 5], ['greedy', 3]] as const) {
   const label = `${rule.padEnd(12)} ${String(baselineRuns).padEnd(9)}`;
   const n = Number(flags.decisions);
-  const nullRows = await session(sandbox(`null-${rule}-${baselineRuns}`, { base: 1.9, noiseSd: NOISE }), rule, stepper(1), (r) => decided(r).length >= n, 20 * n, baselineRuns);
+  const nullRows = await session(sandbox(`null-${rule}-${baselineRuns}`, { base: 1.9, noiseSd: NOISE }), rule, saltProposer(1), (r) => decided(r).length >= n, 20 * n, baselineRuns);
   const keptNull = decided(nullRows).filter((e) => e.decision === 'keep').length;
   console.log(`${label} null       ${String(decided(nullRows).length).padEnd(10)} ${pct(keptNull / decided(nullRows).length).padEnd(7)} ${runsPer(nullRows).toFixed(2)}`);
 
   const p = Number(flags['power-decisions']);
   const gains = Object.fromEntries(Array.from({ length: p + 10 }, (_, i) => [String(i), -2 * NOISE * i]));
-  const powerRows = await session(sandbox(`power-${rule}-${baselineRuns}`, { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } }), rule, stepper(1), (r) => decided(r).length >= p, 20 * p, baselineRuns);
+  const powerRows = await session(sandbox(`power-${rule}-${baselineRuns}`, { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } }), rule, saltProposer(1), (r) => decided(r).length >= p, 20 * p, baselineRuns);
   const keptPower = decided(powerRows).filter((e) => e.decision === 'keep').length;
   console.log(`${label} 2-SD gain  ${String(decided(powerRows).length).padEnd(10)} ${pct(keptPower / decided(powerRows).length).padEnd(7)} ${runsPer(powerRows).toFixed(2)}`);
 }
