@@ -16,7 +16,8 @@ function finished(r: RunResult) {
 }
 
 test('a 10-second run on the default backend: the loss falls and the final line validates', async () => {
-  const r = await runTrain(copySandbox(), { NIGHTSHIFT_BUDGET_S: '10', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_EXPERIMENT_ID: '1' }, PLANS);
+  const out = tempDir('ns-out-');
+  const r = await runTrain(copySandbox(), { NIGHTSHIFT_BUDGET_S: '10', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_EXPERIMENT_ID: '1', NIGHTSHIFT_OUT: out }, PLANS);
   const final = finished(r);
   assert.equal(final.backend, 'wasm', 'wasm is the fastest backend that always loads');
   assert.ok(r.steps.length >= 3, `only ${r.steps.length} step lines`);
@@ -26,6 +27,7 @@ test('a 10-second run on the default backend: the loss falls and the final line 
   assert.ok(final.val_bpb! < Math.log2(39) && final.val_bpb! > final.floor_bpb!, `val_bpb ${final.val_bpb}`);
   assert.ok(final.floor_bpb! > 0.7 && final.floor_bpb! < 0.9);
   assert.ok(final.elapsed_s < 10 * 1.1 + 10);
+  assert.match(fs.readFileSync(path.join(out, 'sample.txt'), 'utf8'), /^.{64}\|.{160}\n$/su);
 });
 
 test('the same seed prints the same numbers; another seed does not', async () => {
