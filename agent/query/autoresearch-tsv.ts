@@ -14,8 +14,7 @@ import { candidateRunIndex, measured } from '../report/candidate-runs.ts';
 import { finalFields, finalNumber } from '../report/final-fields.ts';
 import { mean } from '../stats/descriptive.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
-
-const FAILED = new Set(['crashed', 'timeout', 'diverged']);
+import { isFailedRun } from './failed-run.ts';
 
 export function autoresearchTsv(session: SessionRow, rows: readonly ExperimentRow[]): string {
   const lines = [['commit', 'val_bpb', 'memory_gb', 'status', 'description']];
@@ -35,7 +34,7 @@ export function autoresearchTsv(session: SessionRow, rows: readonly ExperimentRo
   for (const e of rows) {
     if (!CANDIDATE_KINDS.has(e.kind) || (e.decision !== 'keep' && e.decision !== 'revert')) continue;
     const runs = runsOf(e);
-    const crashed = runs.some((r) => FAILED.has(r.status));
+    const crashed = runs.some((r) => isFailedRun(r.status));
     const values = measured(runs);
     lines.push([
       e.decision === 'keep' ? short(e.commit_sha) : '',

@@ -1,13 +1,12 @@
 /** Table columns of the experiments table, shared by `log` and `export`: how a person reads each one. */
 import { num, signed } from '../ui/format.ts';
 import type { Cell, Colour, Column } from './format.ts';
-
-const FAILED = new Set(['crashed', 'timeout', 'diverged']);
+import { isFailedRun } from './failed-run.ts';
 
 const asNumber = (v: Cell): number | null => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null);
 
 export const COLUMNS: Record<string, Column> = {
-  status: { name: 'status', colour: (v): Colour | undefined => (FAILED.has(String(v)) ? 'red' : v === 'rejected' || v === 'interrupted' ? 'yellow' : undefined) },
+  status: { name: 'status', colour: (v): Colour | undefined => (isFailedRun(v) ? 'red' : v === 'rejected' || v === 'interrupted' ? 'yellow' : undefined) },
   decision: { name: 'decision', display: (v) => (v === null ? '-' : String(v)), colour: (v) => (v === 'keep' ? 'green' : v === 'revert' ? 'gray' : undefined) },
   metric: { name: 'metric', display: (v) => num(asNumber(v), 5) },
   delta: { name: 'delta', display: (v) => signed(asNumber(v)) },

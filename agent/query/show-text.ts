@@ -9,13 +9,12 @@ import type { ExperimentDetail } from './experiment-detail.ts';
 import type { Colour } from './format.ts';
 import { sparkline } from './sparkline.ts';
 import { tailLines } from './tail.ts';
+import { isFailedRun } from './failed-run.ts';
 
 export interface ShowOptions {
   paint?: (colour: Colour, text: string) => string;
   tail: number;
 }
-
-const FAILED = new Set(['crashed', 'timeout', 'diverged']);
 
 /** `nightshift show`: one experiment as a person reads it, top to bottom. */
 export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions): string {
@@ -25,7 +24,7 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
   const out: string[] = [];
 
   const verdict = candidate?.decision ?? e.decision;
-  const status = FAILED.has(e.status) ? p('red', e.status) : e.status;
+  const status = isFailedRun(e.status) ? p('red', e.status) : e.status;
   out.push(`#${e.id} ${e.kind} · ${status}${verdict ? ` · ${verdict === 'keep' ? p('green', 'keep') : verdict}` : ''}   (session ${session.id}, ${session.metric}, ${session.goal})`);
   out.push(e.description, '');
   if (e.kind === 'confirm' && candidate) out.push(field('confirms', `#${candidate.id} ${candidate.description}`));

@@ -1,6 +1,7 @@
 import type { ExperimentRow } from '../store/types.ts';
 import { candidateRunIndex } from './candidate-runs.ts';
 import type { SessionReport } from './summary.ts';
+import { isFailedRun } from '../query/failed-run.ts';
 
 export type PointRole = 'baseline' | 'tried' | 'kept';
 
@@ -23,14 +24,12 @@ export interface ChartData {
   xMax: number;
 }
 
-const FAILED = new Set(['crashed', 'timeout', 'diverged']);
-
 export function chartData(report: SessionReport, rows: readonly ExperimentRow[]): ChartData {
   const keptIds = new Set(report.kept.map((k) => k.experiment));
   const points: ChartData['points'] = [];
   const failed: number[] = [];
   for (const e of rows) {
-    if (FAILED.has(e.status)) failed.push(e.id);
+    if (isFailedRun(e.status)) failed.push(e.id);
     if (e.status !== 'done' || e.metric === null) continue;
     const candidate = e.kind === 'confirm' ? e.parent_id : e.id;
     const role: PointRole = e.kind === 'baseline' || e.kind === 'control' ? 'baseline' : keptIds.has(candidate!) ? 'kept' : 'tried';

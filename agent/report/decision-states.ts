@@ -14,6 +14,7 @@ import type { DecisionState } from '../stats/false-keeps.ts';
 import type { Goal } from '../decide/types.ts';
 import { CANDIDATE_KINDS } from '../loop/state.ts';
 import type { ExperimentRow } from '../store/types.ts';
+import { isFailedRun } from '../query/failed-run.ts';
 
 class Group {
   n = 0;
@@ -72,7 +73,7 @@ export function decisionStates(rows: readonly StateRow[], goal: Goal): ReplayedD
     const measured = row.status === 'done' && row.metric !== null;
     if (row.kind === 'confirm' && open && row.parent_id === open.row.id) {
       if (measured) open.values.push(row.metric!);
-      else if (row.status === 'crashed' || row.status === 'timeout' || row.status === 'diverged') open.failed = true;
+      else if (isFailedRun(row.status)) open.failed = true;
       continue;
     }
     close();

@@ -6,13 +6,14 @@
 import { effectFamilies } from '../analysis/session-effects.ts';
 import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
 import type { Goal } from '../decide/types.ts';
-import { measurementGroups } from '../loop/state.ts';
+import { CANDIDATE_KINDS, measurementGroups } from '../loop/state.ts';
 import { mean, pooledSd, sd } from '../stats/descriptive.ts';
 import { expectedFalseKeeps } from '../stats/false-keeps.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { candidateRunIndex, measured } from './candidate-runs.ts';
 import { decisionStates } from './decision-states.ts';
 import { finalFields, finalNumber, floorNames } from './final-fields.ts';
+import { isFailedRun } from '../query/failed-run.ts';
 
 export interface SessionReport {
   session: number;
@@ -51,16 +52,8 @@ export interface SessionReport {
   floor: number | null;
 }
 
-const FAILED = new Set(['crashed', 'timeout', 'diverged']);
-const CHANGE_KINDS = new Set(['ablation', 'interaction', 'tweak', 'llm']);
-
 export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport {
   const goal = session.goal;
-  const groups = measurementGroups(rows);
-  const baselineCommit = session.baseline_commit ?? rows.find((e) => e.kind === 'baseline')?.base_commit ?? '';
-  const baselineRuns = groups.get(`commit ${baselineCommit}`)?.map((m) => m.value) ?? [];
-  const baselineMean = baselineRuns.length > 0 ? mean(baselineRuns) : null;
-
   // Fresh runs of each commit (baseline and control runs), oldest first.
   const commitRuns = new Map<string, { id: number; value: number }[]>();
   for (const e of rows) {
@@ -70,6 +63,9 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
     commitRuns.set(e.base_commit, list);
   }
   const meanOf = (xs: readonly { value: number }[]) => (xs.length > 0 ? mean(xs.map((x) => x.value)) : null);
+  const baselineCommit = session.baseline_commit ?? rows.find((e) => e.kind === 'baseline')?.base_commit ?? '';
+  const baselineRuns = (commitRuns.get(baselineCommit) ?? []).map((r) => r.value);
+  const baselineMean = meanOf(commitRuns.get(baselineCommit) ?? []);
 
   const runsOf = candidateRunIndex(rows);
   const kept = rows
@@ -102,8 +98,8 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
     })),
   );
 
-  const changes = rows.filter((e) => CHANGE_KINDS.has(e.kind));
-  const noise = pooledSd([...groups.values()].map((g) => g.map((m) => m.value)));
+  const changes = rows.filter((e) => CANDIDATE_KINDS.has(e.kind));
+  const noise = pooledSd([...measurementGroups(rows).values()].map((g) => g.map((m) => m.value)));
   // What a control run checks: the commit's earlier fresh runs, or right after a keep, the kept change's own runs.
   const keptByCommit = new Map(kept.map((k) => [k.commit, k] as const));
   const expected = (control: ExperimentRow) =>
@@ -132,7 +128,7 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
       total: rows.length,
       kept: kept.length,
       reverted: changes.filter((e) => e.decision === 'revert').length,
-      crashed: rows.filter((e) => FAILED.has(e.status)).length,
+      crashed: rows.filter((e) => isFailedRun(e.status)).length,
       changes: changes.filter((e) => e.retry_of === null).length,
       rejected: rows.filter((e) => e.status === 'rejected').length,
       interrupted: rows.filter((e) => e.status === 'interrupted').length,
