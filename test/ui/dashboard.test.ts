@@ -133,3 +133,19 @@ test('keys: arrows select, enter opens the diff and log tail, escape goes back; 
   }
   assert.deepEqual(calls, ['pause', 'stop false', 'stop true', 'interrupt']);
 });
+
+test('a resize of the terminal re-lays out the mounted dashboard', async () => {
+  const rows = [...baselines(), ...Array.from({ length: 40 }, (_, i) => row({ id: 4 + i, kind: 'tweak', decision: 'revert', metric: 2, delta: 0.1 }))];
+  const { stdout, lastFrame } = render(h(App, { source: new StaticSource(view(rows, { now: T0 + 20_000_000 })) }));
+  const lines = () => stripVTControlCharacters(lastFrame() ?? '').split('\n');
+  await tick();
+  fits(lines(), 100, 24);
+  const tall = lines().length;
+  Object.defineProperty(stdout, 'columns', { get: () => 80 });
+  Object.defineProperty(stdout, 'rows', { get: () => 14 });
+  stdout.emit('resize');
+  await tick();
+  fits(lines(), 80, 14);
+  assert.ok(lines().length < tall);
+  assert.match(lines().join('\n'), /runs 43\/50/);
+});

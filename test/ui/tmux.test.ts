@@ -125,6 +125,15 @@ test('keys under tmux: p pauses after the run in flight, p again resumes, q stop
   assert.equal(readLog(db).rows.length, held, 'nothing new started while paused');
   assert.ok(readLog(db).rows.every((e) => e.status !== 'running'));
 
+  // A resize re-lays the dashboard out to the new size, wider and then narrower, with no stale lines.
+  for (const [x, y] of [[110, 34], [70, 20]] as const) {
+    tmux('resize-window', '-t', 'keys', '-x', String(x), '-y', String(y));
+    const resized = await paneShows('keys:0', new RegExp(`^nightshift · session 1[\\s\\S]*p pause`), `the dashboard at ${x}x${y}`);
+    const lines = resized.split('\n');
+    assert.ok(lines.every((l) => [...l].length <= x), resized);
+    assert.equal(lines.filter((l) => l.startsWith('nightshift · ')).length, 1, resized);
+  }
+
   tmux('send-keys', '-t', 'keys:0', 'p');
   await waitFor(() => readLog(db).rows.length > held, 30_000, 'a new run after resuming');
 
