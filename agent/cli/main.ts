@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { UserError } from '../errors.ts';
-import { runCommand } from './commands/run.ts';
-import { watchCommand } from './commands/watch.ts';
+
+// Each command loads its modules on demand: a query need not load the loop, nor a run the UI.
+const runCommand = async (argv: string[]) => (await import('./commands/run.ts')).runCommand(argv);
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   run: { summary: 'run the experiment loop on a sandbox (the default command)', run: runCommand },
-  watch: { summary: 'the live dashboard of the session running on a log', run: watchCommand },
+  watch: { summary: 'the live dashboard of the session running on a log', run: async (argv) => (await import('./commands/watch.ts')).watchCommand(argv) },
   log: { summary: 'the experiments of a session, filtered and sorted', run: async (argv) => (await import('./commands/log.ts')).logCommand(argv) },
   show: { summary: 'one experiment: diff, runs, decision, step metrics, log tail', run: async (argv) => (await import('./commands/show.ts')).showCommand(argv) },
   sql: { summary: 'a read-only SQL query over the log', run: async (argv) => (await import('./commands/sql.ts')).sqlCommand(argv) },

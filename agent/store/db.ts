@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.ts';
-import { MIGRATIONS } from './migrations.ts';
+import { MIGRATIONS, READABLE_FROM } from './migrations.ts';
 
 export type Db = Database.Database;
 
@@ -70,7 +70,7 @@ export function openLogReadOnly(file: string): Db {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 10000');
     const version = checkVersion(db, file);
-    if (version < SCHEMA_VERSION) {
+    if (version < READABLE_FROM) {
       throw new UserError(`${file} uses an older schema (v${version}); run 'nightshift run --db ${file}' once to migrate it`);
     }
     return db;

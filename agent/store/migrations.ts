@@ -118,3 +118,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX experiments_created ON experiments(created_at);
   `,
 ];
+
+/**
+ * The oldest schema a read-only command can use as it is: later migrations only add indexes.
+ * Raise it with any migration that adds or changes a table or a column.
+ */
+export const READABLE_FROM = 2;
