@@ -42,5 +42,5 @@ export function mountRunDashboard(db: Db, sessionId: number, bus: EventBus, loop
 
 /** One frame as text, for a pipe: `nightshift watch | cat` prints the dashboard once. */
 export function dashboardText(view: DashboardView, columns: number, rows: number): string {
-  return renderToString(<Dashboard view={view} width={columns} height={rows} selected={null} />, { columns });
+  return renderToString(<Dashboard view={view} width={columns} height={rows} selected={null} keys={false} />, { columns });
 }

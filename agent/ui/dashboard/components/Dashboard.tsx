@@ -16,10 +16,12 @@ export interface DashboardProps {
   height: number;
   /** The experiment the arrows point at, if any. */
   selected: number | null;
+  /** False for a frame printed once (a pipe), where keys mean nothing. */
+  keys?: boolean;
 }
 
 /** The whole screen for one view and one terminal size: a pure function of its props. */
-export function Dashboard({ view, width, height, selected }: DashboardProps) {
+export function Dashboard({ view, width, height, selected, keys = true }: DashboardProps) {
   const log = view.log;
   const report = log?.report;
   const lines = layout({
@@ -48,7 +50,7 @@ export function Dashboard({ view, width, height, selected }: DashboardProps) {
       {lines.effects > 0 && report && <EffectsTable effects={report.effects} height={lines.effects} />}
       {lines.interactions > 0 && report && <InteractionsTable interactions={report.interactions} height={lines.interactions} />}
       {/* A run's last frame stays on the screen after the session: its keys no longer apply. */}
-      {lines.keys > 0 && (view.mode === 'watch' || view.status.tone !== 'ended') && <KeysBar mode={view.mode} />}
+      {keys && lines.keys > 0 && (view.mode === 'watch' || view.status.tone !== 'ended') && <KeysBar mode={view.mode} />}
     </Box>
   );
 }
