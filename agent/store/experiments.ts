@@ -1,35 +1,18 @@
 import type { Db } from './db.ts';
 import { now } from './sessions.ts';
-import type { DecisionValue, ExperimentKind, ExperimentRow, ExperimentStatus } from './types.ts';
+import type { DecisionValue, ExperimentRow } from './types.ts';
 
-export interface NewExperiment {
-  session_id: number;
-  kind: ExperimentKind;
-  description: string;
-  hypothesis: string | null;
-  change_key: string | null;
-  spec_json: string | null;
-  diff: string;
-  parent_id: number | null;
-  retry_of: number | null;
-  seed: number;
-  min_runs: number;
-  base_commit: string;
-  proposer: string;
-  decision: DecisionValue | null;
-  propose_s: number | null;
-}
+/** The fields an experiment row is created with; the rest are filled in as it runs and is decided. */
+export type NewExperiment = Pick<
+  ExperimentRow,
+  | 'session_id' | 'kind' | 'description' | 'hypothesis' | 'change_key' | 'spec_json' | 'diff' | 'parent_id'
+  | 'retry_of' | 'seed' | 'min_runs' | 'base_commit' | 'proposer' | 'decision' | 'propose_s'
+>;
 
-export interface RunOutcome {
-  status: ExperimentStatus;
-  metric: number | null;
-  final_json: string | null;
-  backend: string | null;
-  exit_code: number | null;
-  signal: string | null;
+/** How a run ended, as the runner tells it. */
+export type RunOutcome = Pick<ExperimentRow, 'status' | 'metric' | 'final_json' | 'backend' | 'exit_code' | 'signal' | 'reason'> & {
   run_s: number;
-  reason: string | null;
-}
+};
 
 export interface DecisionRecord {
   decision: DecisionValue;
