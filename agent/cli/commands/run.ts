@@ -4,8 +4,8 @@ import { ExperimentLoop } from '../../loop/loop.ts';
 import { defaultGrace, defaultLimits, type SessionOptions } from '../../loop/options.ts';
 import { openSession } from '../../loop/session-setup.ts';
 import { createPolicy, POLICY_NAMES } from '../../decide/registry.ts';
-import { DEFAULT_MODEL } from '../../proposers/claude/client.ts';
-import { createClaudeProposer, prepareClaude, type ClaudeFlags } from '../../proposers/claude/setup.ts';
+import { DEFAULT_MODEL } from '../../proposers/claude/model.ts';
+import type { ClaudeFlags } from '../../proposers/claude/setup.ts';
 import { Planner } from '../../proposers/planner.ts';
 import { openLogForWriting } from '../../store/db.ts';
 import { ExperimentStore } from '../../store/experiments.ts';
@@ -116,8 +116,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     openFiles: flags['open-files'] ?? defaultLimits().openFiles,
   };
   const claudeFlags: ClaudeFlags = { model: flags.model, program: flags.program, maxTurns: flags['max-turns'], prefetch: !flags['no-prefetch'] };
-  // A bad key, model or programme file is one clear error before any session is opened.
-  const checked = proposer === 'claude' ? await prepareClaude(process.env, claudeFlags) : null;
+  // The SDK loads only for Claude sessions; a bad key, model or programme file is one clear
+  // error before any session is opened.
+  const claudeSetup = () => import('../../proposers/claude/setup.ts');
+  const checked = proposer === 'claude' ? await (await claudeSetup()).prepareClaude(process.env, claudeFlags) : null;
 
   const db = openLogForWriting(flags.db);
   try {
@@ -126,14 +128,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     const opened = await openSession(sessions, experiments, flags.db, requested, flags.resume);
     const planner = new Planner({ ablationRuns: opened.options.ablationRuns, interactionTop: opened.options.interactionTop });
     // A resumed session keeps its own proposer, whatever this command line asked for.
-    const claude = opened.options.proposer === 'claude' ? (checked ?? (await prepareClaude(process.env, claudeFlags))) : null;
+    const claude = opened.options.proposer === 'claude' ? (checked ?? (await (await claudeSetup()).prepareClaude(process.env, claudeFlags))) : null;
     const bus = new EventBus();
     const loop = new ExperimentLoop(opened, {
       db,
       sessions,
       experiments,
       metrics: new MetricsWriter(db),
-      proposer: claude ? createClaudeProposer(claude, db, opened, planner) : planner,
+      proposer: claude ? (await claudeSetup()).createClaudeProposer(claude, db, opened, planner) : planner,
       policy: createPolicy(opened.options.decision),
       bus,
     });

@@ -2,12 +2,6 @@ import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import { UserError } from '../../errors.ts';
 import { hasPrice, PRICES_AS_OF } from './pricing.ts';
 
-/**
- * Sonnet 5.5: fast and strong at code for its price ($2/$10 per MTok). Every second the model
- * thinks is a second the GPU may sit idle, so the fast tier is the default; --model picks another.
- */
-export const DEFAULT_MODEL = 'claude-sonnet-5-5';
-
 export interface ClaudeSettings {
   model: string;
   /** Seconds one request may take before the SDK gives up on it (and retries). */
