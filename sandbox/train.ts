@@ -271,19 +271,21 @@ function trainStep(model: Model, opt: AdamW, next: () => [tf.Tensor2D, tf.Tensor
 
 /**
  * Seconds per step, timed on a throwaway model once kernels are set up and the JIT has warmed:
- * the first steps are much slower, and single steps vary by ±20% here, so both phases last a while.
+ * the first steps are much slower, and on a shared machine steps vary, so the timed phase lasts
+ * a thirtieth of the budget (2 to 10 s; less only for budgets under 10 s).
  */
 async function timeSteps(data: Dataset, budgetS: number): Promise<number> {
   const model = new Model(config, data.vocab.length, 999_999);
   const opt = new AdamW(model);
   const next = batcher(data, 999_999);
-  const phaseS = Math.min(2, budgetS / 5);
+  const warmS = Math.min(2, budgetS / 5);
+  const timedS = Math.min(10, Math.max(budgetS / 30, warmS));
   let steps = 0;
   let start = performance.now();
-  while (steps++ < 3 || (performance.now() - start) / 1000 < phaseS) trainStep(model, opt, next, 0);
+  while (steps++ < 3 || (performance.now() - start) / 1000 < warmS) trainStep(model, opt, next, 0);
   steps = 0;
   start = performance.now();
-  while (steps++ < 3 || (performance.now() - start) / 1000 < phaseS) trainStep(model, opt, next, 0);
+  while (steps++ < 3 || (performance.now() - start) / 1000 < timedS) trainStep(model, opt, next, 0);
   const seconds = (performance.now() - start) / 1000 / (steps - 1);
   model.dispose();
   opt.dispose();
