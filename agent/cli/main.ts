@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { UserError } from '../errors.ts';
+import { describeEnvironmentFailure, UserError } from '../errors.ts';
 
 // Each command loads its modules on demand: a query need not load the loop, nor a run the UI.
 const runCommand = async (argv: string[]) => (await import('./commands/run.ts')).runCommand(argv);
@@ -46,7 +46,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
+    const environment = describeEnvironmentFailure(error);
     if (error instanceof UserError) process.stderr.write(`nightshift: ${error.message}\n`);
+    else if (environment) process.stderr.write(`nightshift: ${environment}\n`);
     else process.stderr.write(`nightshift: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
     process.exitCode = error instanceof UserError ? 2 : 1;
   },

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Decision, DecisionPolicy } from '../decide/types.ts';
+import { describeEnvironmentFailure } from '../errors.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import type { Proposer } from '../proposers/types.ts';
 import { buildTrainingEnv } from '../runner/env.ts';
@@ -70,23 +71,38 @@ export class ExperimentLoop {
     const { sessions, bus, metrics } = this.deps;
     bus.emit({ type: 'session-started', session: this.opened.session, resumed: this.opened.resumed, interrupted: this.opened.interrupted });
     if (this.opened.isolation.warning) bus.emit({ type: 'warning', message: this.opened.isolation.warning });
-    const heartbeat = setInterval(() => sessions.heartbeat(this.id), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => {
+      try {
+        sessions.heartbeat(this.id);
+      } catch {
+        // A full disk or a locked log: the loop itself will meet the problem and report it.
+      }
+    }, HEARTBEAT_MS);
     try {
       const ending = await this.iterate();
       // Leave the workspace at the last kept commit: every tried change lives on in the log.
       await this.opened.workspace.resetTo(this.head);
+      metrics.flush();
       sessions.end(this.id, ending.status, ending.reason);
     } catch (error) {
-      sessions.end(this.id, 'stopped', `error: ${(error as Error).message}`);
+      // A machine failure (a full disk) leaves the session 'running', so the next run on this
+      // log resumes it by itself; so does a log that cannot be written at all.
+      if (!describeEnvironmentFailure(error)) {
+        try {
+          metrics.flush();
+          sessions.end(this.id, 'stopped', `error: ${(error as Error).message}`);
+        } catch {
+          // Reported by the error being thrown.
+        }
+      }
       throw error;
     } finally {
       clearInterval(heartbeat);
       await this.deps.proposer.close?.();
-      metrics.flush();
-      const session = sessions.get(this.id)!;
-      bus.emit({ type: 'session-ended', session });
     }
-    return sessions.get(this.id)!;
+    const session = sessions.get(this.id)!;
+    bus.emit({ type: 'session-ended', session });
+    return session;
   }
 
   private async iterate(): Promise<Ending> {

@@ -19,7 +19,7 @@ export interface TrainingRequest {
   logCapBytes?: number;
   metric: string;
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
-  sandbox?: { readonly: string[]; devices: string[]; masked: string[]; outDir: string } | null;
+  sandbox?: { readonly: string[]; devices: string[]; masked: string[]; tmpBytes: number; outDir: string } | null;
   limits?: RunLimits;
   onStep?: (step: StepMetrics) => void;
   /** Told the process group id as soon as the script starts. */
@@ -62,6 +62,8 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
 /** Runs one training command to its end and says how it ended; never throws for the script's faults. */
 export async function runTraining(req: TrainingRequest): Promise<TrainingResult> {
   const file = fs.createWriteStream(req.logPath, { flags: 'a' });
+  // A log that cannot be written (a full disk) loses its text, never the run or the agent.
+  file.on('error', () => {});
   const cap = req.logCapBytes ?? DEFAULT_LOG_CAP;
   let logged = 0;
   // A script that prints without end must not fill the disk the log lives on.

@@ -9,6 +9,7 @@ const plan = {
   readonly: ['/usr', '/usr/lib', '/etc', '/home/me/nightshift', '/home/me/nightshift/node_modules', '/opt/conda'],
   devices: ['/dev/nvidia0', '/dev/dri'],
   masked: ['/home/me/.cargo/credentials.toml'],
+  tmpBytes: 2 ** 30,
   env: { PATH: '/usr/bin', NIGHTSHIFT_SEED: '3', HOME: '/home/me' },
   command: 'tsx train.ts',
 };
@@ -34,6 +35,7 @@ test('only the listed folders are visible, read-only, without nested duplicates;
   assert.ok(args.lastIndexOf('--bind') > args.indexOf('--ro-bind-try'));
   assert.ok(args.lastIndexOf('--ro-bind-try') > args.lastIndexOf('--bind'), "the workspace's .git is read-only over the writable workspace");
   assert.deepEqual(operands(args, '--tmpfs', 1), [['/tmp']]);
+  assert.equal(args[args.indexOf('--tmpfs') - 1], String(2 ** 30), '/tmp has a quota');
   assert.deepEqual(operands(args, '--dev-bind-try').map(([d]) => d), ['/dev/nvidia0', '/dev/dri']);
   assert.deepEqual(operands(args, '--ro-bind'), [['/dev/null', '/home/me/.cargo/credentials.toml']]);
   assert.ok(args.indexOf('--ro-bind') > args.indexOf('--ro-bind-try'), 'masks go over the folders they hide in');
@@ -55,4 +57,5 @@ test('limits are set by the shell that starts the script, and a crash names the 
   assert.match(limitHit(['Error: EMFILE: too many open files'], limits)!, /open-file limit \(64\)/);
   assert.match(limitHit(['RangeError: Array buffer allocation failed'], limits)!, /memory limit \(1\.0 GiB\)/);
   assert.equal(limitHit(['SyntaxError: nope'], limits), null);
+  assert.match(limitHit(["Error: ENOSPC: no space left on device, write"], limits)!, /disk space ran out/);
 });

@@ -94,4 +94,11 @@ test('per-run limits turn an exhausted resource into a crash that names the limi
   const memory = await run('memory.mjs', { memoryBytes: 512 * 2 ** 20, openFiles: null });
   assert.equal(memory.status, 'crashed');
   assert.match(memory.reason!, /memory limit \(0\.5 GiB\) was reached/);
+
+  // Filling its /tmp quota is the script's crash, not the machine's problem.
+  fs.writeFileSync(path.join(workspace, 'disk.mjs'), `import fs from 'node:fs'; const chunk = Buffer.alloc(2 ** 20, 1); for (let i = 0; ; i++) fs.writeFileSync('/tmp/fill-' + i, chunk);`);
+  const view = { ...sandboxView(workspace, outDir, env.PATH!, undefined), tmpBytes: 8 * 2 ** 20 };
+  const disk = await runTraining({ command: 'node disk.mjs', cwd: workspace, env, budgetS: 20, graceS: 5, logPath: path.join(outDir, 'disk.log'), metric: 'val_loss', sandbox: view });
+  assert.equal(disk.status, 'crashed');
+  assert.match(disk.reason!, /disk space ran out/);
 });

@@ -12,6 +12,8 @@ export interface BwrapPlan {
   devices: string[];
   /** Files inside the read-only folders that must read as empty (credentials). */
   masked: string[];
+  /** Size of the run's private /tmp: a tmpfs lives in memory, so it gets a quota. */
+  tmpBytes: number;
   /** The whole environment the script gets. */
   env: Record<string, string>;
   /** The shell command line to run inside. */
@@ -49,7 +51,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   for (const file of plan.masked) args.push('--ro-bind', '/dev/null', file);
   args.push('--dev', '/dev');
   for (const device of plan.devices) args.push('--dev-bind-try', device, device);
-  args.push('--proc', '/proc', '--tmpfs', '/tmp');
+  args.push('--proc', '/proc', '--size', String(plan.tmpBytes), '--tmpfs', '/tmp');
   // The workspace and outputs come last so they win over any read-only parent; the workspace's
   // history is the agent's, so the script sees it read-only (it cannot delete what keep/revert need).
   args.push('--bind', plan.workspace, plan.workspace, '--bind', plan.outDir, plan.outDir);

@@ -16,6 +16,7 @@ export function withLimits(command: string, limits: RunLimits): string {
 export function limitHit(lines: readonly string[], limits: RunLimits): string | null {
   const text = lines.join('\n');
   if (limits.openFiles !== null && /EMFILE|too many open files/i.test(text)) return `the open-file limit (${limits.openFiles}) was reached`;
+  if (/ENOSPC|No space left on device|EDQUOT|quota exceeded/i.test(text)) return 'its disk space ran out (the /tmp quota or the disk)';
   if (limits.memoryBytes !== null && /ENOMEM|out of memory|MemoryError|Cannot allocate memory|std::bad_alloc|allocation failed/i.test(text)) {
     return `the memory limit (${(limits.memoryBytes / 2 ** 30).toFixed(1)} GiB) was reached`;
   }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../paths.ts';
 import { pathPrefixes, SYSTEM_DIRS } from './bwrap-args.ts';
@@ -15,7 +16,7 @@ export function sandboxView(workspace: string, outDir: string, pathVar: string, 
     ...(fs.existsSync(modules) ? [fs.realpathSync(modules)] : []),
     ...(data ? [data] : []),
   ];
-  return { readonly, devices: gpuDevices(), outDir, masked: credentialFiles(readonly) };
+  return { readonly, devices: gpuDevices(), outDir, masked: credentialFiles(readonly), tmpBytes: Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4)) };
 }
 
 // Tool folders that end up visible through PATH (~/.cargo, ~/.pyenv…) can hold registry tokens.
