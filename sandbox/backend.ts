@@ -2,7 +2,7 @@
  * Picks the TensorFlow.js backend: NIGHTSHIFT_TFJS_BACKEND when set, otherwise the fastest that
  * loads. The native bindings (tfjs-node-gpu, tfjs-node) are optional installs and win when they
  * load. Of the two that always load, wasm comes first: on a 2-core AMD EPYC it trains this model
- * about 15x faster than the pure-JS cpu backend (bench/sandbox-throughput.ts measures both).
+ * about 20x faster than the pure-JS cpu backend (bench/sandbox-throughput.ts measures both).
  */
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from './protocol.ts';
