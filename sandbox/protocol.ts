@@ -64,7 +64,8 @@ export function report(fields: Record<string, number | string | boolean | null>)
 
 /**
  * How many optimizer steps fill the budget. Measured once per (script text, backend, budget,
- * data, machine) and remembered in $TMPDIR/nightshift-step-plans, so that repeated runs of the
+ * data, machine) and remembered in $NIGHTSHIFT_CACHE (a folder the agent keeps for the whole
+ * session; $TMPDIR when run by hand) under nightshift-step-plans, so that repeated runs of the
  * same script — a baseline over several seeds, a candidate's confirmations — run the same
  * number of steps and the same seed prints the same numbers. The first run measures.
  */
@@ -73,7 +74,7 @@ export async function planSteps(
   key: string[],
   secondsPerStep: () => Promise<number>,
 ): Promise<{ steps: number; measured: boolean }> {
-  const dir = path.join(os.tmpdir(), 'nightshift-step-plans');
+  const dir = path.join(process.env.NIGHTSHIFT_CACHE || os.tmpdir(), 'nightshift-step-plans');
   const id = createHash('sha256').update(JSON.stringify([budgetS, os.hostname(), os.cpus().length, ...key])).digest('hex');
   const file = path.join(dir, `${id.slice(0, 32)}.json`);
   try {

@@ -299,8 +299,10 @@ export class ExperimentLoop {
     const dir = path.dirname(workspace.dir);
     const logPath = path.join(dir, 'logs', `experiment-${row.id}.log`);
     const outDir = path.join(dir, 'out', String(row.id));
+    const cacheDir = path.join(dir, 'cache');
     fs.mkdirSync(path.dirname(logPath), { recursive: true });
     fs.mkdirSync(outDir, { recursive: true });
+    fs.mkdirSync(cacheDir, { recursive: true });
     experiments.started(row.id, logPath);
     bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
     await this.deps.proposer.prefetch?.({ workspace, sandbox: sandbox.config, history: experiments.forSession(this.id), signal: this.abort.signal });
@@ -311,6 +313,7 @@ export class ExperimentLoop {
       seed: row.seed,
       experimentId: row.id,
       outDir,
+      cacheDir,
       pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
       data,
     });
@@ -318,7 +321,7 @@ export class ExperimentLoop {
       command: sandbox.config.command,
       cwd: workspace.dir,
       env,
-      sandbox: this.opened.isolation.bwrap ? sandboxView(workspace.dir, outDir, env.PATH ?? '', data) : null,
+      sandbox: this.opened.isolation.bwrap ? sandboxView(workspace.dir, outDir, env.PATH ?? '', data, cacheDir) : null,
       limits: {
         memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30,
         openFiles: options.openFiles,

@@ -19,7 +19,7 @@ export interface TrainingRequest {
   logCapBytes?: number;
   metric: string;
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
-  sandbox?: { readonly: string[]; devices: string[]; masked: string[]; tmpBytes: number; outDir: string } | null;
+  sandbox?: { readonly: string[]; devices: string[]; masked: string[]; tmpBytes: number; outDir: string; cacheDir?: string | undefined } | null;
   limits?: RunLimits;
   onStep?: (step: StepMetrics) => void;
   /** Told the process group id as soon as the script starts. */

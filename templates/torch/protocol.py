@@ -52,9 +52,10 @@ def report(**fields):
 
 def plan_steps(budget_s, key, seconds_per_step):
     """How many optimizer steps fill the budget. Measured once per (script text, device, budget,
-    data, machine) and remembered in $TMPDIR/nightshift-step-plans, so that repeated runs of the
+    data, machine) and remembered in $NIGHTSHIFT_CACHE (kept by the agent for the whole session;
+    $TMPDIR when run by hand) under nightshift-step-plans, so that repeated runs of the
     same script run the same number of steps. Returns (steps, measured_now)."""
-    folder = os.path.join(tempfile.gettempdir(), "nightshift-step-plans")
+    folder = os.path.join(os.environ.get("NIGHTSHIFT_CACHE") or tempfile.gettempdir(), "nightshift-step-plans")
     ident = hashlib.sha256(json.dumps([budget_s, socket.gethostname(), os.cpu_count(), *key]).encode()).hexdigest()
     path = os.path.join(folder, ident[:32] + ".json")
     try:

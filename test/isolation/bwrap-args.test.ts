@@ -6,6 +6,7 @@ import { limitHit, withLimits } from '../../agent/runner/isolation/limits.ts';
 const plan = {
   workspace: '/data/ws',
   outDir: '/data/out/7',
+  cacheDir: '/data/cache',
   readonly: ['/usr', '/usr/lib', '/etc', '/home/me/nightshift', '/home/me/nightshift/node_modules', '/opt/conda'],
   devices: ['/dev/nvidia0', '/dev/dri'],
   masked: ['/home/me/.cargo/credentials.toml'],
@@ -31,7 +32,7 @@ test('only the listed folders are visible, read-only, without nested duplicates;
   assert.deepEqual(operands(args, '--ro-bind-try').map(([src]) => src), ['/etc', '/home/me/nightshift', '/opt/conda', '/usr', '/data/ws/.git']);
   for (const [src, dst] of operands(args, '--ro-bind-try')) assert.equal(src, dst);
   assert.ok(!args.includes('--ro-bind') || operands(args, '--ro-bind').every(([s]) => s !== '/'), 'the root is never bound whole');
-  assert.deepEqual(operands(args, '--bind'), [['/data/ws', '/data/ws'], ['/data/out/7', '/data/out/7']]);
+  assert.deepEqual(operands(args, '--bind'), [['/data/ws', '/data/ws'], ['/data/out/7', '/data/out/7'], ['/data/cache', '/data/cache']]);
   assert.ok(args.lastIndexOf('--bind') > args.indexOf('--ro-bind-try'));
   assert.ok(args.lastIndexOf('--ro-bind-try') > args.lastIndexOf('--bind'), "the workspace's .git is read-only over the writable workspace");
   assert.deepEqual(operands(args, '--tmpfs', 1), [['/tmp']]);

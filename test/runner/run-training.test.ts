@@ -171,3 +171,9 @@ test('garbage, binary noise and a 10 MB line are log text; the final line still 
   assert.ok(log.length < 2 ** 20 + 200, `log is ${log.length} bytes`);
   assert.match(log, /log truncated at 1048576 bytes/);
 });
+
+test('NIGHTSHIFT_CACHE is passed only when the agent keeps a cache folder', () => {
+  const base = { budgetS: 1, seed: 1, experimentId: 1, outDir: '/o', pathPrefix: [] };
+  assert.equal(buildTrainingEnv({}, base).NIGHTSHIFT_CACHE, undefined);
+  assert.equal(buildTrainingEnv({}, { ...base, cacheDir: '/c' }).NIGHTSHIFT_CACHE, '/c');
+});

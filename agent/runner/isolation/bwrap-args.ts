@@ -6,6 +6,8 @@ export interface BwrapPlan {
   workspace: string;
   /** Read-write: the run's artifact folder. */
   outDir: string;
+  /** Read-write: the session's cache folder, when there is one. */
+  cacheDir?: string | undefined;
   /** Read-only: system folders, the agent's package, interpreters, a user corpus… (missing ones are skipped). */
   readonly: string[];
   /** Device nodes passed through when present (GPU: /dev/nvidia*, /dev/dri). */
@@ -55,6 +57,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   // The workspace and outputs come last so they win over any read-only parent; the workspace's
   // history is the agent's, so the script sees it read-only (it cannot delete what keep/revert need).
   args.push('--bind', plan.workspace, plan.workspace, '--bind', plan.outDir, plan.outDir);
+  if (plan.cacheDir) args.push('--bind', plan.cacheDir, plan.cacheDir);
   args.push('--ro-bind-try', path.join(plan.workspace, '.git'), path.join(plan.workspace, '.git'));
   const env = { ...plan.env, HOME: '/tmp', TMPDIR: '/tmp' };
   for (const [name, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) args.push('--setenv', name, value);

@@ -6,7 +6,7 @@ import { pathPrefixes, SYSTEM_DIRS } from './bwrap-args.ts';
 import { gpuDevices } from './choose.ts';
 
 /** What a sandboxed run of this workspace may read: the system, interpreters, nightshift's packages, the corpus. */
-export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined) {
+export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined, cacheDir?: string) {
   const modules = path.join(workspace, 'node_modules');
   const readonly = [
     ...SYSTEM_DIRS,
@@ -16,7 +16,7 @@ export function sandboxView(workspace: string, outDir: string, pathVar: string, 
     ...(fs.existsSync(modules) ? [fs.realpathSync(modules)] : []),
     ...(data ? [data] : []),
   ];
-  return { readonly, devices: gpuDevices(), outDir, masked: credentialFiles(readonly), tmpBytes: Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4)) };
+  return { readonly, devices: gpuDevices(), outDir, cacheDir, masked: credentialFiles(readonly), tmpBytes: Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4)) };
 }
 
 // Tool folders that end up visible through PATH (~/.cargo, ~/.pyenv…) can hold registry tokens.
