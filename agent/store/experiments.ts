@@ -14,17 +14,11 @@ export type RunOutcome = Pick<ExperimentRow, 'status' | 'metric' | 'final_json' 
   run_s: number;
 };
 
-export interface DecisionRecord {
+/** A candidate's verdict and the numbers behind it. */
+export type DecisionRecord = Pick<ExperimentRow, 'delta' | 'noise_sd' | 'p_value' | 'ci_low' | 'ci_high' | 'n_runs' | 'commit_sha'> & {
   decision: DecisionValue;
   reason: string;
-  delta: number | null;
-  noise_sd: number | null;
-  p_value: number | null;
-  ci_low: number | null;
-  ci_high: number | null;
-  n_runs: number | null;
-  commit_sha: string | null;
-}
+};
 
 export class ExperimentStore {
   constructor(private readonly db: Db) {}
