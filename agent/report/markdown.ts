@@ -41,6 +41,9 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
         ['runs', `${e.total} total · ${e.changes} changes tried · ${e.kept} kept · ${e.reverted} reverted · ${e.crashed} crashed/timed out/diverged · ${e.rejected} rejected · ${e.interrupted} interrupted`],
         ['noise', r.noise.sd === null ? 'no group has two runs yet' : `SD ${num(r.noise.sd)}, pooled over every repeated configuration (df=${r.noise.df})`],
         ['expected false keeps', fk.value === null ? fk.note : `${num(fk.value, 3)} (${fk.rule}: ${fk.note})`],
+        ...(r.llm.tokens_in + r.llm.tokens_out > 0
+          ? [['LLM', `${r.llm.tokens_in} tokens in · ${r.llm.tokens_out} out · $${r.llm.cost_usd.toFixed(2)}`]]
+          : []),
       ],
     ),
     '',

@@ -50,6 +50,8 @@ export interface SessionReport {
   controls: { experiment: number; metric: number | null; expected: number | null }[];
   /** floor_<metric> from the runs' final lines, where the script reports one. */
   floor: number | null;
+  /** What an LLM proposer spent on the session's experiments (discarded speculations are in llm_turns). */
+  llm: { tokens_in: number; tokens_out: number; cost_usd: number };
 }
 
 export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport {
@@ -140,6 +142,11 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
       .filter((e) => e.kind === 'control')
       .map((e) => ({ experiment: e.id, metric: e.metric, expected: expected(e) })),
     floor: rows.reduce<number | null>((f, e) => finalNumber(finalFields(e.final_json), ...floorNames(session.metric)) ?? f, null),
+    llm: rows.reduce((t, e) => ({ tokens_in: t.tokens_in + e.tokens_in, tokens_out: t.tokens_out + e.tokens_out, cost_usd: t.cost_usd + e.cost_usd }), {
+      tokens_in: 0,
+      tokens_out: 0,
+      cost_usd: 0,
+    }),
   };
 }
 

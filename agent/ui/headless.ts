@@ -14,7 +14,8 @@ export function headlessLine(event: LoopEvent): string | null {
       return null;
     case 'run-started': {
       const e = event.experiment;
-      return `${tag(e)} started: ${e.description} (seed ${e.seed})`;
+      const llm = e.tokens_in + e.tokens_out > 0 ? `; ${e.proposer}: ${e.tokens_in} tokens in, ${e.tokens_out} out, $${e.cost_usd.toFixed(4)}` : '';
+      return `${tag(e)} started: ${e.description} (seed ${e.seed}${llm})`;
     }
     case 'run-step':
       return null;

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { costOf } from '../../agent/proposers/claude/pricing.ts';
+import { summarize } from '../../agent/report/summary.ts';
+import { headlessLine } from '../../agent/ui/headless.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
 import { options } from '../loop/harness.ts';
 import { runClaudeLoop, TEST_KEY } from './claude-harness.ts';
@@ -172,7 +174,7 @@ test('tokens and dollars: every turn priced at the model\'s rates, summed on the
       usage: { input_tokens: 50, output_tokens: 100, cache_read_input_tokens: 6000, cache_creation_input_tokens: 300, cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 300 } },
     }),
   ]));
-  const { turns, db } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api);
+  const { turns, db, events, rows, session: sessionRow } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api);
   // Sonnet 5.5: $2 input, $2.50 5-minute write, $4 one-hour write, $0.10 read, $10 output per MTok.
   const first = (1000 * 2 + 1000 * 2.5 + 4000 * 4 + 200 * 10) / 1e6;
   const second = (50 * 2 + 300 * 2.5 + 6000 * 0.1 + 100 * 10) / 1e6;
@@ -189,6 +191,13 @@ test('tokens and dollars: every turn priced at the model\'s rates, summed on the
   assert.equal(row.tokens_out, 300);
   assert.ok(Math.abs(row.cost_usd - (first + second)) < 1e-12);
   assert.ok(Math.abs(session.cost - (first + second)) < 1e-12);
+
+  // Shown per experiment (the plain line of its start) and per session (the report).
+  const started = events.find((e) => e.type === 'run-started' && e.experiment.kind === 'llm');
+  assert.match(headlessLine(started!)!, /; claude: 12350 tokens in, 300 out, \$0\.0\d{3}\)$/);
+  const report = summarize(sessionRow, rows);
+  assert.equal(report.llm.tokens_in, 12350);
+  assert.ok(Math.abs(report.llm.cost_usd - (first + second)) < 1e-12);
 });
 
 test('prices: an unknown model costs null, and Haiku 5.5 is dearer past a 100k-token prompt', () => {
