@@ -56,7 +56,7 @@ for (let i = 1; i < rows.length; i++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
-console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}`);
+console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, isolation ${opened.isolation.bwrap ? 'bwrap' : 'none'}`);
 console.log(`experiments: ${rows.length} in ${totalS.toFixed(2)} s (${rows.filter((e) => e.kind === 'confirm').length} confirmations)`);
 console.log(`loop overhead per experiment (median): ${ms(median(overheads))}  (p90 ${ms([...overheads].sort((a, b) => a - b)[Math.floor(overheads.length * 0.9)]!)})`);
 console.log(`training process wall, spawn to exit (median): ${ms(median(runs))}`);
