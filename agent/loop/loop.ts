@@ -1,11 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Decision, DecisionPolicy } from '../decide/types.ts';
 import { describeEnvironmentFailure } from '../errors.ts';
-import { PACKAGE_ROOT } from '../paths.ts';
 import type { Proposer } from '../proposers/types.ts';
-import { buildTrainingEnv } from '../runner/env.ts';
-import { sandboxView } from '../runner/isolation/view.ts';
 import { runTraining } from '../runner/run-training.ts';
 import type { Db } from '../store/db.ts';
 import type { ExperimentStore, NewExperiment } from '../store/experiments.ts';
@@ -15,6 +10,7 @@ import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { changedReadonly } from '../workspace/readonly-guard.ts';
 import type { EventBus } from './events.ts';
 import type { OpenedSession } from './session-setup.ts';
+import { trainingRequest } from './run-request.ts';
 import * as state from './state.ts';
 
 export interface LoopDeps {
@@ -290,46 +286,12 @@ export class ExperimentLoop {
 
   /** Runs one row's training process in the workspace as it stands, and records how it ended. */
   private async execute(row: ExperimentRow): Promise<void> {
-    const { workspace, readonlyHashes, session, options, sandbox } = this.opened;
+    const { workspace, readonlyHashes, sandbox } = this.opened;
     const { experiments, metrics, bus } = this.deps;
     const touched = changedReadonly(workspace.dir, readonlyHashes);
     if (touched.length > 0) return this.reject(row, `it changed read-only ${touched.join(', ')}`);
 
-    // Logs and artifacts sit beside the workspace, never inside it (they would be committed).
-    const dir = path.dirname(workspace.dir);
-    const logPath = path.join(dir, 'logs', `experiment-${row.id}.log`);
-    const outDir = path.join(dir, 'out', String(row.id));
-    const cacheDir = path.join(dir, 'cache');
-    fs.mkdirSync(path.dirname(logPath), { recursive: true });
-    fs.mkdirSync(outDir, { recursive: true });
-    fs.mkdirSync(cacheDir, { recursive: true });
-    experiments.started(row.id, logPath);
-    bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
-    await this.deps.proposer.prefetch?.({ workspace, sandbox: sandbox.config, history: experiments.forSession(this.id), signal: this.abort.signal });
-
-    const data = sandbox.config.data === undefined ? undefined : path.resolve(sandbox.dir, sandbox.config.data);
-    const env = buildTrainingEnv(process.env, {
-      budgetS: options.budgetS,
-      seed: row.seed,
-      experimentId: row.id,
-      outDir,
-      cacheDir,
-      pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
-      data,
-    });
-    const result = await runTraining({
-      command: sandbox.config.command,
-      cwd: workspace.dir,
-      env,
-      sandbox: this.opened.isolation.bwrap ? sandboxView(workspace.dir, outDir, env.PATH ?? '', data, cacheDir) : null,
-      limits: {
-        memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30,
-        openFiles: options.openFiles,
-      },
-      budgetS: options.budgetS,
-      graceS: options.graceS,
-      logPath,
-      metric: session.metric,
+    const request = trainingRequest(this.opened, row, {
       signal: this.abort.signal,
       onSpawn: (pid) => experiments.spawned(row.id, pid),
       onStep: (step) => {
@@ -337,6 +299,10 @@ export class ExperimentLoop {
         bus.emit({ type: 'run-step', experimentId: row.id, step });
       },
     });
+    experiments.started(row.id, request.logPath);
+    bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
+    await this.deps.proposer.prefetch?.({ workspace, sandbox: sandbox.config, history: experiments.forSession(this.id), signal: this.abort.signal });
+    const result = await runTraining(request);
     metrics.flush();
     if (result.status === 'interrupted') experiments.interrupted(row.id, result.reason ?? 'interrupted', result.runS);
     else {
