@@ -44,3 +44,30 @@ export function linearContrast(terms: readonly ContrastTerm[], noise?: PooledSd)
   const df = dfDenominator > 0 ? (se2 * se2) / dfDenominator : dfPooled;
   return { estimate, se: Math.sqrt(se2), df };
 }
+
+export interface FourGroups {
+  /** Both a and b changed. */
+  both: readonly number[];
+  onlyA: readonly number[];
+  onlyB: readonly number[];
+  /** Neither changed: the baseline. */
+  none: readonly number[];
+}
+
+/** mean(a) − mean(b). */
+export function differenceContrast(a: readonly number[], b: readonly number[], noise?: PooledSd): ContrastEstimate {
+  return linearContrast([{ values: a, weight: 1 }, { values: b, weight: -1 }], noise);
+}
+
+/** Δ(a,b) − Δ(a) − Δ(b) = m_ab − m_a − m_b + m_0: zero when the two changes add up. */
+export function interactionContrast(g: FourGroups, noise?: PooledSd): ContrastEstimate {
+  return linearContrast(
+    [
+      { values: g.both, weight: 1 },
+      { values: g.onlyA, weight: -1 },
+      { values: g.onlyB, weight: -1 },
+      { values: g.none, weight: 1 },
+    ],
+    noise,
+  );
+}

@@ -10,7 +10,7 @@
  * is at most familyAlpha. (Holm would flag a little more but has no matching intervals.)
  */
 import { pooledSd, type PooledSd } from './descriptive.ts';
-import { linearContrast, type ContrastEstimate } from './contrast.ts';
+import { differenceContrast, interactionContrast, type ContrastEstimate } from './contrast.ts';
 import { interval } from './intervals.ts';
 
 export interface AblationGroup {
@@ -85,7 +85,7 @@ export function estimateEffects(input: EffectsInput, options: EffectsOptions = {
   const interactionsLevel = 1 - familyAlpha / Math.max(1, pairs.length);
 
   const effects = input.ablations.map((x): EffectRow => {
-    const c = linearContrast([{ values: x.runs, weight: 1 }, { values: input.baseline, weight: -1 }], noise);
+    const c = differenceContrast(x.runs, input.baseline, noise);
     return { component: x.component, change: x.change, delta: c.estimate, ...bounds(c, noise, effectsLevel), n: x.runs.length };
   });
 
@@ -93,15 +93,7 @@ export function estimateEffects(input: EffectsInput, options: EffectsOptions = {
     const a = input.ablations[pair.a];
     const b = input.ablations[pair.b];
     if (!a || !b || pair.a === pair.b) throw new RangeError(`pair (${pair.a}, ${pair.b}) must name two different ablations`);
-    const c = linearContrast(
-      [
-        { values: pair.runs, weight: 1 },
-        { values: a.runs, weight: -1 },
-        { values: b.runs, weight: -1 },
-        { values: input.baseline, weight: 1 },
-      ],
-      noise,
-    );
+    const c = interactionContrast({ both: pair.runs, onlyA: a.runs, onlyB: b.runs, none: input.baseline }, noise);
     return { a: a.component, b: b.component, changeA: a.change, changeB: b.change, interaction: c.estimate, ...bounds(c, noise, interactionsLevel), n: pair.runs.length };
   });
 

@@ -1,6 +1,6 @@
 /** Two-sided confidence intervals for a difference of means and for an interaction contrast. */
 import type { PooledSd } from './descriptive.ts';
-import { linearContrast, type ContrastEstimate } from './contrast.ts';
+import { differenceContrast, interactionContrast, type ContrastEstimate, type FourGroups } from './contrast.ts';
 import { tQuantile } from './t-dist.ts';
 
 export interface Interval extends ContrastEstimate {
@@ -22,16 +22,7 @@ export function meanDiffInterval(
   level = 0.95,
   noise?: PooledSd,
 ): Interval {
-  return interval(linearContrast([{ values: a, weight: 1 }, { values: b, weight: -1 }], noise), level);
-}
-
-export interface FourGroups {
-  /** Both a and b changed. */
-  both: readonly number[];
-  onlyA: readonly number[];
-  onlyB: readonly number[];
-  /** Neither changed: the baseline. */
-  none: readonly number[];
+  return interval(differenceContrast(a, b, noise), level);
 }
 
 /**
@@ -39,14 +30,5 @@ export interface FourGroups {
  * SE = s·√(1/n_ab + 1/n_a + 1/n_b + 1/n_0) with a pooled SD, Welch–Satterthwaite otherwise.
  */
 export function interactionInterval(g: FourGroups, level = 0.95, noise?: PooledSd): Interval {
-  const c = linearContrast(
-    [
-      { values: g.both, weight: 1 },
-      { values: g.onlyA, weight: -1 },
-      { values: g.onlyB, weight: -1 },
-      { values: g.none, weight: 1 },
-    ],
-    noise,
-  );
-  return interval(c, level);
+  return interval(interactionContrast(g, noise), level);
 }

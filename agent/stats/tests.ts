@@ -1,6 +1,6 @@
 /** One-sided t-tests. `delta` is always mean(a) − mean(b) (or the mean of a − b when paired). */
 import { mean, pooledSd, sd, type PooledSd } from './descriptive.ts';
-import { linearContrast, type ContrastEstimate } from './contrast.ts';
+import { differenceContrast, type ContrastEstimate } from './contrast.ts';
 import { tCdf } from './t-dist.ts';
 
 /** The alternative hypothesis: the true delta is below zero ('less') or above it ('greater'). */
@@ -32,7 +32,7 @@ export function oneSided(c: ContrastEstimate, alternative: Alternative): TestRes
 
 /** Welch's test: each group its own variance, Welch–Satterthwaite df. */
 export function welchTest(a: readonly number[], b: readonly number[], alternative: Alternative): TestResult {
-  const c = linearContrast([{ values: a, weight: 1 }, { values: b, weight: -1 }]);
+  const c = differenceContrast(a, b);
   return oneSided(c, alternative);
 }
 
@@ -46,7 +46,7 @@ export function pooledTTest(
   alternative: Alternative,
   noise: PooledSd = pooledSd([a, b]),
 ): TestResult {
-  const c = linearContrast([{ values: a, weight: 1 }, { values: b, weight: -1 }], noise);
+  const c = differenceContrast(a, b, noise);
   return oneSided(c, alternative);
 }
 
