@@ -14,19 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { effectFamilies } from '../agent/analysis/session-effects.ts';
-import { createPolicy } from '../agent/decide/registry.ts';
-import { EventBus } from '../agent/loop/events.ts';
-import { ExperimentLoop } from '../agent/loop/loop.ts';
 import { sessionOptions } from '../agent/loop/options.ts';
-import { openSession } from '../agent/loop/session-setup.ts';
 import { Planner } from '../agent/proposers/planner.ts';
 import type { Proposer } from '../agent/proposers/types.ts';
-import { openLogForWriting } from '../agent/store/db.ts';
-import { ExperimentStore } from '../agent/store/experiments.ts';
-import { MetricsWriter } from '../agent/store/metrics.ts';
-import { SessionStore } from '../agent/store/sessions.ts';
 import type { ExperimentRow } from '../agent/store/types.ts';
 import { saltProposer } from './lib/salt-proposer.ts';
+import { benchSession } from './lib/session.ts';
 
 const { values: flags } = parseArgs({ options: { decisions: { type: 'string', default: '200' }, 'power-decisions': { type: 'string', default: '100' } } });
 const SIM = path.join(import.meta.dirname, 'sim-sandbox');
@@ -48,13 +41,7 @@ function sandbox(name: string, truth: object): string {
 
 async function session(dir: string, rule: string, proposer: Proposer, until: (rows: ExperimentRow[]) => boolean, limit: number, baselineRuns = 3) {
   const dbPath = path.join(dir + '.db');
-  const db = openLogForWriting(dbPath);
-  const sessions = new SessionStore(db);
-  const experiments = new ExperimentStore(db);
-  const options = sessionOptions(dir, { budgetS: 5, graceS: 5, decision: rule, baselineRuns });
-  const opened = await openSession(sessions, experiments, dbPath, options, false);
-  const bus = new EventBus();
-  const loop = new ExperimentLoop(opened, { db, sessions, experiments, metrics: new MetricsWriter(db), bus, proposer, policy: createPolicy(rule) });
+  const { db, experiments, opened, bus, loop } = await benchSession(dbPath, sessionOptions(dir, { budgetS: 5, graceS: 5, decision: rule, baselineRuns }), () => proposer);
   bus.subscribe((e) => {
     if (e.type === 'decided' || e.type === 'run-finished') {
       const rows = experiments.forSession(opened.session.id);

@@ -11,23 +11,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPolicy } from '../agent/decide/registry.ts';
-import { EventBus } from '../agent/loop/events.ts';
-import { ExperimentLoop } from '../agent/loop/loop.ts';
 import { sessionOptions } from '../agent/loop/options.ts';
-import { openSession } from '../agent/loop/session-setup.ts';
 import { connectClaude } from '../agent/proposers/claude/client.ts';
 import { loadSystemPrompt } from '../agent/proposers/claude/prompts.ts';
 import { ClaudeProposer } from '../agent/proposers/claude/proposer.ts';
 import { Planner } from '../agent/proposers/planner.ts';
 import type { Proposer } from '../agent/proposers/types.ts';
-import { openLogForWriting } from '../agent/store/db.ts';
-import { ExperimentStore } from '../agent/store/experiments.ts';
 import { LlmTurnStore } from '../agent/store/llm-turns.ts';
-import { MetricsWriter } from '../agent/store/metrics.ts';
-import { SessionStore } from '../agent/store/sessions.ts';
 import { isCandidate } from '../agent/loop/state.ts';
 import { editor, message, scripted, startMockApi, submit } from '../test/proposers/mock-api.ts';
+import type { Db } from '../agent/store/db.ts';
+import { benchSession } from './lib/session.ts';
 
 const runs = Number(process.argv[2] ?? 10);
 const turnDelayS = Number(process.argv[3] ?? 5);
@@ -57,22 +51,17 @@ const mock = await startMockApi(scripted((n) => [
 ]));
 const { api } = await connectClaude({ ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: mock.url }, { model: 'claude-sonnet-5-5', timeoutS: 60, maxRetries: 0 });
 
-async function scenario(name: string, make: (ctx: { db: ReturnType<typeof openLogForWriting>; scratch: string; sessionId: number }) => Proposer) {
+async function scenario(name: string, make: (ctx: { db: Db; scratch: string; sessionId: number }) => Proposer) {
   const dir = path.join(root, name.replace(/\W+/g, '-'));
   fs.mkdirSync(dir);
   const dbPath = path.join(dir, 'bench.db');
-  const db = openLogForWriting(dbPath);
-  const sessions = new SessionStore(db);
-  const experiments = new ExperimentStore(db);
   const options = sessionOptions(sandbox, {
     budgetS: trainS, graceS: 30, maxExperiments: runs, maxExperimentsGiven: true,
     baselineRuns, ablationRuns: 1, interactionTop: 0, controlEvery: 0, isolation: 'none',
   });
-  const opened = await openSession(sessions, experiments, dbPath, options, false);
-  const proposer = make({ db, scratch: path.join(path.dirname(opened.workspace.dir), 'scratch'), sessionId: opened.session.id });
-  const loop = new ExperimentLoop(opened, {
-    db, sessions, experiments, metrics: new MetricsWriter(db), bus: new EventBus(), proposer, policy: createPolicy('noise-aware'),
-  });
+  const { db, experiments, opened, loop } = await benchSession(dbPath, options, ({ db, opened }) =>
+    make({ db, scratch: path.join(path.dirname(opened.workspace.dir), 'scratch'), sessionId: opened.session.id }),
+  );
   await loop.run();
   const rows = experiments.forSession(opened.session.id).filter((e) => e.started_at && e.ended_at);
   db.close();
@@ -89,7 +78,7 @@ async function scenario(name: string, make: (ctx: { db: ReturnType<typeof openLo
 console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}`);
 console.log(`${runs} runs (${baselineRuns} baseline); training ${trainS} s per run; mock Claude: 2 turns of ${turnDelayS} s per proposal`);
 const planner = () => new Planner({ ablationRuns: 1, interactionTop: 0 });
-const claude = (prefetch: boolean) => ({ db, scratch, sessionId }: { db: ReturnType<typeof openLogForWriting>; scratch: string; sessionId: number }) =>
+const claude = (prefetch: boolean) => ({ db, scratch, sessionId }: { db: Db; scratch: string; sessionId: number }) =>
   new ClaudeProposer({
     api, system: loadSystemPrompt(), turns: new LlmTurnStore(db), sessionId, budgetS: trainS, fallback: planner(), maxTurns: 4,
     scratchDir: prefetch ? scratch : null,

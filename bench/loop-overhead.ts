@@ -8,16 +8,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPolicy } from '../agent/decide/registry.ts';
-import { EventBus } from '../agent/loop/events.ts';
-import { ExperimentLoop } from '../agent/loop/loop.ts';
 import { sessionOptions } from '../agent/loop/options.ts';
-import { openSession } from '../agent/loop/session-setup.ts';
 import { Planner } from '../agent/proposers/planner.ts';
-import { openLogForWriting } from '../agent/store/db.ts';
-import { ExperimentStore } from '../agent/store/experiments.ts';
-import { MetricsWriter } from '../agent/store/metrics.ts';
-import { SessionStore } from '../agent/store/sessions.ts';
+import { benchSession } from './lib/session.ts';
 
 const n = Number(process.argv[2] ?? 50);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-bench-'));
@@ -32,16 +25,8 @@ const knobs = Array.from({ length: 20 }, (_, i) => `  k${i}: 1, // @knob 1 2 3 4
 fs.writeFileSync(path.join(sandbox, 'config.ts'), `export const config = {\n  on: true, // @ablate false\n${knobs}\n};\n`);
 
 const dbPath = path.join(dir, 'bench.db');
-const db = openLogForWriting(dbPath);
-const sessions = new SessionStore(db);
-const experiments = new ExperimentStore(db);
-const options = sessionOptions(sandbox, { maxExperiments: n + 3 });
-const opened = await openSession(sessions, experiments, dbPath, options, false);
+const { db, experiments, opened, loop } = await benchSession(dbPath, sessionOptions(sandbox, { maxExperiments: n + 3 }), () => new Planner({ ablationRuns: 3, interactionTop: 3 }));
 const started = performance.now();
-const loop = new ExperimentLoop(opened, {
-  db, sessions, experiments, metrics: new MetricsWriter(db), bus: new EventBus(),
-  proposer: new Planner({ ablationRuns: 3, interactionTop: 3 }), policy: createPolicy('noise-aware'),
-});
 await loop.run();
 const totalS = (performance.now() - started) / 1000;
 const rows = experiments.forSession(opened.session.id).filter((e) => e.ended_at && e.run_s !== null);

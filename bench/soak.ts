@@ -8,16 +8,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createPolicy } from '../agent/decide/registry.ts';
-import { EventBus } from '../agent/loop/events.ts';
-import { ExperimentLoop } from '../agent/loop/loop.ts';
 import { sessionOptions } from '../agent/loop/options.ts';
-import { openSession } from '../agent/loop/session-setup.ts';
-import { openLogForWriting } from '../agent/store/db.ts';
-import { ExperimentStore } from '../agent/store/experiments.ts';
-import { MetricsWriter } from '../agent/store/metrics.ts';
-import { SessionStore } from '../agent/store/sessions.ts';
 import { saltProposer } from './lib/salt-proposer.ts';
+import { benchSession } from './lib/session.ts';
 
 const n = Number(process.argv[2] ?? 1000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-soak-'));
@@ -42,12 +35,8 @@ else {
 );
 
 const dbPath = path.join(dir, 'soak.db');
-const db = openLogForWriting(dbPath);
-const sessions = new SessionStore(db);
-const experiments = new ExperimentStore(db);
-const opened = await openSession(sessions, experiments, dbPath, sessionOptions(sandbox, { budgetS: 1, graceS: 1, maxExperiments: n, maxExperimentsGiven: true }), false);
-const bus = new EventBus();
-const loop = new ExperimentLoop(opened, { db, sessions, experiments, metrics: new MetricsWriter(db), bus, proposer: saltProposer(0), policy: createPolicy('noise-aware') });
+const options = sessionOptions(sandbox, { budgetS: 1, graceS: 1, maxExperiments: n, maxExperimentsGiven: true });
+const { db, experiments, opened, bus, loop } = await benchSession(dbPath, options, () => saltProposer(0));
 
 const fds = () => fs.readdirSync('/proc/self/fd').length;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
