@@ -8,10 +8,11 @@
  *   the noise (the first decision of a session).
  * - fresh-warm: the same, plus 10 earlier groups of 3 runs for the noise estimate (a decision
  *   mid-session, judged alone).
- * - session: 200 decisions in a row as the loop runs them: a keep's runs become the baseline,
- *   a control run of the baseline is added to it every 10 decisions, and every candidate
- *   group with two or more runs joins the noise groups. For power, every candidate is a true
- *   improvement, so the kept ones stack up.
+ * - session: 200 decisions in a row as the loop schedules them: after a keep the new baseline is
+ *   measured afresh over `baselineRuns` new seeds (a keep's own runs stay their own group), the
+ *   policy's headRuns tops it up after reverts, a control run is added every 10 decisions, and
+ *   every group with two or more runs joins the noise groups. For power, every candidate is a
+ *   true improvement, so the kept ones stack up.
  * `seedCorrelation` ρ gives each seed a shared component √ρ·z_seed, the same in every
  * configuration (real training with a fixed seed is correlated across small changes).
  */
@@ -31,8 +32,6 @@ export interface SimulationSpec {
   effect: number;
   /** Share of candidates that carry `effect`; the rest do nothing (default 1). */
   realShare?: number;
-  /** Session only: fresh control runs of the new baseline right after each keep (default 0). */
-  controlsAfterKeep?: number;
   /** Independent decisions for the fresh scenarios; sessions × 200 decisions for 'session'. */
   decisions: number;
   seed: number;
@@ -47,6 +46,8 @@ export interface SimulationResult {
   power: number;
   realDecisions: number;
   runsPerCandidate: number;
+  /** Session only: every run per decision, the baseline's (start, after keeps, top-ups, controls) included. */
+  runsPerDecision: number;
 }
 
 const SESSION_LENGTH = 200;
@@ -66,7 +67,7 @@ export function simulate(spec: SimulationSpec): SimulationResult {
   const measureBaseline = (mean: number) => spec.policy.baselineSeeds(spec.baselineRuns).map((s) => runAt(mean, s));
 
   const realShare = spec.realShare ?? 1;
-  const tally = { nullKeeps: 0, nulls: 0, realKeeps: 0, reals: 0, runs: 0 };
+  const tally = { nullKeeps: 0, nulls: 0, realKeeps: 0, reals: 0, runs: 0, headRuns: 0 };
   let truth = 0;
   let baseline: Measurement[] = [];
   let noiseGroups: Measurement[][] = [];
@@ -103,23 +104,31 @@ export function simulate(spec: SimulationSpec): SimulationResult {
       baseline = measureBaseline(truth);
       noiseGroups = [];
       committed = baseline.map((m) => m.value);
+      let seedMax = spec.baselineRuns;
+      let sinceControl = 0;
+      const control = () => {
+        const run = runAt(truth, ++seedMax);
+        baseline = [...baseline, run];
+        committed.push(run.value);
+        sinceControl = 0;
+        tally.headRuns++;
+      };
+      let reverts = 0;
       for (let i = 0; i < SESSION_LENGTH; i++) {
-        if (i > 0 && i % CONTROL_EVERY === 0) {
-          const control = runAt(truth, Math.max(...baseline.map((m) => m.seed)) + 1);
-          baseline = [...baseline, control];
-          committed.push(control.value);
-        }
+        while (baseline.length < spec.policy.headRuns(spec.baselineRuns, reverts)) control();
+        if (sinceControl >= CONTROL_EVERY) control();
         const { keep, candidateMean, candidate } = decideOne();
+        sinceControl++;
+        seedMax = Math.max(seedMax, ...candidate.map((m) => m.seed));
+        if (candidate.length > 1) noiseGroups.push(candidate);
         if (keep) {
-          noiseGroups.push(baseline);
+          committed.push(...candidate.map((m) => m.value));
+          if (baseline.length > 1) noiseGroups.push(baseline);
           truth = candidateMean;
-          const next = Math.max(...candidate.map((m) => m.seed)) + 1;
-          const controls = Array.from({ length: spec.controlsAfterKeep ?? 0 }, (_, k) => runAt(truth, next + k));
-          baseline = [...candidate, ...controls];
-          committed.push(...baseline.map((m) => m.value));
-        } else if (candidate.length > 1) {
-          noiseGroups.push(candidate);
-        }
+          reverts = 0;
+          baseline = [];
+          for (let k = 0; k < spec.baselineRuns; k++) control();
+        } else reverts++;
       }
     }
   } else {
@@ -141,6 +150,7 @@ export function simulate(spec: SimulationSpec): SimulationResult {
     power: t.realKeeps / t.reals,
     realDecisions: t.reals,
     runsPerCandidate: t.runs / (t.nulls + t.reals),
+    runsPerDecision: (t.runs + t.headRuns) / (t.nulls + t.reals),
   };
 }
 
@@ -155,16 +165,14 @@ const CELLS: Cell[] = [
   { label: 'fresh-warm', spec: { scenario: 'fresh-warm' } },
   { label: 'fresh-warm ρ=0.5', spec: { scenario: 'fresh-warm', seedCorrelation: 0.5 } },
   { label: 'session', spec: { scenario: 'session' } },
-  { label: 'session +5 controls/keep', spec: { scenario: 'session', controlsAfterKeep: 5 } },
   { label: 'session, 10% real', spec: { scenario: 'session', realShare: 0.1 }, mixed: true },
-  { label: 'session, 10% real +5 controls/keep', spec: { scenario: 'session', realShare: 0.1, controlsAfterKeep: 5 }, mixed: true },
 ];
 
 function main(): void {
   const quick = process.argv.includes('--quick');
   const n = quick ? 2000 : 20000;
   const policies: DecisionPolicy[] = [new NoiseAwarePolicy(), new GreedyPolicy()];
-  const rows: string[][] = [['scenario', 'baseline n', 'rule', 'false keeps', 'runs/cand (no-op)', 'power at 2 SD', 'runs/cand (2 SD)']];
+  const rows: string[][] = [['scenario', 'baseline n', 'rule', 'false keeps', 'runs/cand (no-op)', 'power at 2 SD', 'runs/cand (2 SD)', 'runs/decision (no-op, 2 SD)']];
   const started = Date.now();
   for (const cell of CELLS) {
     for (const baselineRuns of [3, 5]) {
@@ -172,12 +180,12 @@ function main(): void {
         const base = { ...cell.spec, policy, baselineRuns, decisions: n };
         if (cell.mixed) {
           const mix = simulate({ ...base, effect: -2, seed: 3 });
-          rows.push([cell.label, String(baselineRuns), policy.name, pct(mix.falseKeepRate), '', pct(mix.power), `${mix.runsPerCandidate.toFixed(2)} (all)`]);
+          rows.push([cell.label, String(baselineRuns), policy.name, pct(mix.falseKeepRate), '', pct(mix.power), `${mix.runsPerCandidate.toFixed(2)} (all)`, perDecision(mix)]);
           continue;
         }
         const nul = simulate({ ...base, effect: 0, seed: 1 });
         const pow = simulate({ ...base, effect: -2, seed: 2 });
-        rows.push([cell.label, String(baselineRuns), policy.name, pct(nul.falseKeepRate), nul.runsPerCandidate.toFixed(2), pct(pow.power), pow.runsPerCandidate.toFixed(2)]);
+        rows.push([cell.label, String(baselineRuns), policy.name, pct(nul.falseKeepRate), nul.runsPerCandidate.toFixed(2), pct(pow.power), pow.runsPerCandidate.toFixed(2), cell.spec.scenario === 'session' ? `${perDecision(nul)}, ${perDecision(pow)}` : '']);
       }
     }
   }
@@ -188,5 +196,6 @@ function main(): void {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const perDecision = (r: SimulationResult) => r.runsPerDecision.toFixed(2);
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main();

@@ -7,7 +7,7 @@
  *   3. planted: the offline planner's ablation study on several plantings and noise levels →
  *      are the planted effects and the planted interaction found, and is any null flagged?
  *
- *   npx tsx bench/decisions-real-loop.ts [--decisions 200] [--power-decisions 100]
+ *   npx tsx bench/decisions-real-loop.ts [--decisions 200] [--power-decisions 200]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,11 +17,11 @@ import { effectFamilies } from '../agent/analysis/session-effects.ts';
 import { sessionOptions } from '../agent/loop/options.ts';
 import { Planner } from '../agent/proposers/planner.ts';
 import type { Proposer } from '../agent/proposers/types.ts';
-import type { ExperimentRow } from '../agent/store/types.ts';
+import { FINISHED_STATUSES, type ExperimentRow } from '../agent/store/types.ts';
 import { saltProposer } from './lib/salt-proposer.ts';
 import { benchSession } from './lib/session.ts';
 
-const { values: flags } = parseArgs({ options: { decisions: { type: 'string', default: '200' }, 'power-decisions': { type: 'string', default: '100' } } });
+const { values: flags } = parseArgs({ options: { decisions: { type: 'string', default: '200' }, 'power-decisions': { type: 'string', default: '200' } } });
 const SIM = path.join(import.meta.dirname, 'sim-sandbox');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-decisions-'));
 const NOISE = 0.01;
@@ -39,7 +39,7 @@ function sandbox(name: string, truth: object): string {
   return dir;
 }
 
-async function session(dir: string, rule: string, proposer: Proposer, until: (rows: ExperimentRow[]) => boolean, limit: number, baselineRuns = 3) {
+async function session(dir: string, rule: string, proposer: Proposer, until: (rows: ExperimentRow[]) => boolean, limit: number, baselineRuns = 5) {
   const dbPath = path.join(dir + '.db');
   const { db, experiments, opened, bus, loop } = await benchSession(dbPath, sessionOptions(dir, { budgetS: 5, graceS: 5, decision: rule, baselineRuns }), () => proposer);
   bus.subscribe((e) => {
@@ -59,23 +59,33 @@ const runsPer = (rows: ExperimentRow[]) => {
   const c = decided(rows);
   return (c.length + rows.filter((e) => e.kind === 'confirm' && c.some((x) => x.id === e.parent_id)).length) / c.length;
 };
+/** Every finished run per decision: the baseline's (start, after keeps, top-ups, controls) too. */
+const allRunsPer = (rows: ExperimentRow[]) => rows.filter((e) => FINISHED_STATUSES.includes(e.status)).length / decided(rows).length;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 const started = performance.now();
 console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}; noise SD ${NOISE}`);
-console.log('\nrule         baseline  scenario   decisions  kept    runs/candidate');
-for (const [rule, baselineRuns] of [['noise-aware', 3], ['noise-aware', 5], ['greedy', 3]] as const) {
-  const label = `${rule.padEnd(12)} ${String(baselineRuns).padEnd(9)}`;
-  const n = Number(flags.decisions);
-  const nullRows = await session(sandbox(`null-${rule}-${baselineRuns}`, { base: 1.9, noiseSd: NOISE }), rule, saltProposer(1), (r) => decided(r).length >= n, 20 * n, baselineRuns);
-  const keptNull = decided(nullRows).filter((e) => e.decision === 'keep').length;
-  console.log(`${label} null       ${String(decided(nullRows).length).padEnd(10)} ${pct(keptNull / decided(nullRows).length).padEnd(7)} ${runsPer(nullRows).toFixed(2)}`);
-
-  const p = Number(flags['power-decisions']);
-  const gains = Object.fromEntries(Array.from({ length: p + 10 }, (_, i) => [String(i), -2 * NOISE * i]));
-  const powerRows = await session(sandbox(`power-${rule}-${baselineRuns}`, { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } }), rule, saltProposer(1), (r) => decided(r).length >= p, 20 * p, baselineRuns);
-  const keptPower = decided(powerRows).filter((e) => e.decision === 'keep').length;
-  console.log(`${label} 2-SD gain  ${String(decided(powerRows).length).padEnd(10)} ${pct(keptPower / decided(powerRows).length).padEnd(7)} ${runsPer(powerRows).toFixed(2)}`);
+console.log('\nrule         baseline  scenario       decisions  no-ops kept     real gains kept  runs/candidate  runs/decision (all)');
+/** A scenario's candidates: every `realShare`-th one a true 2-SD gain (it moves `step`), the rest no-ops. */
+const scenarios = [
+  { name: 'null', realShare: 0, decisions: Number(flags.decisions) },
+  { name: '2-SD gain', realShare: 1, decisions: Number(flags['power-decisions']) },
+  { name: '25% 2-SD gain', realShare: 0.25, decisions: Number(flags.decisions) },
+];
+for (const [rule, baselineRuns] of [['noise-aware', 5], ['greedy', 5], ['noise-aware', 3], ['greedy', 3]] as const) {
+  for (const { name, realShare, decisions } of scenarios) {
+    const gains = Object.fromEntries(Array.from({ length: decisions + 10 }, (_, i) => [String(i), -2 * NOISE * i]));
+    const truth = { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } };
+    const dir = sandbox(`${name.replace(/\W+/g, '-')}-${rule}-${baselineRuns}`, truth);
+    const rows = await session(dir, rule, saltProposer(1, realShare), (r) => decided(r).length >= decisions, 20 * decisions, baselineRuns);
+    const real = decided(rows).filter((e) => e.description.startsWith('step'));
+    const noOps = decided(rows).filter((e) => !e.description.startsWith('step'));
+    const kept = (xs: ExperimentRow[]) => (xs.length === 0 ? '—' : `${pct(xs.filter((e) => e.decision === 'keep').length / xs.length)} of ${xs.length}`);
+    console.log(
+      `${rule.padEnd(12)} ${String(baselineRuns).padEnd(9)} ${name.padEnd(14)} ${String(decided(rows).length).padEnd(10)} ${kept(noOps).padEnd(15)} ${kept(real).padEnd(16)} ` +
+        `${runsPer(rows).toFixed(2).padEnd(15)} ${allRunsPer(rows).toFixed(2)}`,
+    );
+  }
 }
 
 // Planted effects through the offline planner: several plantings, two noise levels.

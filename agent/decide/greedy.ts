@@ -17,6 +17,11 @@ export class GreedyPolicy implements DecisionPolicy {
     return baselineSeeds(count);
   }
 
+  /** autoresearch never re-measures: more runs would only lower the record by luck. */
+  headRuns(baselineRuns: number): number {
+    return baselineRuns;
+  }
+
   screenSeed(input: Pick<DecisionInput, 'baseline'>): number {
     return screenSeed(input.baseline);
   }

@@ -50,6 +50,11 @@ export interface DecisionPolicy {
   readonly name: string;
   /** The seeds of the baseline runs at the start of a session. */
   baselineSeeds(count: number): number[];
+  /**
+   * Runs of the last kept state wanted before the next candidate, given `--baseline-runs` and
+   * how many candidates were compared with it and reverted. At least `baselineRuns`.
+   */
+  headRuns(baselineRuns: number, reverts: number): number;
   /** The seed of a candidate's first (screening) run. */
   screenSeed(input: Pick<DecisionInput, 'baseline'>): number;
   decide(input: DecisionInput): Decision;

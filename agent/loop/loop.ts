@@ -125,9 +125,11 @@ export class ExperimentLoop {
     // at the start (the baseline), and after each keep (controls with fresh seeds).
     const measured = state.headRunCount(rows, this.head);
     if (measured < options.baselineRuns) {
-      const initial = this.head === this.opened.session.baseline_commit;
-      const seed = initial ? this.deps.policy.baselineSeeds(options.baselineRuns)[measured]! : freshSeed(rows);
-      return () => this.measureHead(initial ? 'baseline' : 'control', seed);
+      if (this.head === this.opened.session.baseline_commit) {
+        const seed = this.deps.policy.baselineSeeds(options.baselineRuns)[measured]!;
+        return () => this.measureHead('baseline', `baseline, seed ${seed}`, seed);
+      }
+      return () => this.measureControl('measure the new baseline', rows);
     }
     if (state.headMeasurements(rows, this.head).length === 0) {
       const last = rows.findLast((e) => (e.kind === 'baseline' || e.kind === 'control') && state.isFinished(e));
@@ -137,18 +139,29 @@ export class ExperimentLoop {
     const pending = state.pendingCandidate(rows);
     if (pending) return () => this.advance(rows, pending);
 
+    // A baseline that keeps turning candidates down gets more runs (see the policy's headRuns).
+    const reverts = state.revertsOn(rows, this.head);
+    if (measured < this.deps.policy.headRuns(options.baselineRuns, reverts)) {
+      return () => this.measureControl(`top up the baseline after ${reverts} ${reverts === 1 ? 'revert' : 'reverts'}`, rows);
+    }
+
     if (options.controlEvery > 0 && state.decisionsSinceControl(rows) >= options.controlEvery) {
-      return () => this.measureHead('control', freshSeed(rows));
+      return () => this.measureControl('re-measure the baseline', rows);
     }
     return () => this.proposeAndRun(rows);
   }
 
   /** A run of the last kept state, unchanged: the initial baseline, or a control that re-measures it. */
-  private async measureHead(kind: 'baseline' | 'control', seed: number): Promise<void> {
+  private async measureHead(kind: 'baseline' | 'control', description: string, seed: number): Promise<void> {
     await this.opened.workspace.resetTo(this.head);
-    const description = kind === 'baseline' ? `baseline, seed ${seed}` : `control: re-measure the baseline, seed ${seed}`;
     const row = this.create({ kind, description, seed, decision: 'baseline' });
     await this.execute(row);
+  }
+
+  /** A control run on a seed no run has used, saying why it runs. */
+  private measureControl(why: string, rows: readonly ExperimentRow[]): Promise<void> {
+    const seed = freshSeed(rows);
+    return this.measureHead('control', `control: ${why}, seed ${seed}`, seed);
   }
 
   private async rerun(interrupted: ExperimentRow): Promise<void> {

@@ -40,7 +40,7 @@ export function sessionOptions(sandbox: string, over: Partial<SessionOptions> = 
     maxExperimentsGiven: false,
     proposer: 'planner',
     decision: 'noise-aware',
-    baselineRuns: 3,
+    baselineRuns: 5,
     ablationRuns: 3,
     interactionTop: 3,
     isolation: 'auto',

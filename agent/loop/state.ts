@@ -46,6 +46,14 @@ export function headRunCount(rows: readonly ExperimentRow[], head: string): numb
   return rows.filter((e) => (e.kind === 'baseline' || e.kind === 'control') && e.base_commit === head && isFinished(e)).length;
 }
 
+/**
+ * Candidates measured against this commit and reverted. One whose run failed does not count:
+ * it was never compared with the baseline, so says nothing about the baseline's luck.
+ */
+export function revertsOn(rows: readonly ExperimentRow[], head: string): number {
+  return rows.filter((e) => isCandidate(e) && e.base_commit === head && e.decision === 'revert' && e.n_runs !== null).length;
+}
+
 export function measurementGroups(rows: readonly ExperimentRow[]): Map<string, Measurement[]> {
   const groups = new Map<string, Measurement[]>();
   for (const row of rows) {

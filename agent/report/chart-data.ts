@@ -33,7 +33,7 @@ export function chartData(report: SessionReport, rows: readonly ExperimentRow[])
     if (e.status !== 'done' || e.metric === null) continue;
     const candidate = e.kind === 'confirm' ? e.parent_id : e.id;
     const role: PointRole = e.kind === 'baseline' || e.kind === 'control' ? 'baseline' : keptIds.has(candidate!) ? 'kept' : 'tried';
-    points.push({ x: e.id, y: e.metric, role, tip: `#${e.id} ${e.kind}: ${e.description} = ${e.metric}` });
+    points.push({ x: e.id, y: e.metric, role, tip: `#${e.id} ${e.description.startsWith(e.kind) ? '' : `${e.kind}: `}${e.description} = ${e.metric}` });
   }
 
   const better = (a: number, b: number) => (report.goal === 'minimize' ? a < b : a > b);

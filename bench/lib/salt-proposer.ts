@@ -1,13 +1,15 @@
 import { setMarkerValue } from '../../agent/knobs/apply.ts';
 import { scanMarkers } from '../../agent/knobs/scan.ts';
+import { isCandidate } from '../../agent/loop/state.ts';
 import type { Proposer } from '../../agent/proposers/types.ts';
 
 /**
  * A proposer for benchmarks that never runs dry: each proposal sets the `salt` knob to a new
- * value (fresh noise, no effect) and moves the `step` knob by `stepBy` (a known effect, if the
- * sandbox's truth gives it one).
+ * value (fresh noise, no effect); every `realShare`-th proposal (all of them at 1, none at 0)
+ * also moves the `step` knob by `stepBy` (a known effect, if the sandbox's truth gives it one).
+ * A proposal that moves `step` says so first in its description ("step 3 -> 4").
  */
-export function saltProposer(stepBy: number): Proposer {
+export function saltProposer(stepBy: number, realShare = 1): Proposer {
   return {
     name: 'bench-salt',
     async propose(ctx) {
@@ -15,11 +17,14 @@ export function saltProposer(stepBy: number): Proposer {
       const salt = markers.find((m) => m.name === 'salt');
       if (!salt) throw new Error('the bench sandbox needs a `salt` knob');
       let text = ctx.workspace.read(salt.file);
+      const k = ctx.history.filter(isCandidate).length + 1;
+      const real = Math.floor(k * realShare) > Math.floor((k - 1) * realShare);
       const step = markers.find((m) => m.name === 'step');
-      if (step && stepBy !== 0) text = setMarkerValue(text, step, Number(step.value) + stepBy);
+      const moves = step !== undefined && stepBy !== 0 && real;
+      if (moves) text = setMarkerValue(text, step, Number(step.value) + stepBy);
       text = setMarkerValue(text, salt, ctx.history.length + 1);
       ctx.workspace.write(salt.file, text);
-      const what = step && stepBy !== 0 ? `step ${step.value} -> ${Number(step.value) + stepBy}` : `salt -> ${ctx.history.length + 1}`;
+      const what = moves ? `step ${step.value} -> ${Number(step.value) + stepBy}` : `salt -> ${ctx.history.length + 1}`;
       return { kind: 'tweak', description: what, hypothesis: null, changeKey: null, spec: null, minRuns: 1 };
     },
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GreedyPolicy } from '../../agent/decide/greedy.ts';
+import type { DecisionPolicy } from '../../agent/decide/types.ts';
 import { input, runs } from './fixtures.ts';
 
 const greedy = new GreedyPolicy();
@@ -10,6 +11,11 @@ describe('greedy policy (autoresearch)', () => {
     const d = greedy.decide(input({ candidate: runs([1.875]), bestSingle: 1.88 }));
     assert.ok(d.verdict === 'keep' && d.stats.p === null, d.reason);
     assert.equal(d.reason, 'kept (greedy): 1.875 beats the best single run so far, 1.88; Δ −0.025 (−1.6 SD of noise 0.016) vs the baseline mean, n=1, no test');
+  });
+
+  it('never asks for more baseline runs than --baseline-runs, however many reverts', () => {
+    const policy: DecisionPolicy = greedy;
+    assert.deepEqual([0, 1, 7].map((reverts) => policy.headRuns(3, reverts)), [3, 3, 3]);
   });
 
   it('reverts one that beats the baseline mean but not the record', () => {

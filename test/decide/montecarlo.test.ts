@@ -26,7 +26,8 @@ describe('Monte-Carlo of the decision rules', () => {
     const fresh = run({ scenario: 'fresh-warm', baselineRuns: 5, effect: -2, decisions: 3000, seed: 13 });
     assert.ok(fresh.power >= 0.8, `fresh power ${fresh.power}`);
     assert.ok(fresh.runsPerCandidate <= 3, `runs per candidate ${fresh.runsPerCandidate}`);
-    const session = run({ scenario: 'session', baselineRuns: 3, effect: -2, decisions: 1000, seed: 14, controlsAfterKeep: 5 });
+    // As the loop schedules a session: 5 baseline runs (the default), topped up after reverts.
+    const session = run({ scenario: 'session', baselineRuns: 5, effect: -2, decisions: 5000, seed: 14 });
     assert.ok(session.power >= 0.8, `session power ${session.power}`);
     assert.ok(session.runsPerCandidate <= 3, `runs per candidate ${session.runsPerCandidate}`);
   });

@@ -32,6 +32,11 @@ describe('noise-aware policy', () => {
     assert.match(d.reason, /seed 3, a new one/);
   });
 
+  it('wants one more baseline run per revert against it, up to twice --baseline-runs', () => {
+    assert.deepEqual([0, 1, 2, 4, 5, 6, 50].map((reverts) => policy.headRuns(5, reverts)), [5, 6, 7, 9, 10, 10, 10]);
+    assert.deepEqual([0, 1, 3].map((reverts) => policy.headRuns(1, reverts)), [1, 2, 2]);
+  });
+
   it('reverts at once a screening run that is not better than the baseline mean', () => {
     const d = final(policy.decide(input({ candidate: runs([1.91]) })));
     assert.equal(d.verdict, 'revert');

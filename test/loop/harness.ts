@@ -18,6 +18,7 @@ const mean = (xs: readonly { value: number }[]) => xs.reduce((s, x) => s + x.val
 export const meanRule: DecisionPolicy = {
   name: 'mean-rule',
   baselineSeeds: (n) => Array.from({ length: n }, (_, i) => i + 1),
+  headRuns: (baselineRuns) => baselineRuns,
   screenSeed: () => 1,
   decide(input: DecisionInput): Decision {
     if (input.candidate.length < input.minRuns) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { NoiseAwarePolicy } from '../../agent/decide/noise-aware.ts';
 import type { Proposer } from '../../agent/proposers/types.ts';
 import { fastSandbox } from '../helpers.ts';
 import { options, runLoop } from './harness.ts';
@@ -38,6 +39,7 @@ test('the loop runs baseline, ablations with confirmations, then tweaks, and rec
   for (const k of kept) {
     const onIt = rows.filter((e) => e.base_commit === k.commit_sha);
     assert.deepEqual(onIt.slice(0, 2).map((e) => e.kind), ['control', 'control'].slice(0, onIt.length));
+    for (const c of onIt.slice(0, 2)) assert.equal(c.description, `control: measure the new baseline, seed ${c.seed}`);
     assert.ok(onIt.slice(0, 2).every((e) => !rows.some((o) => o.id !== e.id && o.seed === e.seed && o.kind === 'control')), 'fresh seeds');
   }
 
@@ -51,6 +53,33 @@ test('the loop runs baseline, ablations with confirmations, then tweaks, and rec
   assert.equal(events[0]!.type, 'session-started');
   assert.equal(events.at(-1)!.type, 'session-ended');
   assert.equal(events.filter((e) => e.type === 'run-finished').length, 12);
+});
+
+test('noise-aware: each revert adds a control run of the baseline on a fresh seed, up to twice --baseline-runs', async () => {
+  const { rows } = await runLoop(options(fastSandbox(), { maxExperiments: 16 }), { policy: new NoiseAwarePolicy() });
+  const headRuns = new Map<string, number>();
+  const reverts = new Map<string, number>();
+  let topUps = 0;
+  rows.forEach((e, i) => {
+    if (e.kind === 'baseline' || e.kind === 'control') headRuns.set(e.base_commit, (headRuns.get(e.base_commit) ?? 0) + 1);
+    if (e.decision !== 'revert' || e.n_runs === null) return;
+    const commit = e.base_commit;
+    reverts.set(commit, (reverts.get(commit) ?? 0) + 1);
+    // The row after this candidate's last confirmation: a control, while the baseline is short.
+    const next = rows.slice(i + 1).find((r) => r.kind !== 'confirm');
+    if (!next) return;
+    const wanted = Math.min(4, 2 + reverts.get(commit)!);
+    const have = rows.slice(0, rows.indexOf(next)).filter((r) => (r.kind === 'baseline' || r.kind === 'control') && r.base_commit === commit).length;
+    if (have < wanted) {
+      assert.equal(next.kind, 'control', `after revert #${e.id} (${have} of ${wanted} baseline runs)`);
+      assert.equal(next.base_commit, commit);
+      assert.equal(next.description, `control: top up the baseline after ${reverts.get(commit)} revert${reverts.get(commit) === 1 ? '' : 's'}, seed ${next.seed}`);
+      assert.ok(!rows.some((o) => o.id !== next.id && o.seed === next.seed && o.kind !== 'confirm' && o.base_commit === commit), 'a fresh seed');
+      topUps++;
+    } else assert.notEqual(next.kind, 'control', `no control past ${wanted} baseline runs (#${e.id})`);
+  });
+  assert.ok(topUps >= 2, `top-ups happened (${topUps})`);
+  for (const [commit, n] of headRuns) assert.ok(n <= 4, `${n} runs of ${commit}`);
 });
 
 test('a crashing candidate is recorded as crashed and reverted, and the session goes on', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLValidator } from 'fast-xml-parser';
-import { decisionInput } from '../../agent/loop/state.ts';
+import { decisionInput, revertsOn } from '../../agent/loop/state.ts';
 import { autoresearchTsv } from '../../agent/query/autoresearch-tsv.ts';
 import { renderTable, type Table } from '../../agent/query/format.ts';
 import { sinceFlag } from '../../agent/query/since.ts';
@@ -59,6 +59,24 @@ function row(fields: Partial<ExperimentRow> & Pick<ExperimentRow, 'kind'>): Expe
     tokens_in: 0, tokens_out: 0, cost_usd: 0, ...fields,
   };
 }
+
+test('reverts that top up a baseline: candidates compared with that commit and reverted, not failed runs', () => {
+  nextId = 1;
+  const rows = [
+    row({ kind: 'baseline', decision: 'baseline', metric: 1 }),
+    row({ kind: 'tweak', decision: 'revert', metric: 1.1, n_runs: 1 }),
+    row({ kind: 'ablation', decision: 'revert', metric: 1.2, n_runs: 3 }),
+    row({ kind: 'tweak', decision: 'revert', status: 'crashed' }),
+    row({ kind: 'tweak', decision: 'revert', status: 'rejected' }),
+    row({ kind: 'tweak', decision: 'keep', metric: 0.8, n_runs: 3, commit_sha: 'B' }),
+    row({ kind: 'control', decision: 'baseline', metric: 0.8, base_commit: 'B' }),
+    row({ kind: 'tweak', decision: 'revert', metric: 0.9, n_runs: 1, base_commit: 'B' }),
+    row({ kind: 'tweak', decision: 'pending', metric: 0.9, base_commit: 'B' }),
+  ];
+  assert.equal(revertsOn(rows, 'A'), 2);
+  assert.equal(revertsOn(rows, 'B'), 1);
+  assert.equal(revertsOn(rows, 'C'), 0);
+});
 
 test('decision states replay the session in one pass and agree with the loop read of each decision', () => {
   nextId = 1;

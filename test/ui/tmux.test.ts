@@ -69,13 +69,14 @@ test('run under tmux shows the dashboard whose figures match the log; watch in a
   assert.match(final, /exited 0/);
   assert.match(final, /■ session 1, finished: reached --max-experiments 10/);
 
-  const { rows } = lastSession(db);
+  const { rows, session } = lastSession(db);
   const finished = rows.filter((e) => ['done', 'crashed', 'timeout', 'diverged'].includes(e.status));
   const kept = rows.filter((e) => e.decision === 'keep').length;
   const reverted = rows.filter((e) => ['ablation', 'interaction', 'tweak', 'llm'].includes(e.kind) && e.decision === 'revert').length;
   const crashed = rows.filter((e) => ['crashed', 'timeout', 'diverged'].includes(e.status)).length;
   assert.match(final, new RegExp(`runs ${finished.length}/10 · kept ${kept} · reverted ${reverted} · crashed ${crashed}`));
-  const base = rows.filter((e) => e.kind === 'baseline' && e.status === 'done').map((e) => e.metric!);
+  // The baseline shown is the last kept state's runs: the baseline, or controls after a keep, plus top-ups.
+  const base = rows.filter((e) => ['baseline', 'control'].includes(e.kind) && e.base_commit === session.head_commit && e.status === 'done').map((e) => e.metric!);
   assert.ok(final.includes(`val_loss baseline ${num(mean(base))} ± ${num(sd(base), 2)} (n=${base.length})`), final);
 
   // Every row of the recent table is the log's: id, kind, metric and delta as the log has them.

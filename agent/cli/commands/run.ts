@@ -26,7 +26,8 @@ const USAGE = `usage: nightshift run [flags]
   --max-turns N          Claude's turns per attempt at a proposal (default: 10)
   --no-prefetch          do not let Claude propose the next experiment while a run is in flight
   --decision RULE        ${POLICY_NAMES.join(' | ')} (default: noise-aware)
-  --baseline-runs N      seeds of the baseline at the start (default: 3)
+  --baseline-runs N      runs of the baseline at the start and after each keep (default: 5);
+                         noise-aware adds one per revert, up to twice N
   --ablation-runs N      seeds per ablation, for its interval (default: 3)
   --interactions K       test every pair among the K components with the largest effects (default: 3)
   --control-every N      re-measure the baseline after N decisions; 0 = never (default: 10)
@@ -51,7 +52,7 @@ const Flags = z.object({
   'max-turns': flagNumber('max-turns', z, { int: true, min: 1 }).default(10),
   'no-prefetch': z.boolean().default(false),
   decision: z.enum(POLICY_NAMES, { message: `--decision must be one of ${POLICY_NAMES.join(', ')}` }).default('noise-aware'),
-  'baseline-runs': flagNumber('baseline-runs', z, { int: true, min: 1 }).default(3),
+  'baseline-runs': flagNumber('baseline-runs', z, { int: true, min: 1 }).default(5),
   'ablation-runs': flagNumber('ablation-runs', z, { int: true, min: 1 }).default(3),
   interactions: flagNumber('interactions', z, { int: true, min: 0 }).default(3),
   'control-every': flagNumber('control-every', z, { int: true, min: 0 }).default(10),
