@@ -8,6 +8,7 @@
  *      are the planted effects and the planted interaction found, and is any null flagged?
  *
  *   npx tsx bench/decisions-real-loop.ts [--decisions 200] [--power-decisions 200]
+ *     [--rules noise-aware:5,greedy:5,noise-aware:3,greedy:3] [--scenarios null,2-SD gain,25% 2-SD gain] [--no-planted]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +22,15 @@ import { FINISHED_STATUSES, type ExperimentRow } from '../agent/store/types.ts';
 import { saltProposer } from './lib/salt-proposer.ts';
 import { benchSession } from './lib/session.ts';
 
-const { values: flags } = parseArgs({ options: { decisions: { type: 'string', default: '200' }, 'power-decisions': { type: 'string', default: '200' } } });
+const { values: flags } = parseArgs({
+  options: {
+    decisions: { type: 'string', default: '200' },
+    'power-decisions': { type: 'string', default: '200' },
+    rules: { type: 'string', default: 'noise-aware:5,greedy:5,noise-aware:3,greedy:3' },
+    scenarios: { type: 'string', default: 'null,2-SD gain,25% 2-SD gain' },
+    'no-planted': { type: 'boolean', default: false },
+  },
+});
 const SIM = path.join(import.meta.dirname, 'sim-sandbox');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-decisions-'));
 const NOISE = 0.01;
@@ -72,8 +81,11 @@ const scenarios = [
   { name: '2-SD gain', realShare: 1, decisions: Number(flags['power-decisions']) },
   { name: '25% 2-SD gain', realShare: 0.25, decisions: Number(flags.decisions) },
 ];
-for (const [rule, baselineRuns] of [['noise-aware', 5], ['greedy', 5], ['noise-aware', 3], ['greedy', 3]] as const) {
-  for (const { name, realShare, decisions } of scenarios) {
+const rules = flags.rules.split(',').map((r) => r.split(':') as [string, string]);
+const chosen = scenarios.filter((c) => flags.scenarios.split(',').includes(c.name));
+for (const [rule, baselineText] of rules) {
+  const baselineRuns = Number(baselineText);
+  for (const { name, realShare, decisions } of chosen) {
     const gains = Object.fromEntries(Array.from({ length: decisions + 10 }, (_, i) => [String(i), -2 * NOISE * i]));
     const truth = { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } };
     const dir = sandbox(`${name.replace(/\W+/g, '-')}-${rule}-${baselineRuns}`, truth);
@@ -94,24 +106,26 @@ const plantings = [
   { name: 'B', effects: { layerNorm: { false: 0.06 }, gelu: { false: 0.05 }, posEncoding: { learned: 0.04 } }, pair: ['layerNorm', 'gelu', -0.04] },
   { name: 'C', effects: { bias: { false: 0.05 }, residual: { false: 0.1 }, gelu: { false: 0.03 } }, pair: ['residual', 'bias', 0.06] },
 ] as const;
-console.log('\nplanting noise  effects found  nulls flagged  interaction (planted -> estimate [CI], found)');
-for (const noise of [0.005, 0.01]) {
-  for (const p of plantings) {
-    const [a, b, size] = p.pair;
-    const truth = { base: 1.9, noiseSd: noise, effects: p.effects, interactions: [{ when: { [a]: false, [b]: false }, effect: size }] };
-    const rows = await session(sandbox(`planted-${p.name}-${noise}`, truth), 'noise-aware', new Planner({ ablationRuns: 3, interactionTop: 3 }), (r) => r.some((e) => e.kind === 'tweak'), 200);
-    const families = effectFamilies(rows);
-    const effects = families.flatMap((f) => f.result.effects);
-    const planted = Object.entries(p.effects).flatMap(([c, v]) => Object.keys(v).map((to) => ({ c, to })));
-    const latest = (c: string, to: string) => effects.filter((e) => e.component === c && e.change.endsWith(`-> ${to === 'false' ? 'false' : `'${to}'`}`)).at(-1);
-    const found = planted.filter(({ c, to }) => latest(c, to)?.significant).length;
-    const nulls = effects.filter((e) => !planted.some(({ c, to }) => e.component === c && e.change.endsWith(to === 'false' ? '-> false' : `'${to}'`)));
-    const flagged = nulls.filter((e) => e.significant).length;
-    const inter = families.flatMap((f) => f.result.interactions).find((i) => [i.a, i.b].sort().join() === [a, b].sort().join());
-    const interText = inter
-      ? `${size} -> ${inter.interaction.toFixed(3)} [${inter.ciLow?.toFixed(3)}, ${inter.ciHigh?.toFixed(3)}], ${inter.significant ? 'found' : 'MISSED'}`
-      : 'pair not tested';
-    console.log(`${p.name.padEnd(8)} ${String(noise).padEnd(6)} ${`${found}/${planted.length}`.padEnd(14)} ${`${flagged}/${nulls.length}`.padEnd(14)} ${interText}`);
+if (!flags['no-planted']) {
+  console.log('\nplanting noise  effects found  nulls flagged  interaction (planted -> estimate [CI], found)');
+  for (const noise of [0.005, 0.01]) {
+    for (const p of plantings) {
+      const [a, b, size] = p.pair;
+      const truth = { base: 1.9, noiseSd: noise, effects: p.effects, interactions: [{ when: { [a]: false, [b]: false }, effect: size }] };
+      const rows = await session(sandbox(`planted-${p.name}-${noise}`, truth), 'noise-aware', new Planner({ ablationRuns: 3, interactionTop: 3 }), (r) => r.some((e) => e.kind === 'tweak'), 200);
+      const families = effectFamilies(rows);
+      const effects = families.flatMap((f) => f.result.effects);
+      const planted = Object.entries(p.effects).flatMap(([c, v]) => Object.keys(v).map((to) => ({ c, to })));
+      const latest = (c: string, to: string) => effects.filter((e) => e.component === c && e.change.endsWith(`-> ${to === 'false' ? 'false' : `'${to}'`}`)).at(-1);
+      const found = planted.filter(({ c, to }) => latest(c, to)?.significant).length;
+      const nulls = effects.filter((e) => !planted.some(({ c, to }) => e.component === c && e.change.endsWith(to === 'false' ? '-> false' : `'${to}'`)));
+      const flagged = nulls.filter((e) => e.significant).length;
+      const inter = families.flatMap((f) => f.result.interactions).find((i) => [i.a, i.b].sort().join() === [a, b].sort().join());
+      const interText = inter
+        ? `${size} -> ${inter.interaction.toFixed(3)} [${inter.ciLow?.toFixed(3)}, ${inter.ciHigh?.toFixed(3)}], ${inter.significant ? 'found' : 'MISSED'}`
+        : 'pair not tested';
+      console.log(`${p.name.padEnd(8)} ${String(noise).padEnd(6)} ${`${found}/${planted.length}`.padEnd(14)} ${`${flagged}/${nulls.length}`.padEnd(14)} ${interText}`);
+    }
   }
 }
 console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);

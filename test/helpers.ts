@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ExperimentRow, SessionRow } from '../agent/store/types.ts';
+import { outsideGitDir } from '../agent/workspace/workspace.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FAST_SANDBOX = path.join(REPO, 'test', 'fixtures', 'sandboxes', 'fast');
@@ -65,4 +67,9 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** git on a session's workspace, whose repository lives beside it; stdout, trimmed. */
+export function workspaceGit(workspace: string, ...args: string[]): string {
+  return execFileSync('git', ['--git-dir', outsideGitDir(workspace), '--work-tree', workspace, ...args], { cwd: workspace, encoding: 'utf8' }).trim();
 }

@@ -107,7 +107,7 @@ async function resumeSession(
     head = made.commit;
     sessions.setCommits(session.id, { baseline: head, head });
   } else {
-    workspace = Workspace.open(session.workspace);
+    workspace = Workspace.open(session.workspace, Workspace.modulesFor(session.sandbox, path.join(PACKAGE_ROOT, 'node_modules')));
     workspace.clearStaleLock();
     await workspace.resetTo(head);
   }

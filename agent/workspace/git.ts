@@ -1,8 +1,14 @@
 import { execa } from 'execa';
 
-/** A git repository driven through the real git binary, with an identity of its own. */
+/**
+ * A git repository driven through the real git binary, with an identity of its own. With
+ * `gitDir`, the repository lives outside the work tree `dir` (GIT_DIR + GIT_WORK_TREE).
+ */
 export class Git {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly gitDir?: string,
+  ) {}
 
   async run(args: string[], input?: string): Promise<string> {
     const result = await execa('git', args, {
@@ -15,6 +21,7 @@ export class Git {
         GIT_COMMITTER_NAME: 'nightshift',
         GIT_COMMITTER_EMAIL: 'nightshift@localhost',
         GIT_CONFIG_NOSYSTEM: '1',
+        ...(this.gitDir ? { GIT_DIR: this.gitDir, GIT_WORK_TREE: this.dir } : {}),
       },
     });
     return result.stdout;

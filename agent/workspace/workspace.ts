@@ -7,51 +7,86 @@ import { Git } from './git.ts';
 const SKIP = new Set(['node_modules', '.git', '.nightshift']);
 
 /**
- * The session's copy of the sandbox: a git repository whose first commit is the baseline.
+ * The session's copy of the sandbox: a git work tree whose first commit is the baseline.
  * Keep = commit; revert = back to the last kept commit. The source sandbox is never touched.
+ *
+ * The repository lives beside the work tree (`<dir>.git`), not inside it: a training script
+ * may delete anything in its workspace, and with the history out of its reach the next reset
+ * brings every file back, with or without bubblewrap. Workspaces made before this have `.git`
+ * inside and are still opened as they are.
  */
 export class Workspace {
   readonly git: Git;
 
-  private constructor(readonly dir: string) {
-    this.git = new Git(dir);
+  private constructor(
+    readonly dir: string,
+    private readonly gitDir: string,
+    /** What `node_modules` in the work tree links to, put back by a reset if a script removed it. */
+    private readonly modules: string | null,
+  ) {
+    this.git = new Git(dir, gitDir === path.join(dir, '.git') ? undefined : gitDir);
   }
 
   /** Copies the sandbox and commits it as the baseline. */
   static async create(sandboxDir: string, dir: string, nodeModules: string): Promise<{ workspace: Workspace; commit: string }> {
+    const gitDir = outsideGitDir(dir);
     if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
       throw new UserError(`workspace ${dir} already exists and is not empty`);
     }
+    fs.rmSync(gitDir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     fs.cpSync(sandboxDir, dir, {
       recursive: true,
       filter: (src) => !SKIP.has(path.basename(src)) || src === sandboxDir,
     });
-    const sandboxModules = path.join(sandboxDir, 'node_modules');
-    fs.symlinkSync(fs.existsSync(sandboxModules) ? sandboxModules : nodeModules, path.join(dir, 'node_modules'), 'dir');
-    const ws = new Workspace(dir);
+    const ws = new Workspace(dir, gitDir, Workspace.modulesFor(sandboxDir, nodeModules));
+    ws.linkModules();
     await ws.git.run(['init', '-q', '-b', 'main']);
     await ws.git.run(['config', 'commit.gpgsign', 'false']);
-    fs.appendFileSync(path.join(dir, '.git', 'info', 'exclude'), '/node_modules\n');
+    fs.appendFileSync(path.join(gitDir, 'info', 'exclude'), '/node_modules\n');
     await ws.git.run(['add', '-A']);
     await ws.git.run(['commit', '-q', '--allow-empty', '-m', 'baseline: the sandbox as given']);
     return { workspace: ws, commit: await ws.git.head() };
   }
 
-  static open(dir: string): Workspace {
-    if (!fs.existsSync(path.join(dir, '.git'))) throw new UserError(`workspace ${dir} is missing or not a git repository`);
-    return new Workspace(dir);
+  /** The sandbox's own dependencies where it has them, else nightshift's. */
+  static modulesFor(sandboxDir: string, nodeModules: string): string {
+    const own = path.join(sandboxDir, 'node_modules');
+    return fs.existsSync(own) ? own : nodeModules;
+  }
+
+  /** An existing workspace; `modules` is what its node_modules link should point to, if it has one. */
+  static open(dir: string, modules: string | null = null): Workspace {
+    const outside = outsideGitDir(dir);
+    if (fs.existsSync(outside)) {
+      fs.mkdirSync(dir, { recursive: true });
+      return new Workspace(dir, outside, modules);
+    }
+    const inside = path.join(dir, '.git');
+    if (!fs.existsSync(inside)) throw new UserError(`workspace ${dir} is missing or not a git repository`);
+    return new Workspace(dir, inside, modules);
   }
 
   /** After the agent died: git may have been killed mid-command and left its lock behind. */
   clearStaleLock(): void {
-    fs.rmSync(path.join(this.dir, '.git', 'index.lock'), { force: true });
+    fs.rmSync(path.join(this.gitDir, 'index.lock'), { force: true });
   }
 
   /** Discards every uncommitted change and untracked file, and moves HEAD to `commit`. */
   async resetTo(commit: string): Promise<void> {
+    fs.mkdirSync(this.dir, { recursive: true });
     await this.git.run(['reset', '-q', '--hard', commit]);
     await this.git.run(['clean', '-q', '-fd']);
+    this.linkModules();
+  }
+
+  /** node_modules is a link, untracked, so a reset alone would not bring it back. */
+  private linkModules(): void {
+    if (this.modules === null) return;
+    const link = path.join(this.dir, 'node_modules');
+    if (fs.existsSync(link)) return;
+    fs.rmSync(link, { force: true }); // a dangling link
+    fs.symlinkSync(this.modules, link, 'dir');
   }
 
   /** The whole working-tree change against HEAD, new files included, as a patch `apply` takes back. */
@@ -80,3 +115,6 @@ export class Workspace {
     fs.writeFileSync(path.join(this.dir, file), text);
   }
 }
+
+/** Where a workspace's repository lives: beside it, out of the training script's reach. */
+export const outsideGitDir = (dir: string): string => `${dir}.git`;

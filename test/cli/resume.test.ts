@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { ExperimentRow } from '../../agent/store/types.ts';
-import { isAlive, readLog as read, slowSandbox, tempDir, waitFor } from '../helpers.ts';
+import { isAlive, readLog as read, slowSandbox, tempDir, waitFor, workspaceGit } from '../helpers.ts';
 import { nightshift } from './cli.ts';
 
 test('kill -9 of the agent mid-run: the next run on the same DB resumes, re-runs the lost experiment, loses and duplicates nothing', async () => {
@@ -49,7 +49,6 @@ test('kill -9 of the agent mid-run: the next run on the same DB resumes, re-runs
 
   // The workspace stands at the last kept commit with nothing uncommitted.
   const ws = sessions[0]!.workspace;
-  const { execaSync } = await import('execa');
-  assert.equal(execaSync('git', ['rev-parse', 'HEAD'], { cwd: ws }).stdout.trim(), sessions[0]!.head_commit);
-  assert.equal(execaSync('git', ['status', '--porcelain'], { cwd: ws }).stdout.trim(), '');
+  assert.equal(workspaceGit(ws, 'rev-parse', 'HEAD'), sessions[0]!.head_commit);
+  assert.equal(workspaceGit(ws, 'status', '--porcelain'), '');
 });

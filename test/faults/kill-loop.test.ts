@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { execaSync } from 'execa';
 import { mulberry32 } from '../../agent/stats/random.ts';
-import { fastSandbox, readLog, tempDir, waitFor } from '../helpers.ts';
+import { fastSandbox, readLog, tempDir, waitFor, workspaceGit } from '../helpers.ts';
 import { nightshift } from '../cli/cli.ts';
 
 const FINISHED = ['done', 'crashed', 'timeout', 'diverged'];
@@ -58,7 +57,7 @@ test('kill -9 at many random moments (runs, commits, DB writes): the log stays c
 
   // The workspace history is exactly the kept experiments, in order, and HEAD is the session's head.
   const ws = session!.workspace;
-  const git = (...a: string[]) => execaSync('git', a, { cwd: ws }).stdout.trim();
+  const git = (...a: string[]) => workspaceGit(ws, ...a);
   assert.equal(git('rev-parse', 'HEAD'), session!.head_commit);
   assert.equal(git('status', '--porcelain'), '');
   const kept = rows.filter((r) => r.decision === 'keep');

@@ -25,21 +25,28 @@ function rewriteOnce(description: string, script: string): Proposer {
   };
 }
 
-test(
-  'a script that deletes its whole workspace, .git included, is one bad run: the workspace is restored for the next',
-  { skip: probe.usable ? false : `the .git guard needs bubblewrap: ${probe.usable || probe.reason}` },
-  async () => {
-    const wipe = `import fs from 'node:fs';
+for (const isolation of ['none', 'strict'] as const) {
+  test(
+    `a script that deletes its whole workspace is one bad run: the workspace is restored for the next (isolation ${isolation})`,
+    { skip: isolation === 'strict' && !probe.usable ? `bubblewrap: ${probe.reason}` : false },
+    async () => {
+      const wipe = `import fs from 'node:fs';
 for (const name of fs.readdirSync('.')) { try { fs.rmSync(name, { recursive: true, force: true }); } catch {} }
-console.log('@ns {"final": true, "val_loss": 0.01}');`;
-    const { rows, workspace } = await runLoop(options(fastSandbox(), { maxExperiments: 3, baselineRuns: 2 }), { proposer: rewriteOnce('wipe the workspace', wipe) });
-    const wiped = rows.find((r) => r.kind === 'llm')!;
-    assert.equal(wiped.status, 'done');
-    assert.ok(fs.existsSync(path.join(workspace.dir, '.git', 'HEAD')), '.git survived');
-    assert.ok(fs.existsSync(path.join(workspace.dir, 'data.mjs')), 'the workspace is back at its last kept commit');
-    assert.equal((await workspace.git.run(['status', '--porcelain'])).trim(), '');
-  },
-);
+console.log('@ns {"final": true, "val_loss": 99}');`;
+      // A control right after the (reverted) wipe runs the untouched script, which needs data.mjs.
+      const { rows, workspace } = await runLoop(options(fastSandbox(), { maxExperiments: 4, baselineRuns: 2, controlEvery: 1, isolation }), {
+        proposer: rewriteOnce('wipe the workspace', wipe),
+      });
+      const wiped = rows.find((r) => r.kind === 'llm')!;
+      assert.deepEqual([wiped.status, wiped.decision], ['done', 'revert']);
+      const next = rows.find((r) => r.id > wiped.id)!;
+      assert.deepEqual([next.kind, next.status], ['control', 'done'], 'the run after it found its workspace whole');
+      assert.ok(fs.existsSync(path.join(workspace.dir, 'data.mjs')), 'the workspace is back at its last kept commit');
+      assert.ok(fs.existsSync(path.join(workspace.dir, 'node_modules')), 'with its dependency link');
+      assert.equal((await workspace.git.run(['status', '--porcelain'])).trim(), '');
+    },
+  );
+}
 
 test('a reader holding a long read transaction on the log never blocks the run', async () => {
   const db = path.join(tempDir(), 'log.db');

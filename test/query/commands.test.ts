@@ -14,6 +14,7 @@ import { showCommand } from '../../agent/cli/commands/show.ts';
 import { sqlCommand } from '../../agent/cli/commands/sql.ts';
 import type { Stdout } from '../../agent/query/output.ts';
 import { nightshift } from '../cli/cli.ts';
+import { outsideGitDir } from '../../agent/workspace/workspace.ts';
 import { tempDir } from '../helpers.ts';
 import { buildQueryLog } from './fixture.ts';
 
@@ -197,7 +198,7 @@ test('export --format patch: the kept changes, applied to the baseline, give the
 
   const clone = path.join(tempDir(), 'clone');
   const git = (...args: string[]) => execa('git', ['-C', clone, ...args]);
-  await execa('git', ['clone', '-q', session.workspace, clone]);
+  await execa('git', ['clone', '-q', outsideGitDir(session.workspace), clone]);
   await git('checkout', '-q', session.baseline_commit);
   const file = path.join(tempDir(), 'kept.patch');
   fs.writeFileSync(file, patch);

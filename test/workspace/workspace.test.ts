@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { PACKAGE_ROOT } from '../../agent/paths.ts';
 import { changedReadonly, hashFiles } from '../../agent/workspace/readonly-guard.ts';
-import { Workspace } from '../../agent/workspace/workspace.ts';
+import { outsideGitDir, Workspace } from '../../agent/workspace/workspace.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
 
 const nodeModules = path.join(PACKAGE_ROOT, 'node_modules');
@@ -64,4 +65,38 @@ test('creating a workspace over a non-empty folder is refused', async () => {
   const target = tempDir();
   fs.writeFileSync(path.join(target, 'x'), 'x');
   await assert.rejects(Workspace.create(fastSandbox(), target, nodeModules), /already exists and is not empty/);
+});
+
+test('the repository lives beside the work tree: a script that deletes its whole workspace loses nothing', async () => {
+  const dir = path.join(tempDir(), 'ws');
+  const { workspace, commit } = await Workspace.create(fastSandbox(), dir, nodeModules);
+  assert.ok(!fs.existsSync(path.join(dir, '.git')), 'no .git inside the work tree');
+  assert.ok(fs.existsSync(path.join(outsideGitDir(dir), 'HEAD')));
+  const files = snapshot(dir);
+
+  fs.rmSync(dir, { recursive: true, force: true });
+  await workspace.resetTo(commit);
+  assert.deepEqual(snapshot(dir), files);
+  assert.equal(fs.readlinkSync(path.join(dir, 'node_modules')), nodeModules, 'the dependency link is back');
+
+  // Resumed by a new agent after the wipe: opened from the repository beside it.
+  fs.rmSync(dir, { recursive: true, force: true });
+  const reopened = Workspace.open(dir, nodeModules);
+  await reopened.resetTo(commit);
+  assert.deepEqual(snapshot(dir), files);
+  assert.equal((await reopened.git.run(['status', '--porcelain'])).trim(), '');
+});
+
+test('a workspace made with .git inside (before the repository moved out) still opens and resets', async () => {
+  const dir = path.join(tempDir(), 'old');
+  fs.cpSync(fastSandbox(), dir, { recursive: true });
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' };
+  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-qm', 'baseline']]) execFileSync('git', args, { cwd: dir, env });
+  const workspace = Workspace.open(dir);
+  const head = await workspace.git.head();
+  fs.writeFileSync(path.join(dir, 'train.mjs'), 'broken');
+  await workspace.resetTo(head);
+  assert.doesNotMatch(workspace.read('train.mjs'), /^broken$/);
+  assert.ok(!fs.existsSync(outsideGitDir(dir)));
+  assert.throws(() => Workspace.open(path.join(tempDir(), 'nothing')), /missing or not a git repository/);
 });

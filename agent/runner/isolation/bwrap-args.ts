@@ -54,8 +54,9 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push('--dev', '/dev');
   for (const device of plan.devices) args.push('--dev-bind-try', device, device);
   args.push('--proc', '/proc', '--size', String(plan.tmpBytes), '--tmpfs', '/tmp');
-  // The workspace and outputs come last so they win over any read-only parent; the workspace's
-  // history is the agent's, so the script sees it read-only (it cannot delete what keep/revert need).
+  // The workspace and outputs come last so they win over any read-only parent. The workspace's
+  // history lives beside it, outside the view; a workspace made with .git inside (older
+  // sessions) gets that .git read-only, so the script cannot delete what keep/revert need.
   args.push('--bind', plan.workspace, plan.workspace, '--bind', plan.outDir, plan.outDir);
   if (plan.cacheDir) args.push('--bind', plan.cacheDir, plan.cacheDir);
   args.push('--ro-bind-try', path.join(plan.workspace, '.git'), path.join(plan.workspace, '.git'));
