@@ -14,8 +14,11 @@ export function headlessLine(event: LoopEvent): string | null {
       return null;
     case 'run-started': {
       const e = event.experiment;
-      const llm = e.tokens_in + e.tokens_out > 0 ? `; ${e.proposer}: ${e.tokens_in} tokens in, ${e.tokens_out} out, $${e.cost_usd.toFixed(4)}` : '';
-      return `${tag(e)} started: ${e.description} (seed ${e.seed}${llm})`;
+      const llm = e.tokens_in + e.tokens_out > 0 ? `${e.proposer}: ${e.tokens_in} tokens in, ${e.tokens_out} out, $${e.cost_usd.toFixed(4)}` : null;
+      // Baselines, controls and confirmations name their seed already.
+      const seed = new RegExp(`\\bseed ${e.seed}$`).test(e.description) ? null : `seed ${e.seed}`;
+      const extra = [seed, llm].filter((x) => x !== null);
+      return `${tag(e)} started: ${e.description}${extra.length > 0 ? ` (${extra.join('; ')})` : ''}`;
     }
     case 'run-step':
       return null;
