@@ -28,6 +28,6 @@ export function nextSeed(baseline: readonly Measurement[], candidate: readonly M
  * A seed none of these runs has used. Control runs of the baseline want one too: a repeated
  * seed repeats (nearly) the same value, which adds nothing to the mean and fakes a smaller noise.
  */
-export function freshSeed(runs: readonly Measurement[]): number {
+export function freshSeed(runs: readonly Pick<Measurement, 'seed'>[]): number {
   return Math.max(0, ...runs.map((m) => m.seed)) + 1;
 }

@@ -1,3 +1,4 @@
+import { freshSeed } from '../decide/seeds.ts';
 import type { Decision, DecisionPolicy } from '../decide/types.ts';
 import { describeEnvironmentFailure } from '../errors.ts';
 import type { Proposer } from '../proposers/types.ts';
@@ -22,9 +23,6 @@ export interface LoopDeps {
   policy: DecisionPolicy;
   bus: EventBus;
 }
-
-/** A seed no run has used: a repeated seed would repeat its value and fake a smaller noise. */
-const freshSeed = (rows: readonly ExperimentRow[]): number => Math.max(0, ...rows.map((e) => e.seed)) + 1;
 
 type Ending = { status: 'stopped' | 'finished'; reason: string };
 type Step = () => Promise<Ending | void>;
