@@ -4,27 +4,45 @@ import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { describeZodError } from '../validation.ts';
 
-/** A path inside the sandbox: relative, no `..`, so it means the same file in the workspace. */
+/** A path inside the sandbox: relative, no `.` or `..` parts, so it names one file in the workspace. */
 const sandboxPath = z
   .string()
   .min(1)
-  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), {
-    message: 'must be a relative path inside the sandbox',
+  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).some((part) => part === '..' || part === '.' || part === ''), {
+    message: 'must be a relative path to a file inside the sandbox (no ".", ".." or absolute paths)',
   });
 
 export const SandboxConfigSchema = z
   .object({
     command: z.string().min(1),
+    /** The editable model's predictor, connected to `evaluate` by pipes (docs/design.md, "One run"). */
+    predict: z.string().min(1).optional(),
+    /** The read-only evaluation, run by nightshift after training; its final line sets the metric. */
+    evaluate: z.string().min(1).optional(),
     metric: z.string().min(1).regex(/^[A-Za-z_][\w.-]*$/, 'must be a plain metric name'),
     goal: z.enum(['minimize', 'maximize']),
     editable: z.array(sandboxPath).min(1),
     readonly: z.array(sandboxPath).default([]),
+    /** Files only the evaluation sees: never copied into the workspace. */
+    hidden: z.array(sandboxPath).default([]),
     /** A user corpus for the script, passed to it as NIGHTSHIFT_DATA (resolved against the sandbox). */
     data: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.predict === undefined || c.evaluate !== undefined, {
+    message: '"predict" needs an "evaluate" command to talk to',
+    path: ['predict'],
+  });
 
 export type SandboxConfig = z.infer<typeof SandboxConfigSchema>;
+
+/** How far the measurement is out of the judged code's reach (docs/design.md, "Seal levels"). */
+export type SealLevel = 'sealed' | 'separate' | 'self-reported';
+
+export function sealLevel(config: Pick<SandboxConfig, 'predict' | 'evaluate'>): SealLevel {
+  if (config.evaluate === undefined) return 'self-reported';
+  return config.predict === undefined ? 'separate' : 'sealed';
+}
 
 export interface Sandbox {
   dir: string;
@@ -47,10 +65,16 @@ export function loadSandbox(dir: string): Sandbox {
   const parsed = SandboxConfigSchema.safeParse(raw);
   if (!parsed.success) throw new UserError(`${file}: ${describeZodError(parsed.error)}`);
   const config = parsed.data;
-  for (const rel of [...config.editable, ...config.readonly]) {
+  for (const rel of [...config.editable, ...config.readonly, ...config.hidden]) {
     if (!fs.existsSync(path.join(abs, rel))) throw new UserError(`${file} lists ${rel}, which is not in the sandbox`);
   }
-  const overlap = config.editable.filter((f) => config.readonly.includes(f));
-  if (overlap.length > 0) throw new UserError(`${file} lists ${overlap.join(', ')} as both editable and readonly`);
+  const lists = { editable: config.editable, readonly: config.readonly, hidden: config.hidden };
+  const names = Object.keys(lists) as Array<keyof typeof lists>;
+  for (const [i, a] of names.entries()) {
+    for (const b of names.slice(i + 1)) {
+      const overlap = lists[a].filter((f) => lists[b].includes(f));
+      if (overlap.length > 0) throw new UserError(`${file} lists ${overlap.join(', ')} as both ${a} and ${b}`);
+    }
+  }
   return { dir: abs, config };
 }
