@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { bwrapArgs } from './isolation/bwrap-args.ts';
 import { limitHit, withLimits, type RunLimits } from './isolation/limits.ts';
+import { readLines } from './lines.ts';
 import { parseLine } from './protocol.ts';
 import type { StepMetrics } from '../store/metrics.ts';
 
@@ -22,6 +22,8 @@ export interface TrainingRequest {
   sandbox?: { readonly: string[]; devices: string[]; masked: string[]; tmpBytes: number; outDir: string; cacheDir?: string | undefined } | null;
   limits?: RunLimits;
   onStep?: (step: StepMetrics) => void;
+  /** Step lines passed to onStep; later ones are parsed, not forwarded (default 100,000). */
+  maxStepRows?: number;
   /** Told the process group id as soon as the script starts. */
   onSpawn?: (pid: number) => void;
   /** Aborting stops the run at once and reports it as interrupted. */
@@ -41,11 +43,18 @@ export interface TrainingResult {
   /** Why a run did not finish cleanly, in one sentence; null for a clean run. */
   reason: string | null;
   invalidLines: number;
+  /** Output lines cut at the line cap. */
+  cutLines: number;
+  /** Step lines past maxStepRows, not passed to onStep. */
+  stepsDropped: number;
 }
 
 const KILL_AFTER_TERM_MS = 3000;
 const TAIL_LINES = 20;
 const DEFAULT_LOG_CAP = 64 * 2 ** 20;
+const DEFAULT_STEP_ROWS = 100_000;
+// Longer than any log or @ns line; cutting there keeps an endless line from growing the agent.
+const LINE_CAP = 2 ** 20;
 // The line that names the failure, rather than a runtime's closing banner ("Node.js v20…").
 const ERROR_LINE = /error|exception|traceback|fatal|panic|killed|abort/i;
 
@@ -101,23 +110,27 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     if (tail.length > TAIL_LINES) tail.shift();
   };
 
+  let cutLines = 0;
+  let steps = 0;
+  const stepCap = req.maxStepRows ?? DEFAULT_STEP_ROWS;
   const consume = (stream: Readable | null, isStdout: boolean) =>
-    new Promise<void>((resolve) => {
-      if (!stream) return resolve();
-      const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-      lines.on('line', (line) => {
-        log.write(line + '\n');
-        if (!isStdout) return keepTail(line);
-        const parsed = parseLine(line);
-        if (parsed.type === 'text') keepTail(line);
-        else if (parsed.type === 'invalid') {
-          invalidLines++;
-          log.write(`[nightshift] ignored a malformed @ns line: ${parsed.reason}\n`);
-        } else if (parsed.type === 'step') req.onStep?.({ step: parsed.step, elapsed_s: parsed.elapsedS, values: parsed.values });
-        else final = parsed.fields;
-      });
-      lines.on('close', () => resolve());
-    });
+    !stream
+      ? Promise.resolve()
+      : readLines(stream, LINE_CAP, (line, cut) => {
+          log.write(line + '\n');
+          if (cut && cutLines++ === 0) log.write(`[nightshift] a line of over ${LINE_CAP} bytes was cut; the rest of it was dropped\n`);
+          if (!isStdout) return keepTail(line);
+          const parsed = parseLine(line);
+          if (parsed.type === 'text') keepTail(line);
+          else if (parsed.type === 'invalid') {
+            invalidLines++;
+            log.write(`[nightshift] ignored a malformed @ns line: ${parsed.reason}\n`);
+          } else if (parsed.type === 'step') {
+            // Steps past the cap are parsed, not stored: a script printing every micro-step must not fill the database.
+            if (++steps === stepCap + 1) log.write(`[nightshift] more than ${stepCap} step lines: the rest are not stored\n`);
+            if (steps <= stepCap) req.onStep?.({ step: parsed.step, elapsed_s: parsed.elapsedS, values: parsed.values });
+          } else final = parsed.fields;
+        });
   const reading = Promise.all([consume(child.stdout, true), consume(child.stderr, false)]);
 
   let stopped: 'timeout' | 'interrupted' | null = null;
@@ -143,7 +156,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
 
   const exitCode = result.exitCode ?? null;
   const signal = result.signal ?? null;
-  const base = { final, exitCode, signal, runS, invalidLines, backend: backendOf(final) };
+  const base = { final, exitCode, signal, runS, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), backend: backendOf(final) };
   if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
   const outcome = classify(final, req.metric, stopped === 'timeout', req.budgetS + req.graceS, exitCode, signal, tail);
   const limit = outcome.status === 'crashed' ? limitHit(tail, limits) : null;

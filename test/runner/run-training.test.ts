@@ -177,3 +177,29 @@ test('NIGHTSHIFT_CACHE is passed only when the agent keeps a cache folder', () =
   assert.equal(buildTrainingEnv({}, base).NIGHTSHIFT_CACHE, undefined);
   assert.equal(buildTrainingEnv({}, { ...base, cacheDir: '/c' }).NIGHTSHIFT_CACHE, '/c');
 });
+
+test('an endless line is cut at the line cap and the run goes on to its final line', async () => {
+  const dir = tempDir();
+  const result = await runTraining(
+    request(dir, `process.stdout.write('x'.repeat(5 * 2 ** 20)); console.log(); ${final({ val_loss: 0.5 })}`),
+  );
+  assert.equal(result.status, 'done');
+  assert.equal(result.metric, 0.5);
+  assert.equal(result.cutLines, 1);
+  assert.match(fs.readFileSync(path.join(dir, 'run.log'), 'utf8'), /a line of over 1048576 bytes was cut/);
+});
+
+test('step lines past the cap are parsed, not forwarded, and counted', async () => {
+  const dir = tempDir();
+  let forwarded = 0;
+  const result = await runTraining(
+    request(dir, `for (let i = 1; i <= 30; i++) console.log('@ns ' + JSON.stringify({ step: i, loss: 1 / i })); ${final({ val_loss: 0.5 })}`, {
+      maxStepRows: 10,
+      onStep: () => forwarded++,
+    }),
+  );
+  assert.equal(result.status, 'done');
+  assert.equal(forwarded, 10);
+  assert.equal(result.stepsDropped, 20);
+  assert.equal(fs.readFileSync(path.join(dir, 'run.log'), 'utf8').match(/more than 10 step lines/g)?.length, 1);
+});
