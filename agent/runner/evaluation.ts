@@ -1,0 +1,171 @@
+/**
+ * The evaluation step of a run (docs/design.md, "One run"): the read-only `evaluate` command,
+ * and for a sealed sandbox the editable `predict` command, connected only through nightshift:
+ * evaluate's fd 3 → predict's stdin, predict's `@ns` stdout lines → evaluate's fd 4. Only the
+ * evaluation's final line sets the metric.
+ */
+import fs from 'node:fs';
+import readline from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { execa, type ResultPromise } from 'execa';
+import { parseLine, PREFIX } from './protocol.ts';
+import { signalGroup } from './run-training.ts';
+
+/** One process of the evaluation: a shell command, optionally inside bubblewrap (prebuilt arguments). */
+export interface EvaluationProcess {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  /** bwrap's arguments up to and including `--`, the command follows; null runs it directly. */
+  bwrap: string[] | null;
+}
+
+export interface EvaluationRequest {
+  evaluate: EvaluationProcess;
+  /** The predictor of a sealed sandbox; null for a `separate` one (evaluate loads the model itself). */
+  predict: EvaluationProcess | null;
+  /** Seconds before both processes are killed and the run counts as a timeout. */
+  limitS: number;
+  /** The run's log file; evaluation output is appended to it. */
+  logPath: string;
+  metric: string;
+  signal?: AbortSignal;
+}
+
+export type EvaluationStatus = 'done' | 'crashed' | 'timeout' | 'diverged' | 'invalid' | 'interrupted';
+
+export interface EvaluationResult {
+  status: EvaluationStatus;
+  metric: number | null;
+  /** The evaluation's final line, whole. */
+  final: Record<string, unknown> | null;
+  /** The best value the evaluation says the metric can reach, when it states one. */
+  floor: number | null;
+  reason: string | null;
+  runS: number;
+  /** Request lines relayed to the predictor. */
+  requests: number;
+}
+
+const KILL_AFTER_TERM_MS = 2000;
+const ERROR_LINE = /error|exception|traceback|fatal|panic|killed|abort/i;
+
+function start(proc: EvaluationProcess, stdio: Array<'ignore' | 'pipe'>): ResultPromise {
+  const options = { cwd: proc.cwd, extendEnv: false, detached: true, reject: false, buffer: false, stdio } as const;
+  return proc.bwrap
+    ? execa('bwrap', [...proc.bwrap, '/bin/sh', '-c', proc.command], { ...options, env: { PATH: proc.env.PATH ?? '/usr/bin:/bin' } })
+    : execa(proc.command, { ...options, shell: true, env: proc.env });
+}
+
+function lines(stream: Readable | null | undefined, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream) return resolve();
+    const reader = readline.createInterface({ input: stream, crlfDelay: Infinity });
+    reader.on('line', onLine);
+    reader.on('close', () => resolve());
+  });
+}
+
+/** Runs the evaluation to its end and says how it ended; never throws for the scripts' faults. */
+export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationResult> {
+  const log = fs.createWriteStream(req.logPath, { flags: 'a' });
+  log.on('error', () => {}); // a full disk loses log text, never the run
+  const note = (text: string) => log.write(`[nightshift] ${text}\n`);
+  const started = performance.now();
+  note(`evaluation: ${req.predict ? `${req.evaluate.command} <-> ${req.predict.command}` : req.evaluate.command}`);
+
+  const evaluator = start(req.evaluate, req.predict ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe']);
+  const predictor = req.predict ? start(req.predict, ['pipe', 'pipe', 'pipe']) : null;
+  const children = [evaluator, predictor].filter((c): c is ResultPromise => c !== null);
+  // A broken pipe is how a dead peer shows; the exit codes say what happened.
+  for (const child of children) for (const s of child.stdio) (s as NodeJS.EventEmitter | null)?.on('error', () => {});
+
+  const finals: Array<Record<string, unknown>> = [];
+  const tails = { evaluate: [] as string[], predict: [] as string[] };
+  const keep = (tail: string[], line: string) => {
+    if (line.trim() === '') return;
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+  };
+  let requests = 0;
+  const reading: Array<Promise<void>> = [
+    lines(evaluator.stdout, (line) => {
+      log.write(`${line}\n`);
+      const parsed = parseLine(line);
+      if (parsed.type === 'final') finals.push(parsed.fields);
+      else if (parsed.type === 'text') keep(tails.evaluate, line);
+    }),
+    lines(evaluator.stderr, (line) => {
+      log.write(`${line}\n`);
+      keep(tails.evaluate, line);
+    }),
+  ];
+  if (predictor) {
+    const toPredictor = predictor.stdin as Writable;
+    const toEvaluator = evaluator.stdio[4] as Writable;
+    reading.push(
+      lines(evaluator.stdio[3] as Readable, (line) => {
+        requests++;
+        toPredictor.write(`${line}\n`);
+      }).then(() => void toPredictor.end()),
+      lines(predictor.stdout, (line) => {
+        if (line.startsWith(PREFIX)) toEvaluator.write(`${line.slice(PREFIX.length)}\n`);
+        else {
+          log.write(`${line}\n`);
+          keep(tails.predict, line);
+        }
+      }).then(() => void toEvaluator.end()),
+      lines(predictor.stderr, (line) => {
+        log.write(`${line}\n`);
+        keep(tails.predict, line);
+      }),
+    );
+  }
+
+  let stopped: 'timeout' | 'interrupted' | null = null;
+  const stop = (why: 'timeout' | 'interrupted') => {
+    if (stopped) return;
+    stopped = why;
+    for (const child of children) signalGroup(child.pid, 'SIGTERM');
+    setTimeout(() => children.forEach((child) => signalGroup(child.pid, 'SIGKILL')), KILL_AFTER_TERM_MS).unref();
+  };
+  const timer = setTimeout(() => stop('timeout'), req.limitS * 1000);
+  const onAbort = () => stop('interrupted');
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  if (req.signal?.aborted) onAbort();
+  // The evaluation is over when the evaluator is: a predictor still running has nothing left to answer.
+  const evaluated = await evaluator;
+  if (predictor && !stopped) setTimeout(() => signalGroup(predictor.pid, 'SIGKILL'), KILL_AFTER_TERM_MS).unref();
+  const predicted = predictor ? await predictor : null;
+  for (const child of children) signalGroup(child.pid, 'SIGKILL');
+  await Promise.all(reading);
+  clearTimeout(timer);
+  req.signal?.removeEventListener('abort', onAbort);
+  await new Promise<void>((resolve) => log.end(resolve));
+
+  const runS = (performance.now() - started) / 1000;
+  const base = { runS, requests, final: finals.at(-1) ?? null, floor: floorOf(finals.at(-1)) };
+  if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
+  if (stopped === 'timeout') return { ...base, status: 'timeout', metric: null, reason: `the evaluation was killed after ${req.limitS} s` };
+  if (finals.length > 1) return { ...base, status: 'invalid', metric: null, reason: `the evaluation printed ${finals.length} final lines` };
+  const final = finals[0];
+  if (!final) {
+    const predictorFailed = predicted && predicted.exitCode !== 0 && predicted.exitCode !== undefined;
+    const [who, result, tail] = predictorFailed ? ['predict', predicted, tails.predict] as const : ['evaluate', evaluated, tails.evaluate] as const;
+    const how = result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    const last = tail.findLast((line) => ERROR_LINE.test(line)) ?? tail.at(-1);
+    return { ...base, status: 'crashed', metric: null, reason: `${who} ${how} before the evaluation's final line${last ? `: ${last.slice(0, 300)}` : ''}` };
+  }
+  if (typeof final.invalid === 'string') return { ...base, status: 'invalid', metric: null, reason: final.invalid.slice(0, 300) };
+  const value = final[req.metric];
+  if (value === null || (typeof value === 'number' && !Number.isFinite(value))) {
+    return { ...base, status: 'diverged', metric: null, reason: `${req.metric} is ${String(value)}: the model's predictions are not finite` };
+  }
+  if (typeof value !== 'number') return { ...base, status: 'crashed', metric: null, reason: `the evaluation's final line has no numeric ${req.metric}` };
+  return { ...base, status: 'done', metric: value, reason: null };
+}
+
+function floorOf(final: Record<string, unknown> | undefined): number | null {
+  const floor = final?.floor;
+  return typeof floor === 'number' && Number.isFinite(floor) ? floor : null;
+}
