@@ -5,9 +5,9 @@
  * evaluation's final line sets the metric.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
+import { DEFAULT_LINE_CAP, readLines } from './lines.ts';
 import { parseLine, PREFIX } from './protocol.ts';
 import { signalGroup } from './run-training.ts';
 
@@ -50,20 +50,20 @@ export interface EvaluationResult {
 const KILL_AFTER_TERM_MS = 2000;
 const ERROR_LINE = /error|exception|traceback|fatal|panic|killed|abort/i;
 
-function start(proc: EvaluationProcess, stdio: Array<'ignore' | 'pipe'>): ResultPromise {
+// A predictor's answer carries a batch of logits as base64 (about 11 MB for the default sandbox).
+const RELAY_LINE_CAP = 256 * 2 ** 20;
+
+type Stdio = readonly ['ignore' | 'pipe', 'pipe', 'pipe', ...Array<'pipe'>];
+
+function start(proc: EvaluationProcess, stdio: Stdio): ResultPromise {
   const options = { cwd: proc.cwd, extendEnv: false, detached: true, reject: false, buffer: false, stdio } as const;
   return proc.bwrap
     ? execa('bwrap', [...proc.bwrap, '/bin/sh', '-c', proc.command], { ...options, env: { PATH: proc.env.PATH ?? '/usr/bin:/bin' } })
     : execa(proc.command, { ...options, shell: true, env: proc.env });
 }
 
-function lines(stream: Readable | null | undefined, onLine: (line: string) => void): Promise<void> {
-  return new Promise((resolve) => {
-    if (!stream) return resolve();
-    const reader = readline.createInterface({ input: stream, crlfDelay: Infinity });
-    reader.on('line', onLine);
-    reader.on('close', () => resolve());
-  });
+function lines(stream: Readable | null | undefined, onLine: (line: string) => void, cap = DEFAULT_LINE_CAP): Promise<void> {
+  return stream ? readLines(stream, cap, onLine) : Promise.resolve();
 }
 
 /** Runs the evaluation to its end and says how it ended; never throws for the scripts' faults. */
@@ -107,14 +107,14 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
       lines(evaluator.stdio[3] as Readable, (line) => {
         requests++;
         toPredictor.write(`${line}\n`);
-      }).then(() => void toPredictor.end()),
+      }, RELAY_LINE_CAP).then(() => void toPredictor.end()),
       lines(predictor.stdout, (line) => {
         if (line.startsWith(PREFIX)) toEvaluator.write(`${line.slice(PREFIX.length)}\n`);
         else {
           log.write(`${line}\n`);
           keep(tails.predict, line);
         }
-      }).then(() => void toEvaluator.end()),
+      }, RELAY_LINE_CAP).then(() => void toEvaluator.end()),
       lines(predictor.stderr, (line) => {
         log.write(`${line}\n`);
         keep(tails.predict, line);
