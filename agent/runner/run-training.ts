@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { bwrapArgs } from './isolation/bwrap-args.ts';
 import { limitHit, withLimits, type RunLimits } from './isolation/limits.ts';
+import { killLeftovers, runMarks } from './leftovers.ts';
 import { readLines } from './lines.ts';
 import { parseLine } from './protocol.ts';
 import type { StepMetrics } from '../store/metrics.ts';
@@ -144,11 +145,20 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   const onAbort = () => stop('interrupted');
   req.signal?.addEventListener('abort', onAbort, { once: true });
   if (req.signal?.aborted) onAbort();
-  // Whatever the script left behind in its group dies with it.
-  child.once('exit', () => signalGroup(child.pid, 'SIGKILL'));
+  // Whatever the script left behind dies with it: its group at once, then the processes that left
+  // the group (setsid daemons) by the marks in their environment; they would also hold its output open.
+  const marks = runMarks(req.env);
+  let sweep: Promise<number> = Promise.resolve(0);
+  child.once('exit', () => {
+    signalGroup(child.pid, 'SIGKILL');
+    sweep = killLeftovers(marks);
+  });
 
   const result = await child;
   await reading;
+  // Also when bubblewrap's PID namespace already took them: the sweep is cheap and the namespace may be off.
+  await sweep;
+  await killLeftovers(marks);
   clearTimeout(timer);
   req.signal?.removeEventListener('abort', onAbort);
   const runS = (performance.now() - started) / 1000;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildTrainingEnv } from '../../agent/runner/env.ts';
+import { processesMarked, runMarks } from '../../agent/runner/leftovers.ts';
 import { runTraining, type TrainingRequest } from '../../agent/runner/run-training.ts';
 import type { StepMetrics } from '../../agent/store/metrics.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
@@ -202,4 +203,13 @@ test('step lines past the cap are parsed, not forwarded, and counted', async () 
   assert.equal(forwarded, 10);
   assert.equal(result.stepsDropped, 20);
   assert.equal(fs.readFileSync(path.join(dir, 'run.log'), 'utf8').match(/more than 10 step lines/g)?.length, 1);
+});
+
+test('a daemon the script started with setsid does not outlive the run', async () => {
+  const dir = tempDir();
+  const req = request(dir, `require('node:child_process').spawn('setsid', ['sh', '-c', 'sleep 1000'], { stdio: 'inherit', detached: true }).unref(); ${final({ val_loss: 0.5 })}`);
+  fs.renameSync(path.join(dir, 'train.mjs'), path.join(dir, 'train.cjs'));
+  const result = await runTraining({ ...req, command: 'node train.cjs' });
+  assert.equal(result.status, 'done');
+  assert.deepEqual(processesMarked(runMarks(req.env)), []);
 });
