@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { Git } from './git.ts';
+import { readFileNoFollow, writeFileNoFollow } from './no-follow.ts';
 
 /** Never copied into a workspace: dependencies are linked, and git state is the workspace's own. */
 const SKIP = new Set(['node_modules', '.git', '.nightshift']);
@@ -72,20 +73,24 @@ export class Workspace {
     fs.rmSync(path.join(this.gitDir, 'index.lock'), { force: true });
   }
 
-  /** Discards every uncommitted change and untracked file, and moves HEAD to `commit`. */
+  /**
+   * Discards every uncommitted change and every untracked file, ignored ones and nested
+   * repositories included (`clean -ffdx`: a run must leave nothing behind that the next one
+   * could read), moves HEAD to `commit`, and makes the node_modules link anew.
+   */
   async resetTo(commit: string): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     await this.git.run(['reset', '-q', '--hard', commit]);
-    await this.git.run(['clean', '-q', '-fd']);
+    await this.git.run(['clean', '-q', '-ffdx']);
     this.linkModules();
   }
 
-  /** node_modules is a link, untracked, so a reset alone would not bring it back. */
+  /** node_modules is a link, untracked, so a reset alone would not bring it back; a script may have re-pointed it. */
   private linkModules(): void {
     if (this.modules === null) return;
     const link = path.join(this.dir, 'node_modules');
-    if (fs.existsSync(link)) return;
-    fs.rmSync(link, { force: true }); // a dangling link
+    // Whatever is there (the old link, a dangling one, a folder a script made) is replaced.
+    fs.rmSync(link, { recursive: true, force: true });
     fs.symlinkSync(this.modules, link, 'dir');
   }
 
@@ -108,11 +113,12 @@ export class Workspace {
   }
 
   read(file: string): string {
-    return fs.readFileSync(path.join(this.dir, file), 'utf8');
+    return readFileNoFollow(path.join(this.dir, file), file);
   }
 
+  /** Never through a link: a write to a linked file is refused (LinkRefused), see no-follow.ts. */
   write(file: string, text: string): void {
-    fs.writeFileSync(path.join(this.dir, file), text);
+    writeFileNoFollow(path.join(this.dir, file), text, file);
   }
 }
 

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import type { ToolTextEditor20250728 } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import { describeZodError } from '../../validation.ts';
+import { LinkRefused, readFileNoFollow, writeFileNoFollow } from '../../workspace/no-follow.ts';
 import { resolveFile, ToolError, viewableFiles, type FileRules } from './confine.ts';
 
 /** Anthropic's text editor tool in the version for current models (no undo_edit). */
@@ -31,13 +31,24 @@ const EditorInput = z.discriminatedUnion('command', [
  * tool_result. Anything refused or wrong throws a ToolError and changes nothing.
  */
 export function runEditor(rules: FileRules, raw: unknown): string {
+  try {
+    return editorCommand(rules, raw);
+  } catch (error) {
+    // resolveFile checked with lstat; a link swapped in since is caught by O_NOFOLLOW here.
+    if (error instanceof LinkRefused) throw new ToolError(`${error.file} is a symbolic link; links are not followed`);
+    throw error;
+  }
+}
+
+function editorCommand(rules: FileRules, raw: unknown): string {
   const parsed = EditorInput.safeParse(raw);
   if (!parsed.success) throw new ToolError(`invalid input: ${describeZodError(parsed.error)}`);
   const input = parsed.data;
   if (input.command === 'view' && ['.', './', ''].includes(input.path.trim())) return listing(rules);
   const access = input.command === 'view' ? 'read' : 'write';
   const { rel, abs } = resolveFile(rules, input.path, access);
-  const text = fs.readFileSync(abs, 'utf8');
+  const text = readFileNoFollow(abs, rel);
+  const write = (content: string) => writeFileNoFollow(abs, content, rel);
   switch (input.command) {
     case 'view':
       return view(rel, text, input.view_range);
@@ -45,11 +56,11 @@ export function runEditor(rules: FileRules, raw: unknown): string {
       const count = text.split(input.old_str).length - 1;
       if (count === 0) throw new ToolError(`no match for old_str in ${rel}; copy it exactly, whitespace and indentation included`);
       if (count > 1) throw new ToolError(`old_str occurs ${count} times in ${rel}; include more context so it is unique`);
-      fs.writeFileSync(abs, text.replace(input.old_str, () => input.new_str));
+      write(text.replace(input.old_str, () => input.new_str));
       return `replaced one occurrence in ${rel}`;
     }
     case 'create':
-      fs.writeFileSync(abs, input.file_text);
+      write(input.file_text);
       return `wrote ${rel} (${input.file_text.split('\n').length} lines)`;
     case 'insert': {
       const lines = text.split('\n');
@@ -57,7 +68,7 @@ export function runEditor(rules: FileRules, raw: unknown): string {
       if (input.insert_line > count) throw new ToolError(`insert_line ${input.insert_line} is past the end of ${rel} (${count} lines)`);
       const inserted = (input.insert_text ?? input.new_str)!.replace(/\n$/, '').split('\n');
       lines.splice(input.insert_line, 0, ...inserted);
-      fs.writeFileSync(abs, lines.join('\n'));
+      write(lines.join('\n'));
       return `inserted ${inserted.length} line(s) after line ${input.insert_line} of ${rel}`;
     }
   }
