@@ -10,6 +10,7 @@ import type { Colour } from './format.ts';
 import { sparkline } from './sparkline.ts';
 import { tailLines } from './tail.ts';
 import { isFailedRun } from './failed-run.ts';
+import { printable, printableFields } from '../text/printable.ts';
 
 export interface ShowOptions {
   paint?: (colour: Colour, text: string) => string;
@@ -18,7 +19,13 @@ export interface ShowOptions {
 
 /** `nightshift show`: one experiment as a person reads it, top to bottom. */
 export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions): string {
-  const { experiment: e, session, candidate, runs } = detail;
+  // Descriptions, reasons, final lines, diffs and metric names come from runs and proposers:
+  // made printable here, before any colour is added, so only nightshift's own escapes remain.
+  const e = printableFields(detail.experiment);
+  const session = printableFields(detail.session);
+  const candidate = detail.candidate ? printableFields(detail.candidate) : detail.candidate;
+  const runs = detail.runs.map(printableFields);
+  const series = detail.series.map((s) => ({ ...s, name: printable(s.name) }));
   const p = (colour: Colour, text: string) => (paint ? paint(colour, text) : text);
   const field = (name: string, value: string) => `${p('gray', name.padEnd(11))} ${value}`;
   const out: string[] = [];
@@ -46,10 +53,10 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
   if (e.final_json) out.push('', field('final line', e.final_json));
 
   if (e.diff.trim() !== '') out.push('', p('gray', 'diff'), colourDiff(e.diff.trimEnd(), paint));
-  if (detail.series.length > 0) {
-    const width = Math.max(...detail.series.map((s) => s.name.length));
+  if (series.length > 0) {
+    const width = Math.max(...series.map((s) => s.name.length));
     out.push('', p('gray', 'step metrics'));
-    for (const s of detail.series) {
+    for (const s of series) {
       const last = s.steps.at(-1)!;
       out.push(`  ${s.name.padEnd(width)}  ${sparkline(s.values)}  ${num(s.values[0])} → ${num(s.values.at(-1))}  (${s.values.length} points to step ${last}, min ${num(Math.min(...s.values))}, max ${num(Math.max(...s.values))})`);
     }

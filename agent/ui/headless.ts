@@ -1,8 +1,18 @@
 import type { LoopEvent } from '../loop/events.ts';
+import { printable } from '../text/printable.ts';
 import { num, seconds, signed, tag } from './format.ts';
 
-/** One plain line per event (steps are left out: they are in the log). For pipes, files and --headless. */
+/**
+ * One plain line per event (steps are left out: they are in the log). For pipes, files and
+ * --headless. Descriptions, reasons and warnings can quote a run's output or an LLM's words, so
+ * the whole line is made printable: no escape sequence reaches the terminal.
+ */
 export function headlessLine(event: LoopEvent): string | null {
+  const line = rawLine(event);
+  return line === null ? null : printable(line);
+}
+
+function rawLine(event: LoopEvent): string | null {
   switch (event.type) {
     case 'session-started': {
       const s = event.session;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { printable } from '../../text/printable.ts';
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import { experimentDetail } from '../../query/experiment-detail.ts';
@@ -48,7 +49,8 @@ export async function showCommand(argv: string[], stdout: Stdout = process.stdou
       const file = detail.experiment.log_path;
       if (!file) throw new UserError(`experiment ${flags.id} has no log: it never started`);
       if (!fs.existsSync(file)) throw new UserError(`the log of experiment ${flags.id} is gone (${file})`);
-      sink.write(fs.readFileSync(file, 'utf8'));
+      // The run wrote this file: no escape sequence of its own reaches the terminal.
+      sink.write(printable(fs.readFileSync(file, 'utf8')));
     } else sink.write(showText(detail, { paint: sink.render.paint, tail: flags.tail }));
     return 0;
   } finally {
