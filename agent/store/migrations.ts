@@ -117,10 +117,80 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX experiments_status ON experiments(status, session_id);
   CREATE INDEX experiments_created ON experiments(created_at);
   `,
+  // v4: sealed evaluation. Status 'invalid' (a run that broke a rule of the measurement) needs a
+  // new CHECK, which SQLite can only get by rebuilding the table; the evaluation's final line and
+  // time; each session's seal level and the hashes of its evaluation files; the step plans.
+  `
+  CREATE TABLE experiments_v4 (
+    id              INTEGER PRIMARY KEY,
+    session_id      INTEGER NOT NULL REFERENCES sessions(id),
+    kind            TEXT NOT NULL CHECK (kind IN
+                      ('baseline', 'ablation', 'interaction', 'tweak', 'llm', 'confirm', 'control')),
+    status          TEXT NOT NULL CHECK (status IN
+                      ('queued', 'running', 'done', 'crashed', 'timeout', 'diverged', 'interrupted', 'rejected', 'invalid')),
+    decision        TEXT CHECK (decision IN ('baseline', 'keep', 'revert', 'pending')),
+    description     TEXT NOT NULL,
+    hypothesis      TEXT,
+    change_key      TEXT,
+    spec_json       TEXT,
+    diff            TEXT NOT NULL DEFAULT '',
+    parent_id       INTEGER REFERENCES experiments(id),
+    retry_of        INTEGER REFERENCES experiments(id),
+    seed            INTEGER NOT NULL,
+    min_runs        INTEGER NOT NULL DEFAULT 1,
+    base_commit     TEXT NOT NULL,
+    commit_sha      TEXT,
+    metric          REAL,
+    delta           REAL,
+    noise_sd        REAL,
+    p_value         REAL,
+    ci_low          REAL,
+    ci_high         REAL,
+    n_runs          INTEGER,
+    reason          TEXT,
+    final_json      TEXT,
+    backend         TEXT,
+    proposer        TEXT NOT NULL,
+    exit_code       INTEGER,
+    signal          TEXT,
+    log_path        TEXT,
+    pid             INTEGER,
+    created_at      TEXT NOT NULL,
+    started_at      TEXT,
+    ended_at        TEXT,
+    propose_s       REAL,
+    run_s           REAL,
+    tokens_in       INTEGER NOT NULL DEFAULT 0,
+    tokens_out      INTEGER NOT NULL DEFAULT 0,
+    cost_usd        REAL NOT NULL DEFAULT 0,
+    eval_json       TEXT,
+    eval_s          REAL
+  );
+  INSERT INTO experiments_v4 SELECT *, NULL, NULL FROM experiments;
+  DROP TABLE experiments;
+  ALTER TABLE experiments_v4 RENAME TO experiments;
+  CREATE INDEX experiments_session ON experiments(session_id, id);
+  CREATE INDEX experiments_parent ON experiments(parent_id);
+  CREATE INDEX experiments_retry ON experiments(retry_of);
+  CREATE INDEX experiments_decision ON experiments(decision, session_id);
+  CREATE INDEX experiments_status ON experiments(status, session_id);
+  CREATE INDEX experiments_created ON experiments(created_at);
+  ALTER TABLE sessions ADD COLUMN seal TEXT NOT NULL DEFAULT 'self-reported'
+    CHECK (seal IN ('sealed', 'separate', 'self-reported'));
+  ALTER TABLE sessions ADD COLUMN evaluation_json TEXT;
+  CREATE TABLE plans (
+    session_id    INTEGER NOT NULL REFERENCES sessions(id),
+    config        TEXT NOT NULL,
+    budget_s      REAL NOT NULL,
+    steps         INTEGER NOT NULL,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+    PRIMARY KEY (session_id, config, budget_s)
+  );
+  `,
 ];
 
 /**
  * The oldest schema a read-only command can use as it is: later migrations only add indexes.
  * Raise it with any migration that adds or changes a table or a column.
  */
-export const READABLE_FROM = 2;
+export const READABLE_FROM = 4;

@@ -1,15 +1,16 @@
+import type { SealLevel } from '../sandbox-config/load.ts';
 import type { Goal } from '../decide/types.ts';
 
 export const EXPERIMENT_KINDS = ['baseline', 'ablation', 'interaction', 'tweak', 'llm', 'confirm', 'control'] as const;
 export type ExperimentKind = (typeof EXPERIMENT_KINDS)[number];
 
 export const EXPERIMENT_STATUSES = [
-  'queued', 'running', 'done', 'crashed', 'timeout', 'diverged', 'interrupted', 'rejected',
+  'queued', 'running', 'done', 'crashed', 'timeout', 'diverged', 'interrupted', 'rejected', 'invalid',
 ] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 
 /** Statuses of a run that was launched and came to an end on its own (they count as finished). */
-export const FINISHED_STATUSES: readonly ExperimentStatus[] = ['done', 'crashed', 'timeout', 'diverged'];
+export const FINISHED_STATUSES: readonly ExperimentStatus[] = ['done', 'crashed', 'timeout', 'diverged', 'invalid'];
 
 export type DecisionValue = 'baseline' | 'keep' | 'revert' | 'pending';
 export type SessionStatus = 'running' | 'stopped' | 'finished';
@@ -35,6 +36,9 @@ export interface SessionRow {
   head_commit: string | null;
   agent_pid: number | null;
   heartbeat_at: string | null;
+  seal: SealLevel;
+  /** sha256 of each file the evaluation runs with (readonly + hidden), taken when the session began. */
+  evaluation_json: string | null;
 }
 
 export interface ExperimentRow {
@@ -78,4 +82,7 @@ export interface ExperimentRow {
   tokens_in: number;
   tokens_out: number;
   cost_usd: number;
+  /** The evaluation's final line (sealed and separate sessions); final_json holds the training's facts. */
+  eval_json: string | null;
+  eval_s: number | null;
 }

@@ -56,7 +56,7 @@ function row(fields: Partial<ExperimentRow> & Pick<ExperimentRow, 'kind'>): Expe
     metric: null, delta: null, noise_sd: null, p_value: null, ci_low: null, ci_high: null, n_runs: null, reason: null,
     final_json: null, backend: null, proposer: 'planner', exit_code: 0, signal: null, log_path: null, pid: null,
     created_at: '2025-01-01T00:00:00Z', started_at: null, ended_at: null, propose_s: null, run_s: 1,
-    tokens_in: 0, tokens_out: 0, cost_usd: 0, ...fields,
+    tokens_in: 0, tokens_out: 0, cost_usd: 0, eval_json: null, eval_s: null, ...fields,
   };
 }
 

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openLogForWriting, openLogReadOnly, SCHEMA_VERSION } from '../../agent/store/db.ts';
 import { MetricsWriter } from '../../agent/store/metrics.ts';
+import { MIGRATIONS } from '../../agent/store/migrations.ts';
 import { tempDir } from '../helpers.ts';
 
 test('a new log is WAL, at the current schema version, with the tables outside queries rely on', () => {
@@ -61,5 +62,32 @@ test('step metrics are written in batches and flushed on demand', () => {
   writer.add(1, { step: 4, elapsed_s: 0.4, values: { loss: 1 } });
   writer.flush();
   assert.equal(count(), 6);
+  db.close();
+});
+
+test('a v3 log migrates to sealed evaluation with every row, step and link kept, and takes status invalid', () => {
+  const file = path.join(tempDir(), 'v3.db');
+  const old = new Database(file);
+  for (const sql of MIGRATIONS.slice(0, 3)) old.exec(sql);
+  old.pragma('user_version = 3');
+  old.exec(`INSERT INTO sessions (id, status, started_at, sandbox, workspace, command, metric, goal, proposer, decision_rule,
+      budget_s, options_json, readonly_json) VALUES (1, 'stopped', 't', 's', 'w', 'c', 'val_bpb', 'minimize', 'planner', 'noise-aware', 60, '{}', '{}');
+    INSERT INTO experiments (id, session_id, kind, status, decision, description, seed, base_commit, proposer, created_at, metric)
+      VALUES (1, 1, 'baseline', 'done', 'baseline', 'baseline', 1, 'c0', 'agent', 't', 1.5),
+             (2, 1, 'confirm', 'done', NULL, 'confirm', 2, 'c0', 'agent', 't', 1.4);
+    UPDATE experiments SET parent_id = 1 WHERE id = 2;
+    INSERT INTO metrics VALUES (1, 10, 'train_loss', 2.5, 1.0);`);
+  old.close();
+  const db = openLogForWriting(file);
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.deepEqual(db.prepare('SELECT id, parent_id, metric, eval_json FROM experiments ORDER BY id').all(), [
+    { id: 1, parent_id: null, metric: 1.5, eval_json: null },
+    { id: 2, parent_id: 1, metric: 1.4, eval_json: null },
+  ]);
+  assert.equal((db.prepare('SELECT seal FROM sessions').get() as { seal: string }).seal, 'self-reported');
+  assert.equal((db.prepare('SELECT count(*) AS n FROM metrics').get() as { n: number }).n, 1);
+  db.prepare(`UPDATE experiments SET status = 'invalid' WHERE id = 2`).run();
+  assert.deepEqual(db.pragma('foreign_key_check'), []);
+  assert.equal((db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'experiments' AND sql IS NOT NULL`).get() as { n: number }).n, 6);
   db.close();
 });

@@ -9,7 +9,7 @@ export function session(over: Partial<SessionRow> = {}): SessionRow {
     id: 1, status: 'running', started_at: at(0), ended_at: null, end_reason: null, sandbox: '/home/me/sandbox',
     workspace: '/tmp/ws', command: 'node train.mjs', metric: 'val_bpb', goal: 'minimize', proposer: 'planner',
     decision_rule: 'noise-aware', budget_s: 300, max_experiments: 50, options_json: '{}', readonly_json: '{}',
-    baseline_commit: 'c0', head_commit: 'c0', agent_pid: 4242, heartbeat_at: at(0), ...over,
+    baseline_commit: 'c0', head_commit: 'c0', agent_pid: 4242, heartbeat_at: at(0), seal: 'sealed', evaluation_json: null, ...over,
   };
 }
 
@@ -22,7 +22,7 @@ export function row(over: Partial<ExperimentRow> = {}): ExperimentRow {
     base_commit: 'c0', commit_sha: null, metric: null, delta: null, noise_sd: null, p_value: null, ci_low: null, ci_high: null,
     n_runs: null, reason: null, final_json: null, backend: 'wasm', proposer: 'planner', exit_code: 0, signal: null,
     log_path: null, pid: null, created_at: at(0), started_at: at(0), ended_at: at(300), propose_s: null, run_s: 300,
-    tokens_in: 0, tokens_out: 0, cost_usd: 0, ...over,
+    tokens_in: 0, tokens_out: 0, cost_usd: 0, eval_json: null, eval_s: null, ...over,
   };
 }
 
