@@ -1,63 +1,43 @@
 /**
- * The data (read-only). By default a synthetic corpus from the fixed source in source.ts; with
- * NIGHTSHIFT_DATA=file.txt, the user's UTF-8 text. Characters (Unicode code points) are the
- * tokens. The validation text is fixed: it never depends on NIGHTSHIFT_SEED or on train.ts.
+ * The training data (read-only). By default a synthetic corpus from the fixed source in source.ts;
+ * with NIGHTSHIFT_DATA=file.txt, the user's UTF-8 text. Characters (Unicode code points) are the
+ * tokens. Nothing here depends on NIGHTSHIFT_SEED or on train.ts.
  *
- * Validation = `val` (the scored characters) preceded by `valContext` (characters a model may
- * read as context for the first scored ones, never scored):
- * - synthetic: a separate stream of CONTEXT_CHARS + VAL_CHARS characters from the source, so the
- *   floor is the source's exact code length of `val` given `valContext`;
- * - user text: `val` is the last tenth of the file (at most VAL_CHARS) and `valContext` the
- *   CONTEXT_CHARS before it; training text is everything before `val`.
+ * The validation text is not here: it is built by the hidden evaluation (validation.ts), which
+ * training never sees. For synthetic data it is a separate stream from the same source; for user
+ * text it is the last tenth of the file (at most VAL_CHARS), which is why userSplit lives here:
+ * training must stop before it.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from './protocol.ts';
-import { loadDefaultSource, sample, type Source } from './source.ts';
+import { loadDefaultSource, sample } from './source.ts';
 
 export const TRAIN_CHARS = 2_000_000;
-export const CONTEXT_CHARS = 1024;
 export const VAL_CHARS = 16_384;
 export const MIN_USER_CHARS = 4096;
-// Fixed source seeds: the corpus is the same for every run and every NIGHTSHIFT_SEED.
+// A fixed source seed: the corpus is the same for every run and every NIGHTSHIFT_SEED.
 const TRAIN_STREAM_SEED = 20_240_601;
-const VAL_STREAM_SEED = 20_240_602;
 
-export interface Dataset {
+export interface TrainingData {
   /** Token id → character. */
   vocab: string[];
   train: Int32Array;
-  valContext: Int32Array;
-  val: Int32Array;
-  /** The source that generated the text, when it is synthetic (then the floor is known). */
-  source: Source | null;
   /** 'synthetic' or the user's file path. */
   origin: string;
 }
 
-function encode(chars: string[], vocab: string[]): Int32Array {
+export function encode(chars: string[], vocab: string[]): Int32Array {
   const id = new Map(vocab.map((c, i) => [c, i]));
   return Int32Array.from(chars, (c) => id.get(c)!);
 }
 
-function byCodePoint(a: string, b: string): number {
-  return a.codePointAt(0)! - b.codePointAt(0)!;
-}
-
-export function syntheticData(): Dataset {
+export function syntheticData(): TrainingData {
   const source = loadDefaultSource();
-  const train = [...sample(source, TRAIN_STREAM_SEED, TRAIN_CHARS)];
-  const valStream = [...sample(source, VAL_STREAM_SEED, CONTEXT_CHARS + VAL_CHARS)];
-  return {
-    vocab: source.alphabet,
-    train: encode(train, source.alphabet),
-    valContext: encode(valStream.slice(0, CONTEXT_CHARS), source.alphabet),
-    val: encode(valStream.slice(CONTEXT_CHARS), source.alphabet),
-    source,
-    origin: 'synthetic',
-  };
+  return { vocab: source.alphabet, train: encode([...sample(source, TRAIN_STREAM_SEED, TRAIN_CHARS)], source.alphabet), origin: 'synthetic' };
 }
 
-export function userData(file: string): Dataset {
+/** The user's file as characters, checked: readable, UTF-8, long enough to split. */
+export function userText(file: string): string[] {
   let bytes: Buffer;
   try {
     if (!statSync(file).isFile()) throw new UsageError(`NIGHTSHIFT_DATA=${file} is not a file`);
@@ -79,19 +59,25 @@ export function userData(file: string): Dataset {
       `NIGHTSHIFT_DATA=${file} has ${chars.length} characters; at least ${MIN_USER_CHARS} are needed to split it into training and validation text`,
     );
   }
-  const valLength = Math.min(VAL_CHARS, Math.floor(chars.length / 10));
-  const split = chars.length - valLength;
-  const vocab = [...new Set(chars)].sort(byCodePoint);
-  return {
-    vocab,
-    train: encode(chars.slice(0, split), vocab),
-    valContext: encode(chars.slice(Math.max(0, split - CONTEXT_CHARS), split), vocab),
-    val: encode(chars.slice(split), vocab),
-    source: null,
-    origin: file,
-  };
+  return chars;
 }
 
-export function loadData(dataPath: string | undefined): Dataset {
+/** The vocabulary of user text: every character of the whole file, by code point. */
+export function userVocab(chars: string[]): string[] {
+  return [...new Set(chars)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
+}
+
+/** Where user text's validation part starts: the last tenth, at most VAL_CHARS. */
+export function userSplit(length: number): number {
+  return length - Math.min(VAL_CHARS, Math.floor(length / 10));
+}
+
+export function userData(file: string): TrainingData {
+  const chars = userText(file);
+  const vocab = userVocab(chars);
+  return { vocab, train: encode(chars.slice(0, userSplit(chars.length)), vocab), origin: file };
+}
+
+export function loadData(dataPath: string | undefined): TrainingData {
   return dataPath === undefined ? syntheticData() : userData(dataPath);
 }

@@ -1,19 +1,23 @@
 /**
  * nightshift's default experiment: a decoder-only character-level transformer in TensorFlow.js,
- * trained for NIGHTSHIFT_BUDGET_S seconds and scored on fixed validation text (evaluate.ts).
- * This is the one file experiments edit. Every component and hyperparameter is a line of
- * `config` below; a `@knob`/`@ablate` marker says what the planner may set it to.
+ * trained for NIGHTSHIFT_BUDGET_S seconds. This is the one file experiments edit. Every component
+ * and hyperparameter is a line of `config` below; a `@knob`/`@ablate` marker says what the planner
+ * may set it to.
  *
- * Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 npx tsx train.ts
+ * Training ends by saving the model to NIGHTSHIFT_OUT. It never scores itself: nightshift then runs
+ * `tsx train.ts predict`, which loads that model and answers the hidden evaluation's requests for
+ * logits (protocol.ts carries the messages), and the evaluation computes val_bpb.
+ *
+ * Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 NIGHTSHIFT_OUT=out npx tsx train.ts
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { explainBackendError, selectBackend } from './backend.ts';
-import { floorBpb, valBpb } from './evaluate.ts';
-import { loadData, type Dataset } from './prepare.ts';
+import { loadData, type TrainingData } from './prepare.ts';
 import { mulberry32 } from './source.ts';
-import { planSteps, readEnv, report, runMain, UsageError } from './protocol.ts';
+import { planSteps, readEnv, report, runMain, servePredictions, trainingDeadline, UsageError, type Predictor } from './protocol.ts';
 
 export const config = {
   layers: 2, // @knob 1 2 3 4
@@ -152,7 +156,7 @@ class Model {
     const dh = d / H;
     const heads = (t: tf.Tensor) => t.reshape([B, T, H, dh]).transpose([0, 2, 1, 3]);
     const [q, k, v] = tf.split(linear(x.reshape([B * T, d]), w.wqkv), 3, 1).map(heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dh)).add(this.mask);
+    const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dh)).add(this.mask.slice([0, 0], [T, T]));
     const att = this.drop(tf.softmax(scores), training);
     const y = tf.matMul(att, v).transpose([0, 2, 1, 3]).reshape([B * T, d]);
     return linear(y, w.wo).reshape([B, T, d]);
@@ -164,13 +168,13 @@ class Model {
     return linear(gelu, w.w2).add(w.b2).reshape([B, T, this.c.dModel]);
   }
 
-  /** ids [B, T] → logits [B, T, vocab]. */
+  /** ids [B, T] → logits [B, T, vocab], for any T up to blockSize. */
   forward(ids: tf.Tensor2D, training: boolean): tf.Tensor3D {
     const [B, T] = ids.shape;
     const { dModel: d, residual } = this.c;
     let x: tf.Tensor = linear(tf.oneHot(ids.reshape([B * T]), this.vocab), this.wte).reshape([B, T, d]);
-    if (this.wpe) x = x.add(this.wpe);
-    if (this.sinusoid) x = x.add(this.sinusoid);
+    if (this.wpe) x = x.add(this.wpe.slice([0, 0], [T, d]));
+    if (this.sinusoid) x = x.add(this.sinusoid.slice([0, 0], [T, d]));
     x = this.drop(x, training);
     for (const L of this.layers) {
       if (L.attn) {
@@ -244,7 +248,7 @@ class AdamW {
 }
 
 /** Random training windows from a seeded generator: the same seed gives the same batches. */
-function batcher(data: Dataset, seed: number) {
+function batcher(data: TrainingData, seed: number) {
   const rng = mulberry32(seed ^ 0x5bd1e995);
   const { batchSize: B, blockSize: T } = config;
   const span = data.train.length - T - 1;
@@ -274,7 +278,7 @@ function trainStep(model: Model, opt: AdamW, next: () => [tf.Tensor2D, tf.Tensor
  * the first steps are much slower, and on a shared machine steps vary, so the timed phase lasts
  * a thirtieth of the budget (2 to 10 s; less only for budgets under 10 s).
  */
-async function timeSteps(data: Dataset, budgetS: number): Promise<number> {
+async function timeSteps(data: TrainingData, budgetS: number): Promise<number> {
   const model = new Model(config, data.vocab.length, 999_999);
   const opt = new AdamW(model);
   const next = batcher(data, 999_999);
@@ -292,53 +296,77 @@ async function timeSteps(data: Dataset, budgetS: number): Promise<number> {
   return seconds;
 }
 
-/**
- * A short text written by the trained model, into NIGHTSHIFT_OUT/sample.txt: what the numbers
- * mean, for a person reading the experiment later. Seeded, so it repeats with the run.
- */
-function writeSample(model: Model, data: Dataset, outDir: string, seed: number): void {
-  const T = config.blockSize;
-  const rng = mulberry32(seed ^ 0x2545f491);
-  const ids = [...data.valContext.slice(0, T)];
-  for (let i = 0; i < 160; i++) {
-    const probs = tf.tidy(() => tf.softmax(model.forward(tf.tensor2d(ids.slice(-T), [1, T], 'int32'), false).gather([T - 1], 1).reshape([-1]).div(0.8)).dataSync());
-    let u = rng() / 4294967296;
-    let next = 0;
-    while (next < probs.length - 1 && (u -= probs[next]!) > 0) next++;
-    ids.push(next);
-  }
-  const text = (from: number, to?: number) => ids.slice(from, to).map((i) => data.vocab[i]).join('');
+// ---- The model on disk: what `predict` loads ----
+
+const MODEL_FILE = 'model.json';
+const WEIGHTS_FILE = 'weights.bin';
+
+/** model.json: the config the model was built with, its vocabulary size, and each variable's shape. */
+const ModelFile = z
+  .object({
+    config: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+    vocab: z.number().int().positive(),
+    shapes: z.array(z.array(z.number().int().positive())),
+  })
+  .strict();
+
+/** Writes model.json and weights.bin (every variable, in order, as float32 little-endian). */
+function saveModel(model: Model, outDir: string): void {
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'sample.txt'), `${text(0, T)}|${text(T)}\n`);
+  const values = model.vars.map((v) => v.dataSync() as Float32Array);
+  const weights = new Float32Array(values.reduce((n, a) => n + a.length, 0));
+  values.reduce((offset, a) => (weights.set(a, offset), offset + a.length), 0);
+  writeFileSync(path.join(outDir, WEIGHTS_FILE), new Uint8Array(weights.buffer));
+  const file: z.infer<typeof ModelFile> = { config: model.c, vocab: model.vocab, shapes: model.vars.map((v) => v.shape) };
+  writeFileSync(path.join(outDir, MODEL_FILE), JSON.stringify(file));
 }
 
-async function main(): Promise<void> {
-  const env = readEnv();
-  if (config.dModel % config.heads !== 0) throw new UsageError(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
-  const backend = await selectBackend(env.backend);
+/** Rebuilds the saved model: its own config (not today's text of this file), then its weights. */
+function loadModel(outDir: string): Model {
+  let file: z.infer<typeof ModelFile>;
+  let bytes: Buffer;
+  try {
+    file = ModelFile.parse(JSON.parse(readFileSync(path.join(outDir, MODEL_FILE), 'utf8')));
+    bytes = readFileSync(path.join(outDir, WEIGHTS_FILE));
+  } catch (error) {
+    throw new Error(`no readable model in NIGHTSHIFT_OUT=${outDir} (${(error as Error).message.split('\n')[0]}): did training finish?`);
+  }
+  const model = new Model({ ...config, ...file.config } as Config, file.vocab, 0);
+  const weights = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  if (file.shapes.join(';') !== model.vars.map((v) => v.shape).join(';') || weights.length !== model.params()) {
+    throw new Error(`the model in NIGHTSHIFT_OUT=${outDir} does not match its config`);
+  }
+  model.vars.reduce((offset, v) => (v.assign(tf.tensor(weights.slice(offset, offset + v.size), v.shape)), offset + v.size), 0);
+  return model;
+}
+
+function predictor(model: Model): Predictor {
+  return {
+    context: model.c.blockSize,
+    vocab: model.vocab,
+    logits: (ids, rows, length) => tf.tidy(() => model.forward(tf.tensor2d(ids, [rows, length], 'int32'), false).dataSync() as Float32Array),
+  };
+}
+
+async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<void> {
   const data = loadData(env.dataPath);
-  const floor = floorBpb(data);
-  const script = readFileSync(new URL(import.meta.url), 'utf8');
-  const plan = await planSteps(env.budgetS, [script, backend, data.origin, String(data.train.length)], () => timeSteps(data, env.budgetS));
-  console.log(`train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'measured now' : 'plan reused'})`);
+  const plan = await planSteps(env.budgetS, env.steps, () => timeSteps(data, env.budgetS));
+  console.log(`train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps for ${env.budgetS} s (${plan.measured ? 'timed now' : 'NIGHTSHIFT_STEPS'})`);
 
   const model = new Model(config, data.vocab.length, env.seed);
   const opt = new AdamW(model);
   const next = batcher(data, env.seed);
   const tokensPerStep = config.batchSize * config.blockSize;
   const logEvery = Math.max(1, Math.round((plan.steps * 1.5) / env.budgetS));
+  const start = performance.now();
+  const deadline = trainingDeadline(env.budgetS, start);
   let losses: number[] = [];
   let lastLoss = NaN;
-  let elapsed = 0;
   let step = 0;
   let diverged = false;
-  // A busy machine can fall behind the plan: stop at 1.1 × budget + 10 s, well inside the agent's
-  // grace (30 s + budget / 5), so the run still evaluates and reports.
-  const deadline = env.budgetS * 1.1 + 10;
-  while (step < plan.steps && elapsed < deadline) {
-    const t0 = performance.now();
+  const elapsed = () => (performance.now() - start) / 1000;
+  while (step < plan.steps && performance.now() < deadline) {
     const loss = trainStep(model, opt, next, learningRate(step / plan.steps));
-    elapsed += (performance.now() - t0) / 1000;
     step++;
     if (!Number.isFinite(loss)) {
       diverged = true;
@@ -348,18 +376,26 @@ async function main(): Promise<void> {
     if (step % logEvery === 0 || step === plan.steps) {
       lastLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
       losses = [];
-      report({ step, elapsed_s: elapsed, train_loss: lastLoss, tokens_per_s: (step * tokensPerStep) / elapsed });
+      report({ step, elapsed_s: elapsed(), train_loss: lastLoss, tokens_per_s: (step * tokensPerStep) / elapsed() });
     }
   }
   if (losses.length > 0) lastLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
-  const common = { steps: step, planned_steps: plan.steps, params: model.params(), tokens_per_s: (step * tokensPerStep) / elapsed, elapsed_s: elapsed, backend };
-  if (diverged) {
-    report({ final: true, val_bpb: null, diverged: true, ...(floor === null ? {} : { floor_bpb: floor }), train_loss: null, ...common });
-    return;
-  }
-  const val = valBpb(data, config.blockSize, (ids) => model.forward(ids, false));
-  if (env.outDir) writeSample(model, data, env.outDir, env.seed);
-  report({ final: true, val_bpb: val, ...(floor === null ? {} : { floor_bpb: floor }), train_loss: lastLoss, ...common });
+  const seconds = elapsed();
+  // Saved even when diverged: its non-finite logits are how the evaluation sees the divergence.
+  if (env.outDir) saveModel(model, env.outDir);
+  const facts = { steps: step, planned_steps: plan.steps, params: model.params(), tokens_per_s: (step * tokensPerStep) / seconds, elapsed_s: seconds, backend };
+  report(diverged ? { final: true, diverged: true, train_loss: null, ...facts } : { final: true, train_loss: lastLoss, ...facts });
+}
+
+async function main(): Promise<void> {
+  const mode = process.argv[2];
+  if (mode !== undefined && mode !== 'predict') throw new UsageError(`unknown mode ${mode}: run train.ts to train, train.ts predict to serve the trained model`);
+  const env = readEnv();
+  if (config.dModel % config.heads !== 0) throw new UsageError(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
+  const backend = await selectBackend(env.backend);
+  if (mode === undefined) return train(env, backend);
+  if (!env.outDir) throw new UsageError('NIGHTSHIFT_OUT is not set: predict loads the model training saved there');
+  await servePredictions(predictor(loadModel(env.outDir)));
 }
 
 runMain('train.ts', main, explainBackendError);
