@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { bwrapArgs } from './isolation/bwrap-args.ts';
-import { limitHit, withLimits, type RunLimits } from './isolation/limits.ts';
+import { cageName, limitHit, openCage, type RunLimits } from './isolation/limits.ts';
+import { startDeadline } from './deadline.ts';
 import { killLeftovers, runMarks } from './leftovers.ts';
 import { readLines } from './lines.ts';
 import { parseLine } from './protocol.ts';
@@ -18,7 +19,8 @@ export interface TrainingRequest {
   logPath: string;
   /** Bytes of output kept in the log file; the rest is still parsed, not stored (default 64 MiB). */
   logCapBytes?: number;
-  metric: string;
+  /** The metric its final line reports; null when the line holds training facts only (an evaluation follows). */
+  metric: string | null;
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
   sandbox?: { readonly: string[]; devices: string[]; masked: string[]; tmpBytes: number; outDir: string; cacheDir?: string | undefined } | null;
   limits?: RunLimits;
@@ -36,10 +38,13 @@ export type TrainingStatus = 'done' | 'crashed' | 'timeout' | 'diverged' | 'inte
 export interface TrainingResult {
   status: TrainingStatus;
   metric: number | null;
+  /** The last final line, and how many there were (more than one breaks a rule of the measurement). */
   final: Record<string, unknown> | null;
+  finalLines: number;
   backend: string | null;
   exitCode: number | null;
   signal: string | null;
+  /** Seconds from start to exit, less any time the agent itself was stopped. */
   runS: number;
   /** Why a run did not finish cleanly, in one sentence; null for a clean run. */
   reason: string | null;
@@ -87,7 +92,9 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   };
   const started = performance.now();
   const limits = req.limits ?? { memoryBytes: null, openFiles: null };
-  const command = withLimits(req.command, limits);
+  // A cgroup holds the whole run (memory, processes, and every process it starts) where one can be made.
+  const cage = openCage(cageName(req.env.NIGHTSHIFT_EXPERIMENT_ID), limits);
+  const command = cage.command(req.command);
   const options = {
     cwd: req.cwd,
     extendEnv: false,
@@ -98,11 +105,12 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     stdin: 'ignore',
   } as const;
   const child = req.sandbox
-    ? execa('bwrap', bwrapArgs({ ...req.sandbox, workspace: req.cwd, env: req.env, command }), { ...options, env: { PATH: req.env.PATH ?? '/usr/bin:/bin' } })
-    : execa(command, { ...options, shell: true, env: req.env });
+    ? execa(...cage.wrap('bwrap', bwrapArgs({ ...req.sandbox, workspace: req.cwd, env: req.env, command })), { ...options, env: { PATH: req.env.PATH ?? '/usr/bin:/bin' } })
+    : execa(...cage.wrap('/bin/sh', ['-c', command]), { ...options, env: req.env });
 
   if (child.pid !== undefined) req.onSpawn?.(child.pid);
   let final: Record<string, unknown> | null = null;
+  let finalLines = 0;
   let invalidLines = 0;
   const tail: string[] = [];
   const keepTail = (line: string) => {
@@ -130,7 +138,10 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
             // Steps past the cap are parsed, not stored: a script printing every micro-step must not fill the database.
             if (++steps === stepCap + 1) log.write(`[nightshift] more than ${stepCap} step lines: the rest are not stored\n`);
             if (steps <= stepCap) req.onStep?.({ step: parsed.step, elapsed_s: parsed.elapsedS, values: parsed.values });
-          } else final = parsed.fields;
+          } else {
+            finalLines++;
+            final = parsed.fields;
+          }
         });
   const reading = Promise.all([consume(child.stdout, true), consume(child.stderr, false)]);
 
@@ -141,7 +152,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     signalGroup(child.pid, 'SIGTERM');
     setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_AFTER_TERM_MS).unref();
   };
-  const timer = setTimeout(() => stop('timeout'), (req.budgetS + req.graceS) * 1000);
+  const deadline = startDeadline((req.budgetS + req.graceS) * 1000, () => stop('timeout'));
   const onAbort = () => stop('interrupted');
   req.signal?.addEventListener('abort', onAbort, { once: true });
   if (req.signal?.aborted) onAbort();
@@ -151,6 +162,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   let sweep: Promise<number> = Promise.resolve(0);
   child.once('exit', () => {
     signalGroup(child.pid, 'SIGKILL');
+    cage.kill();
     sweep = killLeftovers(marks);
   });
 
@@ -159,17 +171,18 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   // Also when bubblewrap's PID namespace already took them: the sweep is cheap and the namespace may be off.
   await sweep;
   await killLeftovers(marks);
-  clearTimeout(timer);
+  const events = await cage.close();
+  deadline.clear();
   req.signal?.removeEventListener('abort', onAbort);
-  const runS = (performance.now() - started) / 1000;
+  const runS = (performance.now() - started - deadline.stalledMs()) / 1000;
   await new Promise<void>((resolve) => log.end(resolve));
 
   const exitCode = result.exitCode ?? null;
   const signal = result.signal ?? null;
-  const base = { final, exitCode, signal, runS, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), backend: backendOf(final) };
+  const base = { final, finalLines, exitCode, signal, runS, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), backend: backendOf(final) };
   if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
   const outcome = classify(final, req.metric, stopped === 'timeout', req.budgetS + req.graceS, exitCode, signal, tail);
-  const limit = outcome.status === 'crashed' ? limitHit(tail, limits) : null;
+  const limit = outcome.status === 'crashed' ? limitHit(tail, limits, events) : null;
   return { ...base, ...outcome, reason: limit ? `${limit}: ${outcome.reason}` : outcome.reason };
 }
 
@@ -179,7 +192,7 @@ function backendOf(final: Record<string, unknown> | null): string | null {
 
 function classify(
   final: Record<string, unknown> | null,
-  metric: string,
+  metric: string | null,
   timedOut: boolean,
   limitS: number,
   exitCode: number | null,
@@ -187,6 +200,10 @@ function classify(
   tail: string[],
 ): Pick<TrainingResult, 'status' | 'metric' | 'reason'> {
   if (final) {
+    const note = exitCode !== 0 ? `exited ${signal ?? exitCode} after printing its final line` : null;
+    if (metric === null) {
+      return final.diverged === true ? { status: 'diverged', metric: null, reason: 'the training diverged' } : { status: 'done', metric: null, reason: note };
+    }
     const value = final[metric];
     if (final.diverged === true || value === null || (typeof value === 'number' && !Number.isFinite(value))) {
       return { status: 'diverged', metric: null, reason: `${metric} is ${String(value)}: the run diverged` };
@@ -194,7 +211,6 @@ function classify(
     if (typeof value !== 'number') {
       return { status: 'crashed', metric: null, reason: `the final line has no numeric ${metric}` };
     }
-    const note = exitCode !== 0 ? `exited ${signal ?? exitCode} after printing its final line` : null;
     return { status: 'done', metric: value, reason: note };
   }
   if (timedOut) return { status: 'timeout', metric: null, reason: `killed after ${limitS} s (budget + grace) with no final line` };

@@ -1,0 +1,31 @@
+/**
+ * A run's deadline on the agent's clock, not the wall's: while the agent itself is stopped
+ * (SIGSTOP, Ctrl-Z, a suspended machine) its timers cannot fire, and on waking a plain timer
+ * would fire at once and kill — or record as a timeout — a run that did nothing wrong. Time the
+ * agent lost is added to the deadline and left out of the run's measured time.
+ */
+const TICK_MS = 250;
+// A tick this late means the agent was not running (an event loop merely busy is late by far less).
+const STALL_MS = 1500;
+
+export interface Deadline {
+  /** Milliseconds the agent was stopped since the deadline started. */
+  stalledMs(): number;
+  clear(): void;
+}
+
+export function startDeadline(ms: number, onExpire: () => void): Deadline {
+  const start = performance.now();
+  let last = start;
+  let stalled = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - last > TICK_MS + STALL_MS) stalled += now - last - TICK_MS;
+    last = now;
+    if (now - start - stalled >= ms) {
+      clearInterval(timer);
+      onExpire();
+    }
+  }, TICK_MS);
+  return { stalledMs: () => stalled, clear: () => clearInterval(timer) };
+}
