@@ -1,13 +1,20 @@
 """nightshift's experiment for PyTorch: a decoder-only character-level transformer, trained for
-NIGHTSHIFT_BUDGET_S seconds and scored on fixed validation text (evaluate.py). The same model,
-config and protocol as the TensorFlow.js sandbox's train.ts. This is the one file experiments
-edit. Every component and hyperparameter is a line of `config` below; a `@knob`/`@ablate`
-marker says what the planner may set it to. On CUDA the forward pass runs under bf16 autocast.
+NIGHTSHIFT_BUDGET_S seconds. The same model, config and protocol as the TensorFlow.js sandbox's
+train.ts. This is the one file experiments edit. Every component and hyperparameter is a line of
+`config` below; a `@knob`/`@ablate` marker says what the planner may set it to. On CUDA the
+training's forward pass runs under bf16 autocast.
 
-Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 python3 train.py
+Training writes the model to NIGHTSHIFT_OUT and reports training facts only; the metric comes from
+the evaluation, which never sees this file: it asks `python3 train.py predict` for next-token
+logits over pipes (protocol.py has the plumbing). Predictions at position t may depend only on
+tokens 0..t: the evaluation checks that, and a model that reads ahead makes the run invalid.
+
+Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 NIGHTSHIFT_OUT=out python3 train.py
 """
+import json
 import math
 import os
+import sys
 import time
 
 # Deterministic cuBLAS needs this before CUDA starts.
@@ -17,9 +24,8 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from evaluate import floor_bpb, val_bpb  # noqa: E402
-from prepare import load_data  # noqa: E402
-from protocol import UsageError, plan_steps, read_env, report, run_main  # noqa: E402
+from prepare import load_training  # noqa: E402
+from protocol import UsageError, plan_steps, read_env, report, run_main, serve_predictions, training_deadline  # noqa: E402
 from source import mulberry32  # noqa: E402
 
 config = dict(
@@ -61,6 +67,15 @@ def gelu(x):
     return x * torch.sigmoid(1.702 * x)  # GELU, sigmoid approximation (as train.ts)
 
 
+def causal_attention(q, k, v, dropout):
+    """Attention in which position t sees positions 0..t only: the mask hides every later token."""
+    T = q.size(-2)
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+    future = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(1)
+    weights = torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1)
+    return F.dropout(weights, dropout) @ v
+
+
 class Block(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -89,8 +104,7 @@ class Block(nn.Module):
         B, T, d = x.shape
         H = self.c["heads"]
         q, k, v = self.qkv(x).view(B, T, 3, H, d // H).permute(2, 0, 3, 1, 4)
-        p = self.c["dropout"] if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
+        y = causal_attention(q, k, v, self.c["dropout"] if self.training else 0.0)
         return self.proj(y.transpose(1, 2).reshape(B, T, d))
 
     def forward(self, x):
@@ -119,11 +133,13 @@ class Model(nn.Module):
         self.drop = nn.Dropout(c["dropout"])
 
     def forward(self, ids):
+        """ids: int64 [batch, T] with T <= blockSize -> logits [batch, T, vocab]."""
+        T = ids.size(1)
         x = self.wte(ids)
         if self.wpe is not None:
-            x = x + self.wpe
+            x = x + self.wpe[:T]
         if self.sinusoid is not None:
-            x = x + self.sinusoid
+            x = x + self.sinusoid[:T]
         x = self.drop(x)
         for block in self.blocks:
             x = block(x)
@@ -201,16 +217,21 @@ def time_steps(data_train, vocab, budget_s, device):
     return (time.perf_counter() - start) / steps
 
 
+def pick_device():
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return device, ("cpu" if device.type == "cpu" else f"cuda ({torch.cuda.get_device_name()})")
+
+
 def write_sample(model, data, out_dir, seed, device):
-    """A short text written by the trained model, into NIGHTSHIFT_OUT/sample.txt: what the numbers
-    mean, for a person reading the experiment later. Seeded, so it repeats with the run."""
+    """A short text written by the trained model after the first training characters, into
+    NIGHTSHIFT_OUT/sample.txt: what the numbers mean, for a person reading the experiment later.
+    Seeded, so it repeats with the run."""
     T = config["blockSize"]
     rng = mulberry32(seed ^ 0x2545F491)
-    ids = list(data.val_context[:T])
+    ids = list(data.train[:T])
     with torch.no_grad():
         for _ in range(160):
-            with autocast(device):
-                logits = model(torch.tensor([ids[-T:]], device=device))
+            logits = model(torch.tensor([ids[-T:]], device=device))
             probs = torch.softmax(logits[0, -1].float() / 0.8, -1).tolist()
             u, nxt = rng() / 4294967296, 0
             while nxt < len(probs) - 1:
@@ -220,85 +241,105 @@ def write_sample(model, data, out_dir, seed, device):
                 nxt += 1
             ids.append(nxt)
     text = lambda a, b=None: "".join(data.vocab[i] for i in ids[a:b])  # noqa: E731
-    os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "sample.txt"), "w", encoding="utf-8") as f:
         f.write(f"{text(0, T)}|{text(T)}\n")
 
 
-def main():
+def save(model, vocab, out_dir):
+    """What `predict` needs: the config the weights belong to, and the weights."""
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
+        json.dump({"config": config, "vocab": vocab}, f)
+    torch.save(model.state_dict(), os.path.join(out_dir, "model.pt"))
+
+
+def load(out_dir, device):
+    if out_dir is None:
+        raise UsageError("NIGHTSHIFT_OUT is not set: predict loads the model training wrote there")
+    try:
+        with open(os.path.join(out_dir, "config.json"), encoding="utf-8") as f:
+            saved = json.load(f)
+        model = Model(saved["config"], saved["vocab"]).to(device)
+        model.load_state_dict(torch.load(os.path.join(out_dir, "model.pt"), map_location=device))
+    except FileNotFoundError as e:
+        raise UsageError(f"{e.filename} is missing: has training run with this NIGHTSHIFT_OUT?") from None
+    return model.eval(), saved["config"]["blockSize"], saved["vocab"]
+
+
+def predict():
+    """The predictor: answers the evaluation's requests (protocol.py) from the saved model, in
+    float32 so that its answers do not depend on how the requests are batched."""
+    env = read_env()
+    device, _ = pick_device()
+    model, context, vocab = load(env["out_dir"], device)
+
+    @torch.no_grad()
+    def logits_of(ids):
+        return model(torch.from_numpy(ids).to(device)).float().cpu().numpy()
+
+    serve_predictions(context, vocab, logits_of)
+
+
+def train():
     env = read_env()
     if config["dModel"] % config["heads"] != 0:
         raise UsageError(f"dModel {config['dModel']} is not divisible by heads {config['heads']}")
     seed = env["seed"]
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    backend = f"torch-{device.type}" + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else "")
-    data = load_data(env["data_path"])
-    floor = floor_bpb(data)
+    device, device_name = pick_device()
+    data = load_training(env["data_path"])
     train = torch.tensor(data.train, dtype=torch.long, device=device)
-    with open(os.path.abspath(__file__), encoding="utf-8") as f:
-        script = f.read()
-    steps_planned, measured = plan_steps(
-        env["budget_s"], [script, backend, data.origin, len(data.train)],
-        lambda: time_steps(train, len(data.vocab), env["budget_s"], device),
-    )
-    print(f"train.py: experiment {env['experiment_id'] or '(by hand)'}, {backend}, {data.origin} data, {steps_planned} steps planned for {env['budget_s']:g} s "
-          f"({'measured now' if measured else 'plan reused'})", flush=True)
+    steps_planned, measured = plan_steps(env["budget_s"], env["steps"], lambda: time_steps(train, len(data.vocab), env["budget_s"], device))
+    print(f"train.py: experiment {env['experiment_id'] or '(by hand)'}, {device_name}, {data.origin} data, {steps_planned} steps "
+          f"for {env['budget_s']:g} s ({'timed now' if measured else 'NIGHTSHIFT_STEPS'})", flush=True)
 
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # the timing run drew from the same generator
     model = Model(config, len(data.vocab)).to(device)
     opt = optimizer(model)
     batches = Batches(train, seed, device)
     tokens_per_step = config["batchSize"] * config["blockSize"]
     log_every = max(1, round(steps_planned * 1.5 / env["budget_s"]))
     losses = torch.zeros((), device=device)
-    count = 0
-    last_loss = float("nan")
-    elapsed = 0.0
-    step = 0
-    diverged = False
+    count, last_loss, step, diverged = 0, float("nan"), 0, False
     model.train()
     sync(device)
     start = time.perf_counter()
-    # A busy machine can fall behind the plan: stop at 1.1 x budget + 10 s, well inside the
-    # agent's grace (30 s + budget / 5), so the run still evaluates and reports.
-    deadline = env["budget_s"] * 1.1 + 10
-    while step < steps_planned and elapsed < deadline:
+    deadline = training_deadline(env["budget_s"], time.monotonic())
+    while step < steps_planned and time.monotonic() < deadline:
         losses += train_step(model, opt, batches, learning_rate(step / steps_planned), device)
         count += 1
         step += 1
         if step % log_every == 0 or step == steps_planned:
             mean = losses.item() / count / math.log(2)  # waits for the device
-            elapsed = time.perf_counter() - start
             if not math.isfinite(mean):
                 diverged = True
                 break
+            elapsed = time.perf_counter() - start
             last_loss, losses, count = mean, torch.zeros((), device=device), 0
             report(step=step, elapsed_s=elapsed, train_loss=last_loss, tokens_per_s=step * tokens_per_step / elapsed)
-    if count > 0:
-        mean = losses.item() / count / math.log(2)
-        diverged = diverged or not math.isfinite(mean)
-        last_loss = mean
+    if count > 0 and not diverged:
+        last_loss = losses.item() / count / math.log(2)
+        diverged = not math.isfinite(last_loss)
     sync(device)
     elapsed = time.perf_counter() - start
-    common = dict(steps=step, planned_steps=steps_planned, params=sum(p.numel() for p in model.parameters()),
-                  tokens_per_s=step * tokens_per_step / elapsed, elapsed_s=elapsed, backend=backend)
-    floor_field = {} if floor is None else {"floor_bpb": floor}
-    if diverged:
-        report(final=True, val_bpb=None, diverged=True, **floor_field, train_loss=None, **common)
-        return
     model.eval()
-
-    def forward(ids):
-        with autocast(device):
-            return model(ids)
-
-    val = val_bpb(data, config["blockSize"], forward, device)
     if env["out_dir"]:
-        write_sample(model, data, env["out_dir"], seed, device)
-    report(final=True, val_bpb=val, **floor_field, train_loss=last_loss, **common)
+        save(model, len(data.vocab), env["out_dir"])
+        if not diverged:
+            write_sample(model, data, env["out_dir"], seed, device)
+    facts = dict(steps=step, planned_steps=steps_planned, params=sum(p.numel() for p in model.parameters()),
+                 tokens_per_s=step * tokens_per_step / elapsed, elapsed_s=elapsed, device=device_name)
+    if device.type == "cuda":
+        facts["peak_mem_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    if diverged:
+        report(final=True, diverged=True, train_loss=None, **facts)
+    else:
+        report(final=True, train_loss=last_loss, **facts)
 
 
 if __name__ == "__main__":
-    run_main("train.py", main)
+    if sys.argv[1:] == ["predict"]:
+        run_main("train.py predict", predict)
+    else:
+        run_main("train.py", train)
