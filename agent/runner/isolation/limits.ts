@@ -1,24 +1,253 @@
-/** Per-run resource limits, applied by the shell that starts the script (so no helper binary is needed). */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Per-run resource limits. */
 export interface RunLimits {
-  /** Bytes of writable memory (RLIMIT_DATA): unlike RLIMIT_AS it ignores GPU and wasm reservations. */
+  /** Bytes of memory: the whole run's under a cgroup, else each process's writable memory (RLIMIT_DATA). */
   memoryBytes: number | null;
   openFiles: number | null;
+  /** Processes and threads the run may hold at once (pids.max), so a fork bomb stops there. */
+  processes?: number | null;
 }
 
-export function withLimits(command: string, limits: RunLimits): string {
+/** How the limits are enforced on this machine, for --help and the start-up line. */
+export interface LimitMechanism {
+  kind: 'cgroup v2' | 'cgroup v1' | 'ulimit';
+  memory: string;
+  processes: string;
+}
+
+/** What the cgroup saw of a run: kills by its OOM killer, forks refused at pids.max. */
+export interface CageEvents {
+  oomKills: number;
+  forksRefused: number;
+}
+
+/** One run's confinement: a cgroup where one can be made, else per-process limits. */
+export interface RunCage {
+  mechanism: LimitMechanism;
+  /** The argv that joins the cgroup and then execs `file` (so all the run's processes are in it). */
+  wrap(file: string, args: string[]): [string, string[]];
+  /** The shell command with the per-process limits that still apply. */
+  command(command: string): string;
+  /** Kills every process in the cgroup, daemons that left the group included. */
+  kill(): void;
+  /** Kills what is left, reads the events and removes the cgroup; null without a cgroup. */
+  close(): Promise<CageEvents | null>;
+}
+
+export const DEFAULT_MAX_PROCESSES = 512;
+const CGROUP_ROOT = '/sys/fs/cgroup';
+// The cage's first step, before the script runs: write its own pid into each cgroup, then exec.
+const JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"';
+let opened = 0;
+
+/** Applies per-process limits by the shell that starts the script (no helper binary needed). */
+export function withLimits(command: string, limits: RunLimits, cage: { cgroup: boolean; userTasks?: number | null } = { cgroup: false }): string {
   const set: string[] = [];
-  if (limits.memoryBytes !== null) set.push(`ulimit -d ${Math.floor(limits.memoryBytes / 1024)}`);
+  if (limits.memoryBytes !== null && !cage.cgroup) set.push(`ulimit -d ${Math.floor(limits.memoryBytes / 1024)}`);
   if (limits.openFiles !== null) set.push(`ulimit -n ${limits.openFiles}`);
+  // RLIMIT_NPROC counts all of the user's tasks, so the run gets its share on top of what runs now;
+  // bash calls it -u, dash -p.
+  if (limits.processes != null && !cage.cgroup && cage.userTasks != null) {
+    const n = cage.userTasks + limits.processes;
+    set.push(`{ ulimit -u ${n} 2>/dev/null || ulimit -p ${n}; }`);
+  }
   return set.length === 0 ? command : `${set.join(' && ')} && ${command}`;
 }
 
-/** Names the limit a crash ran into, from the last lines it printed. */
-export function limitHit(lines: readonly string[], limits: RunLimits): string | null {
+/**
+ * Opens a cgroup for one run (v2, else v1's memory and pids hierarchies) with the limits set;
+ * without a writable one, falls back to per-process ulimits. `name` must be unique on the machine.
+ */
+export function openCage(name: string, limits: RunLimits, root = CGROUP_ROOT): RunCage {
+  const made = makeCgroup(name, limits, root);
+  if (!made) return ulimitCage(limits);
+  const { dirs, kind } = made;
+  const v2 = kind === 'cgroup v2';
+  const memoryDir = dirs[0]!;
+  const pidsDir = v2 ? memoryDir : dirs[1]!;
+  const kill = () => {
+    if (v2 && fs.existsSync(path.join(memoryDir, 'cgroup.kill'))) return void tryWrite(path.join(memoryDir, 'cgroup.kill'), '1');
+    for (const dir of dirs) for (const pid of members(dir)) signal(pid);
+  };
+  return {
+    mechanism: cgroupMechanism(kind),
+    wrap: (file, args) => ['/bin/sh', ['-c', JOIN, 'nightshift-cage', ...dirs.map((dir) => path.join(dir, 'cgroup.procs')), '--', file, ...args]],
+    command: (command) => withLimits(command, limits, { cgroup: true }),
+    kill,
+    async close() {
+      const events = {
+        oomKills: counter(path.join(memoryDir, v2 ? 'memory.events' : 'memory.oom_control'), 'oom_kill'),
+        forksRefused: counter(path.join(pidsDir, 'pids.events'), 'max'),
+      };
+      // A cgroup is removed only once empty; its last processes take a moment to be gone.
+      for (let i = 0; i < 100 && dirs.some((dir) => fs.existsSync(dir)); i++) {
+        kill();
+        for (const dir of dirs) tryRmdir(dir);
+        if (dirs.some((dir) => fs.existsSync(dir))) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return events;
+    },
+  };
+}
+
+/** What openCage would use here; it opens and removes a cgroup to find out. */
+export async function limitMechanism(root = CGROUP_ROOT): Promise<LimitMechanism> {
+  const cage = openCage(`probe-a${process.pid}-${opened++}`, { memoryBytes: 2 ** 40, openFiles: null, processes: DEFAULT_MAX_PROCESSES }, root);
+  await cage.close();
+  return cage.mechanism;
+}
+
+/** A unique cgroup name for one run: the experiment, this agent (so stale ones are known) and a count. */
+export function cageName(experimentId: string | undefined): string {
+  return `run-${experimentId ?? 'x'}-a${process.pid}-${opened++}`;
+}
+
+function makeCgroup(name: string, limits: RunLimits, root: string): { dirs: string[]; kind: 'cgroup v2' | 'cgroup v1' } | null {
+  const made: string[] = [];
+  try {
+    const controllers = readOr(path.join(root, 'cgroup.controllers'), '').split(/\s+/);
+    if (controllers.includes('memory') && controllers.includes('pids')) {
+      const base = path.join(root, 'nightshift');
+      fs.mkdirSync(base, { recursive: true });
+      // Each level must hand the controllers down before a child cgroup gets their files.
+      fs.writeFileSync(path.join(root, 'cgroup.subtree_control'), '+memory +pids');
+      fs.writeFileSync(path.join(base, 'cgroup.subtree_control'), '+memory +pids');
+      removeStale(base);
+      const dir = path.join(base, name);
+      fs.mkdirSync(dir);
+      made.push(dir);
+      if (limits.memoryBytes !== null) {
+        fs.writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
+        // Swap would let a run over its limit slow the machine instead of dying.
+        if (fs.existsSync(path.join(dir, 'memory.swap.max'))) fs.writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+        // A run over its memory dies whole, rather than limping on without one of its processes.
+        if (fs.existsSync(path.join(dir, 'memory.oom.group'))) fs.writeFileSync(path.join(dir, 'memory.oom.group'), '1');
+      }
+      if (limits.processes != null) fs.writeFileSync(path.join(dir, 'pids.max'), String(limits.processes));
+      return { dirs: made, kind: 'cgroup v2' };
+    }
+    if (!fs.existsSync(path.join(root, 'memory', 'memory.limit_in_bytes')) || !fs.existsSync(path.join(root, 'pids', 'cgroup.procs'))) return null;
+    for (const controller of ['memory', 'pids']) {
+      const base = path.join(root, controller, 'nightshift');
+      fs.mkdirSync(base, { recursive: true });
+      removeStale(base);
+      fs.mkdirSync(path.join(base, name));
+      made.push(path.join(base, name));
+    }
+    const [memory, pids] = made as [string, string];
+    if (limits.memoryBytes !== null) {
+      fs.writeFileSync(path.join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+      // memsw is memory plus swap; equal to the memory limit means no swap (absent without swap accounting).
+      if (fs.existsSync(path.join(memory, 'memory.memsw.limit_in_bytes'))) fs.writeFileSync(path.join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
+    }
+    if (limits.processes != null) fs.writeFileSync(path.join(pids, 'pids.max'), String(limits.processes));
+    return { dirs: made, kind: 'cgroup v1' };
+  } catch (error) {
+    // No cgroup we may write (not root, no delegation, a container's read-only /sys): per-process limits instead.
+    if (!(error instanceof Error && 'code' in error)) throw error;
+    for (const dir of made) tryRmdir(dir);
+    return null;
+  }
+}
+
+function ulimitCage(limits: RunLimits): RunCage {
+  const root = process.getuid?.() === 0;
+  return {
+    mechanism: {
+      kind: 'ulimit',
+      memory: 'per process (ulimit -d: each process\'s writable memory; children add up)',
+      processes: root ? 'none (root ignores ulimit -u)' : 'per user (ulimit -u: the user\'s tasks now plus the limit)',
+    },
+    wrap: (file, args) => [file, args],
+    command: (command) => withLimits(command, limits, { cgroup: false, userTasks: root ? null : userTasks() }),
+    kill: () => {},
+    close: async () => null,
+  };
+}
+
+function cgroupMechanism(kind: 'cgroup v2' | 'cgroup v1'): LimitMechanism {
+  return { kind, memory: `whole run (${kind} memory limit, no swap)`, processes: `whole run (${kind} pids.max)` };
+}
+
+/** Removes cgroups left by agents that died: empty ones only (rmdir fails on a populated one). */
+function removeStale(base: string): void {
+  for (const entry of fs.readdirSync(base)) {
+    const agent = /-a(\d+)-\d+$/.exec(entry);
+    if (agent && !fs.existsSync(`/proc/${agent[1]}`)) tryRmdir(path.join(base, entry));
+  }
+}
+
+/** Tasks (threads) of this user now, which RLIMIT_NPROC counts along with the run's. */
+function userTasks(): number {
+  const uid = String(os.userInfo().uid);
+  let tasks = 0;
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const status = readOr(`/proc/${name}/status`, '');
+    if (status.match(/^Uid:\s+(\d+)/m)?.[1] === uid) tasks += Number(status.match(/^Threads:\s+(\d+)/m)?.[1] ?? 1);
+  }
+  return tasks;
+}
+
+function members(dir: string): number[] {
+  return readOr(path.join(dir, 'cgroup.procs'), '').split('\n').filter(Boolean).map(Number);
+}
+
+/** The value of `key` in a flat-keyed cgroup file ("oom_kill 3"); 0 when absent. */
+function counter(file: string, key: string): number {
+  return Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(readOr(file, ''))?.[1] ?? 0);
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    // Absent (another cgroup version, a process gone): the caller's default stands.
+    return fallback;
+  }
+}
+
+function tryWrite(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch {
+    // The cgroup is already gone: nothing left to kill.
+  }
+}
+
+function tryRmdir(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Still populated (retried by the caller) or already gone.
+  }
+}
+
+function signal(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // ESRCH: it ended meanwhile.
+  }
+}
+
+/**
+ * Names the limit a crash ran into: from the cgroup's events where there was one (null: none),
+ * else from the last lines it printed.
+ */
+export function limitHit(lines: readonly string[], limits: RunLimits, events: CageEvents | null = null): string | null {
   const text = lines.join('\n');
+  const gib = limits.memoryBytes === null ? '' : `${(limits.memoryBytes / 2 ** 30).toFixed(1)} GiB`;
+  if (limits.memoryBytes !== null && events && events.oomKills > 0) return `the memory limit (${gib} for the whole run) was reached`;
+  const forkFailed = events ? events.forksRefused > 0 : /EAGAIN|Resource temporarily unavailable|can'?t fork|Cannot fork|fork failed|pthread_create/i.test(text);
+  if (limits.processes != null && forkFailed) return `the process limit (${limits.processes}) was reached`;
   if (limits.openFiles !== null && /EMFILE|too many open files/i.test(text)) return `the open-file limit (${limits.openFiles}) was reached`;
   if (/ENOSPC|No space left on device|EDQUOT|quota exceeded/i.test(text)) return 'its disk space ran out (the /tmp quota or the disk)';
   if (limits.memoryBytes !== null && /ENOMEM|out of memory|MemoryError|Cannot allocate memory|std::bad_alloc|allocation failed/i.test(text)) {
-    return `the memory limit (${(limits.memoryBytes / 2 ** 30).toFixed(1)} GiB) was reached`;
+    return `the memory limit (${gib}) was reached`;
   }
   return null;
 }
