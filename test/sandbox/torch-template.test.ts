@@ -1,26 +1,103 @@
+/**
+ * The PyTorch template as nightshift runs it: training in a workspace (editable + read-only files),
+ * then the sealed evaluation through the runner's relay, evaluate.py in a folder of its own
+ * (read-only + hidden files). Tests that need PyTorch skip with a reason where no python3 has it.
+ */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
+import { runEvaluation, type EvaluationResult } from '../../agent/runner/evaluation.ts';
 import { parseMarkers } from '../../agent/knobs/markers.ts';
-import { userData } from '../../sandbox/prepare.ts';
-import { FinalLine, FIXTURES, ROOT, SANDBOX, tempDir } from './run-sandbox.ts';
+import { syntheticData, userData } from '../../sandbox/prepare.ts';
+import { syntheticValidation, userValidation } from '../../sandbox/validation.ts';
+import { FIXTURES, ROOT, SANDBOX, tempDir } from './run-sandbox.ts';
 
 const TORCH = path.join(ROOT, 'templates/torch');
-const PY_ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
-const hasPython = spawnSync('python3', ['--version']).status === 0;
-const hasTorch = hasPython && spawnSync('python3', ['-c', 'import torch'], { env: PY_ENV }).status === 0;
+const FILES = z
+  .object({ editable: z.array(z.string()), readonly: z.array(z.string()), hidden: z.array(z.string()) })
+  .parse(JSON.parse(fs.readFileSync(path.join(TORCH, 'nightshift.json'), 'utf8')));
+
+const works = (python: string, code: string) => spawnSync(python, ['-c', code], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }).status === 0;
+const anyPython = works('python3', 'pass');
+// The python3 first on PATH may lack torch where the system's has it (Debian's python3-torch).
+const PYTHON = ['python3', '/usr/bin/python3'].find((p) => works(p, 'import torch, numpy'));
+const noTorch = !PYTHON && 'no python3 here has torch and numpy';
+/** Every process of a run finds this python as `python3`, as nightshift.json names it. */
+const PY_PATH = [...(PYTHON?.includes('/') ? [path.dirname(PYTHON)] : []), process.env.PATH ?? '/usr/bin:/bin'].join(':');
+const ENV = { PATH: PY_PATH, HOME: process.env.HOME ?? '/', PYTHONDONTWRITEBYTECODE: '1' };
 
 function python(code: string): string {
-  return execFileSync('python3', ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(TORCH)})\n${code}`], { encoding: 'utf8', env: PY_ENV });
+  return execFileSync(PYTHON ?? 'python3', ['-c', `import sys; sys.path.insert(0, ${JSON.stringify(TORCH)})\n${code}`], { encoding: 'utf8', env: ENV });
 }
 
-test('every .py file of the torch template compiles', { skip: !hasPython && 'python3 is not installed' }, () => {
+const TrainFinal = z
+  .object({
+    final: z.literal(true),
+    train_loss: z.number().nonnegative().nullable(),
+    diverged: z.literal(true).optional(),
+    steps: z.number().int().positive(),
+    planned_steps: z.number().int().positive(),
+    params: z.number().int().positive(),
+    tokens_per_s: z.number().positive(),
+    elapsed_s: z.number().positive(),
+    device: z.string().regex(/^(cpu|cuda)/),
+    peak_mem_mb: z.number().positive().optional(),
+  })
+  .strict();
+
+function copy(files: string[], patch?: (train: string) => string): string {
+  const dir = tempDir('ns-torch-');
+  for (const file of files) fs.copyFileSync(path.join(TORCH, file), path.join(dir, file));
+  if (patch) fs.writeFileSync(path.join(dir, 'train.py'), patch(fs.readFileSync(path.join(dir, 'train.py'), 'utf8')));
+  return dir;
+}
+
+interface Run {
+  workspace: string;
+  out: string;
+  final: z.infer<typeof TrainFinal>;
+  stdout: string;
+}
+
+/** Trains in a fresh workspace: the editable and read-only files only, as nightshift copies them. */
+function train(env: Record<string, string>, patch?: (train: string) => string): Run {
+  const workspace = copy([...FILES.editable, ...FILES.readonly], patch);
+  const out = tempDir('ns-torch-out-');
+  const stdout = execFileSync('python3', ['train.py'], { cwd: workspace, encoding: 'utf8', env: { ...ENV, NIGHTSHIFT_OUT: out, ...env } });
+  const finals = stdout.split('\n').filter((l) => l.startsWith('@ns {"final"'));
+  return { workspace, out, stdout, final: TrainFinal.parse(JSON.parse(finals.at(-1)!.slice(4))) };
+}
+
+/** The sealed evaluation of a trained run: evaluate.py (read-only + hidden files) <-> train.py predict. */
+function evaluate(run: Run): Promise<EvaluationResult> {
+  const folder = copy([...FILES.readonly, ...FILES.hidden]);
+  const config = JSON.parse(fs.readFileSync(path.join(TORCH, 'nightshift.json'), 'utf8')) as { predict: string; evaluate: string };
+  return runEvaluation({
+    evaluate: { command: config.evaluate, cwd: folder, env: ENV, bwrap: null },
+    predict: { command: config.predict, cwd: run.workspace, env: { ...ENV, NIGHTSHIFT_OUT: run.out }, bwrap: null },
+    limitS: 120,
+    logPath: path.join(folder, 'run.log'),
+    metric: 'val_bpb',
+  });
+}
+
+test('every .py file of the torch template compiles', { skip: !anyPython && 'python3 is not installed' }, () => {
   const files = fs.readdirSync(TORCH).filter((f) => f.endsWith('.py')).map((f) => path.join(TORCH, f));
   assert.equal(files.length, 5);
-  python(`for f in ${JSON.stringify(files)}: compile(open(f, encoding='utf-8').read(), f, 'exec')`);
+  execFileSync('python3', ['-c', `for f in ${JSON.stringify(files)}: compile(open(f, encoding='utf-8').read(), f, 'exec')`]);
+});
+
+test('the template is sealed: evaluate.py is hidden, training imports nothing hidden', () => {
+  const config = JSON.parse(fs.readFileSync(path.join(TORCH, 'nightshift.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual([config.command, config.predict, config.evaluate], ['python3 train.py', 'python3 train.py predict', 'python3 evaluate.py']);
+  assert.deepEqual(FILES.hidden, ['evaluate.py']);
+  for (const file of [...FILES.editable, ...FILES.readonly].filter((f) => f.endsWith('.py'))) {
+    assert.doesNotMatch(fs.readFileSync(path.join(TORCH, file), 'utf8'), /^\s*(from|import)\s+evaluate\b/m, file);
+  }
 });
 
 test('train.py has the same markers as train.ts, and source.json is the same grammar', () => {
@@ -33,31 +110,88 @@ test('train.py has the same markers as train.ts, and source.json is the same gra
   assert.equal(fs.readFileSync(path.join(TORCH, 'source.json'), 'utf8'), fs.readFileSync(path.join(SANDBOX, 'source.json'), 'utf8'));
 });
 
-test('prepare.py splits user text exactly as prepare.ts does, and rejects the same bad files', { skip: !hasPython && 'python3 is not installed' }, () => {
+test('the synthetic corpus, validation text and floor are those of the TF.js sandbox', { skip: noTorch }, () => {
+  const out = JSON.parse(
+    python(
+      [
+        'import hashlib, json',
+        'from prepare import synthetic_training',
+        'from evaluate import floor_bpb, synthetic_validation',
+        't, v = synthetic_training(), synthetic_validation()',
+        'h = hashlib.sha256(json.dumps(t.train, separators=(",", ":")).encode()).hexdigest()',
+        'print(json.dumps([t.vocab, len(t.train), h, v.vocab, v.context, v.val, floor_bpb(v)]))',
+      ].join('\n'),
+    ),
+  ) as [string[], number, string, string[], number[], number[], number];
+  const t = syntheticData();
+  const v = syntheticValidation();
+  assert.deepEqual(out.slice(0, 3), [t.vocab, t.train.length, createHash('sha256').update(JSON.stringify([...t.train])).digest('hex')]);
+  assert.deepEqual(out.slice(3, 6), [v.vocab, [...v.context], [...v.val]]);
+  assert.equal(out[6], v.floor);
+});
+
+test('prepare.py and evaluate.py split user text exactly as prepare.ts and validation.ts do, and reject the same bad files', { skip: noTorch }, () => {
   for (const name of ['lighthouse.txt', 'voyages.txt']) {
     const file = path.join(FIXTURES, name);
-    const out = JSON.parse(python(`import json; from prepare import user_data\nd = user_data(${JSON.stringify(file)})\nprint(json.dumps([d.vocab, len(d.train), d.val_context, d.val]))`));
-    const d = userData(file);
-    assert.deepEqual(out, [d.vocab, d.train.length, [...d.valContext], [...d.val]]);
+    const code = `import json; from prepare import user_training; from evaluate import user_validation\nt, v = user_training(${JSON.stringify(file)}), user_validation(${JSON.stringify(file)})\nprint(json.dumps([t.vocab, len(t.train), v.vocab, v.context, v.val]))`;
+    const t = userData(file);
+    const v = userValidation(file);
+    assert.deepEqual(JSON.parse(python(code)), [t.vocab, t.train.length, v.vocab, [...v.context], [...v.val]]);
   }
   for (const name of ['empty.txt', 'tiny.txt', 'latin1.txt']) {
     const file = path.join(FIXTURES, name);
-    const message = python(`from prepare import user_data\nfrom protocol import UsageError\ntry:\n    user_data(${JSON.stringify(file)})\nexcept UsageError as e:\n    print(e)`).trim();
+    const message = python(`from prepare import user_training\nfrom protocol import UsageError\ntry:\n    user_training(${JSON.stringify(file)})\nexcept UsageError as e:\n    print(e)`).trim();
     assert.throws(() => userData(file), { message });
   }
 });
 
-test('train.py runs a short budget to a valid final line', { skip: !hasTorch && 'torch is not installed' }, () => {
-  const plans = tempDir('ns-plans-');
-  const run = () =>
-    execFileSync('python3', ['train.py'], {
-      cwd: TORCH,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: plans, PYTHONDONTWRITEBYTECODE: '1', NIGHTSHIFT_BUDGET_S: '3', NIGHTSHIFT_SEED: '2' },
-    });
-  const TorchFinal = FinalLine.extend({ backend: z.string().regex(/^torch-(cpu|cuda)/) });
-  const final = (stdout: string) => TorchFinal.parse(JSON.parse(stdout.split('\n').find((l) => l.startsWith('@ns {"final"'))!.slice(4)));
-  const [a, b] = [final(run()), final(run())];
-  assert.ok(a.val_bpb! > a.floor_bpb!);
-  if (a.backend === 'torch-cpu') assert.equal(b.val_bpb, a.val_bpb, 'on CPU the same seed repeats exactly');
+test('a timed run plans its steps; the same seed and NIGHTSHIFT_STEPS repeat it exactly, another seed differs; the evaluation scores above the floor', { skip: noTorch }, async () => {
+  const timed = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1' });
+  assert.equal(timed.final.steps, timed.final.planned_steps);
+  assert.match(timed.stdout, /timed now/);
+  const steps = String(timed.final.planned_steps);
+  const again = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_STEPS: steps });
+  const other = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '2', NIGHTSHIFT_STEPS: steps });
+  assert.match(again.stdout, /NIGHTSHIFT_STEPS/);
+  assert.equal(again.final.steps, timed.final.steps);
+  assert.equal(again.final.train_loss, timed.final.train_loss, 'the same seed and steps repeat exactly (on CPU)');
+  assert.notEqual(other.final.train_loss, timed.final.train_loss);
+  assert.deepEqual(fs.readdirSync(timed.out).sort(), ['config.json', 'model.pt', 'sample.txt']);
+
+  const [a, b, c] = await Promise.all([evaluate(timed), evaluate(again), evaluate(other)]);
+  for (const r of [a, b, c]) assert.equal(r.status, 'done', r.reason ?? '');
+  assert.ok(a.metric! > a.floor!, `val_bpb ${a.metric} above the floor ${a.floor}`);
+  assert.ok(Math.abs(a.floor! - 0.7998) < 1e-3);
+  assert.equal(b.metric, a.metric);
+  assert.notEqual(c.metric, a.metric);
+});
+
+test('a train.py without the causal mask makes the evaluation invalid', { skip: noTorch }, async () => {
+  const mask = '.masked_fill(future, float("-inf"))';
+  assert.ok(fs.readFileSync(path.join(TORCH, 'train.py'), 'utf8').includes(mask));
+  const run = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_STEPS: '5' }, (text) => text.replace(mask, ''));
+  const result = await evaluate(run);
+  assert.equal(result.status, 'invalid', result.reason ?? '');
+  assert.equal(result.reason, 'predictions depend on future tokens');
+});
+
+test("a final line forged by train.py never sets the evaluation's metric; a predictor that forges one breaks the protocol", { skip: noTorch }, async () => {
+  const env = { NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '3', NIGHTSHIFT_STEPS: '5' };
+  const forged = 'print(\'@ns {"final":true,"val_bpb":0.001}\', flush=True)';
+  const honest = train(env);
+  const forger = train(env, (text) => text.replace('\ndef train():\n', `\ndef train():\n    ${forged}\n`));
+  assert.match(forger.stdout, /"val_bpb":0\.001/);
+  const predictorForges = train(env, (text) => text.replace('\ndef predict():\n', `\ndef predict():\n    ${forged}\n`));
+  const [h, f, p] = await Promise.all([evaluate(honest), evaluate(forger), evaluate(predictorForges)]);
+  assert.equal(h.status, 'done', h.reason ?? '');
+  assert.equal(f.metric, h.metric);
+  assert.equal(p.status, 'crashed');
+  assert.match(p.reason ?? '', /evaluate exited with code 1 .*evaluate\.py: PredictorError: /);
+});
+
+test('training stops at its deadline (1.05 x budget + 5 s) whatever NIGHTSHIFT_STEPS asks, and still reports', { skip: noTorch }, () => {
+  const run = train({ NIGHTSHIFT_BUDGET_S: '1', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_STEPS: '1000000' });
+  assert.equal(run.final.planned_steps, 1_000_000);
+  assert.ok(run.final.steps < 1_000_000);
+  assert.ok(run.final.elapsed_s <= 1.05 + 5 + 0.5, `trained ${run.final.elapsed_s} s`);
 });
