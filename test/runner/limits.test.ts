@@ -17,7 +17,7 @@ test('per-process limits are set by the shell that starts the script; the proces
 
 test('a crash names its limit: from cgroup events where there was a cgroup, else from its last lines', () => {
   const limits = { memoryBytes: GiB, openFiles: 64, processes: 512 };
-  assert.match(limitHit([], limits, { oomKills: 2, forksRefused: 0 })!, /memory limit \(1\.0 GiB for the whole run\)/);
+  assert.match(limitHit([], limits, { oomKills: 2, forksRefused: 0 })!, /memory limit \(1\.0 GiB\) was reached by the run.s processes together/);
   assert.match(limitHit([], limits, { oomKills: 0, forksRefused: 3 })!, /process limit \(512\)/);
   assert.equal(limitHit(['BlockingIOError: [Errno 11] Resource temporarily unavailable'], limits, { oomKills: 0, forksRefused: 0 }), null);
   assert.match(limitHit(['BlockingIOError: [Errno 11] Resource temporarily unavailable'], limits)!, /process limit/);
@@ -108,7 +108,7 @@ test('four children of 400 MB each, which a per-process limit lets through, are 
   console.log(`4 x 400 MB under 1 GiB (${mechanism.kind}): ${events!.oomKills} OOM kills; held: ${(output.match(/held/g) ?? []).length}; exit ${exit}`);
   assert.ok(events!.oomKills > 0);
   assert.ok((output.match(/held/g) ?? []).length < 4);
-  assert.match(limitHit([], { memoryBytes: GiB, openFiles: null }, events)!, /memory limit \(1\.0 GiB for the whole run\)/);
+  assert.match(limitHit([], { memoryBytes: GiB, openFiles: null }, events)!, /memory limit \(1\.0 GiB\) was reached by the run.s processes together/);
 });
 
 test('a daemon that left the group is killed with the cgroup, and the cgroup is removed', { skip, timeout: 30_000 }, async () => {

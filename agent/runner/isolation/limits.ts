@@ -69,11 +69,12 @@ export function openCage(name: string, limits: RunLimits, root = CGROUP_ROOT): R
   const memoryDir = dirs[0]!;
   const pidsDir = v2 ? memoryDir : dirs[1]!;
   const kill = () => {
-    if (v2 && fs.existsSync(path.join(memoryDir, 'cgroup.kill'))) return void tryWrite(path.join(memoryDir, 'cgroup.kill'), '1');
-    for (const dir of dirs) for (const pid of members(dir)) signal(pid);
+    // cgroup.kill (v2, Linux 5.14+) kills atomically, so nothing forks away while the pids are read.
+    if (v2 && fs.existsSync(path.join(memoryDir, 'cgroup.kill'))) return void signalAll(path.join(memoryDir, 'cgroup.kill'), null);
+    for (const dir of dirs) signalAll(path.join(dir, 'cgroup.procs'), 'SIGKILL');
   };
   return {
-    mechanism: cgroupMechanism(kind),
+    mechanism: { kind, memory: `whole run (${kind} memory limit, no swap)`, processes: `whole run (${kind} pids.max)` },
     wrap: (file, args) => ['/bin/sh', ['-c', JOIN, 'nightshift-cage', ...dirs.map((dir) => path.join(dir, 'cgroup.procs')), '--', file, ...args]],
     command: (command) => withLimits(command, limits, { cgroup: true }),
     kill,
@@ -168,10 +169,6 @@ function ulimitCage(limits: RunLimits): RunCage {
   };
 }
 
-function cgroupMechanism(kind: 'cgroup v2' | 'cgroup v1'): LimitMechanism {
-  return { kind, memory: `whole run (${kind} memory limit, no swap)`, processes: `whole run (${kind} pids.max)` };
-}
-
 /** Removes cgroups left by agents that died: empty ones only (rmdir fails on a populated one). */
 function removeStale(base: string): void {
   for (const entry of fs.readdirSync(base)) {
@@ -192,10 +189,6 @@ function userTasks(): number {
   return tasks;
 }
 
-function members(dir: string): number[] {
-  return readOr(path.join(dir, 'cgroup.procs'), '').split('\n').filter(Boolean).map(Number);
-}
-
 /** The value of `key` in a flat-keyed cgroup file ("oom_kill 3"); 0 when absent. */
 function counter(file: string, key: string): number {
   return Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(readOr(file, ''))?.[1] ?? 0);
@@ -210,11 +203,22 @@ function readOr(file: string, fallback: string): string {
   }
 }
 
-function tryWrite(file: string, text: string): void {
+/** Kills the cgroup's processes: by writing cgroup.kill (signal null), else each pid in cgroup.procs. */
+function signalAll(file: string, signal: NodeJS.Signals | null): void {
+  let pids: string[];
   try {
-    fs.writeFileSync(file, text);
+    if (signal === null) return fs.writeFileSync(file, '1');
+    pids = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
   } catch {
-    // The cgroup is already gone: nothing left to kill.
+    // The cgroup is gone: nothing left to kill.
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), signal);
+    } catch {
+      // ESRCH: it ended meanwhile.
+    }
   }
 }
 
@@ -222,15 +226,7 @@ function tryRmdir(dir: string): void {
   try {
     fs.rmdirSync(dir);
   } catch {
-    // Still populated (retried by the caller) or already gone.
-  }
-}
-
-function signal(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // ESRCH: it ended meanwhile.
+    // Still populated (close() retries) or already gone.
   }
 }
 
@@ -241,7 +237,7 @@ function signal(pid: number): void {
 export function limitHit(lines: readonly string[], limits: RunLimits, events: CageEvents | null = null): string | null {
   const text = lines.join('\n');
   const gib = limits.memoryBytes === null ? '' : `${(limits.memoryBytes / 2 ** 30).toFixed(1)} GiB`;
-  if (limits.memoryBytes !== null && events && events.oomKills > 0) return `the memory limit (${gib} for the whole run) was reached`;
+  if (limits.memoryBytes !== null && events && events.oomKills > 0) return `the memory limit (${gib}) was reached by the run's processes together`;
   const forkFailed = events ? events.forksRefused > 0 : /EAGAIN|Resource temporarily unavailable|can'?t fork|Cannot fork|fork failed|pthread_create/i.test(text);
   if (limits.processes != null && forkFailed) return `the process limit (${limits.processes}) was reached`;
   if (limits.openFiles !== null && /EMFILE|too many open files/i.test(text)) return `the open-file limit (${limits.openFiles}) was reached`;
