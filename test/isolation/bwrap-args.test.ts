@@ -1,45 +1,88 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bwrapArgs, pathPrefixes } from '../../agent/runner/isolation/bwrap-args.ts';
+import { bwrapArgs } from '../../agent/runner/isolation/bwrap-args.ts';
 import { limitHit, withLimits } from '../../agent/runner/isolation/limits.ts';
+import { pathPrefixes } from '../../agent/runner/isolation/path-prefixes.ts';
 
 const plan = {
   workspace: '/data/ws',
   outDir: '/data/out/7',
   cacheDir: '/data/cache',
-  readonly: ['/usr', '/usr/lib', '/etc', '/home/me/nightshift', '/home/me/nightshift/node_modules', '/opt/conda'],
+  readonly: ['/', '/usr', '/usr/lib', '/etc/passwd', '/tmp/ns/node_modules', '/tmp/ns/node_modules/.bin', '/opt/conda', '/data'],
+  symlinks: [['usr/bin', '/bin'], ['/usr/share/zoneinfo/UTC', '/etc/localtime']] as [string, string][],
   devices: ['/dev/nvidia0', '/dev/dri'],
-  masked: ['/home/me/.cargo/credentials.toml'],
+  masked: ['/opt/conda/.netrc', '/data/experiments.db', '/var/elsewhere.db'],
+  emptied: ['/opt/conda/home/.ssh', '/data/.nightshift/db/session-1/workspace.git'],
   tmpBytes: 2 ** 30,
   env: { PATH: '/usr/bin', NIGHTSHIFT_SEED: '3', HOME: '/home/me' },
   command: 'tsx train.ts',
 };
 
-/** The value that follows each occurrence of a flag with one or two operands. */
+/** The operands that follow each occurrence of a flag. */
 function operands(args: string[], flag: string, width = 2): string[][] {
   return args.flatMap((a, i) => (a === flag ? [args.slice(i + 1, i + 1 + width)] : []));
 }
 
-test('the sandbox isolates every namespace, dies with the agent, and starts from a cleared environment', () => {
+const BINDS = ['--ro-bind-try', '--ro-bind', '--bind'];
+/** [flag, path] of every bind of a host path (masks bind /dev/null, and are not counted). */
+function binds(args: string[]): string[][] {
+  return args.flatMap((a, i) => (BINDS.includes(a) && args[i + 1] !== '/dev/null' ? [[a, args[i + 1]!]] : []));
+}
+
+test('the sandbox isolates every namespace, its own PIDs included, dies with the agent, and starts from a cleared environment', () => {
   const args = bwrapArgs(plan);
-  for (const flag of ['--unshare-all', '--die-with-parent', '--new-session', '--clearenv']) assert.ok(args.includes(flag), flag);
+  for (const flag of ['--unshare-all', '--unshare-pid', '--die-with-parent', '--new-session', '--clearenv']) assert.ok(args.includes(flag), flag);
   assert.ok(!args.includes('--share-net'), 'no network');
+  assert.deepEqual(operands(args, '--proc', 1), [['/proc']]);
   assert.deepEqual(args.slice(-6), ['--chdir', '/data/ws', '--', '/bin/sh', '-c', 'tsx train.ts']);
 });
 
-test('only the listed folders are visible, read-only, without nested duplicates; workspace and outputs are writable and bound last', () => {
+test('the root is never bound, whoever asks; binds are exact paths, parents first, without nested duplicates', () => {
   const args = bwrapArgs(plan);
-  assert.deepEqual(operands(args, '--ro-bind-try').map(([src]) => src), ['/etc', '/home/me/nightshift', '/opt/conda', '/usr', '/data/ws/.git']);
-  for (const [src, dst] of operands(args, '--ro-bind-try')) assert.equal(src, dst);
-  assert.ok(!args.includes('--ro-bind') || operands(args, '--ro-bind').every(([s]) => s !== '/'), 'the root is never bound whole');
-  assert.deepEqual(operands(args, '--bind'), [['/data/ws', '/data/ws'], ['/data/out/7', '/data/out/7'], ['/data/cache', '/data/cache']]);
-  assert.ok(args.lastIndexOf('--bind') > args.indexOf('--ro-bind-try'));
-  assert.ok(args.lastIndexOf('--ro-bind-try') > args.lastIndexOf('--bind'), "the workspace's .git is read-only over the writable workspace");
-  assert.deepEqual(operands(args, '--tmpfs', 1), [['/tmp']]);
-  assert.equal(args[args.indexOf('--tmpfs') - 1], String(2 ** 30), '/tmp has a quota');
+  for (const flag of BINDS) for (const [src, dst] of operands(args, flag)) assert.ok(src !== '/' && dst !== '/', `${flag} ${src} ${dst}`);
+  assert.deepEqual(binds(args), [
+    ['--ro-bind-try', '/usr'],
+    ['--ro-bind-try', '/data'],
+    ['--ro-bind-try', '/etc/passwd'],
+    ['--ro-bind-try', '/opt/conda'],
+    ['--bind', '/data/ws'],
+    ['--bind', '/data/cache'],
+    ['--ro-bind-try', '/tmp/ns/node_modules'],
+    ['--bind', '/data/out/7'],
+    ['--ro-bind-try', '/data/ws/.git'],
+  ]);
+  for (const flag of BINDS) for (const [src, dst] of operands(args, flag)) if (src !== '/dev/null') assert.equal(src, dst);
+});
+
+test('the fresh /tmp comes before every bind, so a package installed under /tmp stays visible on top of it', () => {
+  const args = bwrapArgs(plan);
+  const tmpfs = args.indexOf('--tmpfs');
+  assert.deepEqual(args.slice(tmpfs - 2, tmpfs + 2), ['--size', String(2 ** 30), '--tmpfs', '/tmp']);
+  const firstBind = Math.min(...BINDS.map((f) => args.indexOf(f)).filter((i) => i >= 0));
+  assert.ok(tmpfs < firstBind);
+  assert.ok(args.indexOf('/tmp/ns/node_modules') > tmpfs);
+  assert.ok(args.indexOf('--proc') < firstBind && args.indexOf('--dev') < firstBind);
+  assert.ok(args.indexOf('--dev') < args.indexOf('--dev-bind-try'), 'GPU devices go into the fresh /dev');
   assert.deepEqual(operands(args, '--dev-bind-try').map(([d]) => d), ['/dev/nvidia0', '/dev/dri']);
-  assert.deepEqual(operands(args, '--ro-bind'), [['/dev/null', '/home/me/.cargo/credentials.toml']]);
-  assert.ok(args.indexOf('--ro-bind') > args.indexOf('--ro-bind-try'), 'masks go over the folders they hide in');
+  assert.deepEqual(operands(args, '--symlink'), plan.symlinks);
+  assert.ok(args.lastIndexOf('--symlink') < firstBind, 'merged-usr links are in place before anything is bound through them');
+});
+
+test('masks go over the binds they sit in, and masks outside every bind are left out', () => {
+  const args = bwrapArgs(plan);
+  const lastBind = Math.max(...binds(args).map(([, p]) => args.indexOf(p!)));
+  assert.deepEqual(operands(args, '--ro-bind').filter(([s]) => s === '/dev/null'), [['/dev/null', '/opt/conda/.netrc'], ['/dev/null', '/data/experiments.db']]);
+  assert.deepEqual(operands(args, '--tmpfs', 1).slice(1), [['/opt/conda/home/.ssh'], ['/data/.nightshift/db/session-1/workspace.git']]);
+  assert.deepEqual(operands(args, '--remount-ro', 1), [['/opt/conda/home/.ssh'], ['/data/.nightshift/db/session-1/workspace.git'], ['/']]);
+  assert.ok(args.indexOf('/dev/null') > lastBind && args.indexOf('/opt/conda/home/.ssh') > lastBind);
+  assert.ok(!args.includes('/var/elsewhere.db'), 'no mount point reveals a hidden path outside the view');
+  assert.equal(args[args.indexOf('--setenv') - 1], '/', 'the root itself is read-only once everything is mounted');
+});
+
+test('a process that may only read its artifact folder gets it read-only', () => {
+  const args = bwrapArgs({ ...plan, readonly: ['/usr'], outReadonly: true });
+  assert.deepEqual(operands(args, '--ro-bind').filter(([s]) => s === '/data/out/7'), [['/data/out/7', '/data/out/7']]);
+  assert.ok(!operands(args, '--bind').some(([s]) => s === '/data/out/7'));
 });
 
 test('the environment is exactly the given one, with HOME and TMPDIR moved into the fresh /tmp', () => {
@@ -47,8 +90,15 @@ test('the environment is exactly the given one, with HOME and TMPDIR moved into 
   assert.deepEqual(env, { HOME: '/tmp', NIGHTSHIFT_SEED: '3', PATH: '/usr/bin', TMPDIR: '/tmp' });
 });
 
-test('interpreters installed outside /usr are found through their PATH prefix', () => {
-  assert.deepEqual(pathPrefixes('/root/.pyenv/shims:/usr/local/bin:/opt/tool:relative/bin'), ['/root/.pyenv', '/usr/local', '/opt/tool']);
+test('a PATH entry binds its install prefix, never the root, a top-level folder or a whole home', () => {
+  const homes = new Set(['/root', '/home/me']);
+  const entries = [
+    '/root/.pyenv/shims', '/usr/local/bin', '/opt/tool', 'relative/bin', '/bin', '/usr/bin', '/tmp/bin', '/tmp',
+    '/root/bin', '/home/me/.local/bin', '/tmp/x/node_modules/.bin', '/root', '/root/.pyenv/shims',
+  ];
+  assert.deepEqual(pathPrefixes(entries, homes), [
+    '/root/.pyenv', '/usr/local', '/opt/tool', '/usr/bin', '/tmp/bin', '/root/bin', '/home/me/.local', '/tmp/x/node_modules',
+  ]);
 });
 
 test('limits are set by the shell that starts the script, and a crash names the limit it hit', () => {

@@ -4,16 +4,21 @@ import path from 'node:path';
 export interface BwrapPlan {
   /** Read-write: the session's workspace. */
   workspace: string;
-  /** Read-write: the run's artifact folder. */
+  /** The run's artifact folder: read-write, or read-only for a process that only reads it (predict). */
   outDir: string;
+  outReadonly?: boolean | undefined;
   /** Read-write: the session's cache folder, when there is one. */
   cacheDir?: string | undefined;
-  /** Read-only: system folders, the agent's package, interpreters, a user corpus… (missing ones are skipped). */
+  /** Read-only, at the same path: exact system files and folders, interpreters, packages, a corpus… (missing ones are skipped). */
   readonly: string[];
+  /** Symbolic links made in the view, [target, path]: merged-usr /bin -> usr/bin, /etc/localtime… */
+  symlinks?: [string, string][] | undefined;
   /** Device nodes passed through when present (GPU: /dev/nvidia*, /dev/dri). */
   devices: string[];
-  /** Files inside the read-only folders that must read as empty (credentials). */
+  /** Files inside bound folders that must read as empty (credentials, the agent's log). */
   masked: string[];
+  /** Folders inside bound folders that must read as empty (~/.ssh, the session's git folder). */
+  emptied?: string[] | undefined;
   /** Size of the run's private /tmp: a tmpfs lives in memory, so it gets a quota. */
   tmpBytes: number;
   /** The whole environment the script gets. */
@@ -22,44 +27,68 @@ export interface BwrapPlan {
   command: string;
 }
 
-/** Folders a program needs to start at all: its libraries, loader, certificates, users. */
-export const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt'];
+interface Bind {
+  path: string;
+  flag: '--ro-bind-try' | '--ro-bind' | '--bind';
+}
+
+const writable = (bind: Bind) => bind.flag === '--bind';
+const depth = (p: string) => p.split(path.sep).filter(Boolean).length;
+const inside = (child: string, parent: string) => child.startsWith(parent + path.sep);
 
 /**
- * The install prefix of each PATH entry, so interpreters outside /usr (pyenv, conda, nvm)
- * still run: the parent of a folder named bin or shims, else the folder itself.
+ * Binds in mount order: parents before children, so a writable workspace inside a read-only
+ * folder (or a read-only .git inside the workspace) lands on top. The root is never bound whole,
+ * whoever asks; a bind inside another of the same kind adds nothing and is dropped; of two binds
+ * of one path the later one wins.
  */
-export function pathPrefixes(pathVar: string): string[] {
-  return pathVar
-    .split(':')
-    .filter((p) => path.isAbsolute(p))
-    .map((p) => (['bin', 'sbin', 'shims'].includes(path.basename(p)) ? path.dirname(p) : p));
-}
-
-/** Drops folders already visible through a parent in the list (bwrap would mount them twice). */
-function outermost(dirs: string[]): string[] {
-  const unique = [...new Set(dirs.map((d) => path.resolve(d)))].sort();
-  return unique.filter((d) => !unique.some((p) => p !== d && (p === '/' || d.startsWith(p + path.sep))));
+function mountOrder(binds: Bind[]): Bind[] {
+  const byPath = new Map<string, Bind>();
+  for (const bind of binds) {
+    const p = path.resolve(bind.path);
+    if (p === path.sep) continue;
+    byPath.delete(p);
+    byPath.set(p, { ...bind, path: p });
+  }
+  const sorted = [...byPath.values()].sort((a, b) => depth(a.path) - depth(b.path));
+  return sorted.filter((bind, i) => {
+    const parent = sorted.slice(0, i).reverse().find((p) => inside(bind.path, p.path));
+    return !parent || writable(parent) !== writable(bind);
+  });
 }
 
 /**
- * The bubblewrap command line for one run: a read-only view of only what the run needs, the
+ * The bubblewrap command line for one run: a view built from exact paths (never `/`), the
  * workspace and artifact folder writable, a fresh /tmp and HOME, no network, its own PID
  * namespace, killed with the agent, and exactly the given environment.
  */
 export function bwrapArgs(plan: BwrapPlan): string[] {
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--clearenv'];
-  for (const dir of outermost(plan.readonly)) args.push('--ro-bind-try', dir, dir);
-  for (const file of plan.masked) args.push('--ro-bind', '/dev/null', file);
-  args.push('--dev', '/dev');
+  const args = ['--unshare-all', '--unshare-pid', '--die-with-parent', '--new-session', '--clearenv'];
+  // /tmp first: a bind below it (nightshift installed in /tmp/x, a workspace in /tmp) must land
+  // on top of the fresh tmpfs, not be covered by it.
+  args.push('--size', String(plan.tmpBytes), '--tmpfs', '/tmp');
+  // A procfs of the run's own PID namespace: the agent and the machine's processes are not in it.
+  args.push('--proc', '/proc', '--dev', '/dev');
   for (const device of plan.devices) args.push('--dev-bind-try', device, device);
-  args.push('--proc', '/proc', '--size', String(plan.tmpBytes), '--tmpfs', '/tmp');
-  // The workspace and outputs come last so they win over any read-only parent. The workspace's
-  // history lives beside it, outside the view; a workspace made with .git inside (older
-  // sessions) gets that .git read-only, so the script cannot delete what keep/revert need.
-  args.push('--bind', plan.workspace, plan.workspace, '--bind', plan.outDir, plan.outDir);
-  if (plan.cacheDir) args.push('--bind', plan.cacheDir, plan.cacheDir);
-  args.push('--ro-bind-try', path.join(plan.workspace, '.git'), path.join(plan.workspace, '.git'));
+  for (const [target, link] of plan.symlinks ?? []) args.push('--symlink', target, link);
+  const binds = mountOrder([
+    ...plan.readonly.map((p): Bind => ({ path: p, flag: '--ro-bind-try' })),
+    { path: plan.workspace, flag: '--bind' },
+    { path: plan.outDir, flag: plan.outReadonly ? '--ro-bind' : '--bind' },
+    ...(plan.cacheDir ? [{ path: plan.cacheDir, flag: '--bind' } as Bind] : []),
+    // The workspace's history lives beside it, outside the view; a workspace made with .git
+    // inside (older sessions) gets that .git read-only, so the script cannot delete what
+    // keep/revert need.
+    { path: path.join(plan.workspace, '.git'), flag: '--ro-bind-try' },
+  ]);
+  for (const bind of binds) args.push(bind.flag, bind.path, bind.path);
+  // Masks go over the binds they sit in, so they come after all of them; one outside every bind
+  // is left out (it is invisible already, and its mount point would reveal its name).
+  const covered = (p: string) => binds.some((bind) => inside(path.resolve(p), bind.path));
+  for (const folder of (plan.emptied ?? []).filter(covered)) args.push('--tmpfs', folder, '--remount-ro', folder);
+  for (const file of plan.masked.filter(covered)) args.push('--ro-bind', '/dev/null', file);
+  // bwrap's own root is a writable tmpfs (it holds /etc, the mount points…); nothing may be left there.
+  args.push('--remount-ro', '/');
   const env = { ...plan.env, HOME: '/tmp', TMPDIR: '/tmp' };
   for (const [name, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) args.push('--setenv', name, value);
   args.push('--chdir', plan.workspace, '--', '/bin/sh', '-c', plan.command);

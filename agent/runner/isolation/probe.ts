@@ -1,13 +1,25 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
+import { bwrapArgs } from './bwrap-args.ts';
+import { sandboxView } from './view.ts';
 
-/** Whether bubblewrap is installed and allowed to make namespaces here; the reason when not. */
+/**
+ * Whether bubblewrap is installed and can build the view runs get (namespaces, a sized /tmp, a
+ * procfs, links, masks: a nested container may refuse some of them); the reason when not.
+ */
 export async function probeBwrap(): Promise<{ usable: true } | { usable: false; reason: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-probe-'));
   try {
-    await execa('bwrap', ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', '/bin/true'], { timeout: 10_000 });
+    const view = sandboxView(dir, dir, '/usr/bin:/bin', undefined);
+    await execa('bwrap', bwrapArgs({ ...view, workspace: dir, env: {}, command: 'true' }), { timeout: 10_000 });
     return { usable: true };
   } catch (error) {
     const e = error as { code?: string; stderr?: string; shortMessage?: string };
     if (e.code === 'ENOENT') return { usable: false, reason: 'bwrap is not installed (Debian: apt-get install bubblewrap)' };
-    return { usable: false, reason: `bwrap cannot create namespaces here (${(e.stderr || e.shortMessage || 'unknown error').trim().split('\n')[0]})` };
+    return { usable: false, reason: `bwrap cannot build the sandbox here (${(e.stderr || e.shortMessage || 'unknown error').trim().split('\n')[0]})` };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

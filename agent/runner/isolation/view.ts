@@ -2,26 +2,79 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../paths.ts';
-import { pathPrefixes, SYSTEM_DIRS } from './bwrap-args.ts';
 import { gpuDevices } from './choose.ts';
+import { credentialMasks, hiddenMasks } from './credentials.ts';
+import { pathPrefixes } from './path-prefixes.ts';
+import { systemView } from './system-view.ts';
 
-/** What a sandboxed run of this workspace may read: the system, interpreters, nightshift's packages, the corpus. */
-export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined, cacheDir?: string) {
-  const modules = path.join(workspace, 'node_modules');
-  const readonly = [
-    ...SYSTEM_DIRS,
-    ...pathPrefixes(pathVar),
-    PACKAGE_ROOT,
-    // The workspace links a node_modules that may live anywhere (the source sandbox's own).
-    ...(fs.existsSync(modules) ? [fs.realpathSync(modules)] : []),
-    ...(data ? [data] : []),
-  ];
-  return { readonly, devices: gpuDevices(), outDir, cacheDir, masked: credentialFiles(readonly), tmpBytes: Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4)) };
+export interface ViewExtras {
+  /**
+   * Paths no process may read even where a bound folder holds them: the log file and its -wal and
+   * -shm, the session's git folder, the evaluation folder for a training or predict process.
+   * Each must exist when the view is made (a file made later cannot be masked).
+   */
+  hidden?: string[];
+  /** More files or folders the process may read (the evaluation folder for an evaluate process). */
+  extraReadonly?: string[];
+  /** The artifact folder read-only: a predict process reads what training left, and changes nothing. */
+  outReadonly?: boolean;
+  /** A writable session cache (NIGHTSHIFT_CACHE, going away). */
+  cacheDir?: string | undefined;
 }
 
-// Tool folders that end up visible through PATH (~/.cargo, ~/.pyenv…) can hold registry tokens.
-const CREDENTIALS = ['credentials', 'credentials.toml', '.credentials', '.netrc', '.npmrc', '.pypirc', '.git-credentials', 'auth.json'];
+export type SandboxView = ReturnType<typeof sandboxView>;
 
-function credentialFiles(dirs: string[]): string[] {
-  return dirs.flatMap((dir) => CREDENTIALS.map((name) => path.join(dir, name))).filter((file) => fs.existsSync(file));
+/**
+ * What a sandboxed process of this workspace may see, as exact paths: system folders and the
+ * /etc files programs need, each PATH entry's install prefix (never / nor a whole home),
+ * nightshift's node_modules (not its package root, which may hold the log), the corpus, and the
+ * extra folders asked for; credential files in the non-system ones, and the hidden paths, read
+ * as empty. `extras` may still be the session cache folder alone, its old place.
+ */
+export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined, extras: ViewExtras | string = {}) {
+  const { hidden = [], extraReadonly = [], outReadonly = false, cacheDir } = typeof extras === 'string' ? { cacheDir: extras } : extras;
+  const system = systemView();
+  const entries = pathVar.split(':').filter((e) => path.isAbsolute(e));
+  // Both spellings of each entry: PATH names one, an interpreter may find its files by the other.
+  const tools = pathPrefixes([...entries, ...entries.map(realpath)], homeDirs());
+  const own = [
+    path.join(PACKAGE_ROOT, 'node_modules'),
+    // The workspace links a node_modules that may live anywhere (the source sandbox's own). The
+    // link is the script's to change, so only a folder that is a node_modules is followed.
+    ...[realpath(path.join(workspace, 'node_modules'))].filter((p) => path.basename(p) === 'node_modules'),
+  ];
+  const chosen = [...tools, ...own, ...(data ? [path.resolve(data)] : []), ...extraReadonly.map((p) => path.resolve(p))];
+  const readonly = [...new Set([...system.readonly, ...chosen, ...chosen.map(realpath)])].filter((p) => fs.existsSync(p));
+  const credentials = credentialMasks(readonly.filter((p) => !system.readonly.includes(p)));
+  const secret = hiddenMasks(hidden);
+  return {
+    readonly,
+    symlinks: system.symlinks,
+    devices: gpuDevices(),
+    outDir,
+    outReadonly,
+    cacheDir,
+    masked: [...credentials.files, ...secret.files],
+    emptied: [...credentials.folders, ...secret.folders],
+    tmpBytes: Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4)),
+  };
+}
+
+function realpath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Home directories, never bound whole: a PATH entry in one binds its tool folder, not its keys. */
+function homeDirs(): Set<string> {
+  const homes = new Set([os.homedir(), '/root']);
+  try {
+    for (const name of fs.readdirSync('/home')) homes.add(path.join('/home', name));
+  } catch {
+    // No /home on this machine.
+  }
+  return new Set([...homes].flatMap((h) => [h, realpath(h)]));
 }
