@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 import { describeEnvironmentFailure, UserError } from '../errors.ts';
+import { handedSecrets, mustHandOff, runWithoutSecrets } from './secret-handoff.ts';
+
+// Read (and the fd closed) first thing, before anything could start a child that inherits it.
+handedSecrets();
 
 // Each command loads its modules on demand: a query need not load the loop, nor a run the UI.
 const runCommand = async (argv: string[]) => (await import('./commands/run.ts')).runCommand(argv);
@@ -35,18 +39,27 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help() + '\n');
     return 0;
   }
+  const isRun = first === undefined || first.startsWith('-') || first === 'run';
+  // A run's scripts must find no key in any environment of the agent's (secret-handoff.ts).
+  if (isRun && mustHandOff()) return runWithoutSecrets(argv);
   if (first === undefined || first.startsWith('-')) return runCommand(argv);
   const command = COMMANDS[first];
   if (!command) throw new UserError(`unknown command '${first}' (see 'nightshift --help')`);
   return command.run(rest);
 }
 
+/** A log that opened but proved damaged while being read: one sentence, not SQLite's stack. */
+async function damagedLog(error: unknown): Promise<string | null> {
+  if ((error as { name?: unknown } | null)?.name !== 'SqliteError') return null;
+  return (await import('../store/db.ts')).describeDamagedLog(error);
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
-    const environment = describeEnvironmentFailure(error);
+  async (error: unknown) => {
+    const environment = describeEnvironmentFailure(error) ?? (await damagedLog(error));
     if (error instanceof UserError) process.stderr.write(`nightshift: ${error.message}\n`);
     else if (environment) process.stderr.write(`nightshift: ${environment}\n`);
     else process.stderr.write(`nightshift: internal error: ${(error as Error)?.stack ?? String(error)}\n`);

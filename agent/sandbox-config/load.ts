@@ -50,7 +50,7 @@ export interface Sandbox {
 }
 
 /** Reads and validates DIR/nightshift.json; every failure is one sentence naming the file. */
-export function loadSandbox(dir: string): Sandbox {
+export function loadSandbox(dir: string, where: { hidden: 'here' | 'elsewhere' } = { hidden: 'here' }): Sandbox {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs)) throw new UserError(`sandbox ${dir} does not exist`);
   if (!fs.statSync(abs).isDirectory()) throw new UserError(`sandbox ${dir} is not a directory`);
@@ -65,7 +65,8 @@ export function loadSandbox(dir: string): Sandbox {
   const parsed = SandboxConfigSchema.safeParse(raw);
   if (!parsed.success) throw new UserError(`${file}: ${describeZodError(parsed.error)}`);
   const config = parsed.data;
-  for (const rel of [...config.editable, ...config.readonly, ...config.hidden]) {
+  // A session's workspace has no hidden files: they live with its evaluation.
+  for (const rel of [...config.editable, ...config.readonly, ...(where.hidden === 'here' ? config.hidden : [])]) {
     if (!fs.existsSync(path.join(abs, rel))) throw new UserError(`${file} lists ${rel}, which is not in the sandbox`);
   }
   const lists = { editable: config.editable, readonly: config.readonly, hidden: config.hidden };
@@ -76,5 +77,32 @@ export function loadSandbox(dir: string): Sandbox {
       if (overlap.length > 0) throw new UserError(`${file} lists ${overlap.join(', ')} as both ${a} and ${b}`);
     }
   }
+  refuseLinks(abs);
   return { dir: abs, config };
+}
+
+/**
+ * Not looked into for links: the dependencies (a link there is how a workspace gets them) and
+ * what is never copied into a workspace (agent/workspace/workspace.ts, SKIP).
+ */
+const UNCOPIED = new Set(['node_modules', '.git', '.nightshift']);
+
+/**
+ * Refuses a sandbox holding a symbolic link anywhere below its top-level node_modules: an
+ * editable file that links out would have the proposer rewrite a file outside the workspace, and
+ * a link to `/` would hand the run the whole machine. One sentence naming the first link found.
+ */
+function refuseLinks(root: string): void {
+  const pending = [root];
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (dir === root && UNCOPIED.has(entry.name)) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isSymbolicLink()) {
+        throw new UserError(`sandbox ${root} holds a symbolic link, ${path.relative(root, full)} -> ${fs.readlinkSync(full)}; replace it with the file itself`);
+      }
+      if (entry.isDirectory()) pending.push(full);
+    }
+  }
 }

@@ -28,8 +28,9 @@ export class Workspace {
     this.git = new Git(dir, gitDir === path.join(dir, '.git') ? undefined : gitDir);
   }
 
-  /** Copies the sandbox and commits it as the baseline. */
-  static async create(sandboxDir: string, dir: string, nodeModules: string): Promise<{ workspace: Workspace; commit: string }> {
+  /** Copies the sandbox, less `exclude` (its hidden files, which only the evaluation sees), and commits it as the baseline. */
+  static async create(sandboxDir: string, dir: string, nodeModules: string, exclude: readonly string[] = []): Promise<{ workspace: Workspace; commit: string }> {
+    const excluded = new Set(exclude.map((f) => path.join(sandboxDir, f)));
     const gitDir = outsideGitDir(dir);
     if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
       throw new UserError(`workspace ${dir} already exists and is not empty`);
@@ -38,7 +39,7 @@ export class Workspace {
     fs.mkdirSync(dir, { recursive: true });
     fs.cpSync(sandboxDir, dir, {
       recursive: true,
-      filter: (src) => !SKIP.has(path.basename(src)) || src === sandboxDir,
+      filter: (src) => src === sandboxDir || (!SKIP.has(path.basename(src)) && !excluded.has(src)),
     });
     const ws = new Workspace(dir, gitDir, Workspace.modulesFor(sandboxDir, nodeModules));
     ws.linkModules();
@@ -54,6 +55,11 @@ export class Workspace {
   static modulesFor(sandboxDir: string, nodeModules: string): string {
     const own = path.join(sandboxDir, 'node_modules');
     return fs.existsSync(own) ? own : nodeModules;
+  }
+
+  /** Whether `dir` still has its git repository, beside it or (older workspaces) inside. */
+  static hasRepository(dir: string): boolean {
+    return fs.existsSync(outsideGitDir(dir)) || fs.existsSync(path.join(dir, '.git'));
   }
 
   /** An existing workspace; `modules` is what its node_modules link should point to, if it has one. */

@@ -40,7 +40,7 @@ test('a missing sandbox, one without nightshift.json, or with an invalid one is 
   const missingFile = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'x', metric: 'm', goal: 'minimize', editable: ['nope.ts'] }) });
   await refuses(['run', '--sandbox', missingFile, '--db', db], /lists nope\.ts, which is not in the sandbox/);
   const escape = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'x', metric: 'm', goal: 'minimize', editable: ['../x.ts'] }) });
-  await refuses(['run', '--sandbox', escape, '--db', db], /must be a relative path inside the sandbox/);
+  await refuses(['run', '--sandbox', escape, '--db', db], /must be a relative path to a file inside the sandbox/);
 });
 
 test('a DB that is not SQLite, or from a newer schema, is refused and left untouched', async () => {

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { EventBus } from '../../loop/events.ts';
 import { ExperimentLoop } from '../../loop/loop.ts';
 import { defaultGrace, defaultLimits, type SessionOptions } from '../../loop/options.ts';
-import { openSession } from '../../loop/session-setup.ts';
+import { isAlive, openSession } from '../../loop/session-setup.ts';
+import { UserError } from '../../errors.ts';
+import { chooseIsolation, type IsolationMode } from '../../runner/isolation/choose.ts';
+import { probeBwrap } from '../../runner/isolation/probe.ts';
+import { outsideGitDir, Workspace } from '../../workspace/workspace.ts';
+import { handedSecrets } from '../secret-handoff.ts';
 import { createPolicy, POLICY_NAMES } from '../../decide/registry.ts';
 import { DEFAULT_MODEL } from '../../proposers/claude/model.ts';
 import type { ClaudeFlags } from '../../proposers/claude/setup.ts';
@@ -99,7 +104,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  const proposer = flags.proposer ?? (process.env.ANTHROPIC_API_KEY ? 'claude' : 'planner');
+  // The key arrives from the first process on a pipe (secret-handoff.ts); this process's own
+  // environment, which every run's would be derived from, never holds it.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...handedSecrets() };
+  const proposer = flags.proposer ?? (env.ANTHROPIC_API_KEY ? 'claude' : 'planner');
+  if (proposer === 'claude') await refuseUnsandboxedClaude(flags.isolation);
   const requested: SessionOptions = {
     sandbox: flags.sandbox,
     budgetS: flags.budget,
@@ -120,16 +129,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   // The SDK loads only for Claude sessions; a bad key, model or programme file is one clear
   // error before any session is opened.
   const claudeSetup = () => import('../../proposers/claude/setup.ts');
-  const checked = proposer === 'claude' ? await (await claudeSetup()).prepareClaude(process.env, claudeFlags) : null;
+  const checked = proposer === 'claude' ? await (await claudeSetup()).prepareClaude(env, claudeFlags) : null;
 
   const db = openLogForWriting(flags.db);
   try {
     const sessions = new SessionStore(db);
     const experiments = new ExperimentStore(db);
+    refuseLostRepository(sessions, flags.resume);
     const opened = await openSession(sessions, experiments, flags.db, requested, flags.resume);
+    // A resumed session keeps its proposer: a Claude one needs the sandbox as much as a new one.
+    if (opened.options.proposer === 'claude' && !opened.isolation.bwrap && flags.isolation !== 'none') throw unsandboxedClaude(null);
     const planner = new Planner({ ablationRuns: opened.options.ablationRuns, interactionTop: opened.options.interactionTop });
     // A resumed session keeps its own proposer, whatever this command line asked for.
-    const claude = opened.options.proposer === 'claude' ? (checked ?? (await (await claudeSetup()).prepareClaude(process.env, claudeFlags))) : null;
+    const claude = opened.options.proposer === 'claude' ? (checked ?? (await (await claudeSetup()).prepareClaude(env, claudeFlags))) : null;
     const bus = new EventBus();
     const loop = new ExperimentLoop(opened, {
       db,
@@ -158,4 +170,39 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+/** The one sentence for a Claude session that would run its LLM-written code without bubblewrap. */
+function unsandboxedClaude(reason: string | null): UserError {
+  const why = reason ? ` (${reason})` : '';
+  return new UserError(`the Claude proposer needs bubblewrap to sandbox the code it writes${why}: install bubblewrap, or pass --isolation none to run LLM-written code unsandboxed`);
+}
+
+/**
+ * Claude's code is not run without bubblewrap unless the user says so (--isolation none);
+ * strict mode's own refusal comes from chooseIsolation. Checked before the log is opened.
+ */
+async function refuseUnsandboxedClaude(mode: IsolationMode): Promise<void> {
+  if (mode === 'none') return;
+  const isolation = await chooseIsolation(mode);
+  if (isolation.bwrap) return;
+  const probe = await probeBwrap();
+  throw unsandboxedClaude(probe.usable ? null : probe.reason);
+}
+
+/**
+ * A session about to be resumed whose git repository is gone cannot be: it is marked stopped
+ * (so the next run starts a new session instead of failing on it again) and refused in one line,
+ * before anything else is written.
+ */
+function refuseLostRepository(sessions: SessionStore, resume: boolean): void {
+  const latest = sessions.latest();
+  if (!latest || latest.head_commit === null || latest.workspace === '') return;
+  const resuming = resume || latest.status === 'running';
+  if (!resuming || Workspace.hasRepository(latest.workspace)) return;
+  // A live agent's session is openSession's to refuse, with its own sentence.
+  if (latest.status === 'running' && latest.agent_pid !== null && latest.agent_pid !== process.pid && isAlive(latest.agent_pid)) return;
+  const reason = `its workspace repository ${outsideGitDir(latest.workspace)} is gone`;
+  if (latest.status === 'running') sessions.end(latest.id, 'stopped', reason);
+  throw new UserError(`session ${latest.id} cannot be resumed: ${reason}; run again without --resume to start a new session`);
 }

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { z } from 'zod';
+import { isSecretName } from '../runner/env.ts';
+
+/**
+ * `run` keeps ANTHROPIC_API_KEY (and every other *_KEY/*_TOKEN/*_SECRET variable) out of any
+ * environment a training run could read. A process cannot drop variables from its own
+ * /proc/<pid>/environ, so the command starts itself again without them and hands them over on
+ * an inherited pipe (never in the environment, never on the command line). This first process
+ * only waits: it forwards signals and exits with the second one's code. Its own environ still
+ * holds the secrets; with bubblewrap the run's PID namespace hides it, without it a script of
+ * the same user could read it (README, "Isolation").
+ */
+
+/** Set in the second process: which inherited fd carries the secrets. */
+const FD_VARIABLE = 'NIGHTSHIFT_SECRETS_FD';
+/** stdin, stdout, stderr, then the pipe. */
+const SECRETS_FD = 3;
+
+const Secrets = z.record(z.string(), z.string());
+
+function secretsOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && isSecretName(name)) found[name] = value;
+  return found;
+}
+
+/** Whether this process should start itself again without its secrets before running `run`. */
+export function mustHandOff(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[FD_VARIABLE] === undefined && Object.keys(secretsOf(env)).length > 0;
+}
+
+/**
+ * Whether a terminal's Ctrl-C reaches the second process by itself: it does when this process
+ * group is the terminal's foreground group (the kernel signals the whole group, the second
+ * process included), so forwarding it as well would count one Ctrl-C as two. /proc/self/stat
+ * fields 5 and 8 are the process group and the terminal's foreground group.
+ */
+function terminalSignalsReachChild(): boolean {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(fields[2]);
+    const foreground = Number(fields[5]);
+    return foreground > 0 && foreground === pgrp;
+  } catch (error) {
+    // Without /proc (not Linux) assume no terminal: a signal sent to this process is forwarded.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/**
+ * Starts this same command again (same node, same loader flags, same arguments) without the
+ * secret variables, writes them to its fd 3, forwards SIGINT/SIGTERM/SIGHUP, and resolves to
+ * its exit code (128 + n for a signal).
+ */
+export function runWithoutSecrets(argv: string[]): Promise<number> {
+  const secrets = secretsOf(process.env);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!(name in secrets)) env[name] = value;
+  env[FD_VARIABLE] = String(SECRETS_FD);
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv], {
+    env,
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+  });
+  const pipe = child.stdio[SECRETS_FD] as NodeJS.WritableStream;
+  // The child may exit before reading (--help, a bad flag): a closed pipe is no error here.
+  (pipe as unknown as NodeJS.EventEmitter).on('error', () => {});
+  pipe.end(JSON.stringify(secrets));
+
+  const forward = (signal: NodeJS.Signals) => () => {
+    if ((signal === 'SIGINT' || signal === 'SIGHUP') && terminalSignalsReachChild()) return;
+    child.kill(signal);
+  };
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, forward(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      for (const [name, handler] of handlers) process.off(name, handler);
+      resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
+    });
+  });
+}
+
+let received: Record<string, string> | null = null;
+
+/**
+ * In the second process: the secrets the first handed over (read once, then the fd is closed),
+ * or none when this process was started directly without any.
+ */
+export function handedSecrets(): Record<string, string> {
+  if (received !== null) return received;
+  const fd = process.env[FD_VARIABLE];
+  received = {};
+  if (fd === undefined) return received;
+  delete process.env[FD_VARIABLE];
+  const text = fs.readFileSync(Number(fd), 'utf8');
+  fs.closeSync(Number(fd));
+  const parsed = Secrets.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`the secrets handed over on fd ${fd} are not a map of names to values`);
+  received = parsed.data;
+  return received;
+}
