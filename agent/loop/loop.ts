@@ -2,16 +2,16 @@ import { freshSeed } from '../decide/seeds.ts';
 import type { Decision, DecisionPolicy } from '../decide/types.ts';
 import { describeEnvironmentFailure } from '../errors.ts';
 import type { Proposer } from '../proposers/types.ts';
-import { runTraining } from '../runner/run-training.ts';
+import { measureRun } from '../measurement/measure-run.ts';
 import type { Db } from '../store/db.ts';
 import type { ExperimentStore, NewExperiment } from '../store/experiments.ts';
-import type { MetricsWriter } from '../store/metrics.ts';
+import type { MetricsWriter, StepMetrics } from '../store/metrics.ts';
+import { PlanStore } from '../store/plans.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { changedReadonly } from '../workspace/readonly-guard.ts';
 import type { EventBus } from './events.ts';
 import type { OpenedSession } from './session-setup.ts';
-import { trainingRequest } from './run-request.ts';
 import * as state from './state.ts';
 
 export interface LoopDeps {
@@ -40,10 +40,12 @@ export class ExperimentLoop {
   private readonly abort = new AbortController();
   private head: string;
   private readonly id: number;
+  private readonly plans: PlanStore;
 
   constructor(private readonly opened: OpenedSession, private readonly deps: LoopDeps) {
     this.id = opened.session.id;
     this.head = opened.session.head_commit!;
+    this.plans = new PlanStore(deps.db);
   }
 
   /** First call: finish the run in flight, then end. Second (or now=true): stop the run in flight too. */
@@ -295,39 +297,29 @@ export class ExperimentLoop {
     });
   }
 
-  /** Runs one row's training process in the workspace as it stands, and records how it ended. */
+  /** Measures one row's run (training, evaluation, rules) in the workspace as it stands, and records how it ended. */
   private async execute(row: ExperimentRow): Promise<void> {
     const { workspace, readonlyHashes, sandbox } = this.opened;
     const { experiments, metrics, bus } = this.deps;
     const touched = changedReadonly(workspace.dir, readonlyHashes);
     if (touched.length > 0) return this.reject(row, `it changed read-only ${touched.join(', ')}`);
 
-    const request = trainingRequest(this.opened, row, {
+    const hooks = {
       signal: this.abort.signal,
-      onSpawn: (pid) => experiments.spawned(row.id, pid),
-      onStep: (step) => {
+      onSpawn: (pid: number) => experiments.spawned(row.id, pid),
+      onStep: (step: StepMetrics) => {
         metrics.add(row.id, step);
         bus.emit({ type: 'run-step', experimentId: row.id, step });
       },
+    };
+    const measured = await measureRun(this.opened, this.plans, row, hooks, () => experiments.forSession(this.id), async (request) => {
+      experiments.started(row.id, request.logPath);
+      bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
+      await this.deps.proposer.prefetch?.({ workspace, sandbox: sandbox.config, history: experiments.forSession(this.id), signal: this.abort.signal });
     });
-    experiments.started(row.id, request.logPath);
-    bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
-    await this.deps.proposer.prefetch?.({ workspace, sandbox: sandbox.config, history: experiments.forSession(this.id), signal: this.abort.signal });
-    const result = await runTraining(request);
     metrics.flush();
-    if (result.status === 'interrupted') experiments.interrupted(row.id, result.reason ?? 'interrupted', result.runS);
-    else {
-      experiments.finished(row.id, {
-        status: result.status,
-        metric: result.metric,
-        final_json: result.final ? JSON.stringify(result.final) : null,
-        backend: result.backend,
-        exit_code: result.exitCode,
-        signal: result.signal,
-        run_s: result.runS,
-        reason: result.reason,
-      });
-    }
+    if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);
+    else experiments.finished(row.id, measured.outcome);
     bus.emit({ type: 'run-finished', experiment: experiments.get(row.id)! });
   }
 }

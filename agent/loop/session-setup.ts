@@ -3,7 +3,9 @@ import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { scanMarkers } from '../knobs/scan.ts';
 import { PACKAGE_ROOT, sessionDir } from '../paths.ts';
-import { loadSandbox, type Sandbox } from '../sandbox-config/load.ts';
+import { snapshotEvaluationFiles } from '../measurement/evaluation-files.ts';
+import type { MeasuredSession } from '../measurement/run-request.ts';
+import { loadSandbox, sealLevel, type Sandbox } from '../sandbox-config/load.ts';
 import type { ExperimentStore } from '../store/experiments.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
@@ -13,7 +15,7 @@ import { hashFiles, type Hashes } from '../workspace/readonly-guard.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import type { SessionOptions } from './options.ts';
 
-export interface OpenedSession {
+export interface OpenedSession extends MeasuredSession {
   session: SessionRow;
   sandbox: Sandbox;
   workspace: Workspace;
@@ -55,10 +57,15 @@ export async function openSession(
   // Isolation is about this machine now, so it follows this command line, also on resume.
   const isolation = await chooseIsolation(options.isolation);
   const opened = latest && (crashed || resume) ? await resumeSession(sessions, experiments, latest, options) : await createSession(sessions, dbPath, options);
-  return { ...opened, isolation };
+  return { ...opened, isolation, dbPath };
 }
 
-async function createSession(sessions: SessionStore, dbPath: string, options: SessionOptions): Promise<Omit<OpenedSession, 'isolation'>> {
+type Opened = Omit<OpenedSession, 'isolation' | 'dbPath'>;
+
+/** Where a session keeps the evaluation's files (beside its workspace, out of every run's view). */
+const evaluationSnapshot = (workspaceDir: string): string => path.join(path.dirname(workspaceDir), 'evaluation');
+
+async function createSession(sessions: SessionStore, dbPath: string, options: SessionOptions): Promise<Opened> {
   const sandbox = loadSandbox(options.sandbox);
   // A malformed marker is the user's to fix before the night starts, not an error at 3 a.m.
   scanMarkers(sandbox.dir, sandbox.config.editable);
@@ -76,12 +83,22 @@ async function createSession(sessions: SessionStore, dbPath: string, options: Se
     max_experiments: options.maxExperiments,
     options_json: JSON.stringify(options),
     readonly_json: JSON.stringify(readonlyHashes),
+    seal: sealLevel(sandbox.config),
   });
   const dir = path.join(sessionDir(dbPath, created.id), 'workspace');
   sessions.setWorkspace(created.id, dir);
-  const { workspace, commit } = await Workspace.create(sandbox.dir, dir, path.join(PACKAGE_ROOT, 'node_modules'));
+  const evaluation = evaluationFiles(sandbox, dir);
+  if (evaluation) sessions.setEvaluationFiles(created.id, JSON.stringify(evaluation.hashes));
+  const { workspace, commit } = await Workspace.create(sandbox.dir, dir, path.join(PACKAGE_ROOT, 'node_modules'), sandbox.config.hidden);
   sessions.setCommits(created.id, { baseline: commit, head: commit });
-  return { session: sessions.get(created.id)!, sandbox, workspace, readonlyHashes, options, resumed: false, interrupted: [] };
+  return { session: sessions.get(created.id)!, sandbox, workspace, readonlyHashes, options, resumed: false, interrupted: [], evaluation };
+}
+
+/** A sealed or separate session's evaluation files, copied from the sandbox as the session begins. */
+function evaluationFiles(sandbox: Sandbox, workspaceDir: string): MeasuredSession['evaluation'] {
+  if (sealLevel(sandbox.config) === 'self-reported') return null;
+  const snapshot = evaluationSnapshot(workspaceDir);
+  return { snapshot, hashes: snapshotEvaluationFiles(sandbox.dir, [...sandbox.config.readonly, ...sandbox.config.hidden], snapshot) };
 }
 
 async function resumeSession(
@@ -89,7 +106,7 @@ async function resumeSession(
   experiments: ExperimentStore,
   session: SessionRow,
   given: SessionOptions,
-): Promise<Omit<OpenedSession, 'isolation'>> {
+): Promise<Opened> {
   const stored = JSON.parse(session.options_json) as SessionOptions;
   // A resumed session keeps its own settings; only the run limit may be raised.
   const options: SessionOptions = given.maxExperimentsGiven ? { ...stored, maxExperiments: given.maxExperiments } : stored;
@@ -99,10 +116,15 @@ async function resumeSession(
   for (const row of interrupted) await killOrphanedRun(row.pid, row.id);
   let workspace: Workspace;
   let head = session.head_commit;
+  let evaluation: MeasuredSession['evaluation'] =
+    session.evaluation_json === null ? null : { snapshot: evaluationSnapshot(session.workspace), hashes: JSON.parse(session.evaluation_json) as Hashes };
   if (head === null) {
     // Died while creating the workspace: start it again from the source sandbox.
     fs.rmSync(session.workspace, { recursive: true, force: true });
-    const made = await Workspace.create(session.sandbox, session.workspace, path.join(PACKAGE_ROOT, 'node_modules'));
+    const source = loadSandbox(session.sandbox);
+    evaluation = evaluationFiles(source, session.workspace);
+    if (evaluation) sessions.setEvaluationFiles(session.id, JSON.stringify(evaluation.hashes));
+    const made = await Workspace.create(session.sandbox, session.workspace, path.join(PACKAGE_ROOT, 'node_modules'), source.config.hidden);
     workspace = made.workspace;
     head = made.commit;
     sessions.setCommits(session.id, { baseline: head, head });
@@ -111,7 +133,7 @@ async function resumeSession(
     workspace.clearStaleLock();
     await workspace.resetTo(head);
   }
-  const sandbox = { dir: session.sandbox, config: loadSandbox(session.workspace).config };
+  const sandbox = { dir: session.sandbox, config: loadSandbox(session.workspace, { hidden: 'elsewhere' }).config };
   return {
     session: sessions.get(session.id)!,
     sandbox,
@@ -120,5 +142,6 @@ async function resumeSession(
     options,
     resumed: true,
     interrupted,
+    evaluation,
   };
 }

@@ -16,8 +16,8 @@ export interface ProtocolVariables {
   seed: number;
   experimentId: number;
   outDir: string;
-  /** A folder kept for the whole session, for caches the script wants to reuse across runs. */
-  cacheDir?: string | undefined;
+  /** The configuration's step plan, once a run of it made one (docs/design.md, "Step plan"). */
+  steps?: number | null;
   /** Folders to put first on PATH (the agent's node_modules/.bin, so `tsx` resolves). */
   pathPrefix: string[];
   /** NIGHTSHIFT_DATA from the sandbox's config, when it names a corpus. */
@@ -40,6 +40,6 @@ export function buildTrainingEnv(parent: NodeJS.ProcessEnv, vars: ProtocolVariab
   env.NIGHTSHIFT_SEED = String(vars.seed);
   env.NIGHTSHIFT_EXPERIMENT_ID = String(vars.experimentId);
   env.NIGHTSHIFT_OUT = vars.outDir;
-  if (vars.cacheDir !== undefined) env.NIGHTSHIFT_CACHE = vars.cacheDir;
+  if (vars.steps !== undefined && vars.steps !== null) env.NIGHTSHIFT_STEPS = String(vars.steps);
   return env;
 }

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
+import { startDeadline } from './deadline.ts';
 import { DEFAULT_LINE_CAP, readLines } from './lines.ts';
 import { parseLine, PREFIX } from './protocol.ts';
 import { signalGroup } from './run-training.ts';
@@ -16,7 +17,7 @@ export interface EvaluationProcess {
   command: string;
   cwd: string;
   env: Record<string, string>;
-  /** bwrap's arguments up to and including `--`, the command follows; null runs it directly. */
+  /** bwrap's whole argument list (the command included) to run it sandboxed; null runs `command` directly. */
   bwrap: string[] | null;
 }
 
@@ -58,7 +59,7 @@ type Stdio = readonly ['ignore' | 'pipe', 'pipe', 'pipe', ...Array<'pipe'>];
 function start(proc: EvaluationProcess, stdio: Stdio): ResultPromise {
   const options = { cwd: proc.cwd, extendEnv: false, detached: true, reject: false, buffer: false, stdio } as const;
   return proc.bwrap
-    ? execa('bwrap', [...proc.bwrap, '/bin/sh', '-c', proc.command], { ...options, env: { PATH: proc.env.PATH ?? '/usr/bin:/bin' } })
+    ? execa('bwrap', proc.bwrap, { ...options, env: { PATH: proc.env.PATH ?? '/usr/bin:/bin' } })
     : execa(proc.command, { ...options, shell: true, env: proc.env });
 }
 
@@ -129,7 +130,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
     for (const child of children) signalGroup(child.pid, 'SIGTERM');
     setTimeout(() => children.forEach((child) => signalGroup(child.pid, 'SIGKILL')), KILL_AFTER_TERM_MS).unref();
   };
-  const timer = setTimeout(() => stop('timeout'), req.limitS * 1000);
+  const deadline = startDeadline(req.limitS * 1000, () => stop('timeout'));
   const onAbort = () => stop('interrupted');
   req.signal?.addEventListener('abort', onAbort, { once: true });
   if (req.signal?.aborted) onAbort();
@@ -139,11 +140,11 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
   const predicted = predictor ? await predictor : null;
   for (const child of children) signalGroup(child.pid, 'SIGKILL');
   await Promise.all(reading);
-  clearTimeout(timer);
+  deadline.clear();
   req.signal?.removeEventListener('abort', onAbort);
   await new Promise<void>((resolve) => log.end(resolve));
 
-  const runS = (performance.now() - started) / 1000;
+  const runS = (performance.now() - started - deadline.stalledMs()) / 1000;
   const base = { runS, requests, final: finals.at(-1) ?? null, floor: floorOf(finals.at(-1)) };
   if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
   if (stopped === 'timeout') return { ...base, status: 'timeout', metric: null, reason: `the evaluation was killed after ${req.limitS} s` };

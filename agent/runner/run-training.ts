@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { bwrapArgs } from './isolation/bwrap-args.ts';
+import type { SandboxView } from './isolation/view.ts';
 import { cageName, limitHit, openCage, type RunLimits } from './isolation/limits.ts';
 import { startDeadline } from './deadline.ts';
 import { killLeftovers, runMarks } from './leftovers.ts';
@@ -22,7 +23,7 @@ export interface TrainingRequest {
   /** The metric its final line reports; null when the line holds training facts only (an evaluation follows). */
   metric: string | null;
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
-  sandbox?: { readonly: string[]; devices: string[]; masked: string[]; tmpBytes: number; outDir: string; cacheDir?: string | undefined } | null;
+  sandbox?: SandboxView | null;
   limits?: RunLimits;
   onStep?: (step: StepMetrics) => void;
   /** Step lines passed to onStep; later ones are parsed, not forwarded (default 100,000). */

@@ -12,6 +12,8 @@ export type NewExperiment = Pick<
 /** How a run ended, as the runner tells it. */
 export type RunOutcome = Pick<ExperimentRow, 'status' | 'metric' | 'final_json' | 'backend' | 'exit_code' | 'signal' | 'reason'> & {
   run_s: number;
+  eval_json?: string | null;
+  eval_s?: number | null;
 };
 
 /** A candidate's verdict and the numbers behind it. */
@@ -59,10 +61,10 @@ export class ExperimentStore {
       .prepare(
         `UPDATE experiments SET status = @status, metric = @metric, final_json = @final_json, backend = @backend,
            exit_code = @exit_code, signal = @signal, run_s = @run_s, reason = COALESCE(@reason, reason),
-           ended_at = @ended_at
+           eval_json = @eval_json, eval_s = @eval_s, ended_at = @ended_at
          WHERE id = @id`,
       )
-      .run({ ...outcome, id, ended_at: now() });
+      .run({ eval_json: null, eval_s: null, ...outcome, id, ended_at: now() });
   }
 
   /** A change that never ran (it touched read-only files, or changed nothing). */

@@ -6,7 +6,7 @@ export const now = (): string => new Date().toISOString();
 export type NewSession = Pick<
   SessionRow,
   | 'sandbox' | 'workspace' | 'command' | 'metric' | 'goal' | 'proposer' | 'decision_rule'
-  | 'budget_s' | 'max_experiments' | 'options_json' | 'readonly_json'
+  | 'budget_s' | 'max_experiments' | 'options_json' | 'readonly_json' | 'seal'
 >;
 
 export class SessionStore {
@@ -16,9 +16,9 @@ export class SessionStore {
     const info = this.db
       .prepare(
         `INSERT INTO sessions (status, started_at, sandbox, workspace, command, metric, goal, proposer,
-           decision_rule, budget_s, max_experiments, options_json, readonly_json, agent_pid, heartbeat_at)
+           decision_rule, budget_s, max_experiments, options_json, readonly_json, seal, agent_pid, heartbeat_at)
          VALUES ('running', @started_at, @sandbox, @workspace, @command, @metric, @goal, @proposer,
-           @decision_rule, @budget_s, @max_experiments, @options_json, @readonly_json, @agent_pid, @started_at)`,
+           @decision_rule, @budget_s, @max_experiments, @options_json, @readonly_json, @seal, @agent_pid, @started_at)`,
       )
       .run({ ...fields, started_at: now(), agent_pid: process.pid });
     return this.get(Number(info.lastInsertRowid))!;
@@ -44,6 +44,11 @@ export class SessionStore {
 
   setWorkspace(id: number, dir: string): void {
     this.db.prepare('UPDATE sessions SET workspace = ? WHERE id = ?').run(dir, id);
+  }
+
+  /** The hashes of the files the session's evaluations run with, taken when it began. */
+  setEvaluationFiles(id: number, hashesJson: string): void {
+    this.db.prepare('UPDATE sessions SET evaluation_json = ? WHERE id = ?').run(hashesJson, id);
   }
 
   setCommits(id: number, commits: { baseline?: string; head: string }): void {

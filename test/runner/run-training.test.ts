@@ -173,10 +173,12 @@ test('garbage, binary noise and a 10 MB line are log text; the final line still 
   assert.match(log, /log truncated at 1048576 bytes/);
 });
 
-test('NIGHTSHIFT_CACHE is passed only when the agent keeps a cache folder', () => {
+test('NIGHTSHIFT_STEPS is passed only once the configuration has a step plan', () => {
   const base = { budgetS: 1, seed: 1, experimentId: 1, outDir: '/o', pathPrefix: [] };
-  assert.equal(buildTrainingEnv({}, base).NIGHTSHIFT_CACHE, undefined);
-  assert.equal(buildTrainingEnv({}, { ...base, cacheDir: '/c' }).NIGHTSHIFT_CACHE, '/c');
+  assert.equal(buildTrainingEnv({}, base).NIGHTSHIFT_STEPS, undefined);
+  assert.equal(buildTrainingEnv({}, { ...base, steps: null }).NIGHTSHIFT_STEPS, undefined);
+  assert.equal(buildTrainingEnv({}, { ...base, steps: 1234 }).NIGHTSHIFT_STEPS, '1234');
+  assert.equal(buildTrainingEnv({ NIGHTSHIFT_CACHE: '/c' }, base).NIGHTSHIFT_CACHE, undefined);
 });
 
 test('an endless line is cut at the line cap and the run goes on to its final line', async () => {

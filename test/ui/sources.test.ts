@@ -18,7 +18,7 @@ function writer() {
   const experiments = new ExperimentStore(db);
   const session = sessions.create({
     sandbox: '/s/fast', workspace: '/w', command: 'node train.mjs', metric: 'val_loss', goal: 'minimize', proposer: 'planner',
-    decision_rule: 'noise-aware', budget_s: 10, max_experiments: 5, options_json: '{}', readonly_json: '{}',
+    decision_rule: 'noise-aware', budget_s: 10, max_experiments: 5, options_json: '{}', readonly_json: '{}', seal: 'self-reported',
   });
   const base: Omit<NewExperiment, 'description' | 'seed'> = {
     session_id: session.id, kind: 'baseline', hypothesis: null, change_key: null, spec_json: null, diff: '', parent_id: null,

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../paths.ts';
+import type { EvaluationProcess, EvaluationRequest } from '../runner/evaluation.ts';
+import { buildTrainingEnv } from '../runner/env.ts';
+import { bwrapArgs } from '../runner/isolation/bwrap-args.ts';
+import { sandboxView, type ViewExtras } from '../runner/isolation/view.ts';
+import type { TrainingRequest } from '../runner/run-training.ts';
+import type { Sandbox } from '../sandbox-config/load.ts';
+import type { ExperimentRow, SessionRow } from '../store/types.ts';
+import type { Isolation } from '../runner/isolation/choose.ts';
+import type { Hashes } from '../workspace/readonly-guard.ts';
+import type { Workspace } from '../workspace/workspace.ts';
+
+/** What measuring a run needs to know of its session (the loop's OpenedSession is one). */
+export interface MeasuredSession {
+  session: SessionRow;
+  sandbox: Sandbox;
+  workspace: Workspace;
+  options: { budgetS: number; graceS: number; memoryGb: number | null; openFiles: number | null };
+  isolation: Isolation;
+  /** The log file, which no run may see. */
+  dbPath: string;
+  /** The evaluation's files as the session began (sealed and separate sessions). */
+  evaluation: { snapshot: string; hashes: Hashes } | null;
+}
+
+/** Where one row's files go: beside the workspace, never inside it (they would be committed). */
+export function runFolders(opened: MeasuredSession, row: ExperimentRow) {
+  const dir = path.dirname(opened.workspace.dir);
+  return {
+    logPath: path.join(dir, 'logs', `experiment-${row.id}.log`),
+    outDir: path.join(dir, 'out', String(row.id)),
+    /** A fresh copy of the evaluation's files for this run only. */
+    evaluationDir: path.join(dir, 'evaluation-runs', String(row.id)),
+  };
+}
+
+/** What no run of this session may read even where a folder it sees holds it: the log, the history, the evaluation. */
+function hiddenPaths(opened: MeasuredSession): string[] {
+  const db = path.resolve(opened.dbPath);
+  const dir = path.dirname(opened.workspace.dir);
+  return [db, `${db}-wal`, `${db}-shm`, `${opened.workspace.dir}.git`, path.join(dir, 'evaluation'), path.join(dir, 'evaluation-runs')].filter((p) =>
+    fs.existsSync(p),
+  );
+}
+
+function dataPath(opened: MeasuredSession): string | undefined {
+  const { sandbox } = opened;
+  return sandbox.config.data === undefined ? undefined : path.resolve(sandbox.dir, sandbox.config.data);
+}
+
+function environment(opened: MeasuredSession, row: ExperimentRow, steps: number | null): Record<string, string> {
+  const { outDir } = runFolders(opened, row);
+  return buildTrainingEnv(process.env, {
+    budgetS: opened.options.budgetS,
+    seed: row.seed,
+    experimentId: row.id,
+    outDir,
+    steps,
+    pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
+    data: dataPath(opened),
+  });
+}
+
+/** bubblewrap's arguments for one process of the run, when the session isolates runs. */
+function isolated(opened: MeasuredSession, cwd: string, outDir: string, env: Record<string, string>, command: string, extras: ViewExtras): string[] | null {
+  if (!opened.isolation.bwrap) return null;
+  const view = sandboxView(cwd, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened), ...extras });
+  return bwrapArgs({ ...view, workspace: cwd, env, command });
+}
+
+/**
+ * How one row's training process is started: its folders, environment, sandbox and limits.
+ * `steps` is the configuration's step plan, once a run of it has made one.
+ */
+export function trainingRequest(
+  opened: MeasuredSession,
+  row: ExperimentRow,
+  hooks: Pick<TrainingRequest, 'signal' | 'onSpawn' | 'onStep'>,
+  steps: number | null,
+): TrainingRequest {
+  const { workspace, session, options } = opened;
+  const { logPath, outDir } = runFolders(opened, row);
+  for (const folder of [path.dirname(logPath), outDir]) fs.mkdirSync(folder, { recursive: true });
+  const env = environment(opened, row, steps);
+  return {
+    command: opened.sandbox.config.command,
+    cwd: workspace.dir,
+    env,
+    sandbox: opened.isolation.bwrap ? sandboxView(workspace.dir, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened) }) : null,
+    limits: { memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30, openFiles: options.openFiles },
+    budgetS: options.budgetS,
+    graceS: options.graceS,
+    logPath,
+    // Sealed and separate sessions take the metric from the evaluation; the training line is facts.
+    metric: session.seal === 'self-reported' ? session.metric : null,
+    ...hooks,
+  };
+}
+
+/**
+ * The evaluation of one row's run (sealed or separate sessions), its folder already filled by
+ * prepareEvaluationFolder. evaluate sees its own folder (and, when separate, the workspace and
+ * artifacts read-only); predict sees what training saw, with its artifacts read-only.
+ */
+export function evaluationRequest(opened: MeasuredSession, row: ExperimentRow, signal: AbortSignal): EvaluationRequest {
+  const { workspace, sandbox, session, options } = opened;
+  const { logPath, outDir, evaluationDir } = runFolders(opened, row);
+  const trainingEnv = environment(opened, row, null);
+  const sealed = sandbox.config.predict !== undefined;
+  const evaluateEnv: Record<string, string> = {
+    ...trainingEnv,
+    // Python would otherwise write bytecode beside the evaluation's files.
+    PYTHONDONTWRITEBYTECODE: '1',
+    ...(sealed ? {} : { NIGHTSHIFT_WORKSPACE: workspace.dir }),
+  };
+  if (sealed) delete evaluateEnv.NIGHTSHIFT_OUT;
+  const evaluateCommand = sandbox.config.evaluate!;
+  const evaluate: EvaluationProcess = {
+    command: evaluateCommand,
+    cwd: evaluationDir,
+    env: evaluateEnv,
+    bwrap: isolated(opened, evaluationDir, evaluationDir, evaluateEnv, evaluateCommand, sealed ? {} : { extraReadonly: [workspace.dir, outDir] }),
+  };
+  const predict: EvaluationProcess | null = sealed
+    ? {
+        command: sandbox.config.predict!,
+        cwd: workspace.dir,
+        env: trainingEnv,
+        bwrap: isolated(opened, workspace.dir, outDir, trainingEnv, sandbox.config.predict!, { outReadonly: true }),
+      }
+    : null;
+  return { evaluate, predict, limitS: options.graceS, logPath, metric: session.metric, signal };
+}
