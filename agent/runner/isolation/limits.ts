@@ -1,13 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makeCgroup, readOr, tryRmdir } from './cgroup.ts';
 
 /** Per-run resource limits. */
 export interface RunLimits {
   /** Bytes of memory: the whole run's under a cgroup, else each process's writable memory (RLIMIT_DATA). */
   memoryBytes: number | null;
   openFiles: number | null;
-  /** Processes and threads the run may hold at once (pids.max), so a fork bomb stops there. */
+  /**
+   * Processes and threads the run may hold at once (pids.max), so a fork bomb stops there; null
+   * for none, absent for DEFAULT_MAX_PROCESSES.
+   */
   processes?: number | null;
 }
 
@@ -37,8 +41,8 @@ export interface RunCage {
   close(): Promise<CageEvents | null>;
 }
 
-export const DEFAULT_MAX_PROCESSES = 512;
-const CGROUP_ROOT = '/sys/fs/cgroup';
+// Threads count: a data loader's workers with an OpenMP pool each reach hundreds on a large machine.
+export const DEFAULT_MAX_PROCESSES = 4096;
 // The cage's first step, before the script runs: write its own pid into each cgroup, then exec.
 const JOIN = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 126; shift; done; shift; exec "$@"';
 let opened = 0;
@@ -61,7 +65,8 @@ export function withLimits(command: string, limits: RunLimits, cage: { cgroup: b
  * Opens a cgroup for one run (v2, else v1's memory and pids hierarchies) with the limits set;
  * without a writable one, falls back to per-process ulimits. `name` must be unique on the machine.
  */
-export function openCage(name: string, limits: RunLimits, root = CGROUP_ROOT): RunCage {
+export function openCage(name: string, given: RunLimits, root = '/sys/fs/cgroup'): RunCage {
+  const limits = { ...given, processes: processLimit(given) };
   const made = makeCgroup(name, limits, root);
   if (!made) return ulimitCage(limits);
   const { dirs, kind } = made;
@@ -95,7 +100,7 @@ export function openCage(name: string, limits: RunLimits, root = CGROUP_ROOT): R
 }
 
 /** What openCage would use here; it opens and removes a cgroup to find out. */
-export async function limitMechanism(root = CGROUP_ROOT): Promise<LimitMechanism> {
+export async function limitMechanism(root = '/sys/fs/cgroup'): Promise<LimitMechanism> {
   const cage = openCage(`probe-a${process.pid}-${opened++}`, { memoryBytes: 2 ** 40, openFiles: null, processes: DEFAULT_MAX_PROCESSES }, root);
   await cage.close();
   return cage.mechanism;
@@ -104,54 +109,6 @@ export async function limitMechanism(root = CGROUP_ROOT): Promise<LimitMechanism
 /** A unique cgroup name for one run: the experiment, this agent (so stale ones are known) and a count. */
 export function cageName(experimentId: string | undefined): string {
   return `run-${experimentId ?? 'x'}-a${process.pid}-${opened++}`;
-}
-
-function makeCgroup(name: string, limits: RunLimits, root: string): { dirs: string[]; kind: 'cgroup v2' | 'cgroup v1' } | null {
-  const made: string[] = [];
-  try {
-    const controllers = readOr(path.join(root, 'cgroup.controllers'), '').split(/\s+/);
-    if (controllers.includes('memory') && controllers.includes('pids')) {
-      const base = path.join(root, 'nightshift');
-      fs.mkdirSync(base, { recursive: true });
-      // Each level must hand the controllers down before a child cgroup gets their files.
-      fs.writeFileSync(path.join(root, 'cgroup.subtree_control'), '+memory +pids');
-      fs.writeFileSync(path.join(base, 'cgroup.subtree_control'), '+memory +pids');
-      removeStale(base);
-      const dir = path.join(base, name);
-      fs.mkdirSync(dir);
-      made.push(dir);
-      if (limits.memoryBytes !== null) {
-        fs.writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
-        // Swap would let a run over its limit slow the machine instead of dying.
-        if (fs.existsSync(path.join(dir, 'memory.swap.max'))) fs.writeFileSync(path.join(dir, 'memory.swap.max'), '0');
-        // A run over its memory dies whole, rather than limping on without one of its processes.
-        if (fs.existsSync(path.join(dir, 'memory.oom.group'))) fs.writeFileSync(path.join(dir, 'memory.oom.group'), '1');
-      }
-      if (limits.processes != null) fs.writeFileSync(path.join(dir, 'pids.max'), String(limits.processes));
-      return { dirs: made, kind: 'cgroup v2' };
-    }
-    if (!fs.existsSync(path.join(root, 'memory', 'memory.limit_in_bytes')) || !fs.existsSync(path.join(root, 'pids', 'cgroup.procs'))) return null;
-    for (const controller of ['memory', 'pids']) {
-      const base = path.join(root, controller, 'nightshift');
-      fs.mkdirSync(base, { recursive: true });
-      removeStale(base);
-      fs.mkdirSync(path.join(base, name));
-      made.push(path.join(base, name));
-    }
-    const [memory, pids] = made as [string, string];
-    if (limits.memoryBytes !== null) {
-      fs.writeFileSync(path.join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
-      // memsw is memory plus swap; equal to the memory limit means no swap (absent without swap accounting).
-      if (fs.existsSync(path.join(memory, 'memory.memsw.limit_in_bytes'))) fs.writeFileSync(path.join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
-    }
-    if (limits.processes != null) fs.writeFileSync(path.join(pids, 'pids.max'), String(limits.processes));
-    return { dirs: made, kind: 'cgroup v1' };
-  } catch (error) {
-    // No cgroup we may write (not root, no delegation, a container's read-only /sys): per-process limits instead.
-    if (!(error instanceof Error && 'code' in error)) throw error;
-    for (const dir of made) tryRmdir(dir);
-    return null;
-  }
 }
 
 function ulimitCage(limits: RunLimits): RunCage {
@@ -169,14 +126,6 @@ function ulimitCage(limits: RunLimits): RunCage {
   };
 }
 
-/** Removes cgroups left by agents that died: empty ones only (rmdir fails on a populated one). */
-function removeStale(base: string): void {
-  for (const entry of fs.readdirSync(base)) {
-    const agent = /-a(\d+)-\d+$/.exec(entry);
-    if (agent && !fs.existsSync(`/proc/${agent[1]}`)) tryRmdir(path.join(base, entry));
-  }
-}
-
 /** Tasks (threads) of this user now, which RLIMIT_NPROC counts along with the run's. */
 function userTasks(): number {
   const uid = String(os.userInfo().uid);
@@ -192,15 +141,6 @@ function userTasks(): number {
 /** The value of `key` in a flat-keyed cgroup file ("oom_kill 3"); 0 when absent. */
 function counter(file: string, key: string): number {
   return Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(readOr(file, ''))?.[1] ?? 0);
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    // Absent (another cgroup version, a process gone): the caller's default stands.
-    return fallback;
-  }
 }
 
 /** Kills the cgroup's processes: by writing cgroup.kill (signal null), else each pid in cgroup.procs. */
@@ -222,12 +162,8 @@ function signalAll(file: string, signal: NodeJS.Signals | null): void {
   }
 }
 
-function tryRmdir(dir: string): void {
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    // Still populated (close() retries) or already gone.
-  }
+function processLimit(limits: RunLimits): number | null {
+  return limits.processes === undefined ? DEFAULT_MAX_PROCESSES : limits.processes;
 }
 
 /**
@@ -239,7 +175,8 @@ export function limitHit(lines: readonly string[], limits: RunLimits, events: Ca
   const gib = limits.memoryBytes === null ? '' : `${(limits.memoryBytes / 2 ** 30).toFixed(1)} GiB`;
   if (limits.memoryBytes !== null && events && events.oomKills > 0) return `the memory limit (${gib}) was reached by the run's processes together`;
   const forkFailed = events ? events.forksRefused > 0 : /EAGAIN|Resource temporarily unavailable|can'?t fork|Cannot fork|fork failed|pthread_create/i.test(text);
-  if (limits.processes != null && forkFailed) return `the process limit (${limits.processes}) was reached`;
+  const processes = processLimit(limits);
+  if (processes !== null && forkFailed) return `the process limit (${processes}) was reached`;
   if (limits.openFiles !== null && /EMFILE|too many open files/i.test(text)) return `the open-file limit (${limits.openFiles}) was reached`;
   if (/ENOSPC|No space left on device|EDQUOT|quota exceeded/i.test(text)) return 'its disk space ran out (the /tmp quota or the disk)';
   if (limits.memoryBytes !== null && /ENOMEM|out of memory|MemoryError|Cannot allocate memory|std::bad_alloc|allocation failed/i.test(text)) {
