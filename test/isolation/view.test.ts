@@ -43,6 +43,15 @@ test('credential files and folders are found a few levels down, by their convent
   assert.deepEqual(hidden, { files: [path.join(root, 'notes.txt')], folders: [path.join(root, 'a')] });
 });
 
+test("the view holds the folders the run's library and module search variables name, by PATH's rules", () => {
+  const t = tempDir();
+  tree(t, { 'cuda/lib64/libcudart.so': 'elf', 'site/mod.py': '' });
+  const env = { LD_LIBRARY_PATH: `${path.join(t, 'cuda/lib64')}:relative:/`, PYTHONPATH: path.join(t, 'site'), VIRTUAL_ENV: os.homedir() };
+  const view = sandboxView(t, t, '/usr/bin', undefined, { env });
+  for (const p of ['cuda/lib64', 'site']) assert.ok(view.readonly.includes(path.join(t, p)), p);
+  assert.ok(!view.readonly.includes('/') && !view.readonly.includes(os.homedir()), 'never the root nor a home');
+});
+
 const PROBE = (p: Record<string, string | number>) => `
 import fs from 'node:fs';
 import net from 'node:net';

@@ -18,6 +18,11 @@ export interface ViewExtras {
   extraReadonly?: string[];
   /** The artifact folder read-only: a predict process reads what training left, and changes nothing. */
   outReadonly?: boolean;
+  /**
+   * The process's environment: the folders its library and module search variables name
+   * (LD_LIBRARY_PATH, PYTHONPATH, CUDA_HOME…) are read-only in the view too, by PATH's rules.
+   */
+  env?: Record<string, string>;
   /** A writable session cache (NIGHTSHIFT_CACHE, going away). */
   cacheDir?: string | undefined;
 }
@@ -32,9 +37,9 @@ export type SandboxView = ReturnType<typeof sandboxView>;
  * as empty. `extras` may still be the session cache folder alone, its old place.
  */
 export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined, extras: ViewExtras | string = {}) {
-  const { hidden = [], extraReadonly = [], outReadonly = false, cacheDir } = typeof extras === 'string' ? { cacheDir: extras } : extras;
+  const { hidden = [], extraReadonly = [], outReadonly = false, cacheDir, env = {} } = typeof extras === 'string' ? { cacheDir: extras } : extras;
   const system = systemView();
-  const entries = pathVar.split(':').filter((e) => path.isAbsolute(e));
+  const entries = [pathVar, ...SEARCH_VARIABLES.map((name) => env[name] ?? '')].join(':').split(':').filter((e) => path.isAbsolute(e));
   // Both spellings of each entry: PATH names one, an interpreter may find its files by the other.
   const tools = pathPrefixes([...entries, ...entries.map(realpath)], homeDirs());
   const own = [
@@ -59,6 +64,9 @@ export function sandboxView(workspace: string, outDir: string, pathVar: string, 
     tmpBytes: Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4)),
   };
 }
+
+/** Variables that name folders a process loads code from, besides PATH (list-valued ones are ':'-separated). */
+const SEARCH_VARIABLES = ['LD_LIBRARY_PATH', 'PYTHONPATH', 'CUDA_HOME', 'CUDA_PATH', 'VIRTUAL_ENV', 'CONDA_PREFIX'];
 
 function realpath(p: string): string {
   try {
