@@ -280,6 +280,36 @@ def predict():
     serve_predictions(context, vocab, logits_of)
 
 
+def fit(model, batches, steps_planned, budget_s, device):
+    """The training loop: the planned steps, or fewer if the deadline comes first. Returns
+    (steps, the last mean loss in bits or None, diverged, seconds)."""
+    opt = optimizer(model)
+    tokens_per_step = config["batchSize"] * config["blockSize"]
+    log_every = max(1, round(steps_planned * 1.5 / budget_s))
+    losses = torch.zeros((), device=device)
+    count, last_loss, step = 0, None, 0
+    model.train()
+    sync(device)
+    start = time.perf_counter()
+    deadline = training_deadline(budget_s, time.monotonic())
+    while step < steps_planned and time.monotonic() < deadline:
+        losses += train_step(model, opt, batches, learning_rate(step / steps_planned), device)
+        count += 1
+        step += 1
+        if step % log_every == 0 or step == steps_planned:
+            mean = losses.item() / count / math.log(2)  # waits for the device
+            if not math.isfinite(mean):
+                return step, None, True, time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            last_loss, losses, count = mean, torch.zeros((), device=device), 0
+            report(step=step, elapsed_s=elapsed, train_loss=last_loss, tokens_per_s=step * tokens_per_step / elapsed)
+    if count > 0:
+        last_loss = losses.item() / count / math.log(2)
+    sync(device)
+    diverged = last_loss is not None and not math.isfinite(last_loss)
+    return step, None if diverged else last_loss, diverged, time.perf_counter() - start
+
+
 def train():
     env = read_env()
     if config["dModel"] % config["heads"] != 0:
@@ -289,53 +319,26 @@ def train():
     torch.use_deterministic_algorithms(True, warn_only=True)
     device, device_name = pick_device()
     data = load_training(env["data_path"])
-    train = torch.tensor(data.train, dtype=torch.long, device=device)
-    steps_planned, measured = plan_steps(env["budget_s"], env["steps"], lambda: time_steps(train, len(data.vocab), env["budget_s"], device))
+    ids = torch.tensor(data.train, dtype=torch.long, device=device)
+    steps_planned, measured = plan_steps(env["budget_s"], env["steps"], lambda: time_steps(ids, len(data.vocab), env["budget_s"], device))
     print(f"train.py: experiment {env['experiment_id'] or '(by hand)'}, {device_name}, {data.origin} data, {steps_planned} steps "
           f"for {env['budget_s']:g} s ({'timed now' if measured else 'NIGHTSHIFT_STEPS'})", flush=True)
 
     torch.manual_seed(seed)  # the timing run drew from the same generator
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()  # the timing run's model is not this one
     model = Model(config, len(data.vocab)).to(device)
-    opt = optimizer(model)
-    batches = Batches(train, seed, device)
-    tokens_per_step = config["batchSize"] * config["blockSize"]
-    log_every = max(1, round(steps_planned * 1.5 / env["budget_s"]))
-    losses = torch.zeros((), device=device)
-    count, last_loss, step, diverged = 0, float("nan"), 0, False
-    model.train()
-    sync(device)
-    start = time.perf_counter()
-    deadline = training_deadline(env["budget_s"], time.monotonic())
-    while step < steps_planned and time.monotonic() < deadline:
-        losses += train_step(model, opt, batches, learning_rate(step / steps_planned), device)
-        count += 1
-        step += 1
-        if step % log_every == 0 or step == steps_planned:
-            mean = losses.item() / count / math.log(2)  # waits for the device
-            if not math.isfinite(mean):
-                diverged = True
-                break
-            elapsed = time.perf_counter() - start
-            last_loss, losses, count = mean, torch.zeros((), device=device), 0
-            report(step=step, elapsed_s=elapsed, train_loss=last_loss, tokens_per_s=step * tokens_per_step / elapsed)
-    if count > 0 and not diverged:
-        last_loss = losses.item() / count / math.log(2)
-        diverged = not math.isfinite(last_loss)
-    sync(device)
-    elapsed = time.perf_counter() - start
+    steps, train_loss, diverged, elapsed = fit(model, Batches(ids, seed, device), steps_planned, env["budget_s"], device)
     model.eval()
     if env["out_dir"]:
         save(model, len(data.vocab), env["out_dir"])
         if not diverged:
             write_sample(model, data, env["out_dir"], seed, device)
-    facts = dict(steps=step, planned_steps=steps_planned, params=sum(p.numel() for p in model.parameters()),
-                 tokens_per_s=step * tokens_per_step / elapsed, elapsed_s=elapsed, device=device_name)
+    facts = dict(steps=steps, planned_steps=steps_planned, params=sum(p.numel() for p in model.parameters()),
+                 tokens_per_s=steps * config["batchSize"] * config["blockSize"] / elapsed, elapsed_s=elapsed, device=device_name)
     if device.type == "cuda":
         facts["peak_mem_mb"] = torch.cuda.max_memory_allocated() / 2**20
-    if diverged:
-        report(final=True, diverged=True, train_loss=None, **facts)
-    else:
-        report(final=True, train_loss=last_loss, **facts)
+    report(final=True, train_loss=train_loss, **facts, **({"diverged": True} if diverged else {}))
 
 
 if __name__ == "__main__":
