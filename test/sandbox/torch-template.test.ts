@@ -193,5 +193,5 @@ test('training stops at its deadline (1.05 x budget + 5 s) whatever NIGHTSHIFT_S
   const run = train({ NIGHTSHIFT_BUDGET_S: '1', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_STEPS: '1000000' });
   assert.equal(run.final.planned_steps, 1_000_000);
   assert.ok(run.final.steps < 1_000_000);
-  assert.ok(run.final.elapsed_s <= 1.05 + 5 + 0.5, `trained ${run.final.elapsed_s} s`);
+  assert.ok(run.final.elapsed_s <= 1.05 + 5 + 1, `trained ${run.final.elapsed_s} s`);
 });
