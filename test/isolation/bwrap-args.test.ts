@@ -70,13 +70,23 @@ test('the fresh /tmp comes before every bind, so a package installed under /tmp 
 
 test('masks go over the binds they sit in, and masks outside every bind are left out', () => {
   const args = bwrapArgs(plan);
-  const lastBind = Math.max(...binds(args).map(([, p]) => args.indexOf(p!)));
-  assert.deepEqual(operands(args, '--ro-bind').filter(([s]) => s === '/dev/null'), [['/dev/null', '/opt/conda/.netrc'], ['/dev/null', '/data/experiments.db']]);
-  assert.deepEqual(operands(args, '--tmpfs', 1).slice(1), [['/opt/conda/home/.ssh'], ['/data/.nightshift/db/session-1/workspace.git']]);
-  assert.deepEqual(operands(args, '--remount-ro', 1), [['/opt/conda/home/.ssh'], ['/data/.nightshift/db/session-1/workspace.git'], ['/']]);
-  assert.ok(args.indexOf('/dev/null') > lastBind && args.indexOf('/opt/conda/home/.ssh') > lastBind);
+  const at = (p: string) => args.lastIndexOf(p);
+  const nullBinds = operands(args, '--ro-bind').filter(([s]) => s === '/dev/null').map(([, f]) => f);
+  assert.deepEqual(nullBinds.sort(), ['/data/experiments.db', '/opt/conda/.netrc']);
+  assert.deepEqual(operands(args, '--tmpfs', 1).slice(1).sort(), [['/data/.nightshift/db/session-1/workspace.git'], ['/opt/conda/home/.ssh']]);
+  assert.ok(at('/opt/conda/.netrc') > at('/opt/conda') && at('/data/experiments.db') > at('/data'));
+  assert.ok(at('/opt/conda/home/.ssh') > at('/opt/conda'));
   assert.ok(!args.includes('/var/elsewhere.db'), 'no mount point reveals a hidden path outside the view');
+  const remounts = operands(args, '--remount-ro', 1).map(([p]) => p);
+  assert.deepEqual(remounts.slice(0, 2).sort(), ['/data/.nightshift/db/session-1/workspace.git', '/opt/conda/home/.ssh'], 'emptied folders are read-only');
+  assert.ok(args.indexOf('--remount-ro') > Math.max(...BINDS.map((f) => args.lastIndexOf(f))), 'after every mount point inside them is made');
   assert.equal(args[args.indexOf('--setenv') - 1], '/', 'the root itself is read-only once everything is mounted');
+});
+
+test('a bind inside a hidden folder shows through it: hiding the session folder keeps the workspace', () => {
+  const args = bwrapArgs({ ...plan, readonly: ['/data'], masked: [], emptied: ['/data/ws', '/data/session'], workspace: '/data/session/ws' });
+  assert.ok(args.indexOf('/data/session') < args.indexOf('/data/session/ws'), 'the workspace is bound on top of the emptied session folder');
+  assert.deepEqual(operands(args, '--bind').map(([p]) => p), ['/data/cache', '/data/session/ws', '/data/out/7']);
 });
 
 test('a process that may only read its artifact folder gets it read-only', () => {

@@ -172,3 +172,13 @@ test('a predict process reads the artifact folder and cannot change it', { skip 
   const result = await execa('bwrap', bwrapArgs({ ...view, workspace, env: { PATH: process.env.PATH! }, command }));
   assert.match(result.stdout, /^weights\n.*Read-only file system/);
 });
+
+test('hiding a folder that holds the workspace hides its other files and keeps the workspace', { skip }, async () => {
+  const t = tempDir();
+  tree(t, { 'session/workspace.git/HEAD': 'ref', 'session/ws/train.mjs': '', 'session/out/': '/' });
+  const workspace = path.join(t, 'session/ws');
+  const view = sandboxView(workspace, path.join(t, 'session/out'), process.env.PATH!, undefined, { extraReadonly: [t], hidden: [path.join(t, 'session')] });
+  const command = `ls ${t}/session; ls ${t}/session/workspace.git; touch ${workspace}/w && echo written`;
+  const result = await execa('bwrap', bwrapArgs({ ...view, workspace, env: { PATH: process.env.PATH! }, command }));
+  assert.deepEqual(result.stdout.split('\n'), ['out', 'ws', 'written']);
+});

@@ -27,33 +27,37 @@ export interface BwrapPlan {
   command: string;
 }
 
-interface Bind {
+/** One mount of the view: a host path bound at the same path, or a mask that empties one. */
+interface Mount {
   path: string;
-  flag: '--ro-bind-try' | '--ro-bind' | '--bind';
+  flag: '--ro-bind-try' | '--ro-bind' | '--bind' | 'empty-folder' | 'empty-file';
 }
 
-const writable = (bind: Bind) => bind.flag === '--bind';
+const isBind = (m: Mount) => m.flag.includes('bind');
 const depth = (p: string) => p.split(path.sep).filter(Boolean).length;
 const inside = (child: string, parent: string) => child.startsWith(parent + path.sep);
 
 /**
- * Binds in mount order: parents before children, so a writable workspace inside a read-only
- * folder (or a read-only .git inside the workspace) lands on top. The root is never bound whole,
- * whoever asks; a bind inside another of the same kind adds nothing and is dropped; of two binds
- * of one path the later one wins.
+ * Mounts in order, parents before children: a writable workspace inside a read-only folder, or a
+ * read-only .git inside the workspace, lands on top; a mask comes after the bind it sits in, and
+ * a bind inside a masked folder shows through it. The root is never bound whole, whoever asks;
+ * a bind inside another of the same kind adds nothing and is dropped, as is a mask not inside a
+ * bind (it is invisible already, and its mount point would reveal its name); of two mounts of
+ * one path the later one wins.
  */
-function mountOrder(binds: Bind[]): Bind[] {
-  const byPath = new Map<string, Bind>();
-  for (const bind of binds) {
-    const p = path.resolve(bind.path);
+function mountOrder(mounts: Mount[]): Mount[] {
+  const byPath = new Map<string, Mount>();
+  for (const mount of mounts) {
+    const p = path.resolve(mount.path);
     if (p === path.sep) continue;
     byPath.delete(p);
-    byPath.set(p, { ...bind, path: p });
+    byPath.set(p, { ...mount, path: p });
   }
   const sorted = [...byPath.values()].sort((a, b) => depth(a.path) - depth(b.path));
-  return sorted.filter((bind, i) => {
-    const parent = sorted.slice(0, i).reverse().find((p) => inside(bind.path, p.path));
-    return !parent || writable(parent) !== writable(bind);
+  return sorted.filter((mount, i) => {
+    const parent = sorted.slice(0, i).reverse().find((p) => inside(mount.path, p.path));
+    if (!isBind(mount)) return parent !== undefined && isBind(parent);
+    return !parent || !isBind(parent) || (parent.flag === '--bind') !== (mount.flag === '--bind');
   });
 }
 
@@ -71,22 +75,25 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push('--proc', '/proc', '--dev', '/dev');
   for (const device of plan.devices) args.push('--dev-bind-try', device, device);
   for (const [target, link] of plan.symlinks ?? []) args.push('--symlink', target, link);
-  const binds = mountOrder([
-    ...plan.readonly.map((p): Bind => ({ path: p, flag: '--ro-bind-try' })),
+  const mounts = mountOrder([
+    ...plan.readonly.map((p): Mount => ({ path: p, flag: '--ro-bind-try' })),
     { path: plan.workspace, flag: '--bind' },
     { path: plan.outDir, flag: plan.outReadonly ? '--ro-bind' : '--bind' },
-    ...(plan.cacheDir ? [{ path: plan.cacheDir, flag: '--bind' } as Bind] : []),
+    ...(plan.cacheDir ? [{ path: plan.cacheDir, flag: '--bind' } as Mount] : []),
     // The workspace's history lives beside it, outside the view; a workspace made with .git
     // inside (older sessions) gets that .git read-only, so the script cannot delete what
     // keep/revert need.
     { path: path.join(plan.workspace, '.git'), flag: '--ro-bind-try' },
+    ...(plan.emptied ?? []).map((p): Mount => ({ path: p, flag: 'empty-folder' })),
+    ...plan.masked.map((p): Mount => ({ path: p, flag: 'empty-file' })),
   ]);
-  for (const bind of binds) args.push(bind.flag, bind.path, bind.path);
-  // Masks go over the binds they sit in, so they come after all of them; one outside every bind
-  // is left out (it is invisible already, and its mount point would reveal its name).
-  const covered = (p: string) => binds.some((bind) => inside(path.resolve(p), bind.path));
-  for (const folder of (plan.emptied ?? []).filter(covered)) args.push('--tmpfs', folder, '--remount-ro', folder);
-  for (const file of plan.masked.filter(covered)) args.push('--ro-bind', '/dev/null', file);
+  for (const { path: p, flag } of mounts) {
+    if (flag === 'empty-folder') args.push('--tmpfs', p);
+    else if (flag === 'empty-file') args.push('--ro-bind', '/dev/null', p);
+    else args.push(flag, p, p);
+  }
+  // Emptied folders are made read-only last, once any bind inside them has its mount point.
+  for (const { path: p } of mounts.filter((m) => m.flag === 'empty-folder')) args.push('--remount-ro', p);
   // bwrap's own root is a writable tmpfs (it holds /etc, the mount points…); nothing may be left there.
   args.push('--remount-ro', '/');
   const env = { ...plan.env, HOME: '/tmp', TMPDIR: '/tmp' };
