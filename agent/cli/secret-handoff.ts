@@ -33,29 +33,17 @@ export function mustHandOff(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
- * Whether a terminal's Ctrl-C reaches the second process by itself: it does when this process
- * group is the terminal's foreground group (the kernel signals the whole group, the second
- * process included), so forwarding it as well would count one Ctrl-C as two. /proc/self/stat
- * fields 5 and 8 are the process group and the terminal's foreground group.
+ * The signal by which the first process passes on a SIGINT it received. A terminal's Ctrl-C
+ * reaches both processes (the kernel signals the whole foreground group), while `kill -INT` of
+ * the first reaches only it: so the second ignores SIGINT itself and acts on this one only, and
+ * every Ctrl-C counts once, whoever sent it.
  */
-function terminalSignalsReachChild(): boolean {
-  try {
-    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const pgrp = Number(fields[2]);
-    const foreground = Number(fields[5]);
-    return foreground > 0 && foreground === pgrp;
-  } catch (error) {
-    // Without /proc (not Linux) assume no terminal: a signal sent to this process is forwarded.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
+export const RELAYED_SIGINT: NodeJS.Signals = 'SIGUSR2';
 
 /**
  * Starts this same command again (same node, same loader flags, same arguments) without the
- * secret variables, writes them to its fd 3, forwards SIGINT/SIGTERM/SIGHUP, and resolves to
- * its exit code (128 + n for a signal).
+ * secret variables, writes them to its fd 3, forwards SIGINT (as RELAYED_SIGINT), SIGTERM and
+ * SIGHUP, and resolves to its exit code (128 + n for a signal).
  */
 export function runWithoutSecrets(argv: string[]): Promise<number> {
   const secrets = secretsOf(process.env);
@@ -71,10 +59,7 @@ export function runWithoutSecrets(argv: string[]): Promise<number> {
   (pipe as unknown as NodeJS.EventEmitter).on('error', () => {});
   pipe.end(JSON.stringify(secrets));
 
-  const forward = (signal: NodeJS.Signals) => () => {
-    if ((signal === 'SIGINT' || signal === 'SIGHUP') && terminalSignalsReachChild()) return;
-    child.kill(signal);
-  };
+  const forward = (signal: NodeJS.Signals) => () => void child.kill(signal === 'SIGINT' ? RELAYED_SIGINT : signal);
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => [signal, forward(signal)] as const);
   for (const [signal, handler] of handlers) process.on(signal, handler);
   return new Promise((resolve, reject) => {
@@ -87,6 +72,13 @@ export function runWithoutSecrets(argv: string[]): Promise<number> {
 }
 
 let received: Record<string, string> | null = null;
+let handedOver = false;
+
+/** Whether this process was started by runWithoutSecrets (so its SIGINTs come as RELAYED_SIGINT). */
+export function startedByHandOff(): boolean {
+  handedSecrets();
+  return handedOver;
+}
 
 /**
  * In the second process: the secrets the first handed over (read once, then the fd is closed),
@@ -97,6 +89,7 @@ export function handedSecrets(): Record<string, string> {
   const fd = process.env[FD_VARIABLE];
   received = {};
   if (fd === undefined) return received;
+  handedOver = true;
   delete process.env[FD_VARIABLE];
   const text = fs.readFileSync(Number(fd), 'utf8');
   fs.closeSync(Number(fd));

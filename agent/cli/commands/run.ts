@@ -7,7 +7,7 @@ import { UserError } from '../../errors.ts';
 import { chooseIsolation, type IsolationMode } from '../../runner/isolation/choose.ts';
 import { probeBwrap } from '../../runner/isolation/probe.ts';
 import { outsideGitDir, Workspace } from '../../workspace/workspace.ts';
-import { handedSecrets } from '../secret-handoff.ts';
+import { handedSecrets, RELAYED_SIGINT, startedByHandOff } from '../secret-handoff.ts';
 import { createPolicy, POLICY_NAMES } from '../../decide/registry.ts';
 import { DEFAULT_MODEL } from '../../proposers/claude/model.ts';
 import type { ClaudeFlags } from '../../proposers/claude/setup.ts';
@@ -157,13 +157,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (!closeDashboard) bus.subscribe(printHeadless());
     for (const message of claude?.warnings ?? []) bus.emit({ type: 'warning', message });
     const onSignal = () => loop.requestStop();
-    process.on('SIGINT', onSignal);
+    // Started without the secrets (secret-handoff.ts), a Ctrl-C arrives twice: from the terminal
+    // and relayed by the first process. Only the relayed one counts, so one Ctrl-C is one.
+    const ignore = () => {};
+    const interrupt = startedByHandOff() ? RELAYED_SIGINT : 'SIGINT';
+    if (interrupt !== 'SIGINT') process.on('SIGINT', ignore);
+    process.on(interrupt, onSignal);
     process.on('SIGTERM', onSignal);
     try {
       const session = await loop.run();
       return session.status === 'finished' || session.end_reason === 'stopped by the user' ? 0 : 1;
     } finally {
-      process.off('SIGINT', onSignal);
+      process.off('SIGINT', ignore);
+      process.off(interrupt, onSignal);
       process.off('SIGTERM', onSignal);
       await closeDashboard?.();
     }
