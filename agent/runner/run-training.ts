@@ -5,6 +5,7 @@ import { bwrapArgs } from './isolation/bwrap-args.ts';
 import type { SandboxView } from './isolation/view.ts';
 import { cageName, limitHit, openCage, type RunLimits } from './isolation/limits.ts';
 import { startDeadline } from './deadline.ts';
+import { watchDiskQuota } from './disk-quota.ts';
 import { killLeftovers, runMarks } from './leftovers.ts';
 import { readLines } from './lines.ts';
 import { parseLine } from './protocol.ts';
@@ -25,6 +26,8 @@ export interface TrainingRequest {
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
   sandbox?: SandboxView | null;
   limits?: RunLimits;
+  /** Bytes on disk the workspace and NIGHTSHIFT_OUT may hold together; over it the run is killed (absent: no quota). */
+  diskQuotaBytes?: number | null;
   onStep?: (step: StepMetrics) => void;
   /** Step lines passed to onStep; later ones are parsed, not forwarded (default 100,000). */
   maxStepRows?: number;
@@ -157,6 +160,16 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   const onAbort = () => stop('interrupted');
   req.signal?.addEventListener('abort', onAbort, { once: true });
   if (req.signal?.aborted) onAbort();
+  // The run's folders share the agent's disk: one that fills them is stopped before the machine is.
+  let overQuota: string | null = null;
+  const quotaBytes = req.diskQuotaBytes;
+  const quota = quotaBytes == null ? null : watchDiskQuota([req.cwd, req.env.NIGHTSHIFT_OUT ?? req.cwd], quotaBytes, () => {
+    const size = quotaBytes >= 2 ** 30 ? `${(quotaBytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(quotaBytes / 2 ** 20)} MiB`;
+    overQuota = `its disk quota (${size} over the workspace and NIGHTSHIFT_OUT) was reached`;
+    log.write(`[nightshift] ${overQuota}: the run is killed\n`);
+    signalGroup(child.pid, 'SIGKILL');
+    cage.kill();
+  });
   // Whatever the script left behind dies with it: its group at once, then the processes that left
   // the group (setsid daemons) by the marks in their environment; they would also hold its output open.
   const marks = runMarks(req.env);
@@ -168,6 +181,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   });
 
   const result = await child;
+  quota?.stop();
   await reading;
   // Also when bubblewrap's PID namespace already took them: the sweep is cheap and the namespace may be off.
   await sweep;
@@ -182,6 +196,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   const signal = result.signal ?? null;
   const base = { final, finalLines, exitCode, signal, runS, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), backend: backendOf(final) };
   if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
+  if (overQuota) return { ...base, status: 'crashed', metric: null, reason: overQuota };
   const outcome = classify(final, req.metric, stopped === 'timeout', req.budgetS + req.graceS, exitCode, signal, tail);
   const limit = outcome.status === 'crashed' ? limitHit(tail, limits, events) : null;
   return { ...base, ...outcome, reason: limit ? `${limit}: ${outcome.reason}` : outcome.reason };

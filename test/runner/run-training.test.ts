@@ -215,3 +215,17 @@ test('a daemon the script started with setsid does not outlive the run', async (
   assert.equal(result.status, 'done');
   assert.deepEqual(processesMarked(runMarks(req.env)), []);
 });
+
+test('a run that writes past its disk quota is killed, and the reason names the quota', async () => {
+  const dir = tempDir();
+  const req = request(dir, `import fs from 'node:fs'; const chunk = Buffer.alloc(2 ** 20, 1); let i = 0; setInterval(() => fs.writeFileSync('big-' + (i++ % 1000), chunk), 2);`, {
+    budgetS: 30,
+    diskQuotaBytes: 16 * 2 ** 20,
+  });
+  const started = Date.now();
+  const result = await runTraining(req);
+  assert.equal(result.status, 'crashed');
+  assert.equal(result.reason, 'its disk quota (16 MiB over the workspace and NIGHTSHIFT_OUT) was reached');
+  assert.ok(Date.now() - started < 10_000);
+  assert.match(fs.readFileSync(path.join(dir, 'run.log'), 'utf8'), /disk quota .* was reached: the run is killed/);
+});
