@@ -180,8 +180,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 /** The one sentence for a Claude session that would run its LLM-written code without bubblewrap. */
 function unsandboxedClaude(reason: string | null): UserError {
-  const why = reason ? ` (${reason})` : '';
-  return new UserError(`the Claude proposer needs bubblewrap to sandbox the code it writes${why}: install bubblewrap, or pass --isolation none to run LLM-written code unsandboxed`);
+  const why = reason ? `, and ${reason}` : ', and bubblewrap does not work here';
+  return new UserError(`the Claude proposer runs the code it writes only inside bubblewrap${why}: install bubblewrap, or pass --isolation none to run LLM-written code unsandboxed`);
 }
 
 /**
