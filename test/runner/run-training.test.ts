@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { buildTrainingEnv } from '../../agent/runner/env.ts';
 import { processesMarked, runMarks } from '../../agent/runner/leftovers.ts';
+import { limitMechanism } from '../../agent/runner/isolation/limits.ts';
 import { runTraining, type TrainingRequest } from '../../agent/runner/run-training.ts';
 import type { StepMetrics } from '../../agent/store/metrics.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
@@ -228,4 +229,22 @@ test('a run that writes past its disk quota is killed, and the reason names the 
   assert.equal(result.reason, 'its disk quota (16 MiB over the workspace and NIGHTSHIFT_OUT) was reached');
   assert.ok(Date.now() - started < 10_000);
   assert.match(fs.readFileSync(path.join(dir, 'run.log'), 'utf8'), /disk quota .* was reached: the run is killed/);
+});
+
+const cgroup = (await limitMechanism()).kind !== 'ulimit';
+
+test('a fork bomb crashes at the process limit, and a run whose children together pass the memory limit crashes at it', { skip: cgroup ? false : 'no writable cgroup here', timeout: 60_000 }, async () => {
+  const bomb = request(tempDir(), `const { spawn } = await import('node:child_process');
+    const fork = () => { const c = spawn('sh', ['-c', 'sleep 30'], { stdio: 'ignore' }); c.on('error', (e) => { console.error('fork failed: ' + e.message); process.exit(1); }); };
+    setInterval(() => { for (let i = 0; i < 20; i++) fork(); }, 10);`, { budgetS: 30, limits: { memoryBytes: null, openFiles: null, processes: 64 } });
+  const forked = await runTraining(bomb);
+  assert.equal(forked.status, 'crashed');
+  assert.match(forked.reason!, /^the process limit \(64\) was reached: /);
+
+  const child = `const b = Buffer.alloc(400 * 2 ** 20, 1); setTimeout(() => console.log(b.length), 3000)`;
+  const memory = request(tempDir(), `const { execSync } = await import('node:child_process');
+    execSync('for i in 1 2 3 4; do node -e "${child}" & done; wait', { stdio: 'inherit' }); process.exit(3);`, { budgetS: 30, limits: { memoryBytes: 2 ** 30, openFiles: null } });
+  const held = await runTraining(memory);
+  assert.equal(held.status, 'crashed');
+  assert.match(held.reason!, /^the memory limit \(1\.0 GiB\) was reached by the run's processes together: /);
 });
