@@ -46,10 +46,12 @@ test('credential files and folders are found a few levels down, by their convent
 test("the view holds the folders the run's library and module search variables name, by PATH's rules", () => {
   const t = tempDir();
   tree(t, { 'cuda/lib64/libcudart.so': 'elf', 'site/mod.py': '' });
-  const env = { LD_LIBRARY_PATH: `${path.join(t, 'cuda/lib64')}:relative:/`, PYTHONPATH: path.join(t, 'site'), VIRTUAL_ENV: os.homedir() };
-  const view = sandboxView(t, t, '/usr/bin', undefined, { env });
+  // A tool folder that is a link to a home would bind the home under another name.
+  fs.symlinkSync(os.homedir(), path.join(t, 'homelink'));
+  const env = { LD_LIBRARY_PATH: `${path.join(t, 'cuda/lib64')}:relative:/`, PYTHONPATH: path.join(t, 'site'), VIRTUAL_ENV: os.homedir(), CONDA_PREFIX: path.join(t, 'homelink') };
+  const view = sandboxView(t, t, `/usr/bin:${path.join(t, 'homelink/bin')}`, undefined, { env });
   for (const p of ['cuda/lib64', 'site']) assert.ok(view.readonly.includes(path.join(t, p)), p);
-  assert.ok(!view.readonly.includes('/') && !view.readonly.includes(os.homedir()), 'never the root nor a home');
+  for (const p of ['/', os.homedir(), path.join(t, 'homelink')]) assert.ok(!view.readonly.includes(p), `never the root nor a home: ${p}`);
 });
 
 const PROBE = (p: Record<string, string | number>) => `

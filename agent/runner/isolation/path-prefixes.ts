@@ -19,11 +19,15 @@ export function installPrefix(entry: string): string {
  * (system entries like /bin are in the system view already). Relative entries are ignored.
  */
 export function pathPrefixes(entries: readonly string[], homes: ReadonlySet<string>): string[] {
-  const tooBroad = (p: string) => p.split(path.sep).filter(Boolean).length < 2 || homes.has(p);
   const binds = entries
     .filter((e) => path.isAbsolute(e))
     .map((e) => path.resolve(e))
-    .map((e) => [installPrefix(e), e].find((p) => !tooBroad(p)))
+    .map((e) => [installPrefix(e), e].find((p) => !tooBroad(p, homes)))
     .filter((p): p is string => p !== undefined);
   return [...new Set(binds)];
+}
+
+/** The root, a top-level folder or a home: never bound whole, however it is reached. */
+export function tooBroad(p: string, homes: ReadonlySet<string>): boolean {
+  return p.split(path.sep).filter(Boolean).length < 2 || homes.has(p);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../../paths.ts';
 import { gpuDevices } from './choose.ts';
 import { credentialMasks, hiddenMasks } from './credentials.ts';
-import { pathPrefixes } from './path-prefixes.ts';
+import { pathPrefixes, tooBroad } from './path-prefixes.ts';
 import { systemView } from './system-view.ts';
 
 export interface ViewExtras {
@@ -40,8 +40,9 @@ export function sandboxView(workspace: string, outDir: string, pathVar: string, 
   const { hidden = [], extraReadonly = [], outReadonly = false, cacheDir, env = {} } = typeof extras === 'string' ? { cacheDir: extras } : extras;
   const system = systemView();
   const entries = [pathVar, ...SEARCH_VARIABLES.map((name) => env[name] ?? '')].join(':').split(':').filter((e) => path.isAbsolute(e));
+  const homes = homeDirs();
   // Both spellings of each entry: PATH names one, an interpreter may find its files by the other.
-  const tools = pathPrefixes([...entries, ...entries.map(realpath)], homeDirs());
+  const tools = pathPrefixes([...entries, ...entries.map(realpath)], homes);
   const own = [
     path.join(PACKAGE_ROOT, 'node_modules'),
     // The workspace links a node_modules that may live anywhere (the source sandbox's own). The
@@ -49,7 +50,9 @@ export function sandboxView(workspace: string, outDir: string, pathVar: string, 
     ...[realpath(path.join(workspace, 'node_modules'))].filter((p) => path.basename(p) === 'node_modules'),
   ];
   const chosen = [...tools, ...own, ...(data ? [path.resolve(data)] : []), ...extraReadonly.map((p) => path.resolve(p))];
-  const readonly = [...new Set([...system.readonly, ...chosen, ...chosen.map(realpath)])].filter((p) => fs.existsSync(p));
+  // bwrap binds what a path leads to: a folder that is a link to a home is a home.
+  const allowed = [...chosen, ...chosen.map(realpath)].filter((p) => fs.existsSync(p) && !tooBroad(realpath(p), homes));
+  const readonly = [...new Set([...system.readonly, ...allowed])];
   const credentials = credentialMasks(readonly.filter((p) => !system.readonly.includes(p)));
   const secret = hiddenMasks(hidden);
   return {
