@@ -21,7 +21,9 @@ async function startup(models: Parameters<typeof startMockApi>[1] = {}) {
   mocks.push(api);
   const dir = tempDir();
   const db = path.join(dir, 'log.db');
-  const args = ['run', '--sandbox', fastSandbox(), '--db', db, '--budget', '5', '--baseline-runs', '1', '--max-experiments', '2', '--headless'];
+  // --isolation none: these tests are about the API, and must pass where bubblewrap is missing,
+  // where a Claude session otherwise refuses to start (test/isolation/fallback.test.ts).
+  const args = ['run', '--sandbox', fastSandbox(), '--db', db, '--budget', '5', '--baseline-runs', '1', '--max-experiments', '2', '--headless', '--isolation', 'none'];
   return { api, db, dir, args, env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: api.url } };
 }
 
