@@ -79,7 +79,7 @@ export function openCage(name: string, given: RunLimits, root = '/sys/fs/cgroup'
     for (const dir of dirs) signalAll(path.join(dir, 'cgroup.procs'), 'SIGKILL');
   };
   return {
-    mechanism: { kind, memory: `whole run (${kind} memory limit, no swap)`, processes: `whole run (${kind} pids.max)` },
+    mechanism: { kind, memory: `whole run (${kind} ${v2 ? 'memory.max, no swap' : 'memory.limit_in_bytes'})`, processes: `whole run (${kind} pids.max)` },
     wrap: (file, args) => ['/bin/sh', ['-c', JOIN, 'nightshift-cage', ...dirs.map((dir) => path.join(dir, 'cgroup.procs')), '--', file, ...args]],
     command: (command) => withLimits(command, limits, { cgroup: true }),
     kill,
