@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import { costOf } from '../../agent/proposers/claude/pricing.ts';
 import { summarize } from '../../agent/report/summary.ts';
 import { headlessLine } from '../../agent/ui/headless.ts';
+import { loadSandbox } from '../../agent/sandbox-config/load.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
 import { options } from '../loop/harness.ts';
 import { runClaudeLoop, TEST_KEY } from './claude-harness.ts';
@@ -79,18 +80,20 @@ test('a hostile model cannot touch anything outside the editable files', async (
   const outside = tempDir('nightshift-outside-');
   const secret = path.join(outside, 'secret.txt');
   fs.writeFileSync(secret, 'do not change\n');
+  // An editable file that links out never reaches the loop: the sandbox is refused at load
+  // (the editor's own refusal of links is in editor.test.ts).
+  const linked = fastSandbox();
+  fs.symlinkSync(secret, path.join(linked, 'evil.mjs'));
+  const config = JSON.parse(fs.readFileSync(path.join(linked, 'nightshift.json'), 'utf8'));
+  fs.writeFileSync(path.join(linked, 'nightshift.json'), JSON.stringify({ ...config, editable: ['train.mjs', 'evil.mjs'] }));
+  assert.throws(() => loadSandbox(linked), { name: 'UserError', message: /holds a symbolic link, evil\.mjs -> / });
   const sandbox = fastSandbox();
-  fs.symlinkSync(secret, path.join(sandbox, 'evil.mjs'));
-  const config = JSON.parse(fs.readFileSync(path.join(sandbox, 'nightshift.json'), 'utf8'));
-  fs.writeFileSync(path.join(sandbox, 'nightshift.json'), JSON.stringify({ ...config, editable: ['train.mjs', 'evil.mjs'] }));
 
   const absolute = path.join(outside, 'absolute.txt');
   const attacks = [
     editor({ command: 'create', path: '../x', file_text: 'escaped' }),
     editor({ command: 'create', path: absolute, file_text: 'escaped' }),
     editor({ command: 'str_replace', path: 'data.mjs', old_str: 'rng(12345)', new_str: 'rng(1)' }),
-    editor({ command: 'create', path: 'evil.mjs', file_text: 'overwritten through the link' }),
-    editor({ command: 'view', path: 'evil.mjs' }),
     editor({ command: 'create', path: 'nightshift.json', file_text: '{}' }),
     editor({ command: 'view', path: '../../../../../../etc/passwd' }),
     editor({ command: 'insert', path: 'node_modules/.bin/tsx', insert_line: 0, insert_text: 'x' }),
@@ -110,10 +113,8 @@ test('a hostile model cannot touch anything outside the editable files', async (
   assert.match(said[0]!, /'\.\.' is not allowed/);
   assert.match(said[1]!, /absolute paths are not allowed/);
   assert.match(said[2]!, /may not change data\.mjs: it is read-only/);
-  assert.match(said[3]!, /symbolic link/);
-  assert.match(said[4]!, /symbolic link/);
-  assert.match(said[5]!, /may not change nightshift\.json: it is read-only/);
-  assert.match(said[8]!, /command must be one of/);
+  assert.match(said[3]!, /may not change nightshift\.json: it is read-only/);
+  assert.match(said[6]!, /command must be one of/);
   assert.match(toolResults(api.messages[2]!)[0]!.content, /not changed any file yet/);
 
   assert.equal(fs.readFileSync(secret, 'utf8'), 'do not change\n');
@@ -155,7 +156,8 @@ test('an API that stays down hands the experiment to the planner, and the next o
   const { rows, turns, events } = await result;
   const candidates = rows.filter((e) => e.kind !== 'baseline' && e.kind !== 'confirm');
   assert.deepEqual(candidates.map((e) => [e.kind, e.proposer]), [['ablation', 'planner (fallback)'], ['llm', 'claude']]);
-  const warning = events.find((e) => e.type === 'warning');
+  // Without bubblewrap the isolation warning comes first: the one about the API is looked for.
+  const warning = events.find((e) => e.type === 'warning' && /Claude API/.test(e.message));
   assert.match(warning && 'message' in warning ? warning.message : '', /Claude API failed past its retries \(529 overloaded_error: Overloaded\): the planner proposes/);
   const failed = turns.filter((t) => t.error !== null);
   assert.equal(failed.length, 1);

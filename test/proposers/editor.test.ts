@@ -44,3 +44,14 @@ test('a linked folder cannot alias a read-only file, even inside the workspace',
   refused(() => runEditor(rules, { command: 'view', path: 'C:\\Windows\\win.ini' }), /absolute paths/);
   assert.equal(fs.readFileSync(path.join(rules.dir, 'data.py'), 'utf8'), 'DATA = 1\n');
 });
+
+test('an editable file that is itself a link (to a file outside) is neither read nor written', () => {
+  const rules = workspace();
+  const outside = path.join(tempDir(), 'secret.txt');
+  fs.writeFileSync(outside, 'do not change\n');
+  fs.rmSync(path.join(rules.dir, 'pkg', 'model.py'));
+  fs.symlinkSync(outside, path.join(rules.dir, 'pkg', 'model.py'));
+  refused(() => runEditor(rules, { command: 'create', path: 'pkg/model.py', file_text: 'x' }), /pkg\/model\.py is a symbolic link/);
+  refused(() => runEditor(rules, { command: 'view', path: 'pkg/model.py' }), /symbolic link/);
+  assert.equal(fs.readFileSync(outside, 'utf8'), 'do not change\n');
+});
