@@ -40,3 +40,12 @@ export function printableOrNull(text: string | null | undefined): string | null 
 export function printableFields<T extends object>(row: T): T {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' ? printable(v) : v])) as T;
 }
+
+/**
+ * A query's table with every text cell made printable, for the text formats (table, tsv, csv);
+ * JSON already writes control characters as \u escapes, so it keeps the exact text.
+ */
+export function printableTable<T extends { rows: unknown[][] }>(table: T, format: string): T {
+  if (format === 'json' || format === 'jsonl') return table;
+  return { ...table, rows: table.rows.map((row) => row.map((cell) => (typeof cell === 'string' ? printable(cell) : cell))) };
+}

@@ -38,6 +38,11 @@ test('a script printing escape sequences: headless output, show and show --log a
   const run = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '5', '--baseline-runs', '1', '--max-experiments', '1', '--isolation', 'none']);
   assert.equal(run.exitCode, 0, String(run.all));
   assert.doesNotMatch(String(run.all), CONTROLS);
+  const sql = await nightshift(['sql', "SELECT char(27) || '[2J' || char(27) || ']0;title' || char(7) || 'text' AS t", '--db', db]);
+  assert.equal(sql.exitCode, 0, String(sql.all));
+  assert.equal(String(sql.stdout).trim().split('\n').at(-1), 'text');
+  const logged = await nightshift(['log', '--db', db]);
+  assert.doesNotMatch(String(logged.stdout), CONTROLS);
   for (const args of [['show', '1', '--db', db], ['show', '1', '--log', '--db', db, '--tail', '50']]) {
     const shown = await nightshift(args);
     assert.equal(shown.exitCode, 0, String(shown.all));

@@ -8,6 +8,7 @@ import { openLogReadOnly } from '../../store/db.ts';
 import { EXPERIMENT_KINDS, EXPERIMENT_STATUSES } from '../../store/types.ts';
 import { flagNumber, parseCommand } from '../args.ts';
 import { dbFlag, listFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
+import { printableTable } from '../../text/printable.ts';
 
 const USAGE = `usage: nightshift log [flags]
 
@@ -71,7 +72,9 @@ export async function logCommand(argv: string[], stdout: Stdout = process.stdout
       reverse: flags.reverse,
       limit: flags.limit ?? null,
     });
-    sink.write(renderTable(table, defaultFormat(flags.format, sink), sink.render));
+    const format = defaultFormat(flags.format, sink);
+    // Descriptions, reasons and final lines come from runs and proposers: no escape sequence of theirs is printed.
+    sink.write(renderTable(printableTable(table, format), format, sink.render));
     return 0;
   } finally {
     db.close();

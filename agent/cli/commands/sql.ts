@@ -5,6 +5,7 @@ import { readOnlyQuery } from '../../query/read-only-sql.ts';
 import { openLogReadOnly } from '../../store/db.ts';
 import { parseCommand } from '../args.ts';
 import { dbFlag, QUERY_OPTIONS } from '../query-flags.ts';
+import { printableTable } from '../../text/printable.ts';
 
 const USAGE = `usage: nightshift sql "SELECT …" [flags]
 
@@ -32,7 +33,9 @@ export async function sqlCommand(argv: string[], stdout: Stdout = process.stdout
   const db = openLogReadOnly(flags.db);
   try {
     const table = readOnlyQuery(db, flags.positionals[0]!);
-    sink.write(renderTable(table, defaultFormat(flags.format, sink), sink.render));
+    const format = defaultFormat(flags.format, sink);
+    // Descriptions, reasons and final lines come from runs and proposers: no escape sequence of theirs is printed.
+    sink.write(renderTable(printableTable(table, format), format, sink.render));
     return 0;
   } finally {
     db.close();
