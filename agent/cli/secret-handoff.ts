@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import { z } from 'zod';
 import { isSecretName } from '../runner/env.ts';
@@ -18,6 +19,11 @@ import { isSecretName } from '../runner/env.ts';
 const FD_VARIABLE = 'NIGHTSHIFT_SECRETS_FD';
 /** stdin, stdout, stderr, then the pipe. */
 const SECRETS_FD = 3;
+/**
+ * Never written: when the first process dies (kill -9 included) the second reads end-of-file here
+ * and dies at once too, so killing the agent means what it meant before there were two.
+ */
+const LIFELINE_FD = 4;
 
 const Secrets = z.record(z.string(), z.string());
 
@@ -52,7 +58,7 @@ export function runWithoutSecrets(argv: string[]): Promise<number> {
   env[FD_VARIABLE] = String(SECRETS_FD);
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argv], {
     env,
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe', 'pipe'],
   });
   const pipe = child.stdio[SECRETS_FD] as NodeJS.WritableStream;
   // The child may exit before reading (--help, a bad flag): a closed pipe is no error here.
@@ -91,10 +97,23 @@ export function handedSecrets(): Record<string, string> {
   if (fd === undefined) return received;
   handedOver = true;
   delete process.env[FD_VARIABLE];
+  holdLifeline();
   const text = fs.readFileSync(Number(fd), 'utf8');
   fs.closeSync(Number(fd));
   const parsed = Secrets.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`the secrets handed over on fd ${fd} are not a map of names to values`);
   received = parsed.data;
   return received;
+}
+
+/** In the second process: die with the first (see LIFELINE_FD). Unref'd: it never keeps this process alive. */
+function holdLifeline(): void {
+  const lifeline = new net.Socket({ fd: LIFELINE_FD, readable: true, writable: false });
+  const die = () => process.kill(process.pid, 'SIGKILL');
+  lifeline.on('end', die);
+  lifeline.on('close', die);
+  // An error on it means the first process is gone just the same.
+  lifeline.on('error', die);
+  lifeline.resume();
+  lifeline.unref();
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
+import { isAlive } from '../../agent/loop/session-setup.ts';
 import { fastSandbox, readLog, REPO, slowSandbox, tempDir, waitFor } from '../helpers.ts';
 import { nightshift } from './cli.ts';
 
@@ -100,4 +101,20 @@ test('a Ctrl-C that reaches both processes at once (the whole process group, as 
   assert.match(String(result.stdout), /stopping after the run in flight/);
   assert.doesNotMatch(String(result.stdout), /stopping now/);
   assert.deepEqual(readLog(db).rows.map((e) => e.status), ['done']);
+});
+
+test('kill -9 of the first process takes the agent with it, so the next run resumes the session', async () => {
+  const db = path.join(tempDir(), 'log.db');
+  const sandbox = slowSandbox(3000);
+  const args = ['run', '--sandbox', sandbox, '--db', db, '--budget', '10', '--proposer', 'planner', '--isolation', 'none'];
+  const first = nightshift(args, { env: { ANTHROPIC_API_KEY: KEY } });
+  await waitFor(() => readLog(db).rows.some((e) => e.status === 'running'), 20_000, 'a run');
+  const agentPid = readLog(db).sessions[0]!.agent_pid!;
+  assert.notEqual(agentPid, first.pid, 'the loop runs in the second process');
+  first.kill('SIGKILL');
+  await first;
+  await waitFor(() => !isAlive(agentPid), 5_000, 'the agent to die with the first process');
+  const resumed = await nightshift([...args, '--max-experiments', '1'], { env: { ANTHROPIC_API_KEY: KEY } });
+  assert.equal(resumed.exitCode, 0, String(resumed.all));
+  assert.match(String(resumed.stdout), /resumed session 1/);
 });
