@@ -1,37 +1,30 @@
 /**
  * The evaluation (hidden: nightshift runs it in a folder of its own holding the read-only and
  * hidden files, never the workspace). It asks the predictor (`tsx train.ts predict`, in the
- * workspace) for logits through nightshift's relay: requests go out on fd 3, one JSON object per
- * line, and answers come back on fd 4 (docs/design.md, "One run"). Its one final line sets the
- * metric:
+ * workspace) for logits through nightshift's relay: each request is an `@ns {"request": …}` line
+ * on stdout, each answer a JSON line on stdin (docs/design.md, "One run"). Its one final line sets
+ * the metric:
  *   @ns {"final":true,"val_bpb":0.86,"floor":0.7998}             (no floor for user text)
  *   @ns {"final":true,"invalid":"predictions depend on future tokens"}
  * A missing or malformed answer is one stderr line and exit 1. A plain stdout line (the run's log)
  * says where the evaluation's time went.
  */
 import { randomInt } from 'node:crypto';
-import fs from 'node:fs';
 import readline from 'node:readline';
 import { readEnv, report, runMain, UsageError } from './protocol.ts';
 import { AnswerError, score, type Channel } from './scoring.ts';
 import { loadValidation } from './validation.ts';
 
-/** fd 3 out, fd 4 in: the pipes nightshift relays to and from the predictor. */
+/** Requests out as `@ns {"request": …}` lines on stdout, answers in on stdin: nightshift relays both to and from the predictor. */
 function relayChannel(): Channel {
-  for (const fd of [3, 4]) {
-    try {
-      fs.fstatSync(fd);
-    } catch {
-      throw new UsageError(`fd ${fd} is not open: the evaluation talks to the predictor through nightshift's relay (docs/design.md)`);
-    }
+  if (process.stdin.isTTY) {
+    throw new UsageError(`stdin is a terminal: the evaluation talks to the predictor through nightshift's relay (docs/design.md)`);
   }
-  const out = fs.createWriteStream('', { fd: 3 });
-  // A predictor that died closes the relay; the missing answers say so, not a write error.
-  out.on('error', () => {});
-  const answers = readline.createInterface({ input: fs.createReadStream('', { fd: 4 }), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const answers = readline.createInterface({ input: process.stdin, crlfDelay: Infinity })[Symbol.asyncIterator]();
   return {
-    send: (request) => void out.write(`${JSON.stringify(request)}\n`),
-    close: () => void out.end(),
+    send: (request) => void process.stdout.write(`@ns ${JSON.stringify({ request })}\n`),
+    // The predictor's stdin closes when this process exits; answers are still to be read now.
+    close: () => {},
     receive: async () => {
       const next = await answers.next();
       return next.done ? null : next.value;

@@ -1,8 +1,9 @@
 /**
  * The evaluation step of a run (docs/design.md, "One run"): the read-only `evaluate` command,
  * and for a sealed sandbox the editable `predict` command, connected only through nightshift:
- * evaluate's fd 3 → predict's stdin, predict's `@ns` stdout lines → evaluate's fd 4. Only the
- * evaluation's final line sets the metric.
+ * evaluate's `@ns {"request": …}` stdout lines → predict's stdin, predict's `@ns` stdout lines →
+ * evaluate's stdin. Standard streams, because wrappers (tsx, conda run, a shell script) pass
+ * those on and nothing else. Only the evaluation's final line sets the metric.
  */
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -75,7 +76,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
   const started = performance.now();
   note(`evaluation: ${req.predict ? `${req.evaluate.command} <-> ${req.predict.command}` : req.evaluate.command}`);
 
-  const evaluator = start(req.evaluate, req.predict ? ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe']);
+  const evaluator = start(req.evaluate, [req.predict ? 'pipe' : 'ignore', 'pipe', 'pipe']);
   const predictor = req.predict ? start(req.predict, ['pipe', 'pipe', 'pipe']) : null;
   const children = [evaluator, predictor].filter((c): c is ResultPromise => c !== null);
   // A broken pipe is how a dead peer shows; the exit codes say what happened.
@@ -89,26 +90,32 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
     if (tail.length > 20) tail.shift();
   };
   let requests = 0;
+  const toPredictor = predictor?.stdin as Writable | undefined;
   const reading: Array<Promise<void>> = [
-    lines(evaluator.stdout, (line) => {
-      log.write(`${line}\n`);
-      const parsed = parseLine(line);
-      if (parsed.type === 'final') finals.push(parsed.fields);
-      else if (parsed.type === 'text') keep(tails.evaluate, line);
-    }),
+    lines(
+      evaluator.stdout,
+      (line) => {
+        const request = toPredictor ? requestOf(line) : null;
+        if (request !== null) {
+          requests++;
+          toPredictor!.write(`${request}\n`);
+          return;
+        }
+        log.write(`${line}\n`);
+        const parsed = parseLine(line);
+        if (parsed.type === 'final') finals.push(parsed.fields);
+        else if (parsed.type === 'text') keep(tails.evaluate, line);
+      },
+      RELAY_LINE_CAP,
+    ).then(() => void toPredictor?.end()),
     lines(evaluator.stderr, (line) => {
       log.write(`${line}\n`);
       keep(tails.evaluate, line);
     }),
   ];
   if (predictor) {
-    const toPredictor = predictor.stdin as Writable;
-    const toEvaluator = evaluator.stdio[4] as Writable;
+    const toEvaluator = evaluator.stdin as Writable;
     reading.push(
-      lines(evaluator.stdio[3] as Readable, (line) => {
-        requests++;
-        toPredictor.write(`${line}\n`);
-      }, RELAY_LINE_CAP).then(() => void toPredictor.end()),
       lines(predictor.stdout, (line) => {
         if (line.startsWith(PREFIX)) toEvaluator.write(`${line.slice(PREFIX.length)}\n`);
         else {
@@ -164,6 +171,18 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
   }
   if (typeof value !== 'number') return { ...base, status: 'crashed', metric: null, reason: `the evaluation's final line has no numeric ${req.metric}` };
   return { ...base, status: 'done', metric: value, reason: null };
+}
+
+/** A request line for the predictor, re-serialised so nothing but one JSON object reaches it; null for any other line. */
+function requestOf(line: string): string | null {
+  if (!line.startsWith(PREFIX)) return null;
+  try {
+    const parsed: unknown = JSON.parse(line.slice(PREFIX.length));
+    if (typeof parsed === 'object' && parsed !== null && 'request' in parsed) return JSON.stringify(parsed.request);
+  } catch {
+    // Not JSON: parseLine below counts it as a malformed @ns line.
+  }
+  return null;
 }
 
 function floorOf(final: Record<string, unknown> | undefined): number | null {

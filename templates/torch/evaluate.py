@@ -1,7 +1,7 @@
 """The evaluation (hidden: training never sees this file, nor the validation text it builds). It
-reaches the trained model only through the predictor (`python3 train.py predict`), over two pipes
-nightshift relays: requests go out on fd 3, one JSON object per line; answers come back on fd 4,
-one JSON object per line (docs/design.md, "The sequence-model predictor messages").
+reaches the trained model only through the predictor (`python3 train.py predict`), over pipes
+nightshift relays: each request is an `@ns {"request": …}` line on stdout; the answer comes back on
+stdin, one JSON object per line (docs/design.md, "The sequence-model predictor messages").
 
 val_bpb is the model's cross-entropy in bits per character over every character of the fixed
 validation text, and floor the source's own (synthetic data only). The same measurement as the
@@ -19,8 +19,8 @@ the model reads tokens it is scored on and the run is invalid.
 """
 import json
 import math
-import os
 import secrets
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,19 +76,16 @@ class Predictor:
 
     def __init__(self, vocab):
         self.vocab = vocab
-        try:
-            self.requests = os.fdopen(3, "w", encoding="utf-8")
-            self.answers = os.fdopen(4, "r", encoding="utf-8")
-        except OSError:
-            raise UsageError("fd 3 and fd 4 are not open: nightshift runs evaluate.py with its predictor on them") from None
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("stdin is not the predictor's answers: nightshift runs evaluate.py with its predictor behind stdin and stdout")
 
     def ask(self, request):
+        # A request is an @ns line on stdout; nightshift relays it to the predictor and its answer to stdin.
         try:
-            self.requests.write(json.dumps(request, separators=(",", ":")) + "\n")
-            self.requests.flush()
+            print("@ns " + json.dumps({"request": request}, separators=(",", ":")), flush=True)
         except BrokenPipeError:
-            raise PredictorError(f"the predictor stopped reading requests (at {request['op']})") from None
-        line = self.answers.readline()
+            raise PredictorError(f"nightshift stopped reading requests (at {request['op']})") from None
+        line = sys.stdin.readline()
         if not line:
             raise PredictorError(f"the predictor gave no answer to a {request['op']} request")
         try:
