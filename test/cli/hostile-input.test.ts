@@ -119,6 +119,11 @@ test('a log in a read-only folder: the queries read it, run says it cannot write
   assert.equal(queries.status, 0, queries.stderr);
   assert.match(queries.stdout, /baseline, seed 1/);
   assert.equal(queries.stderr, '');
+  // The Markdown report's chart would go beside the log: the report comes without it, said in one line.
+  const report = inReadOnlyMount(dir, `$NIGHTSHIFT_CLI report --db "$0/log.db"`)!;
+  assert.equal(report.status, 0, report.stderr);
+  assert.match(report.stdout, /^# /m);
+  assert.match(report.stderr, /^nightshift: no chart: cannot write .*progress\.svg: read-only file system\n$/);
 
   const run = inReadOnlyMount(dir, `$NIGHTSHIFT_CLI run --sandbox "${fastSandbox()}" --db "$0/log.db" ${QUICK.join(' ')}`)!;
   oneLine({ exitCode: run.status ?? 1, stderr: run.stderr }, /cannot write the log .*log\.db: its folder .* is on a read-only file system/);

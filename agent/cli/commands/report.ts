@@ -9,7 +9,9 @@ import { reportRows } from '../../report/load.ts';
 import { reportMarkdown } from '../../report/markdown.ts';
 import { summarize } from '../../report/summary.ts';
 import { writeChart, type WrittenChart } from '../../report/write-chart.ts';
+import { UserError } from '../../errors.ts';
 import { openLogReadOnly } from '../../store/db.ts';
+import { printable } from '../../text/printable.ts';
 import { parseCommand } from '../args.ts';
 import { dbFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
 
@@ -44,9 +46,17 @@ export async function reportCommand(argv: string[], stdout: Stdout = process.std
     const rows = reportRows(db, session.id);
     const report = summarize(session, rows);
     const chartPath = flags.chart ?? (format === 'json' ? undefined : defaultChartPath(flags.out, flags.db, session.id));
-    const chart = chartPath === undefined ? null : await writeChart(chartPath, chartSvg(chartData(report, rows)));
+    const svg = chartPath === undefined ? null : chartSvg(chartData(report, rows));
+    const chart = chartPath === undefined || svg === null ? null : await writeChart(chartPath, svg).catch((error: unknown) => {
+      // A chart beside a log in a read-only folder cannot be written: the report comes without
+      // it, said on stderr. A chart asked for with --chart must be written, or it is an error.
+      if (flags.chart !== undefined || !(error instanceof UserError)) throw error;
+      process.stderr.write(`nightshift: no chart: ${error.message}\n`);
+      return null;
+    });
     if (format === 'json') sink.write(JSON.stringify({ ...report, chart }, null, 2) + '\n');
-    else sink.write(reportMarkdown(report, chart && relativeTo(flags.out, chart)));
+    // Descriptions and reasons come from runs and proposers: the Markdown is made printable.
+    else sink.write(printable(reportMarkdown(report, chart && relativeTo(flags.out, chart))));
     return 0;
   } finally {
     db.close();
