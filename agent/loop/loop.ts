@@ -28,6 +28,8 @@ type Ending = { status: 'stopped' | 'finished'; reason: string };
 type Step = () => Promise<Ending | void>;
 
 const HEARTBEAT_MS = 5000;
+const SELF_REPORTED =
+  "the metric is self-reported: the training script prints it, so a change to that script can change the score; give nightshift.json an 'evaluate' (and 'predict') command to seal it (docs/design.md)";
 
 /**
  * The experiment loop: baseline, then propose → apply → run → decide, until the limit, the
@@ -67,6 +69,7 @@ export class ExperimentLoop {
     const { sessions, bus, metrics } = this.deps;
     bus.emit({ type: 'session-started', session: this.opened.session, resumed: this.opened.resumed, interrupted: this.opened.interrupted });
     if (this.opened.isolation.warning) bus.emit({ type: 'warning', message: this.opened.isolation.warning });
+    if (this.opened.session.seal === 'self-reported') bus.emit({ type: 'warning', message: SELF_REPORTED });
     const heartbeat = setInterval(() => {
       try {
         sessions.heartbeat(this.id);

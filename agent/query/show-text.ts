@@ -32,7 +32,7 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
 
   const verdict = candidate?.decision ?? e.decision;
   const status = isFailedRun(e.status) ? p('red', e.status) : e.status;
-  out.push(`#${e.id} ${e.kind} · ${status}${verdict ? ` · ${verdict === 'keep' ? p('green', 'keep') : verdict}` : ''}   (session ${session.id}, ${session.metric}, ${session.goal})`);
+  out.push(`#${e.id} ${e.kind} · ${status}${verdict ? ` · ${verdict === 'keep' ? p('green', 'keep') : verdict}` : ''}   (session ${session.id}, ${session.metric}, ${session.goal}, ${session.seal})`);
   out.push(e.description, '');
   if (e.kind === 'confirm' && candidate) out.push(field('confirms', `#${candidate.id} ${candidate.description}`));
   if (e.hypothesis) out.push(field(e.kind === 'confirm' ? 'why' : 'hypothesis', e.hypothesis));
@@ -50,7 +50,8 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
   for (const run of runs) out.push(`  ${run.id === e.id ? '▸' : ' '} #${String(run.id).padEnd(5)} ${run.kind.padEnd(9)} seed ${String(run.seed).padEnd(4)} ${run.status.padEnd(9)} ${run.metric === null ? '-' : num(run.metric, 6)}`);
   const values = measured(runs);
   if (values.length > 1) out.push(`    mean ${num(mean(values), 6)}, SD ${num(sd(values))} over ${values.length} finished runs`);
-  if (e.final_json) out.push('', field('final line', e.final_json));
+  if (e.final_json) out.push('', field(e.eval_json === null && session.seal === 'self-reported' ? 'final line' : 'training', e.final_json));
+  if (e.eval_json) out.push(field('evaluation', `${e.eval_json}${e.eval_s === null ? '' : ` (${num(e.eval_s, 3)} s)`}`));
 
   if (e.diff.trim() !== '') out.push('', p('gray', 'diff'), colourDiff(e.diff.trimEnd(), paint));
   if (series.length > 0) {

@@ -19,7 +19,7 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
   const direction = r.goal === 'minimize' ? 'lower is better' : 'higher is better';
   out.push(`# nightshift session ${r.session}`, '');
   out.push(
-    `**${r.metric}** (${direction}) · sandbox \`${r.sandbox}\` · proposer ${r.proposer} · rule ${r.decision_rule} · ` +
+    `**${r.metric}** (${direction}, ${r.seal}) · sandbox \`${r.sandbox}\` · proposer ${r.proposer} · rule ${r.decision_rule} · ` +
       `${r.status}${r.end_reason ? ` (${r.end_reason})` : ''} · ${r.started_at} → ${r.ended_at ?? 'still running'}`,
     '',
   );

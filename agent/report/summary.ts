@@ -7,6 +7,7 @@ import { effectFamilies } from '../analysis/session-effects.ts';
 import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
 import type { Goal } from '../decide/types.ts';
 import { CANDIDATE_KINDS, measurementGroups } from '../loop/state.ts';
+import type { SealLevel } from '../sandbox-config/load.ts';
 import { mean, pooledSd, sd } from '../stats/descriptive.ts';
 import { expectedFalseKeeps } from '../stats/false-keeps.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
@@ -19,6 +20,8 @@ export interface SessionReport {
   session: number;
   metric: string;
   goal: Goal;
+  /** How far the measurement is out of the judged code's reach (docs/design.md, "Seal levels"). */
+  seal: SealLevel;
   status: string;
   started_at: string;
   ended_at: string | null;
@@ -111,6 +114,7 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
     session: session.id,
     metric: session.metric,
     goal,
+    seal: session.seal,
     status: session.status,
     started_at: session.started_at,
     ended_at: session.ended_at,
@@ -141,7 +145,7 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
     controls: rows
       .filter((e) => e.kind === 'control')
       .map((e) => ({ experiment: e.id, metric: e.metric, expected: expected(e) })),
-    floor: rows.reduce<number | null>((f, e) => finalNumber(finalFields(e.final_json), ...floorNames(session.metric)) ?? f, null),
+    floor: rows.reduce<number | null>((f, e) => finalNumber(finalFields(e.eval_json ?? e.final_json), 'floor', ...floorNames(session.metric)) ?? f, null),
     llm: rows.reduce((t, e) => ({ tokens_in: t.tokens_in + e.tokens_in, tokens_out: t.tokens_out + e.tokens_out, cost_usd: t.cost_usd + e.cost_usd }), {
       tokens_in: 0,
       tokens_out: 0,

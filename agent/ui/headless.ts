@@ -18,7 +18,7 @@ function rawLine(event: LoopEvent): string | null {
       const s = event.session;
       const how = event.resumed ? `resumed session ${s.id}` : `session ${s.id} started`;
       const lost = event.interrupted.length > 0 ? `; re-running interrupted #${event.interrupted.map((e) => e.id).join(', #')}` : '';
-      return `${how}: ${s.sandbox} (${s.metric}, ${s.goal}), proposer ${s.proposer}, rule ${s.decision_rule}, budget ${s.budget_s} s, workspace ${s.workspace}${lost}`;
+      return `${how}: ${s.sandbox} (${s.metric}, ${s.goal}, ${s.seal}), proposer ${s.proposer}, rule ${s.decision_rule}, budget ${s.budget_s} s, workspace ${s.workspace}${lost}`;
     }
     case 'proposing':
       return null;
@@ -35,7 +35,8 @@ function rawLine(event: LoopEvent): string | null {
     case 'run-finished': {
       const e = event.experiment;
       const metric = e.status === 'done' ? ` ${num(e.metric)}` : '';
-      return `${tag(e)} ${e.status}${metric} in ${seconds(e.run_s)}${e.reason ? ` (${e.reason})` : ''}`;
+      const evaluated = e.eval_s === null ? '' : ` + ${seconds(e.eval_s)} evaluation`;
+      return `${tag(e)} ${e.status}${metric} in ${seconds(e.run_s)}${evaluated}${e.reason ? ` (${e.reason})` : ''}`;
     }
     case 'decided': {
       const e = event.experiment;

@@ -1,8 +1,9 @@
 import { effectFamilies, type EffectFamily } from '../../analysis/session-effects.ts';
 import { headMeasurements, isCandidate } from '../../loop/state.ts';
-import type { SandboxConfig } from '../../sandbox-config/load.ts';
+import { sealLevel, type SandboxConfig, type SealLevel } from '../../sandbox-config/load.ts';
 import { mean, sd } from '../../stats/descriptive.ts';
 import type { ExperimentRow } from '../../store/types.ts';
+import { printable } from '../../text/printable.ts';
 import { num, signed } from '../../ui/format.ts';
 
 export interface StateInput {
@@ -18,6 +19,20 @@ const EARLIER = 60;
 const FAILED = 20;
 const clip = (text: string | null, n = 240) => (text && text.length > n ? `${text.slice(0, n)}…` : (text ?? ''));
 const short = (sha: string) => sha.slice(0, 8);
+
+const SEALS: Record<SealLevel, string> = {
+  sealed: 'Measurement: sealed. The metric comes from a read-only evaluation that reaches your model only through its predictor; a run that breaks a rule of the measurement (see the rules) is marked invalid.',
+  separate: 'Measurement: separate. A read-only evaluation loads your trained model and computes the metric; the training script does not report it.',
+  'self-reported': 'Measurement: self-reported. The training script prints the metric itself: keep its evaluation code exactly as it is.',
+};
+
+/**
+ * Text that came out of a run (a crash reason quoting its output, a log tail): fenced, stripped of
+ * control characters, and unable to close its own fence. The rules tell the model it is data.
+ */
+export function untrusted(text: string): string {
+  return `<run-output>${printable(text).replaceAll('<run-output>', '<run_output>').replaceAll('</run-output>', '</run_output>')}</run-output>`;
+}
 
 /**
  * What the log says so far, as Markdown for the model: rebuilt from the rows for every proposal,
@@ -35,6 +50,7 @@ export function describeState(input: StateInput): string {
       `Metric: ${sandbox.metric} (${better} is better). Each run trains for ${input.budgetS} s.`,
       `Editable: ${sandbox.editable.join(', ')}. Read-only: ${[...sandbox.readonly, 'nightshift.json'].join(', ')}.`,
       `A delta is candidate minus baseline, in the metric's units: ${sandbox.goal === 'minimize' ? 'negative' : 'positive'} is an improvement.`,
+      SEALS[sealLevel(sandbox)],
     ].join('\n'),
     baseline(rows, head),
     kept(candidates),
@@ -42,8 +58,8 @@ export function describeState(input: StateInput): string {
     section(`Recent experiments (oldest first)`, recent.map(long)),
     section('Earlier experiments, one line each (do not repeat them)', decided.slice(0, -RECENT).slice(-EARLIER).map(line)),
     section(
-      'Failed attempts to avoid (crashed, diverged, timed out or rejected)',
-      candidates.filter((e) => ['crashed', 'timeout', 'diverged', 'rejected'].includes(e.status)).slice(-FAILED).map(line),
+      'Failed attempts to avoid (crashed, diverged, timed out, invalid or rejected)',
+      candidates.filter((e) => ['crashed', 'timeout', 'diverged', 'invalid', 'rejected'].includes(e.status)).slice(-FAILED).map(line),
     ),
     // Only a proposal made while a run is in flight sees one of these.
     section('Running now or being confirmed, result not yet known (do not propose the same)', candidates.filter((e) => e.decision === 'pending').map(pendingLine)),
@@ -97,7 +113,7 @@ function effects(families: EffectFamily[], head: string): string[] {
 
 function outcome(e: ExperimentRow): string {
   if (e.status === 'rejected') return `rejected: ${clip(e.reason)}`;
-  if (e.status !== 'done') return `${e.status}: ${clip(e.reason)}`;
+  if (e.status !== 'done') return `${e.status}: ${untrusted(clip(e.reason))}`;
   if (e.decision === 'keep') return `kept, delta ${signed(e.delta)}`;
   return `reverted, delta ${signed(e.delta)}`;
 }

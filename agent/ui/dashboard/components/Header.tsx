@@ -10,7 +10,7 @@ export const TONE_COLOUR: Record<Tone, string> = { live: 'green', paused: 'yello
 export function Identity({ view }: { view: DashboardView }) {
   const s = view.log?.session;
   const parts = s
-    ? [`session ${s.id}`, path.basename(s.sandbox), s.proposer, s.decision_rule, `budget ${s.budget_s} s`, `${s.metric} (${s.goal})`]
+    ? [`session ${s.id}`, path.basename(s.sandbox), s.proposer, s.decision_rule, `budget ${s.budget_s} s`, `${s.metric} (${s.goal}, ${s.seal})`]
     : [view.mode === 'watch' ? 'watch' : 'run'];
   return (
     <Text wrap="truncate-end">
