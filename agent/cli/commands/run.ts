@@ -193,7 +193,8 @@ async function refuseUnsandboxedClaude(mode: IsolationMode): Promise<void> {
   const isolation = await chooseIsolation(mode);
   if (isolation.bwrap) return;
   const probe = await probeBwrap();
-  throw unsandboxedClaude(probe.usable ? null : probe.reason);
+  // The reason's gist ("bwrap is not installed"), not the command line it may quote: one short line.
+  throw unsandboxedClaude(probe.usable ? null : probe.reason.split(' (')[0]!);
 }
 
 /**
