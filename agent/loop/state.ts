@@ -1,5 +1,5 @@
 import type { DecisionInput, Goal, Measurement } from '../decide/types.ts';
-import { FINISHED_STATUSES, type ExperimentRow } from '../store/types.ts';
+import { FINISHED_STATUSES, isFailedRun, type ExperimentRow } from '../store/types.ts';
 
 /**
  * Pure reading of a session's rows: what the log says has happened, and therefore what comes
@@ -92,9 +92,7 @@ export function decisionInput(rows: readonly ExperimentRow[], head: string, goal
 
 /** The candidate or confirmation run of a candidate group that failed, if any did. */
 export function failedRunOf(rows: readonly ExperimentRow[], candidate: ExperimentRow): ExperimentRow | undefined {
-  return [candidate, ...confirmationsOf(rows, candidate.id)].find(
-    (e) => e.status === 'crashed' || e.status === 'timeout' || e.status === 'diverged',
-  );
+  return [candidate, ...confirmationsOf(rows, candidate.id)].find((e) => isFailedRun(e.status));
 }
 
 /** Candidates decided since the last baseline or control run: when to re-measure the baseline. */

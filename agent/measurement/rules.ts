@@ -39,5 +39,5 @@ export function seedIgnored(metric: string, value: number, run: ExperimentRow, r
 export function changedDuringRun(files: readonly string[]): string | null {
   if (files.length === 0) return null;
   const shown = files.slice(0, 5).join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
-  return `it changed ${shown} during the run (only the editable files may change)`;
+  return `it changed ${shown} during the run; only the editable files may change`;
 }

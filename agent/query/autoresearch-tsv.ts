@@ -14,7 +14,7 @@ import { candidateRunIndex, measured } from '../report/candidate-runs.ts';
 import { finalFields, finalNumber } from '../report/final-fields.ts';
 import { mean } from '../stats/descriptive.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
-import { isFailedRun } from './failed-run.ts';
+import { isFailedRun } from '../store/types.ts';
 
 export function autoresearchTsv(session: SessionRow, rows: readonly ExperimentRow[]): string {
   const lines = [['commit', 'val_bpb', 'memory_gb', 'status', 'description']];

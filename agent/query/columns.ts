@@ -1,7 +1,7 @@
 /** Table columns of the experiments table, shared by `log` and `export`: how a person reads each one. */
 import { num, signed } from '../ui/format.ts';
 import type { Cell, Colour, Column } from './format.ts';
-import { isFailedRun } from './failed-run.ts';
+import { isFailedRun } from '../store/types.ts';
 
 const asNumber = (v: Cell): number | null => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null);
 

@@ -9,7 +9,7 @@ import type { ExperimentDetail } from './experiment-detail.ts';
 import type { Colour } from './format.ts';
 import { sparkline } from './sparkline.ts';
 import { tailLines } from './tail.ts';
-import { isFailedRun } from './failed-run.ts';
+import { isFailedRun } from '../store/types.ts';
 import { printable, printableFields } from '../text/printable.ts';
 
 export interface ShowOptions {

@@ -1,7 +1,7 @@
 import type { ExperimentRow } from '../store/types.ts';
 import { candidateRunIndex } from './candidate-runs.ts';
 import type { SessionReport } from './summary.ts';
-import { isFailedRun } from '../query/failed-run.ts';
+import { isFailedRun } from '../store/types.ts';
 
 export type PointRole = 'baseline' | 'tried' | 'kept';
 

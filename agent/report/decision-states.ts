@@ -14,7 +14,7 @@ import type { DecisionState } from '../stats/false-keeps.ts';
 import type { Goal } from '../decide/types.ts';
 import { CANDIDATE_KINDS } from '../loop/state.ts';
 import type { ExperimentRow } from '../store/types.ts';
-import { isFailedRun } from '../query/failed-run.ts';
+import { isFailedRun } from '../store/types.ts';
 
 class Group {
   n = 0;

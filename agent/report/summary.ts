@@ -14,7 +14,7 @@ import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { candidateRunIndex, measured } from './candidate-runs.ts';
 import { decisionStates } from './decision-states.ts';
 import { finalFields, finalNumber, floorNames } from './final-fields.ts';
-import { isFailedRun } from '../query/failed-run.ts';
+import { isFailedRun } from '../store/types.ts';
 
 export interface SessionReport {
   session: number;

@@ -9,6 +9,10 @@ export const EXPERIMENT_STATUSES = [
 ] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 
+/** Runs that ended without a usable metric: a crash, a timeout, a divergence, or a broken rule of the measurement. */
+export const FAILED_STATUSES: readonly ExperimentStatus[] = ['crashed', 'timeout', 'diverged', 'invalid'];
+export const isFailedRun = (status: unknown): boolean => FAILED_STATUSES.includes(status as ExperimentStatus);
+
 /** Statuses of a run that was launched and came to an end on its own (they count as finished). */
 export const FINISHED_STATUSES: readonly ExperimentStatus[] = ['done', 'crashed', 'timeout', 'diverged', 'invalid'];
 

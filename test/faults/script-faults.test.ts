@@ -38,7 +38,9 @@ console.log('@ns {"final": true, "val_loss": 99}');`;
         proposer: rewriteOnce('wipe the workspace', wipe),
       });
       const wiped = rows.find((r) => r.kind === 'llm')!;
-      assert.deepEqual([wiped.status, wiped.decision], ['done', 'revert']);
+      // Deleting files outside the editable ones breaks a rule of the measurement.
+      assert.deepEqual([wiped.status, wiped.decision], ['invalid', 'revert']);
+      assert.match(wiped.reason!, /^reverted: its run invalid \(it changed data\.mjs, nightshift\.json, node_modules during the run; only the editable files may change\)$/);
       const next = rows.find((r) => r.id > wiped.id)!;
       assert.deepEqual([next.kind, next.status], ['control', 'done'], 'the run after it found its workspace whole');
       assert.ok(fs.existsSync(path.join(workspace.dir, 'data.mjs')), 'the workspace is back at its last kept commit');

@@ -2,7 +2,7 @@ import { effectFamilies, type EffectFamily } from '../../analysis/session-effect
 import { headMeasurements, isCandidate } from '../../loop/state.ts';
 import { sealLevel, type SandboxConfig, type SealLevel } from '../../sandbox-config/load.ts';
 import { mean, sd } from '../../stats/descriptive.ts';
-import type { ExperimentRow } from '../../store/types.ts';
+import { isFailedRun, type ExperimentRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
 import { num, signed } from '../../ui/format.ts';
 
@@ -59,7 +59,7 @@ export function describeState(input: StateInput): string {
     section('Earlier experiments, one line each (do not repeat them)', decided.slice(0, -RECENT).slice(-EARLIER).map(line)),
     section(
       'Failed attempts to avoid (crashed, diverged, timed out, invalid or rejected)',
-      candidates.filter((e) => ['crashed', 'timeout', 'diverged', 'invalid', 'rejected'].includes(e.status)).slice(-FAILED).map(line),
+      candidates.filter((e) => isFailedRun(e.status) || e.status === 'rejected').slice(-FAILED).map(line),
     ),
     // Only a proposal made while a run is in flight sees one of these.
     section('Running now or being confirmed, result not yet known (do not propose the same)', candidates.filter((e) => e.decision === 'pending').map(pendingLine)),

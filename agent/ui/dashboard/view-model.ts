@@ -9,7 +9,7 @@
 import { finishedCount } from '../../loop/state.ts';
 import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
-import type { ExperimentRow, SessionRow } from '../../store/types.ts';
+import { isFailedRun, type ExperimentRow, type SessionRow } from '../../store/types.ts';
 import type { LiveSteps } from './live-steps.ts';
 
 /** llm_turns of a session, summed (turns not yet linked to an experiment belong to the proposal under way). */
@@ -48,8 +48,6 @@ export interface LogView {
   lastBackend: string | null;
   llm: LlmTotals | null;
 }
-
-const FAILED = new Set(['crashed', 'timeout', 'diverged']);
 
 export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm: LlmTotals | null): LogView {
   const report = summarize(session, rows);
@@ -188,4 +186,4 @@ function status(log: LogView, agent: AgentState, live: boolean): DashboardView['
   return { tone: 'live', text: `session ${s.id} running` };
 }
 
-export const isFailed = (status: ExperimentRow['status']): boolean => FAILED.has(status);
+export const isFailed = (status: ExperimentRow['status']): boolean => isFailedRun(status);
