@@ -119,7 +119,11 @@ function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
-/** Asks for the context length, sends every request, scores the answers, runs the probe. */
+/**
+ * Reads the context length (the `info` request is already sent: evaluate.ts sends it first, so the
+ * predictor loads its model while the validation text is built), sends every request, scores the
+ * answers, runs the probe.
+ */
 export async function score(v: Validation, channel: Channel, random: Random): Promise<{ outcome: Outcome; timing: Timing }> {
   let received = 0;
   const next = async (expected: number): Promise<unknown> => {

@@ -351,7 +351,7 @@ function predictor(model: Model): Predictor {
 async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<void> {
   const data = loadData(env.dataPath);
   const plan = await planSteps(env.budgetS, env.steps, () => timeSteps(data, env.budgetS));
-  console.log(`train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps for ${env.budgetS} s (${plan.measured ? 'timed now' : 'NIGHTSHIFT_STEPS'})`);
+  console.log(`train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : 'NIGHTSHIFT_STEPS'})`);
 
   const model = new Model(config, data.vocab.length, env.seed);
   const opt = new AdamW(model);

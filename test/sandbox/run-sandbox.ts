@@ -1,20 +1,29 @@
-/** Runs a copy of the tfjs sandbox as the agent would, with config lines edited, and reads its @ns lines. */
+/**
+ * Runs a copy of the tfjs sandbox as the agent would, with config lines edited, and reads its @ns
+ * lines: training in a workspace (editable + read-only files), then the sealed evaluation through
+ * the runner's relay, with evaluate.ts in a folder of its own (read-only + hidden files).
+ */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { runEvaluation, type EvaluationResult } from '../../agent/runner/evaluation.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SANDBOX = path.join(ROOT, 'sandbox');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/data');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const BIN = path.join(ROOT, 'node_modules/.bin');
+const TSX = path.join(BIN, 'tsx');
 
+const SandboxFiles = z.object({ editable: z.array(z.string()), readonly: z.array(z.string()), hidden: z.array(z.string()) });
+/** The default sandbox's file lists, from its nightshift.json. */
+export const FILES = SandboxFiles.parse(JSON.parse(fs.readFileSync(path.join(SANDBOX, 'nightshift.json'), 'utf8')));
+
+/** Training's final line: facts only; the metric comes from the evaluation. */
 export const FinalLine = z
   .object({
     final: z.literal(true),
-    val_bpb: z.number().positive().nullable(),
-    floor_bpb: z.number().positive().optional(),
     diverged: z.literal(true).optional(),
     train_loss: z.number().nonnegative().nullable(),
     steps: z.number().int().positive(),
@@ -35,6 +44,9 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   steps: Array<z.infer<typeof StepLine>>;
+  /** How many final lines it printed: nightshift makes a run with more than one invalid. */
+  finalLines: number;
+  /** The final line, when there is exactly one. */
   final: z.infer<typeof FinalLine> | null;
 }
 
@@ -63,20 +75,36 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A fresh copy of sandbox/ (node_modules linked, as in an agent workspace), train.ts edited. */
-export function copySandbox(edits: Record<string, string | number | boolean> = {}, patch?: (train: string) => string): string {
-  const dir = tempDir('ns-sandbox-');
-  for (const file of fs.readdirSync(SANDBOX)) fs.copyFileSync(path.join(SANDBOX, file), path.join(dir, file));
+/** The evaluation's final line (docs/design.md, "One run"). */
+export const EvalFinal = z.union([
+  z.object({ final: z.literal(true), val_bpb: z.number().positive().nullable(), floor: z.number().positive().optional() }).strict(),
+  z.object({ final: z.literal(true), invalid: z.string() }).strict(),
+]);
+
+function copyFiles(files: string[], prefix: string): string {
+  const dir = tempDir(prefix);
+  for (const file of files) fs.copyFileSync(path.join(SANDBOX, file), path.join(dir, file));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** The evaluation's folder: read-only and hidden files, node_modules linked; never editable code. */
+export function evaluationDir(): string {
+  return copyFiles([...FILES.readonly, ...FILES.hidden], 'ns-eval-');
+}
+
+/**
+ * A fresh workspace as the agent makes one: editable and read-only files of sandbox/ (never the
+ * hidden ones), node_modules linked, train.ts edited.
+ */
+export function copySandbox(edits: Record<string, string | number | boolean> = {}, patch?: (train: string) => string): string {
+  const dir = copyFiles([...FILES.editable, ...FILES.readonly], 'ns-sandbox-');
   const train = editConfig(fs.readFileSync(path.join(dir, 'train.ts'), 'utf8'), edits);
   fs.writeFileSync(path.join(dir, 'train.ts'), patch ? patch(train) : train);
   return dir;
 }
 
-/**
- * Runs `tsx train.ts` in dir with only the protocol variables, a private TMPDIR (so step plans
- * from other runs on this machine are not reused) and the given extras.
- */
+/** Runs `tsx train.ts` in dir with only the protocol variables, a private TMPDIR and the given extras. */
 export function runTrain(dir: string, env: Record<string, string>, tmpdir: string, timeoutMs = 120_000): Promise<RunResult> {
   const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.homedir(), TMPDIR: tmpdir, ...env };
   return new Promise((resolve) => {
@@ -84,13 +112,13 @@ export function runTrain(dir: string, env: Record<string, string>, tmpdir: strin
       const lines = stdout.split('\n').filter((l) => l.startsWith('@ns '));
       const parsed = lines.map((l) => JSON.parse(l.slice(4)) as Record<string, unknown>);
       const finals = parsed.filter((o) => o.final === true);
-      if (finals.length > 1) throw new Error(`more than one final line:\n${stdout}`);
       resolve({
         code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
         stdout,
         stderr,
         steps: parsed.filter((o) => o.final !== true).map((o) => StepLine.parse(o)),
-        final: finals[0] ? FinalLine.parse(finals[0]) : null,
+        finalLines: finals.length,
+        final: finals.length === 1 ? FinalLine.parse(finals[0]) : null,
       });
     });
   });
@@ -99,4 +127,41 @@ export function runTrain(dir: string, env: Record<string, string>, tmpdir: strin
 /** The stderr lines a run printed, minus TensorFlow.js's own banner. */
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.trim() !== '' && !/^=+$|^Hi, looks like you are running TensorFlow\.js in Node\.js/.test(l));
+}
+
+export interface SealedResult {
+  result: EvaluationResult;
+  final: z.infer<typeof EvalFinal> | null;
+  /** The run's log: the evaluation's and the predictor's other output. */
+  log: string;
+  /** Every request line the predictor received, when asked for. */
+  requests: string[];
+}
+
+/**
+ * The sealed evaluation of a trained workspace, through the runner's relay: evaluate.ts in
+ * evalDir, `tsx train.ts predict` in the workspace with the training's environment (`env`, which
+ * names NIGHTSHIFT_OUT). With record, the predictor's stdin is also copied to a file, to see what
+ * it was sent.
+ */
+export async function runSealed(workspace: string, evalDir: string, env: Record<string, string>, opts: { record?: boolean } = {}): Promise<SealedResult> {
+  const base = { PATH: `${BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: os.homedir() };
+  const logDir = tempDir('ns-evallog-');
+  const requestsFile = path.join(logDir, 'requests.jsonl');
+  const predict = opts.record ? `tee ${JSON.stringify(requestsFile)} | tsx train.ts predict` : 'tsx train.ts predict';
+  const data: Record<string, string> = env.NIGHTSHIFT_DATA === undefined ? {} : { NIGHTSHIFT_DATA: env.NIGHTSHIFT_DATA };
+  const result = await runEvaluation({
+    evaluate: { command: 'tsx evaluate.ts', cwd: evalDir, env: { ...base, ...data }, bwrap: null },
+    predict: { command: predict, cwd: workspace, env: { ...base, ...env }, bwrap: null },
+    limitS: 120,
+    logPath: path.join(logDir, 'run.log'),
+    metric: 'val_bpb',
+  });
+  const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+  return {
+    result,
+    final: result.final ? EvalFinal.parse(result.final) : null,
+    log: read(path.join(logDir, 'run.log')),
+    requests: read(requestsFile).split('\n').filter((l) => l !== ''),
+  };
 }
