@@ -100,7 +100,7 @@ function refuseLinks(root: string): void {
       if (dir === root && UNCOPIED.has(entry.name)) continue;
       const full = path.join(dir, entry.name);
       if (entry.isSymbolicLink()) {
-        throw new UserError(`sandbox ${root} holds a symbolic link, ${path.relative(root, full)} -> ${fs.readlinkSync(full)}; replace it with the file itself`);
+        throw new UserError(`sandbox ${root} holds a symbolic link, ${path.relative(root, full)} -> ${fs.readlinkSync(full)}; links could lead edits or runs out of the workspace, so replace it with what it points to or move it out of the sandbox (a virtualenv, a corpus: see "data")`);
       }
       if (entry.isDirectory()) pending.push(full);
     }
