@@ -25,10 +25,11 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 /**
  * `text` with every terminal escape sequence removed and every other control character except
  * tab and newline shown as U+FFFD, so what was there is visible but does nothing. A carriage
- * return is a control too: it would let a line overwrite itself on screen.
+ * return is a control too (it would let a line overwrite itself on screen), except in a CRLF
+ * line ending, which is printed as the newline it means.
  */
 export function printable(text: string): string {
-  return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, '\ufffd');
+  return text.replace(ESCAPE_SEQUENCE, '').replaceAll('\r\n', '\n').replace(CONTROL, '\ufffd');
 }
 
 /** `printable` for a value that may be missing. */
