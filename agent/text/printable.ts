@@ -7,12 +7,13 @@
 
 /**
  * CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC strings (ESC P/X/^/_ ...
- * ST), the 8-bit C1 forms of the same introducers, and any other two-byte ESC sequence.
+ * ST), the 8-bit C1 forms of the same introducers, and any other two-byte ESC sequence. A string
+ * sequence left unterminated ends at the line's end: it must not swallow the rest of a log.
  */
 const ESCAPE_SEQUENCE = new RegExp(
   [
     '(?:\\u001b\\[|\\u009b)[\\u0030-\\u003f]*[\\u0020-\\u002f]*[\\u0040-\\u007e]?',
-    '(?:\\u001b[\\]PX^_]|[\\u009d\\u0090\\u0098\\u009e\\u009f])[^\\u0007\\u001b\\u009c]*(?:\\u0007|\\u001b\\\\|\\u009c)?',
+    '(?:\\u001b[\\]PX^_]|[\\u009d\\u0090\\u0098\\u009e\\u009f])[^\\u0007\\u001b\\u009c\\n]*(?:\\u0007|\\u001b\\\\|\\u009c)?',
     '\\u001b[\\u0020-\\u002f]*[\\u0030-\\u007e]?',
   ].join('|'),
   'g',

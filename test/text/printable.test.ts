@@ -20,6 +20,7 @@ test('printable removes escape sequences and shows other controls as U+FFFD, kee
   assert.doesNotMatch(out, CONTROLS);
   assert.equal(out, 'ared b clink d\ufffd e\ufffd f\tg\nh i j k\ufffd l\ufffd');
   assert.equal(printable('plain text, "quoted" · ünïcode ✓'), 'plain text, "quoted" · ünïcode ✓');
+  assert.equal(printable('a\u001b]0;never terminated\nthe next line'), 'a\nthe next line', 'an open OSC does not swallow the rest');
   assert.equal(printable('windows line\r\nnext\r'), 'windows line\nnext\ufffd', 'a CRLF ending is a newline; a lone CR is shown');
 });
 
