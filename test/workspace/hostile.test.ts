@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { PACKAGE_ROOT } from '../../agent/paths.ts';
 import { gitEnvironment } from '../../agent/workspace/git.ts';
+import { changedReadonly, hashFiles } from '../../agent/workspace/readonly-guard.ts';
 import { outsideGitDir, Workspace } from '../../agent/workspace/workspace.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
 
@@ -70,4 +71,14 @@ test('the workspace never reads or writes through a link, even one pointing insi
   assert.throws(() => workspace.write('train.mjs', 'rewritten'), { name: 'UserError', message: 'train.mjs is a symbolic link; nightshift never reads or writes through links' });
   assert.throws(() => workspace.read('train.mjs'), /train\.mjs is a symbolic link/);
   assert.equal(fs.readFileSync(outside, 'utf8'), 'untouched');
+});
+
+test('a read-only file swapped for a link to an identical copy counts as changed', () => {
+  const dir = fastSandbox();
+  const hashes = hashFiles(dir, ['data.mjs']);
+  const copy = path.join(tempDir(), 'data.mjs');
+  fs.copyFileSync(path.join(dir, 'data.mjs'), copy);
+  fs.rmSync(path.join(dir, 'data.mjs'));
+  fs.symlinkSync(copy, path.join(dir, 'data.mjs'));
+  assert.deepEqual(changedReadonly(dir, hashes), ['data.mjs']);
 });
