@@ -10,6 +10,8 @@ import { outsideGitDir } from '../agent/workspace/workspace.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const FAST_SANDBOX = path.join(REPO, 'test', 'fixtures', 'sandboxes', 'fast');
+/** The fast sandbox sealed: train.mjs saves a model and answers as its predictor; evaluate.mjs (hidden) scores it. */
+export const SEALED_SANDBOX = path.join(REPO, 'test', 'fixtures', 'sandboxes', 'sealed');
 
 /** A fresh temporary folder, removed when the test file ends. */
 export function tempDir(prefix = 'nightshift-test-'): string {
@@ -18,10 +20,10 @@ export function tempDir(prefix = 'nightshift-test-'): string {
   return dir;
 }
 
-/** A copy of the fast sandbox, optionally with some files replaced, in a fresh folder. */
-export function fastSandbox(replace: Record<string, string> = {}): string {
+/** A copy of a sandbox (the fast one by default), optionally with some files replaced, in a fresh folder. */
+export function fastSandbox(replace: Record<string, string> = {}, from = FAST_SANDBOX): string {
   const dir = path.join(tempDir(), 'sandbox');
-  fs.cpSync(FAST_SANDBOX, dir, { recursive: true });
+  fs.cpSync(from, dir, { recursive: true });
   for (const [file, text] of Object.entries(replace)) fs.writeFileSync(path.join(dir, file), text);
   return dir;
 }
