@@ -28,6 +28,9 @@ type Ending = { status: 'stopped' | 'finished'; reason: string };
 type Step = () => Promise<Ending | void>;
 
 const HEARTBEAT_MS = 5000;
+/** An edit is a change to a training script: past this it is a data dump, not an experiment. */
+const MAX_EDIT_BYTES = 2 ** 20;
+const KEPT_OF_OVERSIZE_EDIT = 64 * 2 ** 10;
 const SELF_REPORTED =
   "the metric is self-reported: the training script prints it, so a change to that script can change the score; give nightshift.json an 'evaluate' (and 'predict') command to seal it (docs/design.md)";
 
@@ -200,7 +203,10 @@ export class ExperimentLoop {
     });
     const proposeS = (performance.now() - started) / 1000;
     if (!proposal) return { status: 'finished', reason: `the ${this.deps.proposer.name} has nothing left to try` };
-    const diff = await workspace.diff();
+    const whole = await workspace.diff();
+    // An edit past the cap is recorded by its start only, and rejected: the log must not grow by megabytes per proposal.
+    const oversize = Buffer.byteLength(whole) > MAX_EDIT_BYTES;
+    const diff = oversize ? `${whole.slice(0, KEPT_OF_OVERSIZE_EDIT)}\n[nightshift] the rest of this ${Buffer.byteLength(whole)}-byte edit was not stored\n` : whole;
     const row = this.create({
       kind: proposal.kind,
       description: proposal.description,
@@ -216,6 +222,7 @@ export class ExperimentLoop {
     });
     proposal.recorded?.(row.id);
     if (diff.trim() === '') return this.reject(row, 'the proposal changed nothing');
+    if (oversize) return this.reject(row, `the edit is ${(Buffer.byteLength(whole) / 2 ** 20).toFixed(1)} MiB, over the edit-size limit of ${MAX_EDIT_BYTES / 2 ** 20} MiB`);
     await this.execute(row);
   }
 

@@ -21,6 +21,10 @@ export interface SessionOptions {
   /** Per-run limits: writable memory in GiB and open files (null = the OS's own). */
   memoryGb: number | null;
   openFiles: number | null;
+  /** Processes and threads a run may hold at once (absent: the runner's default; null: no limit). */
+  maxProcesses?: number | null;
+  /** Disk a run may fill in its workspace and NIGHTSHIFT_OUT, in GiB (absent: 20 GiB or half the free space; null: no limit). */
+  diskQuotaGb?: number | null;
   /** Re-measure the baseline (a no-op control run) after this many decisions; 0 = never. */
   controlEvery: number;
 }

@@ -66,6 +66,11 @@ export async function measureRun(
     eval_s: evaluation?.runS ?? null,
   };
   if (evaluation) Object.assign(outcome, { status: evaluation.status, metric: evaluation.metric, reason: evaluation.reason ?? training.reason });
+  const dropped = [
+    training.cutLines > 0 ? `${training.cutLines} output line${training.cutLines === 1 ? '' : 's'} over the line cap cut` : null,
+    training.stepsDropped > 0 ? `${training.stepsDropped} step lines past the cap not stored` : null,
+  ].filter((x) => x !== null);
+  if (dropped.length > 0) outcome.reason = [outcome.reason, dropped.join('; ')].filter((x) => x).join('; ');
   const broken = brokenRule(opened, row, training, evaluation, changedSince(workspace.dir, editable, before), outcome, rows);
   if (broken) Object.assign(outcome, { status: 'invalid', metric: null, reason: broken });
   return { interrupted: false, outcome };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../paths.ts';
+import { defaultDiskQuota } from '../runner/disk-quota.ts';
 import type { EvaluationProcess, EvaluationRequest } from '../runner/evaluation.ts';
 import { buildTrainingEnv } from '../runner/env.ts';
 import { bwrapArgs } from '../runner/isolation/bwrap-args.ts';
@@ -17,7 +18,8 @@ export interface MeasuredSession {
   session: SessionRow;
   sandbox: Sandbox;
   workspace: Workspace;
-  options: { budgetS: number; graceS: number; memoryGb: number | null; openFiles: number | null };
+  /** The session's settings a run needs (loop/options.ts SessionOptions has them all). */
+  options: { budgetS: number; graceS: number; memoryGb: number | null; openFiles: number | null; maxProcesses?: number | null; diskQuotaGb?: number | null };
   isolation: Isolation;
   /** The log file, which no run may see. */
   dbPath: string;
@@ -89,7 +91,8 @@ export function trainingRequest(
     cwd: workspace.dir,
     env,
     sandbox: opened.isolation.bwrap ? sandboxView(workspace.dir, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened) }) : null,
-    limits: { memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30, openFiles: options.openFiles },
+    limits: { memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30, openFiles: options.openFiles, processes: options.maxProcesses },
+    diskQuotaBytes: options.diskQuotaGb === undefined ? defaultDiskQuota(workspace.dir) : options.diskQuotaGb === null ? null : options.diskQuotaGb * 2 ** 30,
     budgetS: options.budgetS,
     graceS: options.graceS,
     logPath,
