@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { startDeadline } from './deadline.ts';
+import { killLeftovers, runMarks } from './leftovers.ts';
 import { DEFAULT_LINE_CAP, readLines } from './lines.ts';
 import { parseLine, PREFIX } from './protocol.ts';
 import { signalGroup } from './run-training.ts';
@@ -146,6 +147,8 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
   if (predictor && !stopped) setTimeout(() => signalGroup(predictor.pid, 'SIGKILL'), KILL_AFTER_TERM_MS).unref();
   const predicted = predictor ? await predictor : null;
   for (const child of children) signalGroup(child.pid, 'SIGKILL');
+  // The predictor is the judged code: whatever it started that left its group goes with it.
+  if (req.predict) await killLeftovers(runMarks(req.predict.env));
   await Promise.all(reading);
   deadline.clear();
   req.signal?.removeEventListener('abort', onAbort);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runEvaluation, type EvaluationProcess } from '../../agent/runner/evaluation.ts';
+import { processesMarked, runMarks } from '../../agent/runner/leftovers.ts';
 import { tempDir } from '../helpers.ts';
 
 // A tiny evaluator speaking the relay protocol: asks the predictor to double numbers, scores the answers.
@@ -75,4 +76,12 @@ test('a predictor that never answers is killed at the limit', async () => {
   const result = await runEvaluation({ ...s, limitS: 1, metric: 'error' });
   assert.equal(result.status, 'timeout');
   assert.match(result.reason!, /killed after 1 s/);
+});
+
+test('a daemon the predictor starts outside its group does not outlive the evaluation', async () => {
+  const s = scripts(`require('node:child_process').spawn('setsid', ['sleep', '1000'], { stdio: 'ignore', detached: true }).unref();\n${PREDICT('2 * x')}`);
+  const marked = { NIGHTSHIFT_EXPERIMENT_ID: '987654', NIGHTSHIFT_OUT: path.join(s.predict.cwd, 'out') };
+  const result = await runEvaluation({ ...s, predict: { ...s.predict, env: { ...s.predict.env, ...marked } }, limitS: 30, metric: 'error' });
+  assert.equal(result.status, 'done');
+  assert.deepEqual(processesMarked(runMarks(marked)), []);
 });
