@@ -310,7 +310,7 @@ const ModelFile = z
   })
   .strict();
 
-/** Writes model.json and weights.bin (every variable, in order, as float32 little-endian). */
+/** Writes model.json and weights.bin (every variable, in order, as float32 in this machine's byte order). */
 function saveModel(model: Model, outDir: string): void {
   mkdirSync(outDir, { recursive: true });
   const values = model.vars.map((v) => v.dataSync() as Float32Array);
@@ -332,7 +332,8 @@ function loadModel(outDir: string): Model {
     throw new Error(`no readable model in NIGHTSHIFT_OUT=${outDir} (${(error as Error).message.split('\n')[0]}): did training finish?`);
   }
   const model = new Model({ ...config, ...file.config } as Config, file.vocab, 0);
-  const weights = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  // A copy: a Float32Array view needs a 4-byte-aligned offset, which a Buffer need not have.
+  const weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length - (bytes.length % 4)));
   if (file.shapes.join(';') !== model.vars.map((v) => v.shape).join(';') || weights.length !== model.params()) {
     throw new Error(`the model in NIGHTSHIFT_OUT=${outDir} does not match its config`);
   }
