@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { syntheticValidation } from '../../sandbox/validation.ts';
-import { copySandbox, evaluationDir, FILES, ROOT, runSealed, runTrain, SMALL, tempDir, type RunResult } from './run-sandbox.ts';
+import { copySandbox, evaluationDir, FILES, FIXTURES, ROOT, runSealed, runTrain, SMALL, tempDir, type RunResult } from './run-sandbox.ts';
 
 const EVAL = evaluationDir();
 const TMP = tempDir('ns-tmp-');
@@ -85,6 +85,19 @@ test('same seed and NIGHTSHIFT_STEPS: identical facts and val_bpb; another seed 
   assert.equal(b.valBpb, a.valBpb);
   assert.notEqual(c.valBpb, a.valBpb);
   assert.notEqual(c.facts.train_loss, a.facts.train_loss);
+});
+
+test("a user's text: scored without a floor, in requests that keep each answer line short", async () => {
+  const dir = copySandbox(SMALL);
+  const data = { NIGHTSHIFT_DATA: path.join(FIXTURES, 'voyages.txt'), NIGHTSHIFT_STEPS: '10' };
+  const { run, env } = await train(dir, 1, data);
+  trained(run);
+  const sealed = await runSealed(dir, EVAL, env, { record: true });
+  assert.equal(sealed.result.status, 'done', `${sealed.result.reason}\n${sealed.log.slice(-2000)}`);
+  assert.deepEqual(Object.keys(sealed.final!), ['final', 'val_bpb']);
+  // 297 characters × 32 positions: 13 rows of logits a request, not 16.
+  const rows = sealed.requests.slice(1).map((line) => (JSON.parse(line) as { inputs: number[][] }).inputs.length);
+  assert.equal(Math.max(...rows), 13);
 });
 
 test('a model without its attention mask is invalid: predictions depend on future tokens', async () => {
