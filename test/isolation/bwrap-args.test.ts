@@ -7,7 +7,6 @@ import { pathPrefixes } from '../../agent/runner/isolation/path-prefixes.ts';
 const plan = {
   workspace: '/data/ws',
   outDir: '/data/out/7',
-  cacheDir: '/data/cache',
   readonly: ['/', '/usr', '/usr/lib', '/etc/passwd', '/tmp/ns/node_modules', '/tmp/ns/node_modules/.bin', '/opt/conda', '/data'],
   symlinks: [['usr/bin', '/bin'], ['/usr/share/zoneinfo/UTC', '/etc/localtime']] as [string, string][],
   devices: ['/dev/nvidia0', '/dev/dri'],
@@ -46,7 +45,6 @@ test('the root is never bound, whoever asks; binds are exact paths, parents firs
     ['--ro-bind-try', '/etc/passwd'],
     ['--ro-bind-try', '/opt/conda'],
     ['--bind', '/data/ws'],
-    ['--bind', '/data/cache'],
     ['--ro-bind-try', '/tmp/ns/node_modules'],
     ['--bind', '/data/out/7'],
     ['--ro-bind-try', '/data/ws/.git'],
@@ -86,7 +84,7 @@ test('masks go over the binds they sit in, and masks outside every bind are left
 test('a bind inside a hidden folder shows through it: hiding the session folder keeps the workspace', () => {
   const args = bwrapArgs({ ...plan, readonly: ['/data'], masked: [], emptied: ['/data/ws', '/data/session'], workspace: '/data/session/ws' });
   assert.ok(args.indexOf('/data/session') < args.indexOf('/data/session/ws'), 'the workspace is bound on top of the emptied session folder');
-  assert.deepEqual(operands(args, '--bind').map(([p]) => p), ['/data/cache', '/data/session/ws', '/data/out/7']);
+  assert.deepEqual(operands(args, '--bind').map(([p]) => p), ['/data/session/ws', '/data/out/7']);
 });
 
 test('a process that may only read its artifact folder gets it read-only', () => {

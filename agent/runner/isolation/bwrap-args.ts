@@ -7,8 +7,6 @@ export interface BwrapPlan {
   /** The run's artifact folder: read-write, or read-only for a process that only reads it (predict). */
   outDir: string;
   outReadonly?: boolean | undefined;
-  /** Read-write: the session's cache folder, when there is one. */
-  cacheDir?: string | undefined;
   /** Read-only, at the same path: exact system files and folders, interpreters, packages, a corpus… (missing ones are skipped). */
   readonly: string[];
   /** Symbolic links made in the view, [target, path]: merged-usr /bin -> usr/bin, /etc/localtime… */
@@ -79,7 +77,6 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     ...plan.readonly.map((p): Mount => ({ path: p, flag: '--ro-bind-try' })),
     { path: plan.workspace, flag: '--bind' },
     { path: plan.outDir, flag: plan.outReadonly ? '--ro-bind' : '--bind' },
-    ...(plan.cacheDir ? [{ path: plan.cacheDir, flag: '--bind' } as Mount] : []),
     // The workspace's history lives beside it, outside the view; a workspace made with .git
     // inside (older sessions) gets that .git read-only, so the script cannot delete what
     // keep/revert need.

@@ -23,8 +23,6 @@ export interface ViewExtras {
    * (LD_LIBRARY_PATH, PYTHONPATH, CUDA_HOME…) are read-only in the view too, by PATH's rules.
    */
   env?: Record<string, string>;
-  /** A writable session cache (NIGHTSHIFT_CACHE, going away). */
-  cacheDir?: string | undefined;
 }
 
 export type SandboxView = ReturnType<typeof sandboxView>;
@@ -34,10 +32,10 @@ export type SandboxView = ReturnType<typeof sandboxView>;
  * /etc files programs need, each PATH entry's install prefix (never / nor a whole home),
  * nightshift's node_modules (not its package root, which may hold the log), the corpus, and the
  * extra folders asked for; credential files in the non-system ones, and the hidden paths, read
- * as empty. `extras` may still be the session cache folder alone, its old place.
+ * as empty.
  */
-export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined, extras: ViewExtras | string = {}) {
-  const { hidden = [], extraReadonly = [], outReadonly = false, cacheDir, env = {} } = typeof extras === 'string' ? { cacheDir: extras } : extras;
+export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined, extras: ViewExtras = {}) {
+  const { hidden = [], extraReadonly = [], outReadonly = false, env = {} } = extras;
   const system = systemView();
   const entries = [pathVar, ...SEARCH_VARIABLES.map((name) => env[name] ?? '')].join(':').split(':').filter((e) => path.isAbsolute(e));
   const homes = homeDirs();
@@ -61,7 +59,6 @@ export function sandboxView(workspace: string, outDir: string, pathVar: string, 
     devices: gpuDevices(),
     outDir,
     outReadonly,
-    cacheDir,
     masked: [...credentials.files, ...secret.files],
     emptied: [...credentials.folders, ...secret.folders],
     tmpBytes: Math.min(4 * 2 ** 30, Math.floor(os.totalmem() / 4)),
