@@ -127,3 +127,12 @@ test('a row with a metric but no run time (rejected) adds nothing to the trainin
   const rows = [...baselines(), row({ id: 4, kind: 'tweak', status: 'rejected', decision: 'revert', run_s: null, metric: null })];
   close(logView(session(), rows, null).trainingS, 3 * 295);
 });
+
+test('run-derived text in the dashboard loses its escape sequences', () => {
+  const hostile = 'ablate x\u001b[2J\u001b]0;owned\u0007 done';
+  const rows = [row({ id: 1, kind: 'baseline', metric: 1 }), row({ id: 2, kind: 'llm', description: hostile, reason: `crashed: ${hostile}`, status: 'crashed', decision: 'revert' })];
+  const view = logView(session(), rows, null);
+  const recent = view.recent.find((r) => r.id === 2)!;
+  assert.doesNotMatch(recent.description + recent.reason, /\u001b|\u0007/);
+  assert.match(recent.description, /^ablate x done$/);
+});

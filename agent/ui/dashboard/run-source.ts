@@ -1,6 +1,7 @@
 import type { EventBus, LoopEvent } from '../../loop/events.ts';
 import type { Db } from '../../store/db.ts';
 import type { SessionRow } from '../../store/types.ts';
+import { printable } from '../../text/printable.ts';
 import { LiveSteps } from './live-steps.ts';
 import { detailLines, readLogView } from './log-reader.ts';
 import { ViewStore, type DashboardSource, type RunControls } from './source.ts';
@@ -85,7 +86,7 @@ export class RunSource extends ViewStore implements DashboardSource {
         this.agent = { ...this.agent, stopping: event.now ? 'now' : 'after-run' };
         break;
       case 'warning':
-        this.notice = event.message;
+        this.notice = printable(event.message);
         break;
       case 'session-ended':
         // The last frame must be the final state: no throttling.

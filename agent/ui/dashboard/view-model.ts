@@ -10,6 +10,7 @@ import { finishedCount } from '../../loop/state.ts';
 import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
 import { isFailedRun, type ExperimentRow, type SessionRow } from '../../store/types.ts';
+import { printable } from '../../text/printable.ts';
 import type { LiveSteps } from './live-steps.ts';
 
 /** llm_turns of a session, summed (turns not yet linked to an experiment belong to the proposal under way). */
@@ -62,7 +63,8 @@ export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm
     report,
     chart: chartData(report, rows),
     recent: rows
-      .map((e) => ({ id: e.id, kind: e.kind, description: e.description, status: e.status, metric: e.metric, delta: e.delta, decision: e.decision, reason: e.reason }))
+      // Descriptions and reasons quote runs and proposers: nothing of theirs may steer the terminal.
+      .map((e) => ({ id: e.id, kind: e.kind, description: printable(e.description), status: e.status, metric: e.metric, delta: e.delta, decision: e.decision, reason: e.reason === null ? null : printable(e.reason) }))
       .reverse(),
     finished: finishedCount(rows),
     trainingS,
@@ -155,8 +157,8 @@ function inFlightView(log: LogView, steps: LiveSteps | null, now: number): InFli
   return {
     id: e.id,
     kind: e.kind,
-    description: e.description,
-    hypothesis: e.hypothesis,
+    description: printable(e.description),
+    hypothesis: e.hypothesis === null ? null : printable(e.hypothesis),
     elapsedS,
     budgetS,
     progress: elapsedS === null ? 0 : Math.min(1, elapsedS / budgetS),
