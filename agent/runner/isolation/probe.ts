@@ -16,9 +16,11 @@ export async function probeBwrap(): Promise<{ usable: true } | { usable: false; 
     await execa('bwrap', bwrapArgs({ ...view, workspace: dir, env: {}, command: 'true' }), { timeout: 10_000 });
     return { usable: true };
   } catch (error) {
-    const e = error as { code?: string; stderr?: string; shortMessage?: string };
+    const e = error as { code?: string; stderr?: string; exitCode?: number; timedOut?: boolean };
     if (e.code === 'ENOENT') return { usable: false, reason: 'bwrap is not installed (Debian: apt-get install bubblewrap)' };
-    return { usable: false, reason: `bwrap cannot build the sandbox here (${(e.stderr || e.shortMessage || 'unknown error').trim().split('\n')[0]})` };
+    // bwrap's own first line says why; execa's message would quote the whole (long) command line.
+    const why = e.stderr?.trim().split('\n')[0] || (e.timedOut ? 'timed out' : `exit code ${e.exitCode ?? 'unknown'}`);
+    return { usable: false, reason: `bwrap cannot build the sandbox here (${why})` };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
