@@ -10,6 +10,13 @@
  * characters of context. The predictor never sees a target: every scored token is the one after
  * an input position. The log-softmax is taken here, so the scores are always normalised.
  *
+ * Requests go one at a time, each after the previous answer, and a request's rows come from 16
+ * contiguous segments of the text (its j-th window from each), in order. So the predictor cannot
+ * read the rest of the text ahead on stdin, and a row's targets are never in another row of the
+ * same request: they first show up as inputs of a later request. What a predictor that remembers
+ * every request could still learn early is the text just before each segment's start (the targets
+ * of the segment before it's last windows, about 1/16 of val), and the probe's windows.
+ *
  * The probe (docs/design.md): a sample of windows drawn with the evaluation's own randomness is
  * sent again, untouched and with every token after a random cut replaced by random tokens, both
  * mixed among the main requests at random places. A causal model's predictions up to the cut
@@ -121,8 +128,8 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 /**
  * Reads the context length (the `info` request is already sent: evaluate.ts sends it first, so the
- * predictor loads its model while the validation text is built), sends every request, scores the
- * answers, runs the probe.
+ * predictor loads its model while the validation text is built), then sends each request after the
+ * previous answer, scores the answers and runs the probe.
  */
 export async function score(v: Validation, channel: Channel, random: Random): Promise<{ outcome: Outcome; timing: Timing }> {
   let received = 0;
@@ -156,13 +163,12 @@ export async function score(v: Validation, channel: Channel, random: Random): Pr
     return { window: w, cut, altered: row(w).map((id, t) => (t <= cut ? id : random(V))) };
   });
   const probeRows = sampleWithout(probes.length * 2, probes.length * 2, random).map((i) => ({ probe: i >> 1, altered: (i & 1) === 1 }));
-  const plan: Planned[] = chunks(list.map((_, w) => w), batch).map((ws) => ({ kind: 'main', windows: ws }));
+  const segment = Math.ceil(list.length / batch);
+  const plan: Planned[] = Array.from({ length: segment }, (_, j) => ({
+    kind: 'main',
+    windows: Array.from({ length: batch }, (_, s) => s * segment + j).filter((w) => w < list.length),
+  }));
   for (const rows of chunks(probeRows, batch)) plan.splice(random(plan.length + 1), 0, { kind: 'probe', rows });
-  for (const p of plan) {
-    const inputs = p.kind === 'main' ? p.windows.map(row) : p.rows.map((r) => (r.altered ? probes[r.probe]!.altered : row(probes[r.probe]!.window)));
-    channel.send({ op: 'predict', inputs });
-  }
-  channel.close();
 
   const probed = new Map(probes.map((p, i) => [p.window, i]));
   const mainTables: Float64Array[][] = [];
@@ -173,7 +179,9 @@ export async function score(v: Validation, channel: Channel, random: Random): Pr
   let last = readyMs;
   const timing: Timing = { readyMs, scoringS: 0, probeS: 0, requests: { main: 0, probe: 0 } };
   for (const p of plan) {
-    const rows = p.kind === 'main' ? p.windows.length : p.rows.length;
+    const inputs = p.kind === 'main' ? p.windows.map(row) : p.rows.map((r) => (r.altered ? probes[r.probe]!.altered : row(probes[r.probe]!.window)));
+    channel.send({ op: 'predict', inputs });
+    const rows = inputs.length;
     const answer = PredictAnswer.safeParse(await next(plan.length + 1));
     if (!answer.success) throw new AnswerError(`answer ${received} is not {"shape": [B, L, V], "logits": "<base64>"}`);
     const { shape } = answer.data;
@@ -196,6 +204,7 @@ export async function score(v: Validation, channel: Channel, random: Random): Pr
     timing.requests[p.kind]++;
     last = now;
   }
+  channel.close();
   // Non-finite logits are a diverged model, not a cheat: the probe's comparisons mean nothing then.
   if (!finite) return { outcome: { valBpb: null }, timing };
   const causal = probes.every(

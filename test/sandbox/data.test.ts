@@ -131,16 +131,27 @@ test('val_bpb scores every validation character once, with the right context, fo
   await assert.rejects(score(v, predictor(301, repeat), random), new AnswerError("the predictor's context is 301 tokens; the evaluation provides at most 300"));
 });
 
-test('the predictor gets windows of inputs only, never the last character; the probe adds 16 windows twice', async () => {
+test('the predictor gets windows of inputs only, one request at a time, never the last character; the probe adds 16 windows twice', async () => {
   const v = toyValidation();
   const channel = predictor(8, repeat);
-  const { timing } = await score(v, channel, random);
+  let outstanding = 0;
+  const lockstep: Channel = {
+    send: (r) => (assert.equal(outstanding++, 0, 'a request before the previous answer'), channel.send(r)),
+    close: () => channel.close(),
+    receive: async () => (outstanding = Math.max(0, outstanding - 1), channel.receive()),
+  };
+  const { timing } = await score(v, lockstep, random);
   const rows = channel.sent.flatMap((r) => (r.op === 'predict' ? r.inputs : []));
   assert.equal(rows.length, Math.ceil(v.val.length / 4) + 32);
   assert.deepEqual(timing.requests, { main: Math.ceil(v.val.length / 4 / 16), probe: 2 });
   // The last window's inputs stop one character before the end: that character is only a target.
-  const last = windows(v.context.length, v.val.length, 8).at(-1)!;
-  assert.equal(last.start + 8, v.context.length + v.val.length - 1);
+  const list = windows(v.context.length, v.val.length, 8);
+  assert.equal(list.at(-1)!.start + 8, v.context.length + v.val.length - 1);
+  // The first main request's rows are 16 windows apart (one per segment of the text), not side by side.
+  const all = [...v.context, ...v.val];
+  const key = (w: number) => all.slice(list[w]!.start, list[w]!.start + 8).join();
+  const requests = channel.sent.map((r) => (r.op === 'predict' ? r.inputs.map((row) => row.join()) : []));
+  assert.ok(requests.some((rows) => rows.join('|') === Array.from({ length: 16 }, (_, s) => key(s * 16)).join('|')));
 });
 
 test('a uniform model scores log2(vocabulary size); non-finite logits score null', async () => {
