@@ -15,7 +15,8 @@
  * read the rest of the text ahead on stdin, and a row's targets are never in another row of the
  * same request: they first show up as inputs of a later request. What a predictor that remembers
  * every request could still learn early is the text just before each segment's start (the targets
- * of the segment before it's last windows, about 1/16 of val), and the probe's windows.
+ * of the previous segment's last window or two: about 3% of val at the default context), and the
+ * probe's windows.
  *
  * The probe (docs/design.md): a sample of windows drawn with the evaluation's own randomness is
  * sent again, untouched and with every token after a random cut replaced by random tokens, both
