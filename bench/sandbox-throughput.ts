@@ -7,7 +7,8 @@
  *   utilisation against (a) this CPU's theoretical fp32 peak, cores × clock × FLOP/cycle from
  *   /proc/cpuinfo flags (32 with AVX2+FMA: two 256-bit FMA pipes), for all cores and for the one
  *   core a Node backend uses, and (b) the best 2-D matMul rate measured on that backend;
- * - val_bpb after 60 s of training (and 300 s with --long) against floor_bpb and count models.
+ * - val_bpb after 60 s of training (and 300 s with --long), scored by the sealed evaluation,
+ *   against the floor and count models.
  *
  *   npx tsx bench/sandbox-throughput.ts [--long] [--step-budget SECONDS=20] [--backends cpu,wasm]
  *
@@ -21,7 +22,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { CONTEXT_CHARS, syntheticData, type Dataset } from '../sandbox/prepare.ts';
+import { syntheticData, type TrainingData } from '../sandbox/prepare.ts';
+import { syntheticValidation, type Validation } from '../sandbox/validation.ts';
+import { copySandbox, evaluationDir, runSealed, runTrain } from '../test/sandbox/run-sandbox.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SANDBOX = path.join(ROOT, 'sandbox');
@@ -35,16 +38,15 @@ const BACKENDS = (flags.backends ?? 'node-gpu,node,wasm,cpu').split(',');
 type Final = Record<string, number | string | boolean | null>;
 
 /**
- * Runs sandbox/train.ts with a private TMPDIR, so its step plan is measured now. With
- * `stepsOnly`, stops it once its last planned step is logged (evaluation is not timed here, and
- * on the slow backend it takes minutes) and returns that step line instead of the final line.
+ * Runs sandbox/train.ts (no NIGHTSHIFT_STEPS, so its step plan is measured now) until its last
+ * planned step is logged, and returns that step line.
  */
-function train(env: Record<string, string>, timeoutS: number, stepsOnly = false): Promise<{ final: Final | null; error: string }> {
+function timeSteps(env: Record<string, string>, timeoutS: number): Promise<{ final: Final | null; error: string }> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-bench-'));
   return new Promise((resolve) => {
     const child = spawn(TSX, ['train.ts'], {
       cwd: SANDBOX,
-      env: { PATH: process.env.PATH, HOME: os.homedir(), TMPDIR: tmp, NIGHTSHIFT_SEED: '1', ...env },
+      env: { PATH: process.env.PATH, HOME: os.homedir(), TMPDIR: tmp, NIGHTSHIFT_OUT: tmp, NIGHTSHIFT_SEED: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutS * 1000,
     });
@@ -57,8 +59,7 @@ function train(env: Record<string, string>, timeoutS: number, stepsOnly = false)
       if (plan) planned = Number(plan[1]);
       if (!line.startsWith('@ns ')) return;
       const fields = JSON.parse(line.slice(4)) as Final;
-      if (fields.final === true) result = fields;
-      if (stepsOnly && fields.step === planned) {
+      if (fields.step === planned) {
         result = fields;
         child.kill();
       }
@@ -136,7 +137,7 @@ async function loadBackend(name: string): Promise<boolean> {
 }
 
 /** Bits per character of an order-n count model (add-0.01 smoothing) on the validation text. */
-function countModelBpb(data: Dataset, order: number): number {
+function countModelBpb(data: TrainingData, validation: Validation, order: number): number {
   const key = (ids: ArrayLike<number>, end: number) => Array.prototype.join.call(Array.prototype.slice.call(ids, end - order + 1, end), ',');
   const counts = new Map<string, Map<number, number>>();
   for (let i = order - 1; i < data.train.length; i++) {
@@ -145,15 +146,15 @@ function countModelBpb(data: Dataset, order: number): number {
     m.set(data.train[i]!, (m.get(data.train[i]!) ?? 0) + 1);
     counts.set(k, m);
   }
-  const all = Int32Array.from([...data.valContext, ...data.val]);
+  const all = Int32Array.from([...validation.context, ...validation.val]);
   let bits = 0;
-  for (let i = CONTEXT_CHARS; i < all.length; i++) {
+  for (let i = validation.context.length; i < all.length; i++) {
     const m = counts.get(key(all, i));
     let total = 0;
     for (const v of m?.values() ?? []) total += v;
     bits -= Math.log2(((m?.get(all[i]!) ?? 0) + 0.01) / (total + 0.01 * data.vocab.length));
   }
-  return bits / data.val.length;
+  return bits / validation.val.length;
 }
 
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -161,6 +162,7 @@ const loadBefore = load();
 const cpu = machine();
 const config = sandboxConfig();
 const data = syntheticData();
+const validation = syntheticValidation();
 const perToken = flopsPerToken(config, data.vocab.length);
 console.log(`machine: ${cpu.model}, ${cpu.cores} cores at ${cpu.ghz.toFixed(2)} GHz, ${cpu.flopsPerCycle} fp32 FLOP/cycle/core`);
 console.log(`theoretical fp32 peak: ${cpu.peakGflops.toFixed(1)} GFLOP/s (all cores), ${cpu.corePeakGflops.toFixed(1)} GFLOP/s (one core)`);
@@ -174,7 +176,7 @@ for (const name of BACKENDS) {
     continue;
   }
   const peak = matmulPeak(config);
-  const { final: last, error } = await train({ NIGHTSHIFT_TFJS_BACKEND: name, NIGHTSHIFT_BUDGET_S: String(stepBudget) }, stepBudget * 3 + 300, true);
+  const { final: last, error } = await timeSteps({ NIGHTSHIFT_TFJS_BACKEND: name, NIGHTSHIFT_BUDGET_S: String(stepBudget) }, stepBudget * 3 + 300);
   if (!last) {
     console.log(`${name}: training failed: ${error}`);
     continue;
@@ -200,20 +202,25 @@ for (const name of BACKENDS) {
   );
 }
 
-const baselines = { unigram: countModelBpb(data, 1), bigram: countModelBpb(data, 2), '4-gram': countModelBpb(data, 4), '6-gram': countModelBpb(data, 6) };
+const baselines = Object.fromEntries(([['unigram', 1], ['bigram', 2], ['4-gram', 4], ['6-gram', 6]] as const).map(([name, n]) => [name, countModelBpb(data, validation, n)]));
 console.log(`count models on the same validation text (bits/char): ${Object.entries(baselines).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
 
 const quality: Array<Record<string, unknown>> = [];
 for (const budget of flags.long ? [60, 300] : [60]) {
-  const { final, error } = await train({ NIGHTSHIFT_BUDGET_S: String(budget) }, budget * 2 + 180);
-  if (!final) {
-    console.log(`${budget} s run failed: ${error}`);
+  const workspace = copySandbox();
+  const env = { NIGHTSHIFT_BUDGET_S: String(budget), NIGHTSHIFT_SEED: '1', NIGHTSHIFT_OUT: fs.mkdtempSync(path.join(os.tmpdir(), 'ns-bench-out-')) };
+  const training = await runTrain(workspace, env, fs.mkdtempSync(path.join(os.tmpdir(), 'ns-bench-tmp-')), (budget * 2 + 180) * 1000);
+  const sealed = training.final ? await runSealed(workspace, evaluationDir(), env) : null;
+  if (!training.final || !sealed?.final || !('val_bpb' in sealed.final)) {
+    console.log(`${budget} s run failed: ${sealed?.result.reason ?? training.stderr.trim().split('\n').pop()}`);
     continue;
   }
-  quality.push({ budget_s: budget, ...final });
+  const { val_bpb: valBpb } = sealed.final;
+  const floor = validation.floor!;
+  quality.push({ budget_s: budget, ...training.final, val_bpb: valBpb, floor });
   console.log(
-    `${budget} s of training on ${final.backend}: val_bpb ${final.val_bpb} vs floor_bpb ${final.floor_bpb} ` +
-      `(gap ${((final.val_bpb as number) - (final.floor_bpb as number)).toFixed(3)}), ${final.steps}/${final.planned_steps} steps, ${final.tokens_per_s} tokens/s`,
+    `${budget} s of training on ${training.final.backend}: val_bpb ${valBpb} vs floor ${floor.toFixed(4)} ` +
+      `(gap ${((valBpb as number) - floor).toFixed(3)}), ${training.final.steps}/${training.final.planned_steps} steps, ${training.final.tokens_per_s} tokens/s`,
   );
 }
 
