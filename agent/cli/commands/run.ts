@@ -39,7 +39,14 @@ const USAGE = `usage: nightshift run [flags]
   --grace SECONDS        time past the budget for start-up and evaluation (default: 30 + budget/5)
   --isolation MODE       auto | strict | none: run scripts in bubblewrap (default: auto, which
                          warns and falls back when bwrap is missing; strict refuses)
-  --memory-limit GB      writable memory per run (default: 80% of this machine's)
+  --memory-limit GB      memory per run (default: 80% of this machine's): for all of the run's
+                         processes together (no swap) where nightshift can make a cgroup (root,
+                         cgroup v2 or v1); otherwise each process's writable memory (ulimit -d),
+                         which several processes can add up past
+  --max-processes N      processes and threads per run, so a fork bomb stops there (default:
+                         4096; needs the cgroup, else ulimit -u where it binds); 0 = no limit
+  --disk-quota GB        bytes a run may write into its workspace and NIGHTSHIFT_OUT (default:
+                         20 GiB, or half the free space if less); 0 = no limit
   --open-files N         open files per run (default: 4096)
   --db FILE              the experiment log (default: experiments.db)
   --headless             plain lines instead of the live UI
@@ -65,6 +72,8 @@ const Flags = z.object({
   isolation: z.enum(['auto', 'strict', 'none'], { message: '--isolation must be auto, strict or none' }).default('auto'),
   'memory-limit': flagNumber('memory-limit', z, { min: 0.1 }).optional(),
   'open-files': flagNumber('open-files', z, { int: true, min: 16 }).optional(),
+  'max-processes': flagNumber('max-processes', z, { int: true, min: 0 }).optional(),
+  'disk-quota': flagNumber('disk-quota', z, { min: 0 }).optional(),
   db: z.string().default('experiments.db'),
   headless: z.boolean().default(false),
   resume: z.boolean().default(false),
@@ -92,6 +101,8 @@ const spec = {
     isolation: { type: 'string' },
     'memory-limit': { type: 'string' },
     'open-files': { type: 'string' },
+    'max-processes': { type: 'string' },
+    'disk-quota': { type: 'string' },
     db: { type: 'string' },
     headless: { type: 'boolean' },
     resume: { type: 'boolean' },
@@ -124,6 +135,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     isolation: flags.isolation,
     memoryGb: flags['memory-limit'] ?? defaultLimits().memoryGb,
     openFiles: flags['open-files'] ?? defaultLimits().openFiles,
+    // Absent: the runner's defaults; 0 on the command line: no limit.
+    ...(flags['max-processes'] === undefined ? {} : { maxProcesses: flags['max-processes'] || null }),
+    ...(flags['disk-quota'] === undefined ? {} : { diskQuotaGb: flags['disk-quota'] || null }),
   };
   const claudeFlags: ClaudeFlags = { model: flags.model, program: flags.program, maxTurns: flags['max-turns'], prefetch: !flags['no-prefetch'] };
   // The SDK loads only for Claude sessions; a bad key, model or programme file is one clear
