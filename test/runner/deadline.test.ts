@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startDeadline } from '../../agent/runner/deadline.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a deadline does not count time the agent itself could not run', async () => {
+  let expiredAt: number | null = null;
+  const start = performance.now();
+  const deadline = startDeadline(1000, () => (expiredAt = performance.now() - start));
+  // The agent's event loop held for 2.5 s: what a SIGSTOP (or a suspended machine) looks like to its timers.
+  const until = performance.now() + 2500;
+  while (performance.now() < until);
+  await sleep(100);
+  assert.equal(expiredAt, null, 'not expired at once on waking');
+  assert.ok(deadline.stalledMs() > 2000, `stalled ${deadline.stalledMs()} ms`);
+  await sleep(1500);
+  assert.ok(expiredAt !== null && expiredAt > 3000, `expired after ${expiredAt} ms`);
+  deadline.clear();
+});
+
+test('a deadline on an agent that kept running expires on time', async () => {
+  let expired = false;
+  const deadline = startDeadline(600, () => (expired = true));
+  await sleep(400);
+  assert.equal(expired, false);
+  await sleep(600);
+  assert.equal(expired, true);
+  assert.equal(deadline.stalledMs(), 0);
+});
