@@ -238,3 +238,26 @@ test('the torch template: dropping the causal mask is invalid, never kept', { ti
     process.env.PATH = saved;
   }
 });
+
+test('separate: an evaluate without a predictor loads the model itself and sets the metric; the session says so', async () => {
+  const config = JSON.parse(fs.readFileSync(path.join(SEALED_SANDBOX, 'nightshift.json'), 'utf8')) as Record<string, unknown>;
+  delete config.predict;
+  const evaluate = `import fs from 'node:fs';
+import path from 'node:path';
+import { NOISE } from './data.mjs';
+import { validationRows } from './validation.mjs';
+// Separate: it reads what training saved (and could import the workspace's code) itself.
+if (!fs.existsSync(path.join(process.env.NIGHTSHIFT_WORKSPACE, 'train.mjs'))) throw new Error('no workspace');
+const model = JSON.parse(fs.readFileSync(path.join(process.env.NIGHTSHIFT_OUT, 'model.json'), 'utf8'));
+const val = validationRows();
+const loss = val.reduce((s, r) => s + (r.x.reduce((a, xi, i) => a + xi * model.w[i], model.b) - r.y) ** 2, 0) / val.length;
+console.log('@ns ' + JSON.stringify({ final: true, val_loss: loss, floor: NOISE ** 2 * 0.5 }));`;
+  const sandbox = sealed({ 'nightshift.json': JSON.stringify(config), 'evaluate.mjs': evaluate });
+  const { rows, session, events } = await runLoop(options(sandbox, { maxExperiments: 2, baselineRuns: 2 }));
+  assert.equal(session.seal, 'separate');
+  assert.ok(!events.some((e) => e.type === 'warning' && /self-reported/.test(e.message)));
+  for (const run of rows) {
+    assert.equal(run.status, 'done', run.reason ?? '');
+    assert.equal(run.metric, JSON.parse(run.eval_json!).val_loss);
+  }
+});
