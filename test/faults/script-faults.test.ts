@@ -3,27 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import type { Proposer } from '../../agent/proposers/types.ts';
 import { probeBwrap } from '../../agent/runner/isolation/probe.ts';
 import { fastSandbox, readLog, slowSandbox, tempDir, waitFor } from '../helpers.ts';
 import { nightshift } from '../cli/cli.ts';
-import { options, runLoop } from '../loop/harness.ts';
+import { options, runLoop, scriptedEdits } from '../loop/harness.ts';
 
 const probe = await probeBwrap();
 
 /** Proposes one scripted change to train.mjs, then nothing. */
-function rewriteOnce(description: string, script: string): Proposer {
-  let used = false;
-  return {
-    name: 'scripted',
-    async propose(ctx) {
-      if (used) return null;
-      used = true;
-      fs.writeFileSync(path.join(ctx.workspace.dir, 'train.mjs'), script);
-      return { kind: 'llm', description, hypothesis: null, changeKey: description, spec: null, minRuns: 1 };
-    },
-  };
-}
+const rewriteOnce = (description: string, script: string) =>
+  scriptedEdits({ description, apply: (workspace) => fs.writeFileSync(path.join(workspace, 'train.mjs'), script) });
 
 for (const isolation of ['none', 'strict'] as const) {
   test(

@@ -30,6 +30,20 @@ export const meanRule: DecisionPolicy = {
   },
 };
 
+/** A proposer that makes each scripted edit of the workspace once, in order (an 'llm' change), then nothing. */
+export function scriptedEdits(...changes: Array<{ description: string; apply: (workspace: string) => void }>): Proposer {
+  let next = 0;
+  return {
+    name: 'scripted',
+    async propose(ctx) {
+      const change = changes[next++];
+      if (!change) return null;
+      change.apply(ctx.workspace.dir);
+      return { kind: 'llm', description: change.description, hypothesis: null, changeKey: change.description, spec: null, minRuns: 1 };
+    },
+  };
+}
+
 export function options(sandbox: string, over: Partial<SessionOptions> = {}): SessionOptions {
   return sessionOptions(sandbox, {
     budgetS: 5,

@@ -2,22 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { Proposer } from '../../agent/proposers/types.ts';
 import { fastSandbox } from '../helpers.ts';
-import { options, runLoop } from './harness.ts';
+import { options, runLoop, scriptedEdits } from './harness.ts';
 
-function appendOnce(text: string): Proposer {
-  let used = false;
-  return {
-    name: 'scripted',
-    async propose(ctx) {
-      if (used) return null;
-      used = true;
-      fs.appendFileSync(path.join(ctx.workspace.dir, 'train.mjs'), text);
-      return { kind: 'llm', description: 'a huge edit', hypothesis: null, changeKey: 'huge', spec: null, minRuns: 1 };
-    },
-  };
-}
+const appendOnce = (text: string) =>
+  scriptedEdits({ description: 'a huge edit', apply: (workspace) => fs.appendFileSync(path.join(workspace, 'train.mjs'), text) });
 
 test('an edit over the size limit is rejected with the limit named, and only its start is stored', async () => {
   const { rows } = await runLoop(options(fastSandbox(), { maxExperiments: 3, baselineRuns: 1 }), { proposer: appendOnce(`// ${'x'.repeat(3 * 2 ** 20)}\n`) });
