@@ -11,7 +11,8 @@
  *    at least `minEffectSd` noise SDs.
  *
  * Why a pooled t and not Welch or a paired t: noise is assumed equal across configurations
- * (DESIGN.md), so pooling turns 2–4 df into dozens and the t quantile from 2.9 toward 1.7.
+ * (docs/design.md, "The decision rule"), so pooling turns 2–4 df into dozens and the t quantile
+ * from 2.9 toward 1.7.
  * Welch on 3 vs 3 runs has those few df and no gain to show for them; a paired t on ≤ 3 pairs
  * (2 df) only wins when the same seed gives strongly correlated results across configurations
  * (correlation above about 0.8, and then by a few points of power). Where seeds do correlate,

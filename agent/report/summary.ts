@@ -1,6 +1,6 @@
 /**
- * The session report's numbers (DESIGN.md's `report --format json` shape, plus a few fields the
- * Markdown uses): baseline, best, effects and interactions with intervals, counts, and the
+ * The session report's numbers (the `report --format json` shape outside readers rely on, plus a
+ * few fields the Markdown uses): baseline, best, effects and interactions with intervals, counts, and the
  * expected number of false keeps under the session's decision rule.
  */
 import { effectFamilies } from '../analysis/session-effects.ts';
