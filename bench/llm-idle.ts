@@ -18,7 +18,7 @@ import { ClaudeProposer } from '../agent/proposers/claude/proposer.ts';
 import { Planner } from '../agent/proposers/planner.ts';
 import type { Proposer } from '../agent/proposers/types.ts';
 import { LlmTurnStore } from '../agent/store/llm-turns.ts';
-import { isCandidate } from '../agent/loop/state.ts';
+import { isCandidate } from '../agent/session/kinds.ts';
 import { editor, message, scripted, startMockApi, submit } from '../test/proposers/mock-api.ts';
 import type { Db } from '../agent/store/db.ts';
 import { benchSession } from './lib/session.ts';

@@ -12,6 +12,10 @@ import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { changedReadonly } from '../workspace/readonly-guard.ts';
 import type { EventBus } from './events.ts';
 import type { OpenedSession } from './session-setup.ts';
+import { headMeasurements, headRunCount, revertsOn } from '../session/baseline.ts';
+import { failedRunOf } from '../session/candidates.ts';
+import { decisionInput } from '../session/decision-input.ts';
+import { finishedCount, isFinished, isHeadRun } from '../session/kinds.ts';
 import * as state from './state.ts';
 
 export interface LoopDeps {
@@ -113,7 +117,7 @@ export class ExperimentLoop {
       while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => (this.wake = resolve));
       if (this.stopRequested) return { status: 'stopped', reason: 'stopped by the user' };
       const rows = this.deps.experiments.forSession(this.id);
-      if (max !== null && state.finishedCount(rows) >= max) {
+      if (max !== null && finishedCount(rows) >= max) {
         return { status: 'finished', reason: `reached --max-experiments ${max}` };
       }
       const next = this.nextStep(rows);
@@ -129,7 +133,7 @@ export class ExperimentLoop {
 
     // The last kept state is measured over several seeds before anything is compared with it:
     // at the start (the baseline), and after each keep (controls with fresh seeds).
-    const measured = state.headRunCount(rows, this.head);
+    const measured = headRunCount(rows, this.head);
     if (measured < options.baselineRuns) {
       if (this.head === this.opened.session.baseline_commit) {
         const seed = this.deps.policy.baselineSeeds(options.baselineRuns)[measured]!;
@@ -137,8 +141,8 @@ export class ExperimentLoop {
       }
       return () => this.measureControl('measure the new baseline', rows);
     }
-    if (state.headMeasurements(rows, this.head).length === 0) {
-      const last = rows.findLast((e) => (e.kind === 'baseline' || e.kind === 'control') && state.isFinished(e));
+    if (headMeasurements(rows, this.head).length === 0) {
+      const last = rows.findLast((e) => isHeadRun(e) && isFinished(e));
       return { status: 'stopped', reason: `every baseline run failed (last: ${last?.status}: ${last?.reason ?? 'no reason'})` };
     }
 
@@ -146,7 +150,7 @@ export class ExperimentLoop {
     if (pending) return () => this.advance(rows, pending);
 
     // A baseline that keeps turning candidates down gets more runs (see the policy's headRuns).
-    const reverts = state.revertsOn(rows, this.head);
+    const reverts = revertsOn(rows, this.head);
     if (measured < this.deps.policy.headRuns(options.baselineRuns, reverts)) {
       return () => this.measureControl(`top up the baseline after ${reverts} ${reverts === 1 ? 'revert' : 'reverts'}`, rows);
     }
@@ -214,7 +218,7 @@ export class ExperimentLoop {
       change_key: proposal.changeKey,
       spec_json: proposal.spec ? JSON.stringify(proposal.spec) : null,
       diff,
-      seed: this.deps.policy.screenSeed({ baseline: state.headMeasurements(rows, this.head) }),
+      seed: this.deps.policy.screenSeed({ baseline: headMeasurements(rows, this.head) }),
       min_runs: proposal.minRuns,
       proposer: proposal.proposer ?? this.deps.proposer.name,
       decision: 'pending',
@@ -228,7 +232,7 @@ export class ExperimentLoop {
 
   /** One more step for a candidate awaiting its verdict: a confirmation run, or the verdict. */
   private async advance(rows: ExperimentRow[], candidate: ExperimentRow): Promise<void> {
-    const failed = state.failedRunOf(rows, candidate);
+    const failed = failedRunOf(rows, candidate);
     if (failed) {
       const which = failed.id === candidate.id ? 'its run' : `confirmation run ${failed.id}`;
       return this.finalize(candidate, {
@@ -237,7 +241,7 @@ export class ExperimentLoop {
         stats: null,
       });
     }
-    const input = state.decisionInput(rows, this.head, this.opened.session.goal, candidate);
+    const input = decisionInput(rows, this.head, this.opened.session.goal, candidate);
     const decision = this.deps.policy.decide(input);
     if (decision.verdict !== 'confirm') return this.finalize(candidate, decision);
     await this.opened.workspace.resetTo(this.head);

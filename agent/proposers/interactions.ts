@@ -1,7 +1,8 @@
 import { effectFamilies } from '../analysis/session-effects.ts';
+import { specKey, specsOf } from '../session/effect-inputs.ts';
+import type { ExperimentRow } from '../store/types.ts';
 import { parseLiteral, showValue, type KnobValue } from '../knobs/literal.ts';
 import type { Marker } from '../knobs/markers.ts';
-import type { ExperimentRow } from '../store/types.ts';
 import type { AblationSpec } from './types.ts';
 
 export interface AblationEdit {
@@ -14,8 +15,6 @@ export interface AblationEdit {
 export type InteractionStep =
   | { type: 'remeasure'; changeKey: string; edit: AblationEdit }
   | { type: 'pair'; changeKey: string; edits: [AblationEdit, AblationEdit] };
-
-const specsOf = (row: ExperimentRow): AblationSpec[] => JSON.parse(row.spec_json ?? '[]') as AblationSpec[];
 
 /**
  * Phase 2 of the planner: pairwise interaction runs among the `top` components with the
@@ -55,17 +54,17 @@ export function nextInteractionStep(
   if (edits.length < 2) return undefined;
 
   const here = families.find((f) => f.baseCommit === head);
-  const measuredHere = new Set(here?.ablationRows.map((row) => specsOf(row)[0]!).map((s) => `${s.part}=${s.to}`) ?? []);
+  const measuredHere = new Set(here?.ablationRows.map((row) => specKey(specsOf(row)[0]!)) ?? []);
   for (const edit of edits) {
-    const key = `${edit.spec.part}=${edit.spec.to}`;
+    const key = specKey(edit.spec);
     const changeKey = `ablate ${key} @${head.slice(0, 12)}`;
     if (!measuredHere.has(key) && !tried.has(changeKey)) return { type: 'remeasure', changeKey, edit };
   }
   for (let i = 0; i < edits.length; i++) {
     for (let j = i + 1; j < edits.length; j++) {
       const pair: [AblationEdit, AblationEdit] = [edits[i]!, edits[j]!];
-      if (!pair.every((e) => measuredHere.has(`${e.spec.part}=${e.spec.to}`))) continue;
-      const changeKey = `interact ${pair.map((e) => `${e.spec.part}=${e.spec.to}`).sort().join(' ')} @${head.slice(0, 12)}`;
+      if (!pair.every((e) => measuredHere.has(specKey(e.spec)))) continue;
+      const changeKey = `interact ${pair.map((e) => specKey(e.spec)).sort().join(' ')} @${head.slice(0, 12)}`;
       if (!tried.has(changeKey)) return { type: 'pair', changeKey, edits: pair };
     }
   }

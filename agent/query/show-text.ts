@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { measured } from '../report/candidate-runs.ts';
+import { measured } from '../session/candidates.ts';
 import { mean, sd } from '../stats/descriptive.ts';
 import { num, seconds, signed } from '../ui/format.ts';
 import type { ExperimentRow } from '../store/types.ts';

@@ -6,13 +6,14 @@
 import { effectFamilies } from '../analysis/session-effects.ts';
 import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
 import type { Goal } from '../decide/types.ts';
-import { CANDIDATE_KINDS, measurementGroups } from '../loop/state.ts';
 import type { SealLevel } from '../sandbox-config/load.ts';
 import { mean, pooledSd, sd } from '../stats/descriptive.ts';
 import { expectedFalseKeeps } from '../stats/false-keeps.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
-import { candidateRunIndex, measured } from './candidate-runs.ts';
-import { decisionStates } from './decision-states.ts';
+import { candidateRunIndex, measured } from '../session/candidates.ts';
+import { decisionStates } from '../session/decision-states.ts';
+import { commitKey, runGroups } from '../session/groups.ts';
+import { CANDIDATE_KINDS } from '../session/kinds.ts';
 import { finalFields, finalNumber, floorNames } from './final-fields.ts';
 import { isFailedRun } from '../store/types.ts';
 
@@ -60,24 +61,19 @@ export interface SessionReport {
 export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport {
   const goal = session.goal;
   // Fresh runs of each commit (baseline and control runs), oldest first.
-  const commitRuns = new Map<string, { id: number; value: number }[]>();
-  for (const e of rows) {
-    if ((e.kind !== 'baseline' && e.kind !== 'control') || e.status !== 'done' || e.metric === null) continue;
-    const list = commitRuns.get(e.base_commit) ?? [];
-    list.push({ id: e.id, value: e.metric });
-    commitRuns.set(e.base_commit, list);
-  }
-  const meanOf = (xs: readonly { value: number }[]) => (xs.length > 0 ? mean(xs.map((x) => x.value)) : null);
+  const groups = runGroups(rows);
+  const commitRuns = (commit: string) => groups.get(commitKey(commit)) ?? [];
+  const meanOf = (runs: readonly ExperimentRow[]) => (runs.length > 0 ? mean(measured(runs)) : null);
   const baselineCommit = session.baseline_commit ?? rows.find((e) => e.kind === 'baseline')?.base_commit ?? '';
-  const baselineRuns = (commitRuns.get(baselineCommit) ?? []).map((r) => r.value);
-  const baselineMean = meanOf(commitRuns.get(baselineCommit) ?? []);
+  const baselineRuns = measured(commitRuns(baselineCommit));
+  const baselineMean = meanOf(commitRuns(baselineCommit));
 
   const runsOf = candidateRunIndex(rows);
   const kept = rows
     .filter((e) => e.decision === 'keep')
     .map((e) => {
       const runs = measured(runsOf(e));
-      const fresh = e.commit_sha ? (commitRuns.get(e.commit_sha) ?? []) : [];
+      const fresh = e.commit_sha ? commitRuns(e.commit_sha) : [];
       return {
         experiment: e.id, description: e.description, mean: mean(runs), delta: e.delta, p: e.p_value, n: runs.length, commit: e.commit_sha,
         remeasured: fresh.length > 0 ? { mean: meanOf(fresh)!, n: fresh.length } : null,
@@ -104,11 +100,11 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
   );
 
   const changes = rows.filter((e) => CANDIDATE_KINDS.has(e.kind));
-  const noise = pooledSd([...measurementGroups(rows).values()].map((g) => g.map((m) => m.value)));
+  const noise = pooledSd([...groups.values()].map(measured));
   // What a control run checks: the commit's earlier fresh runs, or right after a keep, the kept change's own runs.
   const keptByCommit = new Map(kept.map((k) => [k.commit, k] as const));
   const expected = (control: ExperimentRow) =>
-    meanOf((commitRuns.get(control.base_commit) ?? []).filter((r) => r.id < control.id)) ?? keptByCommit.get(control.base_commit)?.mean ?? null;
+    meanOf(commitRuns(control.base_commit).filter((r) => r.id < control.id)) ?? keptByCommit.get(control.base_commit)?.mean ?? null;
 
   return {
     session: session.id,

@@ -1,6 +1,6 @@
 import { setMarkerValue } from '../../agent/knobs/apply.ts';
 import { scanMarkers } from '../../agent/knobs/scan.ts';
-import { isCandidate } from '../../agent/loop/state.ts';
+import { isCandidate } from '../../agent/session/kinds.ts';
 import type { Proposer } from '../../agent/proposers/types.ts';
 
 /**

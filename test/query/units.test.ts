@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLValidator } from 'fast-xml-parser';
-import { decisionInput, revertsOn } from '../../agent/loop/state.ts';
+import { revertsOn } from '../../agent/session/baseline.ts';
+import { decisionInput } from '../../agent/session/decision-input.ts';
 import { autoresearchTsv } from '../../agent/query/autoresearch-tsv.ts';
 import { renderTable, type Table } from '../../agent/query/format.ts';
 import { sinceFlag } from '../../agent/query/since.ts';
 import { sparkline } from '../../agent/query/sparkline.ts';
 import type { ChartData } from '../../agent/report/chart-data.ts';
 import { chartSvg } from '../../agent/report/chart-svg.ts';
-import { decisionStates } from '../../agent/report/decision-states.ts';
+import { decisionStates } from '../../agent/session/decision-states.ts';
 import { pooledSd, mean } from '../../agent/stats/descriptive.ts';
 import type { ExperimentRow, SessionRow } from '../../agent/store/types.ts';
 

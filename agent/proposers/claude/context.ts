@@ -1,5 +1,6 @@
 import { effectFamilies, type EffectFamily } from '../../analysis/session-effects.ts';
-import { headMeasurements, isCandidate } from '../../loop/state.ts';
+import { headMeasurements } from '../../session/baseline.ts';
+import { isCandidate } from '../../session/kinds.ts';
 import { sealLevel, type SandboxConfig, type SealLevel } from '../../sandbox-config/load.ts';
 import { mean, sd } from '../../stats/descriptive.ts';
 import { isFailedRun, type ExperimentRow } from '../../store/types.ts';

@@ -6,9 +6,9 @@
  * report, chart, tables) only when a row changes, `dashboardView` (the run in flight, elapsed
  * times, the agent's state) on every refresh.
  */
-import { finishedCount } from '../../loop/state.ts';
 import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
+import { finishedCount } from '../../session/kinds.ts';
 import { isFailedRun, type ExperimentRow, type SessionRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
 import type { LiveSteps } from './live-steps.ts';

@@ -1,6 +1,6 @@
 /**
  * The session as each keep/revert decision saw it (baseline mean, best single run, noise SD),
- * for the expected number of false keeps. agent/loop/state.ts derives the same groups for one
+ * for the expected number of false keeps. decision-input.ts derives the same groups for one
  * decision at a time; replaying a whole session that way is quadratic, so this walks the rows
  * once in id order, keeping per-group running sums (Welford) and the pooled SD incrementally.
  *
@@ -12,9 +12,9 @@
  */
 import type { DecisionState } from '../stats/false-keeps.ts';
 import type { Goal } from '../decide/types.ts';
-import { CANDIDATE_KINDS } from '../loop/state.ts';
-import type { ExperimentRow } from '../store/types.ts';
-import { isFailedRun } from '../store/types.ts';
+import { isFailedRun, type ExperimentRow } from '../store/types.ts';
+import { candidateKey, commitKey } from './groups.ts';
+import { CANDIDATE_KINDS, isDecided, isHeadRun } from './kinds.ts';
 
 class Group {
   n = 0;
@@ -59,14 +59,14 @@ export function decisionStates(rows: readonly StateRow[], goal: Goal): ReplayedD
     if (!open) return;
     const { row, values, failed } = open;
     open = null;
-    const baseline = groups.get(`commit ${row.base_commit}`);
+    const baseline = groups.get(commitKey(row.base_commit));
     if (!failed && values.length > 0 && baseline && baseline.n > 0 && best !== undefined) {
       const state = { goal, baselineMean: baseline.mean, bestSingle: best, sd: df > 0 ? Math.sqrt(ss / df) : null };
       states.push({ state, runs: values.length, minRuns: row.min_runs });
     }
-    // As in state.ts: a kept candidate's runs stay its own group (they were selected for looking
+    // As in groups.ts: a kept candidate's runs stay its own group (they were selected for looking
     // good, so they never become its commit's baseline) but do count as records to beat.
-    for (const v of values) add(`candidate ${row.id}`, v, row.decision === 'keep');
+    for (const v of values) add(candidateKey(row.id), v, row.decision === 'keep');
   };
 
   for (const row of rows) {
@@ -77,9 +77,9 @@ export function decisionStates(rows: readonly StateRow[], goal: Goal): ReplayedD
       continue;
     }
     close();
-    if (CANDIDATE_KINDS.has(row.kind) && (row.decision === 'keep' || row.decision === 'revert') && row.status === 'done') {
+    if (CANDIDATE_KINDS.has(row.kind) && isDecided(row) && row.status === 'done') {
       open = { row, values: measured ? [row.metric!] : [], failed: false };
-    } else if (measured && (row.kind === 'baseline' || row.kind === 'control')) add(`commit ${row.base_commit}`, row.metric!, true);
+    } else if (measured && isHeadRun(row)) add(commitKey(row.base_commit), row.metric!, true);
   }
   close();
   return states;
