@@ -1,6 +1,6 @@
 import type { ExperimentRow } from '../store/types.ts';
 import { candidateRunIndex } from '../session/candidates.ts';
-import { isHeadRun } from '../session/kinds.ts';
+import { candidateIdOf, isHeadRun } from '../session/kinds.ts';
 import type { SessionReport } from './summary.ts';
 import { isFailedRun } from '../store/types.ts';
 
@@ -32,8 +32,7 @@ export function chartData(report: SessionReport, rows: readonly ExperimentRow[])
   for (const e of rows) {
     if (isFailedRun(e.status)) failed.push(e.id);
     if (e.status !== 'done' || e.metric === null) continue;
-    const candidate = e.kind === 'confirm' ? e.parent_id : e.id;
-    const role: PointRole = isHeadRun(e) ? 'baseline' : keptIds.has(candidate!) ? 'kept' : 'tried';
+    const role: PointRole = isHeadRun(e) ? 'baseline' : keptIds.has(candidateIdOf(e)!) ? 'kept' : 'tried';
     points.push({ x: e.id, y: e.metric, role, tip: `#${e.id} ${e.description.startsWith(e.kind) ? '' : `${e.kind}: `}${e.description} = ${e.metric}` });
   }
 

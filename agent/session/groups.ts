@@ -1,6 +1,6 @@
 import type { Measurement } from '../decide/types.ts';
 import type { ExperimentRow } from '../store/types.ts';
-import { isHeadRun } from './kinds.ts';
+import { candidateIdOf, isHeadRun } from './kinds.ts';
 
 /** The configuration a group of runs measured: a commit as it stands, or a candidate change. */
 export const commitKey = (sha: string): string => `commit ${sha}`;
@@ -13,7 +13,7 @@ export const candidateKey = (id: number | null): string => `candidate ${id}`;
  * selection would bias every later comparison. Fresh control runs measure the new commit.
  */
 export const groupKey = (row: ExperimentRow): string =>
-  isHeadRun(row) ? commitKey(row.base_commit) : candidateKey(row.kind === 'confirm' ? row.parent_id : row.id);
+  isHeadRun(row) ? commitKey(row.base_commit) : candidateKey(candidateIdOf(row));
 
 /** The runs that finished with a metric, by the configuration they measured, oldest first. */
 export function runGroups(rows: readonly ExperimentRow[]): Map<string, ExperimentRow[]> {

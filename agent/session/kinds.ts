@@ -15,6 +15,9 @@ export const isFinished = (e: ExperimentRow): boolean => FINISHED_STATUSES.inclu
 /** A run of a commit as it stands: the initial baseline, or a control that re-measures it. */
 export const isHeadRun = (e: Pick<ExperimentRow, 'kind'>): boolean => e.kind === 'baseline' || e.kind === 'control';
 
+/** The candidate a candidate or confirmation run measured. */
+export const candidateIdOf = (e: Pick<ExperimentRow, 'kind' | 'id' | 'parent_id'>): number | null => (e.kind === 'confirm' ? e.parent_id : e.id);
+
 /** A candidate that got its verdict (a rejected or interrupted one never does). */
 export const isDecided = (e: Pick<ExperimentRow, 'decision'>): boolean => e.decision === 'keep' || e.decision === 'revert';
 

@@ -1,6 +1,6 @@
 import { effectFamilies, type EffectFamily } from '../../analysis/session-effects.ts';
 import { headMeasurements } from '../../session/baseline.ts';
-import { isCandidate } from '../../session/kinds.ts';
+import { isCandidate, isDecided } from '../../session/kinds.ts';
 import { sealLevel, type SandboxConfig, type SealLevel } from '../../sandbox-config/load.ts';
 import { mean, sd } from '../../stats/descriptive.ts';
 import { isFailedRun, type ExperimentRow } from '../../store/types.ts';
@@ -43,7 +43,7 @@ export function describeState(input: StateInput): string {
   const { rows, head, sandbox } = input;
   const better = sandbox.goal === 'minimize' ? 'lower' : 'higher';
   const candidates = rows.filter(isCandidate);
-  const decided = candidates.filter((e) => e.decision === 'keep' || e.decision === 'revert' || e.status === 'rejected');
+  const decided = candidates.filter((e) => isDecided(e) || e.status === 'rejected');
   const recent = decided.slice(-RECENT);
   const sections = [
     [

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnthropicError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { isCandidate } from '../../session/kinds.ts';
 import type { LlmTurnStore } from '../../store/llm-turns.ts';
 import type { ExperimentRow } from '../../store/types.ts';
 import type { Workspace } from '../../workspace/workspace.ts';
@@ -225,7 +226,7 @@ function trailingSkips(history: readonly ExperimentRow[]): number {
   let count = 0;
   for (let i = history.length - 1; i >= 0; i--) {
     const row = history[i]!;
-    if (row.kind === 'confirm' || row.kind === 'control' || row.kind === 'baseline') continue;
+    if (!isCandidate(row)) continue;
     if (row.proposer !== 'claude' || row.status !== 'rejected') break;
     count++;
   }
