@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decisionInput } from '../../agent/session/decision-input.ts';
+import { baseline, candidate, confirm, control } from './session.ts';
+
+// c0 measured twice; #3 reverted after a lucky run; #4 kept (c1) after two runs; c1 measured
+// afresh; #8 the pending candidate on c1, with one confirmation so far.
+const rows = [
+  baseline(1, 2.0),
+  baseline(2, 2.2),
+  candidate(3, 1.5, { decision: 'revert', n_runs: 1 }),
+  candidate(4, 1.8, { decision: 'keep', commit_sha: 'c1', min_runs: 2 }),
+  confirm(5, 4, 1.7),
+  control(6, 'c1', 1.9),
+  control(7, 'c1', 1.95),
+  candidate(8, 1.85, { kind: 'llm', base_commit: 'c1', min_runs: 3 }),
+  confirm(9, 8, 1.8),
+];
+const pending = rows[7]!;
+
+test("a decision compares the candidate's runs with its commit's, and pools noise over the other repeated groups", () => {
+  const input = decisionInput(rows, 'c1', 'minimize', pending);
+  assert.deepEqual(input.baseline, [{ seed: 106, value: 1.9 }, { seed: 107, value: 1.95 }]);
+  assert.deepEqual(input.candidate, [{ seed: 1, value: 1.85 }, { seed: 9, value: 1.8 }]);
+  // c0 and the kept #4 have two runs each; #3's single run carries no noise information.
+  assert.deepEqual(input.noiseGroups.map((g) => g.map((m) => m.value)), [[2.0, 2.2], [1.8, 1.7]]);
+  assert.equal(input.minRuns, 3);
+  assert.equal(input.goal, 'minimize');
+});
+
+test("the best single run is over committed code only: a reverted candidate's lucky run is no record", () => {
+  assert.equal(decisionInput(rows, 'c1', 'minimize', pending).bestSingle, 1.7);
+  assert.equal(decisionInput(rows, 'c1', 'maximize', pending).bestSingle, 2.2);
+  assert.equal(decisionInput([candidate(1, 1.0)], 'c0', 'minimize', candidate(1, 1.0)).bestSingle, undefined);
+});
