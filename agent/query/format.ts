@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import type { Cell, RawTable } from '../store/raw-table.ts';
 
-/** One value of a query result, as better-sqlite3 returns it. */
-export type Cell = string | number | bigint | Buffer | null;
+export type { Cell };
 
 export interface Column {
   name: string;
@@ -18,6 +18,9 @@ export interface Table {
   columns: Column[];
   rows: Cell[][];
 }
+
+/** Columns shown as SQLite names them, with no display of ours. */
+export const plainTable = (raw: RawTable): Table => ({ columns: raw.columns.map((name) => ({ name })), rows: raw.rows });
 
 export const TABLE_FORMATS = ['table', 'tsv', 'csv', 'json', 'jsonl'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];

@@ -1,75 +1,10 @@
 import type { Db } from '../store/db.ts';
-import type { ExperimentKind, ExperimentStatus } from '../store/types.ts';
+import { experimentList, type LogFilter } from '../store/experiment-list.ts';
 import { column } from './columns.ts';
-import type { Cell, Table } from './format.ts';
+import type { Table } from './format.ts';
 
-export const SORT_KEYS = ['id', 'time', 'metric', 'delta', 'duration', 'best'] as const;
-export type SortKey = (typeof SORT_KEYS)[number];
-
-export interface LogFilter {
-  /** null: every session. */
-  sessionId: number | null;
-  kept: boolean;
-  statuses: readonly ExperimentStatus[];
-  kinds: readonly ExperimentKind[];
-  /** ISO instant: rows created at or after it. */
-  since: string | null;
-  sort: SortKey;
-  reverse: boolean;
-  limit: number | null;
-}
-
-// 'best' orders by the metric in each session's own direction; NULLs (runs with no metric) go last either way.
-const ORDER: Record<SortKey, string> = {
-  id: 'e.id',
-  time: 'e.created_at',
-  metric: 'e.metric',
-  delta: 'e.delta',
-  duration: 'e.run_s',
-  best: "CASE s.goal WHEN 'minimize' THEN e.metric ELSE -e.metric END",
-};
-
-/** The experiments of `nightshift log`, filtered and sorted in SQL (indexes do the work on big logs). */
+/** The experiments of `nightshift log`, each column shown the way a person reads it. */
 export function logTable(db: Db, filter: LogFilter): Table {
-  const where: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (filter.sessionId !== null) {
-    where.push('e.session_id = @session');
-    params.session = filter.sessionId;
-  }
-  if (filter.kept) where.push(`e.decision = 'keep'`);
-  if (filter.statuses.length > 0) where.push(`e.status IN (${list('status', filter.statuses, params)})`);
-  if (filter.kinds.length > 0) where.push(`e.kind IN (${list('kind', filter.kinds, params)})`);
-  if (filter.since !== null) {
-    // Ids grow with created_at, so the bound is also a primary-key range that SQLite reads in
-    // order; without statistics it would rather scan the table, hence INDEXED BY for the min.
-    where.push('e.id >= (SELECT min(id) FROM experiments INDEXED BY experiments_created WHERE created_at >= @since) AND e.created_at >= @since');
-    params.since = filter.since;
-  }
-  const key = ORDER[filter.sort];
-  const direction = filter.reverse ? 'DESC' : 'ASC';
-  // id and time are never NULL; leaving out the NULLs-last term lets SQLite read them in index order.
-  const order = filter.sort === 'id' || filter.sort === 'time' ? `${key} ${direction}, e.id ${direction}` : `(${key}) IS NULL, ${key} ${direction}, e.id ${direction}`;
-  const names = [
-    'id', ...(filter.sessionId === null ? ['session'] : []),
-    'kind', 'status', 'decision', 'metric', 'delta', 'p', 'seed', 'run_s', 'created_at', 'description',
-  ];
-  const sql = `
-    SELECT e.id, ${filter.sessionId === null ? 'e.session_id AS session,' : ''} e.kind, e.status, e.decision,
-           e.metric, e.delta, e.p_value AS p, e.seed, e.run_s, e.created_at, e.description
-    FROM experiments e ${filter.sort === 'best' ? 'JOIN sessions s ON s.id = e.session_id' : ''}
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY ${order}
-    ${filter.limit !== null ? `LIMIT ${filter.limit}` : ''}`;
-  const rows = db.prepare(sql).raw(true).all(params) as Cell[][];
-  return { columns: names.map(column), rows };
-}
-
-function list(prefix: string, values: readonly string[], params: Record<string, unknown>): string {
-  return values
-    .map((v, i) => {
-      params[`${prefix}${i}`] = v;
-      return `@${prefix}${i}`;
-    })
-    .join(', ');
+  const { columns, rows } = experimentList(db, filter);
+  return { columns: columns.map(column), rows };
 }

@@ -1,16 +1,17 @@
 import { UserError } from '../errors.ts';
 import type { Db } from '../store/db.ts';
+import { latestSession, sessionById, sessionIdRange } from '../store/session-reads.ts';
 import type { SessionRow } from '../store/types.ts';
 
 /** The session a query is about: --session ID, else the latest. Unknown or absent ones are one-line errors. */
 export function resolveSession(db: Db, file: string, id: number | undefined): SessionRow {
   if (id !== undefined) {
-    const row = db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    const row = sessionById(db, id);
     if (row) return row;
-    const ids = db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM sessions').get() as { lo: number | null; hi: number | null };
+    const ids = sessionIdRange(db);
     throw new UserError(`no session ${id} in ${file}${ids.lo === null ? ' (it has no sessions yet)' : ` (sessions ${ids.lo}–${ids.hi})`}`);
   }
-  const latest = db.prepare('SELECT * FROM sessions ORDER BY id DESC LIMIT 1').get() as SessionRow | undefined;
+  const latest = latestSession(db);
   if (!latest) throw new UserError(`${file} has no sessions yet`);
   return latest;
 }

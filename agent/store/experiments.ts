@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { experimentById } from './experiment-reads.ts';
 import { now } from './sessions.ts';
 import type { DecisionValue, ExperimentRow } from './types.ts';
 
@@ -39,7 +40,7 @@ export class ExperimentStore {
   }
 
   get(id: number): ExperimentRow | undefined {
-    return this.db.prepare('SELECT * FROM experiments WHERE id = ?').get(id) as ExperimentRow | undefined;
+    return experimentById(this.db, id);
   }
 
   forSession(sessionId: number): ExperimentRow[] {

@@ -29,6 +29,28 @@ export interface LlmTurnRow extends Omit<NewLlmTurn, 'speculative'> {
   created_at: string;
 }
 
+/** llm_turns of a session, summed (turns not yet linked to an experiment belong to the proposal under way). */
+export interface LlmTotals {
+  turns: number;
+  errors: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  pendingTurns: number;
+}
+
+export function llmTotals(db: Db, sessionId: number): LlmTotals {
+  return db
+    .prepare(
+      `SELECT COUNT(*) AS turns, COUNT(error) AS errors,
+         COALESCE(SUM(input_tokens + cache_read_tokens + cache_write_tokens), 0) AS tokensIn,
+         COALESCE(SUM(output_tokens), 0) AS tokensOut, COALESCE(SUM(cost_usd), 0) AS costUsd,
+         COUNT(*) - COUNT(experiment_id) AS pendingTurns
+       FROM llm_turns WHERE session_id = ?`,
+    )
+    .get(sessionId) as LlmTotals;
+}
+
 export class LlmTurnStore {
   constructor(private readonly db: Db) {}
 

@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { latestSession, sessionById } from './session-reads.ts';
 import type { SessionRow, SessionStatus } from './types.ts';
 
 export const now = (): string => new Date().toISOString();
@@ -25,11 +26,11 @@ export class SessionStore {
   }
 
   get(id: number): SessionRow | undefined {
-    return this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as SessionRow | undefined;
+    return sessionById(this.db, id);
   }
 
   latest(): SessionRow | undefined {
-    return this.db.prepare('SELECT * FROM sessions ORDER BY id DESC LIMIT 1').get() as SessionRow | undefined;
+    return latestSession(this.db);
   }
 
   /** Marks the session as run by this process again (after a resume). */

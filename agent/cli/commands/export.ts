@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import { autoresearchTsv } from '../../query/autoresearch-tsv.ts';
-import { experimentsTable } from '../../query/export-rows.ts';
-import { renderTable, TABLE_FORMATS } from '../../query/format.ts';
+import { plainTable, renderTable, TABLE_FORMATS } from '../../query/format.ts';
 import { outputSink, type Stdout } from '../../query/output.ts';
 import { keptPatchSeries } from '../../query/patch-series.ts';
 import { resolveSession, sessionScope } from '../../query/session-scope.ts';
-import { reportRows } from '../../report/load.ts';
 import { openLogReadOnly } from '../../store/db.ts';
-import type { ExperimentRow } from '../../store/types.ts';
+import { experimentColumns } from '../../store/experiment-list.ts';
+import { experimentsWithoutDiffs, keptExperiments } from '../../store/experiment-reads.ts';
 import { parseCommand } from '../args.ts';
 import { dbFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
 
@@ -45,13 +44,13 @@ export async function exportCommand(argv: string[], stdout: Stdout = process.std
   try {
     if (format === 'autoresearch-tsv' || format === 'patch') {
       const session = resolveSession(db, flags.db, flags.session);
-      if (format === 'autoresearch-tsv') sink.write(autoresearchTsv(session, reportRows(db, session.id)));
+      if (format === 'autoresearch-tsv') sink.write(autoresearchTsv(session, experimentsWithoutDiffs(db, session.id)));
       else {
-        const kept = db.prepare(`SELECT * FROM experiments WHERE session_id = ? AND decision = 'keep' ORDER BY id`).all(session.id) as ExperimentRow[];
+        const kept = keptExperiments(db, session.id);
         if (kept.length === 0) process.stderr.write(`nightshift: session ${session.id} kept no change; the patch is empty\n`);
         sink.write(keptPatchSeries(session, kept));
       }
-    } else sink.write(renderTable(experimentsTable(db, sessionScope(db, flags.db, flags)), format));
+    } else sink.write(renderTable(plainTable(experimentColumns(db, sessionScope(db, flags.db, flags))), format));
     return 0;
   } finally {
     db.close();

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { logTable, SORT_KEYS } from '../../query/log-query.ts';
+import { logTable } from '../../query/log-query.ts';
 import { renderTable, TableFormatSchema } from '../../query/format.ts';
 import { defaultFormat, outputSink, type Stdout } from '../../query/output.ts';
 import { sessionScope } from '../../query/session-scope.ts';
 import { sinceFlag } from '../../query/since.ts';
 import { openLogReadOnly } from '../../store/db.ts';
+import { SORT_KEYS } from '../../store/experiment-list.ts';
 import { EXPERIMENT_KINDS, EXPERIMENT_STATUSES } from '../../store/types.ts';
 import { flagNumber, parseCommand } from '../args.ts';
 import { dbFlag, listFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';

@@ -5,12 +5,12 @@ import { outputSink, type Stdout } from '../../query/output.ts';
 import { resolveSession } from '../../query/session-scope.ts';
 import { chartData } from '../../report/chart-data.ts';
 import { chartSvg } from '../../report/chart-svg.ts';
-import { reportRows } from '../../report/load.ts';
 import { reportMarkdown } from '../../report/markdown.ts';
 import { summarize } from '../../report/summary.ts';
 import { writeChart, type WrittenChart } from '../../report/write-chart.ts';
 import { UserError } from '../../errors.ts';
 import { openLogReadOnly } from '../../store/db.ts';
+import { experimentsWithoutDiffs } from '../../store/experiment-reads.ts';
 import { printable } from '../../text/printable.ts';
 import { parseCommand } from '../args.ts';
 import { dbFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
@@ -43,7 +43,7 @@ export async function reportCommand(argv: string[], stdout: Stdout = process.std
   const db = openLogReadOnly(flags.db);
   try {
     const session = resolveSession(db, flags.db, flags.session);
-    const rows = reportRows(db, session.id);
+    const rows = experimentsWithoutDiffs(db, session.id);
     const report = summarize(session, rows);
     const chartPath = flags.chart ?? (format === 'json' ? undefined : defaultChartPath(flags.out, flags.db, session.id));
     const svg = chartPath === undefined ? null : chartSvg(chartData(report, rows));

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { renderTable, TableFormatSchema } from '../../query/format.ts';
+import { plainTable, renderTable, TableFormatSchema } from '../../query/format.ts';
 import { defaultFormat, outputSink, type Stdout } from '../../query/output.ts';
-import { readOnlyQuery } from '../../query/read-only-sql.ts';
 import { openLogReadOnly } from '../../store/db.ts';
+import { readOnlyQuery } from '../../store/user-query.ts';
 import { parseCommand } from '../args.ts';
 import { dbFlag, QUERY_OPTIONS } from '../query-flags.ts';
 import { printableTable } from '../../text/printable.ts';
@@ -32,7 +32,8 @@ export async function sqlCommand(argv: string[], stdout: Stdout = process.stdout
   const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {
-    const table = readOnlyQuery(db, flags.positionals[0]!);
+    // Shown as SQLite returns them: a user's column named like one of ours may mean something else.
+    const table = plainTable(readOnlyQuery(db, flags.positionals[0]!));
     const format = defaultFormat(flags.format, sink);
     // Descriptions, reasons and final lines come from runs and proposers: no escape sequence of theirs is printed.
     sink.write(renderTable(printableTable(table, format), format, sink.render));

@@ -1,6 +1,6 @@
 import type { EventBus, LoopEvent } from '../../loop/events.ts';
 import type { Db } from '../../store/db.ts';
-import type { SessionRow } from '../../store/types.ts';
+import { sessionById } from '../../store/session-reads.ts';
 import { printable } from '../../text/printable.ts';
 import { LiveSteps } from './live-steps.ts';
 import { detailLines, readLogView } from './log-reader.ts';
@@ -108,7 +108,7 @@ export class RunSource extends ViewStore implements DashboardSource {
     this.timer = undefined;
     this.lastRefresh = performance.now();
     if (this.logDirty) {
-      const session = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(this.sessionId) as SessionRow;
+      const session = sessionById(this.db, this.sessionId)!;
       this.log = readLogView(this.db, session);
       this.logDirty = false;
     }

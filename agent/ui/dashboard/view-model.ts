@@ -9,19 +9,12 @@
 import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
 import { finishedCount } from '../../session/kinds.ts';
+import type { LlmTotals } from '../../store/llm-turns.ts';
 import { isFailedRun, type ExperimentRow, type SessionRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
 import type { LiveSteps } from './live-steps.ts';
 
-/** llm_turns of a session, summed (turns not yet linked to an experiment belong to the proposal under way). */
-export interface LlmTotals {
-  turns: number;
-  errors: number;
-  tokensIn: number;
-  tokensOut: number;
-  costUsd: number;
-  pendingTurns: number;
-}
+export type { LlmTotals };
 
 export interface RecentRow {
   id: number;

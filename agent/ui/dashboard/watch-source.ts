@@ -1,7 +1,10 @@
+import { dataVersion, rowsFingerprint } from '../../store/changes.ts';
 import type { Db } from '../../store/db.ts';
+import { stepsSince } from '../../store/metric-reads.ts';
+import { latestSession } from '../../store/session-reads.ts';
 import type { SessionRow } from '../../store/types.ts';
 import { LiveSteps } from './live-steps.ts';
-import { detailLines, latestSession, readLogView, rowsFingerprint, stepsSince } from './log-reader.ts';
+import { detailLines, readLogView } from './log-reader.ts';
 import { ViewStore, type DashboardSource } from './source.ts';
 import { dashboardView, type LogView } from './view-model.ts';
 
@@ -50,7 +53,7 @@ export class WatchSource extends ViewStore implements DashboardSource {
   }
 
   poll(): void {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = dataVersion(this.db);
     if (version !== this.version) {
       this.version = version;
       this.read();

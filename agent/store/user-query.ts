@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
-import type { Db } from '../store/db.ts';
-import type { Cell, Table } from './format.ts';
+import type { Db } from './db.ts';
+import { rawTable, type RawTable } from './raw-table.ts';
 
 /**
  * Runs one user query, read-only by construction: the connection is opened read-only and set
@@ -9,7 +9,7 @@ import type { Cell, Table } from './format.ts';
  * PRAGMA settings count as read-only to SQLite but return no rows: only row-returning
  * statements are allowed, which refuses them too.
  */
-export function readOnlyQuery(db: Db, sql: string): Table {
+export function readOnlyQuery(db: Db, sql: string): RawTable {
   db.pragma('query_only = ON');
   let stmt;
   try {
@@ -21,9 +21,7 @@ export function readOnlyQuery(db: Db, sql: string): Table {
   }
   if (!stmt.readonly || !stmt.reader) throw new UserError(`refused: ${refusal(firstKeyword(sql), stmt.readonly)}; sql runs read-only queries (SELECT, WITH, VALUES, EXPLAIN, reading PRAGMAs)`);
   try {
-    const rows = stmt.raw(true).all() as Cell[][];
-    // Shown as SQLite returns them: a user's column named like one of ours may mean something else.
-    return { columns: stmt.columns().map((c) => ({ name: c.name })), rows };
+    return rawTable(stmt);
   } catch (error) {
     throw new UserError(`SQL error: ${(error as Error).message}`);
   }
