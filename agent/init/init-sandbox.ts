@@ -29,7 +29,11 @@ export async function initSandbox(dir: string, template: Template): Promise<stri
   const source = SOURCES[template];
   if (!source) throw new UserError(`unknown template ${String(template)}; use tfjs or torch`);
   const target = path.resolve(dir);
-  const stat = await fs.stat(target).catch(() => null);
+  const stat = await fs.stat(target).catch((error: unknown) => {
+    // Absent: it is created below.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return null;
+  });
   if (stat && !stat.isDirectory()) throw new UserError(`${dir} exists and is not a folder.`);
   if (stat && (await fs.readdir(target)).length > 0) {
     throw new UserError(`${dir} is not empty; nightshift init writes a sandbox only into a new or empty folder.`);

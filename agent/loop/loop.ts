@@ -329,7 +329,14 @@ export class ExperimentLoop {
     const measured = await measureRun(this.opened, this.plans, row, hooks, () => experiments.forSession(this.id), async (request) => {
       experiments.started(row.id, request.logPath);
       bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
-      await this.deps.proposer.prefetch?.({ workspace, sandbox: sandbox.config, history: experiments.forSession(this.id), signal: this.abort.signal });
+      await this.deps.proposer.prefetch?.({
+        workspace,
+        sandbox: sandbox.config,
+        history: experiments.forSession(this.id),
+        signal: this.abort.signal,
+        // A speculation that fails by a bug says so, as a propose() would.
+        warn: (message) => bus.emit({ type: 'warning', message }),
+      });
     });
     metrics.flush();
     if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { measured } from '../session/candidates.ts';
 import { mean, sd } from '../stats/descriptive.ts';
-import { num, seconds, signed } from '../ui/format.ts';
+import { num, seconds, signed } from '../format/numbers.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { colourDiff } from './diff-colour.ts';
 import type { ExperimentDetail } from './experiment-detail.ts';
@@ -99,7 +99,8 @@ function specs(e: ExperimentRow): z.infer<typeof SpecsSchema> {
   if (!e.spec_json) return [];
   try {
     return SpecsSchema.safeParse(JSON.parse(e.spec_json)).data ?? [];
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     return [];
   }
 }

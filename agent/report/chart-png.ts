@@ -8,6 +8,8 @@ export async function svgToPng(svg: string, scale = 1.5): Promise<Uint8Array | n
   try {
     resvg = await import('@resvg/resvg-js');
   } catch {
+    // Broad on purpose: not installed and installed without a native build for this platform
+    // fail in several ways, and each means the same thing: no renderer, the SVG alone.
     return null;
   }
   const renderer = new resvg.Resvg(svg, {

@@ -7,7 +7,8 @@ export function finalFields(finalJson: string | null): Record<string, unknown> {
   if (!finalJson) return {};
   try {
     return FinalLine.safeParse(JSON.parse(finalJson)).data ?? {};
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     return {};
   }
 }

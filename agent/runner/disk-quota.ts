@@ -13,8 +13,9 @@ export async function bytesUnder(folders: readonly string[]): Promise<number> {
     let entries: fs.Dirent[];
     try {
       entries = await fs.promises.readdir(dir, { withFileTypes: true });
-    } catch {
+    } catch (error) {
       // Gone or unreadable: nothing there to count.
+      if (!(error instanceof Error && 'code' in error)) throw error;
       return;
     }
     for (const entry of entries) {
@@ -27,8 +28,9 @@ export async function bytesUnder(folders: readonly string[]): Promise<number> {
           if (seen.has(key)) continue;
           seen.add(key);
           total += stat.blocks * 512;
-        } catch {
+        } catch (error) {
           // Deleted since the listing.
+          if (!(error instanceof Error && 'code' in error)) throw error;
         }
       }
     }

@@ -182,8 +182,9 @@ function requestOf(line: string): string | null {
   try {
     const parsed: unknown = JSON.parse(line.slice(PREFIX.length));
     if (typeof parsed === 'object' && parsed !== null && 'request' in parsed) return JSON.stringify(parsed.request);
-  } catch {
+  } catch (error) {
     // Not JSON: parseLine below counts it as a malformed @ns line.
+    if (!(error instanceof SyntaxError)) throw error;
   }
   return null;
 }

@@ -24,8 +24,9 @@ export function processesMarked(marks: readonly string[]): number[] {
     let environ: string;
     try {
       environ = fs.readFileSync(`/proc/${name}/environ`, 'latin1');
-    } catch {
+    } catch (error) {
       // Gone since the listing, or someone else's process we may not read: either way not ours.
+      if (!(error instanceof Error && 'code' in error)) throw error;
       continue;
     }
     // A zombie reads as empty, so only a live process can match.
@@ -51,8 +52,9 @@ export async function killLeftovers(marks: readonly string[]): Promise<number> {
       try {
         process.kill(pid, 'SIGKILL');
         killed.add(pid);
-      } catch {
+      } catch (error) {
         // ESRCH: it ended between the scan and the signal.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
       }
     }
     await new Promise((resolve) => setTimeout(resolve, ROUND_MS));

@@ -12,8 +12,9 @@ export async function killOrphanedRun(pid: number | null, experimentId: number):
   let environ: string;
   try {
     environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
-  } catch {
+  } catch (error) {
     // Gone (or not ours to read): there is no leader left to identify the run by.
+    if (!(error instanceof Error && 'code' in error)) throw error;
     return false;
   }
   const entries = environ.split('\0');

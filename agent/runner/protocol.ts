@@ -32,7 +32,8 @@ export function parseLine(line: string): ProtocolLine {
   let raw: unknown;
   try {
     raw = JSON.parse(line.slice(PREFIX.length).replace(NON_FINITE, '$1"$2"'));
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     return { type: 'invalid', reason: 'not a JSON object' };
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { type: 'invalid', reason: 'not a JSON object' };

@@ -73,8 +73,9 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
   if (pid === undefined) return;
   try {
     process.kill(-pid, signal);
-  } catch {
+  } catch (error) {
     // ESRCH: nothing left in the group.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
 }
 

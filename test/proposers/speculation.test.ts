@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import type Anthropic from '@anthropic-ai/sdk';
+import { connectClaude } from '../../agent/proposers/claude/client.ts';
 import { fastSandbox } from '../helpers.ts';
 import { options } from '../loop/harness.ts';
-import { runClaudeLoop } from './claude-harness.ts';
+import { runClaudeLoop, TEST_KEY } from './claude-harness.ts';
 import { editor, message, scripted, startMockApi, submit, type MockApi } from './mock-api.ts';
 
 const mocks: MockApi[] = [];
@@ -57,4 +59,25 @@ test('a speculative proposal made before a keep is discarded and a fresh one mad
   assert.ok(discarded.length > 0);
   assert.match(opening(api, 2), /## Kept changes.*#2 llm: epochs: 4, -> epochs: 8,/s, 'idea 2 was made on the new code, during the control run');
   assert.ok(turns.filter((t) => t.experiment_id === llm[1]!.id).every((t) => t.speculative === 1));
+});
+
+test('a bug in a speculative proposal is reported as a warning, and the proposal is made afresh', async () => {
+  const api = await mockWith({ old: 'lr: 0.03,', new: 'lr: 0.05,' });
+  const { api: real } = await connectClaude({ ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: api.url }, { model: 'claude-sonnet-5-5', timeoutS: 10, maxRetries: 2 });
+  // The first request is the speculation made while the baseline runs: it meets a bug, not an API failure.
+  let calls = 0;
+  const create = (...args: Parameters<Anthropic['messages']['create']>) => {
+    if (calls++ === 0) throw new TypeError('boom in the speculative path');
+    return real.client.messages.create(...args);
+  };
+  const buggy = { model: real.model, client: { messages: { create } } as unknown as Anthropic };
+  const { rows, events } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api, { prefetch: true, api: buggy });
+
+  const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+  assert.ok(
+    warnings.some((w) => /speculative proposal failed unexpectedly \(TypeError: boom in the speculative path\)/.test(w)),
+    `warnings: ${JSON.stringify(warnings)}`,
+  );
+  const llm = rows.filter((e) => e.kind === 'llm');
+  assert.deepEqual(llm.map((e) => [e.proposer, e.description, e.status]), [['claude', 'lr: 0.03, -> lr: 0.05,', 'done']]);
 });

@@ -44,7 +44,9 @@ export function resolveFile(rules: FileRules, given: string, access: 'read' | 'w
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(abs);
-  } catch {
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
     throw new ToolError(`${rel} does not exist in the workspace`);
   }
   if (stat.isSymbolicLink()) {

@@ -91,6 +91,8 @@ export class ClaudeProposer implements Proposer {
   async prefetch(ctx: ProposalContext): Promise<void> {
     const scratch = this.scratch;
     if (!scratch) return;
+    // Speculation is optional: without a readable head there is none this run, and propose() meets
+    // any lasting problem when it reads the head itself.
     const head = await ctx.workspace.git.head().catch(() => null);
     if (head === null || this.speculation?.head === head) return;
     const previous = this.speculation;
@@ -103,7 +105,15 @@ export class ClaudeProposer implements Proposer {
       const workspace = await scratch.at(ctx.workspace, head);
       const made = await this.fromClaude({ ...ctx, workspace, head, signal, proposalId: randomUUID(), speculative: true });
       return made.ok ? { proposal: made.proposal, diff: await workspace.diff() } : null;
-    })().catch(() => null);
+    })().catch((error: unknown) => {
+      // A stopped speculation (stale, or the session ending) and an API failure are expected: the
+      // next proposal is made afresh. Anything else is a bug, reported rather than dropped.
+      if (!(error instanceof AnthropicError) && !signal.aborted) {
+        const why = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
+        ctx.warn?.(`the speculative proposal failed unexpectedly (${why}): the next proposal is made afresh`);
+      }
+      return null;
+    });
     this.speculation = { head, controller, result };
   }
 
@@ -140,7 +150,8 @@ export class ClaudeProposer implements Proposer {
       ctx.warn?.(`the planner has nothing left either: asking Claude again in ${wait} s`);
       try {
         await sleep(wait * 1000, undefined, { signal: ctx.signal });
-      } catch {
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'AbortError')) throw error;
         return nothing('stopped while waiting for the Claude API');
       }
     }

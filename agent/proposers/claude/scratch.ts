@@ -28,6 +28,7 @@ export class Scratch {
 
   async remove(): Promise<void> {
     if (!this.owner) return;
+    // Whatever git says (a worktree it no longer knows, a locked one), the folder is removed by hand.
     await this.owner.git.run(['worktree', 'remove', '--force', this.dir]).catch(() => fs.rmSync(this.dir, { recursive: true, force: true }));
     this.workspace = undefined;
     this.owner = undefined;

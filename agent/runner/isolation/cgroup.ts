@@ -70,8 +70,9 @@ function removeStale(base: string): void {
 export function readOr(file: string, fallback: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (error) {
     // Absent (another cgroup version, a process gone): the caller's default stands.
+    if (!(error instanceof Error && 'code' in error)) throw error;
     return fallback;
   }
 }
@@ -79,8 +80,9 @@ export function readOr(file: string, fallback: string): string {
 export function tryRmdir(dir: string): void {
   try {
     fs.rmdirSync(dir);
-  } catch {
+  } catch (error) {
     // Still populated (close() retries) or already gone.
+    if (!(error instanceof Error && 'code' in error)) throw error;
   }
 }
 

@@ -24,7 +24,9 @@ export function gpuDevices(): string[] {
   let names: string[] = [];
   try {
     names = fs.readdirSync('/dev');
-  } catch {
+  } catch (error) {
+    // No /dev we may list: no devices to pass through.
+    if (!(error instanceof Error && 'code' in error)) throw error;
     return [];
   }
   return names.filter((n) => n.startsWith('nvidia') || n === 'dri' || n === 'kfd').map((n) => `/dev/${n}`);

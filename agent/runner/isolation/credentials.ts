@@ -39,7 +39,9 @@ export function credentialMasks(roots: readonly string[]): Masks {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
+    } catch (error) {
+      // A folder we may not list, or gone since: nothing in it to mask.
+      if (!(error instanceof Error && 'code' in error)) throw error;
       return;
     }
     for (const entry of entries) {
@@ -75,7 +77,9 @@ export function hiddenMasks(hidden: readonly string[]): Masks {
 function resolved(p: string): { path: string; isFolder: boolean } | null {
   try {
     return { path: fs.realpathSync(p), isFolder: fs.statSync(p).isDirectory() };
-  } catch {
+  } catch (error) {
+    // A dangling or unreadable link: nothing there to mask.
+    if (!(error instanceof Error && 'code' in error)) throw error;
     return null;
   }
 }

@@ -149,15 +149,17 @@ function signalAll(file: string, signal: NodeJS.Signals | null): void {
   try {
     if (signal === null) return fs.writeFileSync(file, '1');
     pids = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  } catch {
+  } catch (error) {
     // The cgroup is gone: nothing left to kill.
+    if (!(error instanceof Error && 'code' in error)) throw error;
     return;
   }
   for (const pid of pids) {
     try {
       process.kill(Number(pid), signal);
-    } catch {
+    } catch (error) {
       // ESRCH: it ended meanwhile.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execa, ExecaError } from 'execa';
 import { bwrapArgs } from './bwrap-args.ts';
 import { sandboxView } from './view.ts';
 
@@ -16,6 +16,8 @@ export async function probeBwrap(): Promise<{ usable: true } | { usable: false; 
     await execa('bwrap', bwrapArgs({ ...view, workspace: dir, env: {}, command: 'true' }), { timeout: 10_000 });
     return { usable: true };
   } catch (error) {
+    // execa reports every way bwrap can fail (absent, refused, timed out) as an ExecaError.
+    if (!(error instanceof ExecaError)) throw error;
     const e = error as { code?: string; stderr?: string; exitCode?: number; timedOut?: boolean };
     if (e.code === 'ENOENT') return { usable: false, reason: 'bwrap is not installed (Debian: apt-get install bubblewrap)' };
     // bwrap's own first line says why; execa's message would quote the whole (long) command line.

@@ -32,7 +32,9 @@ export function systemView(): SystemView {
     let stat: fs.Stats;
     try {
       stat = fs.lstatSync(p);
-    } catch {
+    } catch (error) {
+      // Not on this machine: nothing to show the run.
+      if (!(error instanceof Error && 'code' in error)) throw error;
       continue;
     }
     if (stat.isSymbolicLink()) view.symlinks.push([fs.readlinkSync(p), p]);

@@ -71,7 +71,9 @@ const SEARCH_VARIABLES = ['LD_LIBRARY_PATH', 'PYTHONPATH', 'CUDA_HOME', 'CUDA_PA
 function realpath(p: string): string {
   try {
     return fs.realpathSync(p);
-  } catch {
+  } catch (error) {
+    // Absent, a dangling link or unreadable: the path stands as given.
+    if (!(error instanceof Error && 'code' in error)) throw error;
     return p;
   }
 }
@@ -81,8 +83,9 @@ function homeDirs(): Set<string> {
   const homes = new Set([os.homedir(), '/root']);
   try {
     for (const name of fs.readdirSync('/home')) homes.add(path.join('/home', name));
-  } catch {
+  } catch (error) {
     // No /home on this machine.
+    if (!(error instanceof Error && 'code' in error)) throw error;
   }
   return new Set([...homes].flatMap((h) => [h, realpath(h)]));
 }
