@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { buildTrainingEnv } from '../../agent/runner/env.ts';
 import { processesMarked, runMarks } from '../../agent/runner/leftovers.ts';
 import { limitMechanism } from '../../agent/runner/isolation/limits.ts';
-import { runTraining, type TrainingRequest } from '../../agent/runner/run-training.ts';
+import { runTraining, signalGroup, type TrainingRequest } from '../../agent/runner/run-training.ts';
 import type { StepMetrics } from '../../agent/store/metrics.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
 
@@ -247,4 +247,10 @@ test('a fork bomb crashes at the process limit, and a run whose children togethe
   const held = await runTraining(memory);
   assert.equal(held.status, 'crashed');
   assert.match(held.reason!, /^the memory limit \(1\.0 GiB\) was reached by the run's processes together: /);
+});
+
+test('signalling a group that is gone is quiet; any other failure to signal is thrown', () => {
+  // Above Linux's largest pid: no such process group (ESRCH).
+  signalGroup(2 ** 22 + 1, 'SIGTERM');
+  assert.throws(() => signalGroup(2 ** 22 + 1, 'SIGNOTONE' as NodeJS.Signals), { code: 'ERR_UNKNOWN_SIGNAL' });
 });

@@ -80,6 +80,7 @@ export class ClaudeProposer implements Proposer {
         await ctx.workspace.apply(ready.diff);
         return ready.proposal;
       } catch (error) {
+        // Broad but not silent: whatever stopped the diff applying is said, and Claude asked afresh.
         await ctx.workspace.resetTo(head);
         ctx.warn?.(`the proposal made during the last run did not apply (${(error as Error).message.split('\n')[0]}): asking Claude afresh`);
       }
