@@ -4,8 +4,9 @@
  * no-op change beats a one-run baseline half the time, and each lucky keep lowers the record.
  * Where minRuns asks for more runs, their mean is what must beat the record.
  */
+import { proseNum } from '../format/numbers.ts';
 import { mean, pooledSd } from '../stats/descriptive.ts';
-import { deltaClause, num, runs } from './format.ts';
+import { deltaClause, runs } from './format.ts';
 import { groupsOf } from './input.ts';
 import { baselineSeeds, nextSeed, screenSeed } from './seeds.ts';
 import type { Decision, DecisionInput, DecisionPolicy } from './types.ts';
@@ -40,10 +41,10 @@ export class GreedyPolicy implements DecisionPolicy {
     const delta = value - mean(g.baseline);
     const noise = pooledSd([g.baseline, g.candidate, ...g.noiseGroups]);
     const sd = noise.df > 0 ? noise.sd : null;
-    const what = n === 1 ? num(value, 5) : `the mean ${num(value, 5)} of ${runs(n)}`;
+    const what = n === 1 ? proseNum(value, 5) : `the mean ${proseNum(value, 5)} of ${runs(n)}`;
     return {
       verdict: beats ? 'keep' : 'revert',
-      reason: `${beats ? 'kept' : 'reverted'} (greedy): ${what} ${beats ? 'beats' : 'does not beat'} the best single run so far, ${num(record, 5)}; ${deltaClause(delta, sd)} vs the baseline mean, n=${n}, no test`,
+      reason: `${beats ? 'kept' : 'reverted'} (greedy): ${what} ${beats ? 'beats' : 'does not beat'} the best single run so far, ${proseNum(record, 5)}; ${deltaClause(delta, sd)} vs the baseline mean, n=${n}, no test`,
       stats: { delta, sd, n, p: null, ciLow: null, ciHigh: null },
     };
   }

@@ -1,5 +1,5 @@
 /** Table columns of the experiments table, shared by `log` and `export`: how a person reads each one. */
-import { num, signed } from '../ui/format.ts';
+import { num, signed } from '../format/numbers.ts';
 import type { Cell, Colour, Column } from './format.ts';
 import { isFailedRun } from '../store/types.ts';
 

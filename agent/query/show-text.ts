@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { num, seconds, signed } from '../format/numbers.ts';
 import { measured } from '../session/candidates.ts';
 import { mean, sd } from '../stats/descriptive.ts';
-import { num, seconds, signed } from '../format/numbers.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { colourDiff } from './diff-colour.ts';
 import type { ExperimentDetail } from './experiment-detail.ts';

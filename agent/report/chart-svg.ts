@@ -5,7 +5,7 @@
  * so that one broken ablation doesn't flatten the rest of the night into a line.
  */
 import { scaleLinear } from 'd3-scale';
-import { num } from '../ui/format.ts';
+import { num } from '../format/numbers.ts';
 import type { ChartData, PointRole } from './chart-data.ts';
 
 const W = 1200;

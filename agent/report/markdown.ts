@@ -1,4 +1,4 @@
-import { num, signed } from '../ui/format.ts';
+import { num, signed } from '../format/numbers.ts';
 import type { SessionReport } from './summary.ts';
 
 export interface ChartLinks {

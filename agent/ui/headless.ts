@@ -1,6 +1,7 @@
+import { num, seconds, signed } from '../format/numbers.ts';
 import type { LoopEvent } from '../loop/events.ts';
+import type { ExperimentRow } from '../store/types.ts';
 import { printable } from '../text/printable.ts';
-import { num, seconds, signed, tag } from './format.ts';
 
 /**
  * One plain line per event (steps are left out: they are in the log). For pipes, files and
@@ -60,4 +61,8 @@ export function printHeadless(write: (line: string) => void = (l) => process.std
     const line = headlessLine(event);
     if (line !== null) write(line);
   };
+}
+
+function tag(e: Pick<ExperimentRow, 'id' | 'kind'>): string {
+  return `#${e.id} ${e.kind}`;
 }

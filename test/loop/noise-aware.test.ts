@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { num, pValue, signed } from '../../agent/decide/format.ts';
+import { pValue } from '../../agent/decide/format.ts';
+import { proseNum as num, proseSigned as signed } from '../../agent/format/numbers.ts';
 import { createPolicy } from '../../agent/decide/registry.ts';
 import { fastSandbox } from '../helpers.ts';
 import { options, runLoop } from './harness.ts';

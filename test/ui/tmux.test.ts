@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { execaSync } from 'execa';
 import type { ExperimentRow, SessionRow } from '../../agent/store/types.ts';
-import { num, signed } from '../../agent/ui/format.ts';
+import { num, signed } from '../../agent/format/numbers.ts';
 import { readLog, REPO, slowSandbox, tempDir, waitFor } from '../helpers.ts';
 
 const MAIN = path.join(REPO, 'agent', 'cli', 'main.ts');

@@ -5,7 +5,7 @@ import { sealLevel, type SandboxConfig, type SealLevel } from '../../sandbox-con
 import { mean, sd } from '../../stats/descriptive.ts';
 import { isFailedRun, type ExperimentRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
-import { num, signed } from '../../ui/format.ts';
+import { num, signed } from '../../format/numbers.ts';
 
 export interface StateInput {
   rows: readonly ExperimentRow[];

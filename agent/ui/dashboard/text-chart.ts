@@ -5,7 +5,7 @@
  * edge (▲/▼), as in the report's SVG chart, so one broken ablation can't flatten the night.
  */
 import type { ChartData, PointRole } from '../../report/chart-data.ts';
-import { num } from '../format.ts';
+import { num } from '../../format/numbers.ts';
 
 export type Mark = 'axis' | 'empty' | 'line' | 'floor' | 'failed' | PointRole;
 export interface Segment {

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { signed } from '../../format.ts';
+import { signed } from '../../../format/numbers.ts';
 import type { SessionReport } from '../../../report/summary.ts';
 import { fit } from '../text.ts';
 

@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import { sparkline } from '../../../query/sparkline.ts';
-import { num } from '../../format.ts';
+import { num } from '../../../format/numbers.ts';
 import { bar, compact, duration } from '../text.ts';
 import type { InFlightView } from '../view-model.ts';
 import { Line } from './Line.tsx';

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { num, signed } from '../../format.ts';
+import { num, signed } from '../../../format/numbers.ts';
 import type { LogView } from '../view-model.ts';
 
 /** baseline mean ± noise SD · best so far and its gain · floor. */

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { num, signed } from '../../format.ts';
+import { num, signed } from '../../../format/numbers.ts';
 import { fit } from '../text.ts';
 import { isFailed, type RecentRow } from '../view-model.ts';
 
