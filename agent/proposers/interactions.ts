@@ -1,9 +1,8 @@
 import { effectFamilies } from '../analysis/session-effects.ts';
 import { specKey, specsOf } from '../session/effect-inputs.ts';
-import type { ExperimentRow } from '../store/types.ts';
+import type { AblationSpec, ExperimentRow } from '../store/types.ts';
 import { parseLiteral, showValue, type KnobValue } from '../knobs/literal.ts';
 import type { Marker } from '../knobs/markers.ts';
-import type { AblationSpec } from './types.ts';
 
 export interface AblationEdit {
   marker: Marker;

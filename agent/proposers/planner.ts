@@ -2,7 +2,8 @@ import { setMarkerValue } from '../knobs/apply.ts';
 import { showValue, type KnobValue } from '../knobs/literal.ts';
 import type { Marker } from '../knobs/markers.ts';
 import { scanMarkers } from '../knobs/scan.ts';
-import type { AblationSpec, Proposal, ProposalContext, Proposer } from './types.ts';
+import type { AblationSpec } from '../store/types.ts';
+import type { Proposal, ProposalContext, Proposer } from './types.ts';
 import { nextInteractionStep } from './interactions.ts';
 import { neighbours } from './neighbours.ts';
 

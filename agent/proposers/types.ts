@@ -1,14 +1,6 @@
 import type { SandboxConfig } from '../sandbox-config/load.ts';
-import type { ExperimentRow } from '../store/types.ts';
+import type { AblationSpec, ExperimentRow } from '../store/types.ts';
 import type { Workspace } from '../workspace/workspace.ts';
-
-/** AblationBench-style description of what an ablation removes or replaces. */
-export interface AblationSpec {
-  part: string;
-  action: 'REMOVE' | 'REPLACE' | 'ADD';
-  from: string;
-  to: string;
-}
 
 export interface ProposalContext {
   /** At the last kept commit, clean; the proposer makes its change here. */

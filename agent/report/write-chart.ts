@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
-import { writeFile } from '../query/output.ts';
+import { writeFile } from '../output-file.ts';
 import { svgToPng } from './chart-png.ts';
 
 export interface WrittenChart {

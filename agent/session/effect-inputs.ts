@@ -1,6 +1,5 @@
-import type { AblationSpec } from '../proposers/types.ts';
 import type { AblationGroup, EffectsInput, PairGroup } from '../stats/effects.ts';
-import type { ExperimentRow } from '../store/types.ts';
+import type { AblationSpec, ExperimentRow } from '../store/types.ts';
 import { candidateRunIndex, measured } from './candidates.ts';
 import { commitKey, runGroups } from './groups.ts';
 import { isDecided } from './kinds.ts';

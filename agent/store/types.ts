@@ -45,6 +45,14 @@ export interface SessionRow {
   evaluation_json: string | null;
 }
 
+/** AblationBench-style description of what an ablation removes or replaces; `spec_json` holds a list of them. */
+export interface AblationSpec {
+  part: string;
+  action: 'REMOVE' | 'REPLACE' | 'ADD';
+  from: string;
+  to: string;
+}
+
 export interface ExperimentRow {
   id: number;
   session_id: number;

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import type { OpenedSession } from '../../loop/session-setup.ts';
 import type { Db } from '../../store/db.ts';
 import { LlmTurnStore } from '../../store/llm-turns.ts';
+import type { SessionRow } from '../../store/types.ts';
+import type { Workspace } from '../../workspace/workspace.ts';
 import type { Proposer } from '../types.ts';
 import { connectClaude, DEFAULT_SETTINGS, type ClaudeApi, type ClaudeSettings } from './client.ts';
 import { loadSystemPrompt } from './prompts.ts';
@@ -31,7 +32,14 @@ export async function prepareClaude(env: NodeJS.ProcessEnv, flags: ClaudeFlags, 
   return { api, system, flags, warnings };
 }
 
-export function createClaudeProposer(prepared: PreparedClaude, db: Db, opened: OpenedSession, fallback: Proposer): ClaudeProposer {
+/** What the Claude proposer needs of its session (the loop's OpenedSession is one). */
+export interface ClaudeSession {
+  session: Pick<SessionRow, 'id'>;
+  options: { budgetS: number };
+  workspace: Pick<Workspace, 'dir'>;
+}
+
+export function createClaudeProposer(prepared: PreparedClaude, db: Db, opened: ClaudeSession, fallback: Proposer): ClaudeProposer {
   return new ClaudeProposer({
     api: prepared.api,
     system: prepared.system,
