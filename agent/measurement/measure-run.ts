@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { finalNumber, floorNames } from '../report/final-fields.ts';
+import { finalNumber, floorNames } from '../runner/final-fields.ts';
 import { runEvaluation, type EvaluationResult } from '../runner/evaluation.ts';
 import { runTraining, type TrainingRequest, type TrainingResult } from '../runner/run-training.ts';
 import type { RunOutcome } from '../store/experiments.ts';

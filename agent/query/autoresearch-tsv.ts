@@ -9,9 +9,9 @@
  * - commit: the kept commit, the baseline's for the baseline, empty for changes never committed.
  * Changes without a verdict yet (pending, interrupted) are left out.
  */
+import { finalFields, finalNumber } from '../runner/final-fields.ts';
 import { candidateRunIndex, measured } from '../session/candidates.ts';
 import { CANDIDATE_KINDS } from '../session/kinds.ts';
-import { finalFields, finalNumber } from '../report/final-fields.ts';
 import { mean } from '../stats/descriptive.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { isFailedRun } from '../store/types.ts';

@@ -10,11 +10,11 @@ import type { SealLevel } from '../sandbox-config/load.ts';
 import { mean, pooledSd, sd } from '../stats/descriptive.ts';
 import { expectedFalseKeeps } from '../stats/false-keeps.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
+import { finalFields, finalNumber, floorNames } from '../runner/final-fields.ts';
 import { candidateRunIndex, measured } from '../session/candidates.ts';
 import { decisionStates } from '../session/decision-states.ts';
 import { commitKey, runGroups } from '../session/groups.ts';
 import { CANDIDATE_KINDS } from '../session/kinds.ts';
-import { finalFields, finalNumber, floorNames } from './final-fields.ts';
 import { isFailedRun } from '../store/types.ts';
 
 export interface SessionReport {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+// The fields of the final `@ns` line (see protocol.ts), read by measurement (planned steps, the
+// floor), the report and the autoresearch export alike.
+
 const FinalLine = z.record(z.string(), z.unknown());
 
 /** A run's stored final `@ns` line as an object; malformed or missing ones read as empty. */
