@@ -5,7 +5,7 @@ import { scanMarkers } from '../knobs/scan.ts';
 import { PACKAGE_ROOT, sessionDir } from '../paths.ts';
 import { snapshotEvaluationFiles } from '../measurement/evaluation-files.ts';
 import type { MeasuredSession } from '../measurement/run-request.ts';
-import { loadSandbox, sealLevel, type Sandbox } from '../sandbox-config/load.ts';
+import { loadSandbox, sealLevel, type Sandbox } from '../config/load.ts';
 import type { ExperimentStore } from '../store/experiments.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';

@@ -7,7 +7,7 @@ import { buildTrainingEnv } from '../runner/env.ts';
 import { bwrapArgs } from '../runner/isolation/bwrap-args.ts';
 import { sandboxView, type ViewExtras } from '../runner/isolation/view.ts';
 import type { TrainingRequest } from '../runner/run-training.ts';
-import type { Sandbox } from '../sandbox-config/load.ts';
+import type { Sandbox } from '../config/load.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import type { Isolation } from '../runner/isolation/choose.ts';
 import type { Hashes } from '../workspace/readonly-guard.ts';

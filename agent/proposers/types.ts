@@ -1,4 +1,4 @@
-import type { SandboxConfig } from '../sandbox-config/load.ts';
+import type { SandboxConfig } from '../config/load.ts';
 import type { AblationSpec, ExperimentRow } from '../store/types.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 

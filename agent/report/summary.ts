@@ -6,7 +6,7 @@
 import { effectFamilies } from '../analysis/session-effects.ts';
 import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
 import type { Goal } from '../decide/types.ts';
-import type { SealLevel } from '../sandbox-config/load.ts';
+import type { SealLevel } from '../config/load.ts';
 import { mean, pooledSd, sd } from '../stats/descriptive.ts';
 import { expectedFalseKeeps } from '../stats/false-keeps.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';

@@ -1,4 +1,4 @@
-import type { SealLevel } from '../sandbox-config/load.ts';
+import type { SealLevel } from '../config/load.ts';
 import type { Goal } from '../decide/types.ts';
 
 export const EXPERIMENT_KINDS = ['baseline', 'ablation', 'interaction', 'tweak', 'llm', 'confirm', 'control'] as const;

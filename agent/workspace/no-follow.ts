@@ -14,7 +14,7 @@ export class LinkRefused extends UserError {
 /**
  * Writes `text` to `file` without ever following a link at its last component (O_NOFOLLOW): a
  * link planted where an editable file was would otherwise take the write outside the workspace.
- * Linked parent folders are refused earlier, when the sandbox is loaded (sandbox-config/load.ts).
+ * Linked parent folders are refused earlier, when the sandbox is loaded (config/load.ts).
  */
 export function writeFileNoFollow(file: string, text: string, shown = file): void {
   let fd: number;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { describeState } from '../../agent/proposers/claude/context.ts';
 import { probeBwrap } from '../../agent/runner/isolation/probe.ts';
-import { loadSandbox } from '../../agent/sandbox-config/load.ts';
+import { loadSandbox } from '../../agent/config/load.ts';
 import type { ExperimentRow } from '../../agent/store/types.ts';
 import { fastSandbox, REPO, SEALED_SANDBOX } from '../helpers.ts';
 import { options, runLoop, scriptedEdits } from '../loop/harness.ts';

@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import { costOf } from '../../agent/proposers/claude/pricing.ts';
 import { summarize } from '../../agent/report/summary.ts';
 import { headlessLine } from '../../agent/ui/headless.ts';
-import { loadSandbox } from '../../agent/sandbox-config/load.ts';
+import { loadSandbox } from '../../agent/config/load.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
 import { options } from '../loop/harness.ts';
 import { runClaudeLoop, TEST_KEY } from './claude-harness.ts';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { initSandbox } from '../../agent/init/init-sandbox.ts';
-import { loadSandbox } from '../../agent/sandbox-config/load.ts';
+import { loadSandbox } from '../../agent/config/load.ts';
 import { ROOT, tempDir } from './run-sandbox.ts';
 
 test('init --template tfjs writes the sandbox, without node_modules, into a new folder', async () => {

@@ -1,7 +1,7 @@
 import { effectFamilies, type EffectFamily } from '../../analysis/session-effects.ts';
 import { headMeasurements } from '../../session/baseline.ts';
 import { isCandidate, isDecided } from '../../session/kinds.ts';
-import { sealLevel, type SandboxConfig, type SealLevel } from '../../sandbox-config/load.ts';
+import { sealLevel, type SandboxConfig, type SealLevel } from '../../config/load.ts';
 import { mean, sd } from '../../stats/descriptive.ts';
 import { isFailedRun, type ExperimentRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
