@@ -1,7 +1,7 @@
 /**
  * What bubblewrap isolation adds to the start of every run: the median wall time of an instant
- * command (`true`, through `/bin/sh -c` as the runner starts scripts) with and without the
- * sandbox, over 50 runs each (interleaved, so a change in the machine's load hits both), and the
+ * command (`true`, through `/bin/sh -c` as the runner starts scripts) with and without
+ * isolation, over 50 runs each (interleaved, so a change in the machine's load hits both), and the
  * median time to compute the view itself (stat calls and the credential search), which the
  * agent pays once per run too.
  *
@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bwrapArgs } from '../agent/runner/isolation/bwrap-args.ts';
 import { probeBwrap } from '../agent/runner/isolation/probe.ts';
-import { sandboxView } from '../agent/runner/isolation/view.ts';
+import { isolationView } from '../agent/runner/isolation/view.ts';
 
 const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '50' } } });
 const runs = Number(flags.runs);
@@ -52,22 +52,22 @@ function run(file: string, args: string[]) {
   if (result.status !== 0) throw new Error(`${file} exited with ${result.status}`);
 }
 
-const view = sandboxView(workspace, outDir, env.PATH, undefined);
-const sandboxed = bwrapArgs({ ...view, workspace, env, command: 'true' });
+const view = isolationView(workspace, outDir, env.PATH, undefined);
+const isolated = bwrapArgs({ ...view, workspace, env, command: 'true' });
 const plain: number[] = [];
 const wrapped: number[] = [];
 const viewing: number[] = [];
 try {
   for (let i = 0; i < runs; i++) {
     plain.push(timed(() => run('/bin/sh', ['-c', 'true'])));
-    wrapped.push(timed(() => run('bwrap', sandboxed)));
-    viewing.push(timed(() => sandboxView(workspace, outDir, env.PATH, undefined)));
+    wrapped.push(timed(() => run('bwrap', isolated)));
+    viewing.push(timed(() => isolationView(workspace, outDir, env.PATH, undefined)));
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-const mounts = sandboxed.filter((a) => a.startsWith('--') && /bind|tmpfs|symlink|proc|dev$/.test(a)).length;
+const mounts = isolated.filter((a) => a.startsWith('--') && /bind|tmpfs|symlink|proc|dev$/.test(a)).length;
 console.log(`view: ${view.readonly.length} read-only paths, ${view.symlinks.length} links, ${view.masked.length + view.emptied.length} masks (${mounts} mount steps)`);
 console.log(`median over ${runs} runs of \`true\`:`);
 console.log(`  without bubblewrap  ${ms(median(plain))}`);

@@ -5,7 +5,7 @@ import { defaultDiskQuota } from '../runner/disk-quota.ts';
 import type { EvaluationProcess, EvaluationRequest } from '../runner/evaluation.ts';
 import { buildTrainingEnv } from '../runner/env.ts';
 import { bwrapArgs } from '../runner/isolation/bwrap-args.ts';
-import { sandboxView, type ViewExtras } from '../runner/isolation/view.ts';
+import { isolationView, type ViewExtras } from '../runner/isolation/view.ts';
 import type { TrainingRequest } from '../runner/run-training.ts';
 import type { Sandbox } from '../config/load.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
@@ -68,7 +68,7 @@ function environment(opened: MeasuredSession, row: ExperimentRow, steps: number 
 /** bubblewrap's arguments for one process of the run, when the session isolates runs. */
 function isolated(opened: MeasuredSession, cwd: string, outDir: string, env: Record<string, string>, command: string, extras: ViewExtras): string[] | null {
   if (!opened.isolation.bwrap) return null;
-  const view = sandboxView(cwd, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened), ...extras });
+  const view = isolationView(cwd, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened), ...extras });
   return bwrapArgs({ ...view, workspace: cwd, env, command });
 }
 
@@ -90,7 +90,7 @@ export function trainingRequest(
     command: opened.sandbox.config.command,
     cwd: workspace.dir,
     env,
-    sandbox: opened.isolation.bwrap ? sandboxView(workspace.dir, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened) }) : null,
+    isolation: opened.isolation.bwrap ? isolationView(workspace.dir, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened) }) : null,
     limits: { memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30, openFiles: options.openFiles, processes: options.maxProcesses },
     diskQuotaBytes: options.diskQuotaGb === undefined ? defaultDiskQuota(workspace.dir) : options.diskQuotaGb === null ? null : options.diskQuotaGb * 2 ** 30,
     budgetS: options.budgetS,

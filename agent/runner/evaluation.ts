@@ -19,7 +19,7 @@ export interface EvaluationProcess {
   command: string;
   cwd: string;
   env: Record<string, string>;
-  /** bwrap's whole argument list (the command included) to run it sandboxed; null runs `command` directly. */
+  /** bwrap's whole argument list (the command included) to run it isolated; null runs `command` directly. */
   bwrap: string[] | null;
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { bwrapArgs } from './isolation/bwrap-args.ts';
-import type { SandboxView } from './isolation/view.ts';
+import type { IsolationView } from './isolation/view.ts';
 import { cageName, limitHit, openCage, type RunLimits } from './isolation/limits.ts';
 import { startDeadline } from './deadline.ts';
 import { watchDiskQuota } from './disk-quota.ts';
@@ -24,7 +24,7 @@ export interface TrainingRequest {
   /** The metric its final line reports; null when the line holds training facts only (an evaluation follows). */
   metric: string | null;
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
-  sandbox?: SandboxView | null;
+  isolation?: IsolationView | null;
   limits?: RunLimits;
   /** Bytes on disk the workspace and NIGHTSHIFT_OUT may hold together; over it the run is killed (absent: no quota). */
   diskQuotaBytes?: number | null;
@@ -109,8 +109,8 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     buffer: false,
     stdin: 'ignore',
   } as const;
-  const child = req.sandbox
-    ? execa(...cage.wrap('bwrap', bwrapArgs({ ...req.sandbox, workspace: req.cwd, env: req.env, command })), { ...options, env: { PATH: req.env.PATH ?? '/usr/bin:/bin' } })
+  const child = req.isolation
+    ? execa(...cage.wrap('bwrap', bwrapArgs({ ...req.isolation, workspace: req.cwd, env: req.env, command })), { ...options, env: { PATH: req.env.PATH ?? '/usr/bin:/bin' } })
     : execa(...cage.wrap('/bin/sh', ['-c', command]), { ...options, env: req.env });
 
   if (child.pid !== undefined) req.onSpawn?.(child.pid);

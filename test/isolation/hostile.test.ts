@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { PACKAGE_ROOT } from '../../agent/paths.ts';
 import { buildTrainingEnv } from '../../agent/runner/env.ts';
 import { probeBwrap } from '../../agent/runner/isolation/probe.ts';
-import { sandboxView } from '../../agent/runner/isolation/view.ts';
+import { isolationView } from '../../agent/runner/isolation/view.ts';
 import { runTraining } from '../../agent/runner/run-training.ts';
 import { tempDir } from '../helpers.ts';
 
@@ -58,7 +58,7 @@ test('a hostile script in the sandbox can read no secret, write nothing outside,
       graceS: 5,
       logPath: path.join(outDir, 'log'),
       metric: 'val_loss',
-      sandbox: sandboxView(workspace, outDir, env.PATH!, undefined),
+      isolation: isolationView(workspace, outDir, env.PATH!, undefined),
     });
     assert.equal(result.status, 'done', result.reason ?? '');
     const tries = JSON.parse(String(result.final!.tries)) as Record<string, string>;
@@ -85,7 +85,7 @@ test('per-run limits turn an exhausted resource into a crash that names the limi
   fs.writeFileSync(path.join(workspace, 'memory.mjs'), `const keep = []; for (;;) keep.push(Buffer.alloc(64 * 2 ** 20, 1));`);
   const env = buildTrainingEnv(process.env, { budgetS: 20, seed: 1, experimentId: 1, outDir, pathPrefix: [] });
   const run = (script: string, limits: { memoryBytes: number | null; openFiles: number | null }) =>
-    runTraining({ command: `node ${script}`, cwd: workspace, env, budgetS: 20, graceS: 5, logPath: path.join(outDir, script + '.log'), metric: 'val_loss', limits, sandbox: sandboxView(workspace, outDir, env.PATH!, undefined) });
+    runTraining({ command: `node ${script}`, cwd: workspace, env, budgetS: 20, graceS: 5, logPath: path.join(outDir, script + '.log'), metric: 'val_loss', limits, isolation: isolationView(workspace, outDir, env.PATH!, undefined) });
 
   const files = await run('files.mjs', { memoryBytes: null, openFiles: 64 });
   assert.equal(files.status, 'crashed');
@@ -97,8 +97,8 @@ test('per-run limits turn an exhausted resource into a crash that names the limi
 
   // Filling its /tmp quota is the script's crash, not the machine's problem.
   fs.writeFileSync(path.join(workspace, 'disk.mjs'), `import fs from 'node:fs'; const chunk = Buffer.alloc(2 ** 20, 1); for (let i = 0; ; i++) fs.writeFileSync('/tmp/fill-' + i, chunk);`);
-  const view = { ...sandboxView(workspace, outDir, env.PATH!, undefined), tmpBytes: 8 * 2 ** 20 };
-  const disk = await runTraining({ command: 'node disk.mjs', cwd: workspace, env, budgetS: 20, graceS: 5, logPath: path.join(outDir, 'disk.log'), metric: 'val_loss', sandbox: view });
+  const view = { ...isolationView(workspace, outDir, env.PATH!, undefined), tmpBytes: 8 * 2 ** 20 };
+  const disk = await runTraining({ command: 'node disk.mjs', cwd: workspace, env, budgetS: 20, graceS: 5, logPath: path.join(outDir, 'disk.log'), metric: 'val_loss', isolation: view });
   assert.equal(disk.status, 'crashed');
   assert.match(disk.reason!, /disk space ran out/);
 });

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { bwrapArgs } from '../../agent/runner/isolation/bwrap-args.ts';
 import { credentialMasks, hiddenMasks, isCredential } from '../../agent/runner/isolation/credentials.ts';
 import { probeBwrap } from '../../agent/runner/isolation/probe.ts';
-import { sandboxView } from '../../agent/runner/isolation/view.ts';
+import { isolationView } from '../../agent/runner/isolation/view.ts';
 import { tempDir } from '../helpers.ts';
 
 const probe = await probeBwrap();
@@ -49,7 +49,7 @@ test("the view holds the folders the run's library and module search variables n
   // A tool folder that is a link to a home would bind the home under another name.
   fs.symlinkSync(os.homedir(), path.join(t, 'homelink'));
   const env = { LD_LIBRARY_PATH: `${path.join(t, 'cuda/lib64')}:relative:/`, PYTHONPATH: path.join(t, 'site'), VIRTUAL_ENV: os.homedir(), CONDA_PREFIX: path.join(t, 'homelink') };
-  const view = sandboxView(t, t, `/usr/bin:${path.join(t, 'homelink/bin')}`, undefined, { env });
+  const view = isolationView(t, t, `/usr/bin:${path.join(t, 'homelink/bin')}`, undefined, { env });
   for (const p of ['cuda/lib64', 'site']) assert.ok(view.readonly.includes(path.join(t, p)), p);
   for (const p of ['/', os.homedir(), path.join(t, 'homelink')]) assert.ok(!view.readonly.includes(p), `never the root nor a home: ${p}`);
 });
@@ -128,7 +128,7 @@ test('a probe in the real sandbox sees only its view: no secrets, no agent, no l
       port: (server.address() as net.AddressInfo).port, writes: writes.join(','),
     }));
     const pathVar = [path.join(t, 'pkg/node_modules/.bin'), path.join(t, 'tools/bin'), process.env.PATH].join(':');
-    const view = sandboxView(workspace, outDir, pathVar, undefined, { extraReadonly: [state], hidden: [log, `${log}-wal`, `${log}-shm`, gitDir, elsewhere] });
+    const view = isolationView(workspace, outDir, pathVar, undefined, { extraReadonly: [state], hidden: [log, `${log}-wal`, `${log}-shm`, gitDir, elsewhere] });
     const result = await execa('bwrap', bwrapArgs({ ...view, workspace, env: { PATH: pathVar }, command: 'node probe.mjs' }), { reject: false });
     assert.equal(result.exitCode, 0, result.stderr);
     const saw = JSON.parse(result.stdout) as Record<string, unknown>;
@@ -169,7 +169,7 @@ test('a predict process reads the artifact folder and cannot change it', { skip 
   const workspace = tempDir();
   const outDir = tempDir();
   fs.writeFileSync(path.join(outDir, 'model.bin'), 'weights');
-  const view = sandboxView(workspace, outDir, process.env.PATH!, undefined, { outReadonly: true });
+  const view = isolationView(workspace, outDir, process.env.PATH!, undefined, { outReadonly: true });
   const command = `cat ${outDir}/model.bin; echo; touch ${outDir}/new 2>&1 || true`;
   const result = await execa('bwrap', bwrapArgs({ ...view, workspace, env: { PATH: process.env.PATH! }, command }));
   assert.match(result.stdout, /^weights\n.*Read-only file system/);
@@ -179,7 +179,7 @@ test('hiding a folder that holds the workspace hides its other files and keeps t
   const t = tempDir();
   tree(t, { 'session/workspace.git/HEAD': 'ref', 'session/ws/train.mjs': '', 'session/out/': '/' });
   const workspace = path.join(t, 'session/ws');
-  const view = sandboxView(workspace, path.join(t, 'session/out'), process.env.PATH!, undefined, { extraReadonly: [t], hidden: [path.join(t, 'session')] });
+  const view = isolationView(workspace, path.join(t, 'session/out'), process.env.PATH!, undefined, { extraReadonly: [t], hidden: [path.join(t, 'session')] });
   const command = `ls ${t}/session; ls ${t}/session/workspace.git; touch ${workspace}/w && echo written`;
   const result = await execa('bwrap', bwrapArgs({ ...view, workspace, env: { PATH: process.env.PATH! }, command }));
   assert.deepEqual(result.stdout.split('\n'), ['out', 'ws', 'written']);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-/** What one sandboxed run may see and touch; everything else of the machine is absent. */
+/** What one isolated run may see and touch; everything else of the machine is absent. */
 export interface BwrapPlan {
   /** Read-write: the session's workspace. */
   workspace: string;

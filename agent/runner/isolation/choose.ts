@@ -19,7 +19,7 @@ export async function chooseIsolation(mode: IsolationMode): Promise<Isolation> {
   return { bwrap: false, warning: `runs are not sandboxed: ${probe.reason}; they get the environment allowlist and a process-group kill only` };
 }
 
-/** GPU device nodes to pass through to a sandboxed run, where the machine has them. */
+/** GPU device nodes to pass through to an isolated run, where the machine has them. */
 export function gpuDevices(): string[] {
   let names: string[] = [];
   try {

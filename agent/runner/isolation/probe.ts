@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, ExecaError } from 'execa';
 import { bwrapArgs } from './bwrap-args.ts';
-import { sandboxView } from './view.ts';
+import { isolationView } from './view.ts';
 
 /**
  * Whether bubblewrap is installed and can build the view runs get (namespaces, a sized /tmp, a
@@ -12,7 +12,7 @@ import { sandboxView } from './view.ts';
 export async function probeBwrap(): Promise<{ usable: true } | { usable: false; reason: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-probe-'));
   try {
-    const view = sandboxView(dir, dir, '/usr/bin:/bin', undefined);
+    const view = isolationView(dir, dir, '/usr/bin:/bin', undefined);
     await execa('bwrap', bwrapArgs({ ...view, workspace: dir, env: {}, command: 'true' }), { timeout: 10_000 });
     return { usable: true };
   } catch (error) {

@@ -25,16 +25,16 @@ export interface ViewExtras {
   env?: Record<string, string>;
 }
 
-export type SandboxView = ReturnType<typeof sandboxView>;
+export type IsolationView = ReturnType<typeof isolationView>;
 
 /**
- * What a sandboxed process of this workspace may see, as exact paths: system folders and the
+ * What an isolated process of this workspace may see, as exact paths: system folders and the
  * /etc files programs need, each PATH entry's install prefix (never / nor a whole home),
  * nightshift's node_modules (not its package root, which may hold the log), the corpus, and the
  * extra folders asked for; credential files in the non-system ones, and the hidden paths, read
  * as empty.
  */
-export function sandboxView(workspace: string, outDir: string, pathVar: string, data: string | undefined, extras: ViewExtras = {}) {
+export function isolationView(workspace: string, outDir: string, pathVar: string, data: string | undefined, extras: ViewExtras = {}) {
   const { hidden = [], extraReadonly = [], outReadonly = false, env = {} } = extras;
   const system = systemView();
   const entries = [pathVar, ...SEARCH_VARIABLES.map((name) => env[name] ?? '')].join(':').split(':').filter((e) => path.isAbsolute(e));
