@@ -53,8 +53,9 @@ export async function killLeftovers(marks: readonly string[]): Promise<number> {
         process.kill(pid, 'SIGKILL');
         killed.add(pid);
       } catch (error) {
-        // ESRCH: it ended between the scan and the signal.
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        // ESRCH: it ended between the scan and the signal; EPERM: a setuid program the agent may not signal.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ESRCH' && code !== 'EPERM') throw error;
       }
     }
     await new Promise((resolve) => setTimeout(resolve, ROUND_MS));

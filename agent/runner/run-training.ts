@@ -74,8 +74,10 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
   try {
     process.kill(-pid, signal);
   } catch (error) {
-    // ESRCH: nothing left in the group.
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    // ESRCH: nothing left in the group; EPERM: only processes the agent may not signal (a setuid
+    // program) are left, and a run must never crash the agent over them.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
   }
 }
 
