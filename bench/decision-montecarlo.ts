@@ -172,7 +172,9 @@ function main(): void {
   const quick = process.argv.includes('--quick');
   const n = quick ? 2000 : 20000;
   const policies: DecisionPolicy[] = [new NoiseAwarePolicy(), new GreedyPolicy()];
-  const rows: string[][] = [['scenario', 'baseline n', 'rule', 'false keeps', 'runs/cand (no-op)', 'power at 2 SD', 'runs/cand (2 SD)', 'runs/decision (no-op, 2 SD)']];
+  const rows: string[][] = [
+    ['scenario', 'baseline n', 'rule', 'false keeps', 'runs/cand (no-op)', 'power at 2 SD', 'runs/cand (2 SD)', 'runs/decision (no-op, 2 SD)'],
+  ];
   const started = Date.now();
   for (const cell of CELLS) {
     for (const baselineRuns of [3, 5]) {
@@ -180,17 +182,41 @@ function main(): void {
         const base = { ...cell.spec, policy, baselineRuns, decisions: n };
         if (cell.mixed) {
           const mix = simulate({ ...base, effect: -2, seed: 3 });
-          rows.push([cell.label, String(baselineRuns), policy.name, pct(mix.falseKeepRate), '', pct(mix.power), `${mix.runsPerCandidate.toFixed(2)} (all)`, perDecision(mix)]);
+          rows.push([
+            cell.label,
+            String(baselineRuns),
+            policy.name,
+            pct(mix.falseKeepRate),
+            '',
+            pct(mix.power),
+            `${mix.runsPerCandidate.toFixed(2)} (all)`,
+            perDecision(mix),
+          ]);
           continue;
         }
         const nul = simulate({ ...base, effect: 0, seed: 1 });
         const pow = simulate({ ...base, effect: -2, seed: 2 });
-        rows.push([cell.label, String(baselineRuns), policy.name, pct(nul.falseKeepRate), nul.runsPerCandidate.toFixed(2), pct(pow.power), pow.runsPerCandidate.toFixed(2), cell.spec.scenario === 'session' ? `${perDecision(nul)}, ${perDecision(pow)}` : '']);
+        rows.push([
+          cell.label,
+          String(baselineRuns),
+          policy.name,
+          pct(nul.falseKeepRate),
+          nul.runsPerCandidate.toFixed(2),
+          pct(pow.power),
+          pow.runsPerCandidate.toFixed(2),
+          cell.spec.scenario === 'session' ? `${perDecision(nul)}, ${perDecision(pow)}` : '',
+        ]);
       }
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   const options = JSON.stringify(new NoiseAwarePolicy().options);
   console.log(`\n${n} decisions per cell (sessions of ${SESSION_LENGTH}); noise-aware ${options}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

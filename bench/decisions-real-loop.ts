@@ -42,15 +42,21 @@ function sandbox(name: string, truth: object): string {
   const train = path.join(dir, 'train.mjs');
   fs.writeFileSync(
     train,
-    fs.readFileSync(train, 'utf8').replace('export const config = {', 'export const config = {\n  salt: 0, // @knob 0..1000000 int\n  step: 0, // @knob 0..100000 int'),
+    fs
+      .readFileSync(train, 'utf8')
+      .replace('export const config = {', 'export const config = {\n  salt: 0, // @knob 0..1000000 int\n  step: 0, // @knob 0..100000 int'),
   );
   fs.writeFileSync(path.join(dir, 'truth.json'), JSON.stringify(truth));
   return dir;
 }
 
 async function session(dir: string, rule: string, proposer: Proposer, until: (rows: ExperimentRow[]) => boolean, limit: number, baselineRuns = 5) {
-  const dbPath = path.join(dir + '.db');
-  const { db, experiments, opened, bus, loop } = await benchSession(dbPath, sessionOptions(dir, { budgetS: 5, graceS: 5, decision: rule, baselineRuns }), () => proposer);
+  const dbPath = path.join(`${dir}.db`);
+  const { db, experiments, opened, bus, loop } = await benchSession(
+    dbPath,
+    sessionOptions(dir, { budgetS: 5, graceS: 5, decision: rule, baselineRuns }),
+    () => proposer,
+  );
   bus.subscribe((e) => {
     if (e.type === 'decided' || e.type === 'run-finished') {
       const rows = experiments.forSession(opened.session.id);
@@ -112,11 +118,18 @@ if (!flags['no-planted']) {
     for (const p of plantings) {
       const [a, b, size] = p.pair;
       const truth = { base: 1.9, noiseSd: noise, effects: p.effects, interactions: [{ when: { [a]: false, [b]: false }, effect: size }] };
-      const rows = await session(sandbox(`planted-${p.name}-${noise}`, truth), 'noise-aware', new Planner({ ablationRuns: 3, interactionTop: 3 }), (r) => r.some((e) => e.kind === 'tweak'), 200);
+      const rows = await session(
+        sandbox(`planted-${p.name}-${noise}`, truth),
+        'noise-aware',
+        new Planner({ ablationRuns: 3, interactionTop: 3 }),
+        (r) => r.some((e) => e.kind === 'tweak'),
+        200,
+      );
       const families = effectFamilies(rows);
       const effects = families.flatMap((f) => f.result.effects);
       const planted = Object.entries(p.effects).flatMap(([c, v]) => Object.keys(v).map((to) => ({ c, to })));
-      const latest = (c: string, to: string) => effects.filter((e) => e.component === c && e.change.endsWith(`-> ${to === 'false' ? 'false' : `'${to}'`}`)).at(-1);
+      const latest = (c: string, to: string) =>
+        effects.filter((e) => e.component === c && e.change.endsWith(`-> ${to === 'false' ? 'false' : `'${to}'`}`)).at(-1);
       const found = planted.filter(({ c, to }) => latest(c, to)?.significant).length;
       const nulls = effects.filter((e) => !planted.some(({ c, to }) => e.component === c && e.change.endsWith(to === 'false' ? '-> false' : `'${to}'`)));
       const flagged = nulls.filter((e) => e.significant).length;
@@ -124,7 +137,9 @@ if (!flags['no-planted']) {
       const interText = inter
         ? `${size} -> ${inter.interaction.toFixed(3)} [${inter.ciLow?.toFixed(3)}, ${inter.ciHigh?.toFixed(3)}], ${inter.significant ? 'found' : 'MISSED'}`
         : 'pair not tested';
-      console.log(`${p.name.padEnd(8)} ${String(noise).padEnd(6)} ${`${found}/${planted.length}`.padEnd(14)} ${`${flagged}/${nulls.length}`.padEnd(14)} ${interText}`);
+      console.log(
+        `${p.name.padEnd(8)} ${String(noise).padEnd(6)} ${`${found}/${planted.length}`.padEnd(14)} ${`${flagged}/${nulls.length}`.padEnd(14)} ${interText}`,
+      );
     }
   }
 }

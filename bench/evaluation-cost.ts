@@ -24,7 +24,11 @@ const { values: flags } = parseArgs({ options: { budget: { type: 'string', defau
 const budget = Number(flags.budget);
 if (!(budget > 0)) throw new Error(`--budget ${flags.budget} is not a positive number of seconds`);
 
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const loadBefore = load();
 const workspace = copySandbox();
 const env = { NIGHTSHIFT_BUDGET_S: String(budget), NIGHTSHIFT_SEED: flags.seed, NIGHTSHIFT_OUT: tempDir('ns-bench-out-') };
@@ -36,7 +40,10 @@ if (!training.final) throw new Error(`training did not finish: ${training.stderr
 
 const sealed = await runSealed(workspace, evaluationDir(), env);
 if (sealed.result.status !== 'done') throw new Error(`the evaluation ended ${sealed.result.status}: ${sealed.result.reason}`);
-const timing = /^evaluate\.ts: started at ([\d.]+) s, predictor ready at ([\d.]+) s, scoring ([\d.]+) s \((\d+) requests\), probe ([\d.]+) s \((\d+) requests\)$/m.exec(sealed.log);
+const timing =
+  /^evaluate\.ts: started at ([\d.]+) s, predictor ready at ([\d.]+) s, scoring ([\d.]+) s \((\d+) requests\), probe ([\d.]+) s \((\d+) requests\)$/m.exec(
+    sealed.log,
+  );
 if (!timing) throw new Error("the evaluation's log has no timing line");
 const [evaluateStart, ready, scoring, , probe] = timing.slice(1).map(Number) as [number, number, number, number, number];
 const evaluationS = sealed.result.runS;
@@ -51,7 +58,9 @@ const rows: Array<[string, number]> = [
   ['evaluation, whole (runner)', evaluationS],
 ];
 console.log(`machine: ${cpu}, ${os.cpus().length} cores; load ${loadBefore} before, ${load()} after`);
-console.log(`training: budget ${budget} s, process wall ${trainS.toFixed(1)} s, ${training.final.steps} steps, val_bpb ${sealed.result.metric} (floor ${sealed.result.floor})`);
+console.log(
+  `training: budget ${budget} s, process wall ${trainS.toFixed(1)} s, ${training.final.steps} steps, val_bpb ${sealed.result.metric} (floor ${sealed.result.floor})`,
+);
 console.log(`evaluation (${timing[4]} scoring + ${timing[6]} probe requests), share of the run's wall time ${runS.toFixed(1)} s:`);
 for (const [name, s] of rows) console.log(`  ${name.padEnd(28)} ${s.toFixed(2).padStart(7)} s  ${((100 * s) / runS).toFixed(2).padStart(6)} %`);
 console.log('  (predict start + load overlaps evaluate start: both processes start together)');

@@ -20,7 +20,11 @@ import { isolationView } from '../agent/runner/isolation/view.ts';
 
 const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '50' } } });
 const runs = Number(flags.runs);
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -68,7 +72,9 @@ try {
 }
 
 const mounts = isolated.filter((a) => a.startsWith('--') && /bind|tmpfs|symlink|proc|dev$/.test(a)).length;
-console.log(`view: ${view.readonly.length} read-only paths, ${view.symlinks.length} links, ${view.masked.length + view.emptied.length} masks (${mounts} mount steps)`);
+console.log(
+  `view: ${view.readonly.length} read-only paths, ${view.symlinks.length} links, ${view.masked.length + view.emptied.length} masks (${mounts} mount steps)`,
+);
 console.log(`median over ${runs} runs of \`true\`:`);
 console.log(`  without bubblewrap  ${ms(median(plain))}`);
 console.log(`  with bubblewrap     ${ms(median(wrapped))}   (+${ms(median(wrapped) - median(plain))} per run)`);

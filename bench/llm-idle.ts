@@ -31,7 +31,10 @@ const baselineRuns = 2;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-llm-idle-'));
 const sandbox = path.join(root, 'sandbox');
 fs.mkdirSync(sandbox);
-fs.writeFileSync(path.join(sandbox, 'nightshift.json'), JSON.stringify({ command: 'node train.mjs', metric: 'val_loss', goal: 'minimize', editable: ['train.mjs'] }));
+fs.writeFileSync(
+  path.join(sandbox, 'nightshift.json'),
+  JSON.stringify({ command: 'node train.mjs', metric: 'val_loss', goal: 'minimize', editable: ['train.mjs'] }),
+);
 fs.writeFileSync(
   path.join(sandbox, 'train.mjs'),
   [
@@ -45,10 +48,12 @@ fs.writeFileSync(
   ].join('\n'),
 );
 
-const mock = await startMockApi(scripted((n) => [
-  message([editor({ command: 'insert', path: 'train.mjs', insert_line: 0, insert_text: `// idea ${n}` })], { delayMs: turnDelayS * 1000 }),
-  message([submit(`idea ${n}`, 'noise')], { delayMs: turnDelayS * 1000 }),
-]));
+const mock = await startMockApi(
+  scripted((n) => [
+    message([editor({ command: 'insert', path: 'train.mjs', insert_line: 0, insert_text: `// idea ${n}` })], { delayMs: turnDelayS * 1000 }),
+    message([submit(`idea ${n}`, 'noise')], { delayMs: turnDelayS * 1000 }),
+  ]),
+);
 const { api } = await connectClaude({ ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: mock.url }, { model: 'claude-sonnet-5-5', timeoutS: 60, maxRetries: 0 });
 
 async function scenario(name: string, make: (ctx: { db: Db; scratch: string; sessionId: number }) => Proposer) {
@@ -56,8 +61,15 @@ async function scenario(name: string, make: (ctx: { db: Db; scratch: string; ses
   fs.mkdirSync(dir);
   const dbPath = path.join(dir, 'bench.db');
   const options = sessionOptions(sandbox, {
-    budgetS: trainS, graceS: 30, maxExperiments: runs, maxExperimentsGiven: true,
-    baselineRuns, ablationRuns: 1, interactionTop: 0, controlEvery: 0, isolation: 'none',
+    budgetS: trainS,
+    graceS: 30,
+    maxExperiments: runs,
+    maxExperimentsGiven: true,
+    baselineRuns,
+    ablationRuns: 1,
+    interactionTop: 0,
+    controlEvery: 0,
+    isolation: 'none',
   });
   const { db, experiments, opened, loop } = await benchSession(dbPath, options, ({ db, opened }) =>
     make({ db, scratch: path.join(path.dirname(opened.workspace.dir), 'scratch'), sessionId: opened.session.id }),
@@ -78,11 +90,19 @@ async function scenario(name: string, make: (ctx: { db: Db; scratch: string; ses
 console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}`);
 console.log(`${runs} runs (${baselineRuns} baseline); training ${trainS} s per run; mock Claude: 2 turns of ${turnDelayS} s per proposal`);
 const planner = () => new Planner({ ablationRuns: 1, interactionTop: 0 });
-const claude = (prefetch: boolean) => ({ db, scratch, sessionId }: { db: Db; scratch: string; sessionId: number }) =>
-  new ClaudeProposer({
-    api, system: loadSystemPrompt(), turns: new LlmTurnStore(db), sessionId, budgetS: trainS, fallback: planner(), maxTurns: 4,
-    scratchDir: prefetch ? scratch : null,
-  });
+const claude =
+  (prefetch: boolean) =>
+  ({ db, scratch, sessionId }: { db: Db; scratch: string; sessionId: number }) =>
+    new ClaudeProposer({
+      api,
+      system: loadSystemPrompt(),
+      turns: new LlmTurnStore(db),
+      sessionId,
+      budgetS: trainS,
+      fallback: planner(),
+      maxTurns: 4,
+      scratchDir: prefetch ? scratch : null,
+    });
 await scenario('planner', planner);
 await scenario('claude, after each run', claude(false));
 await scenario('claude, speculative', claude(true));

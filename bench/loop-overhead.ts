@@ -25,7 +25,11 @@ const knobs = Array.from({ length: 20 }, (_, i) => `  k${i}: 1, // @knob 1 2 3 4
 fs.writeFileSync(path.join(sandbox, 'config.ts'), `export const config = {\n  on: true, // @ablate false\n${knobs}\n};\n`);
 
 const dbPath = path.join(dir, 'bench.db');
-const { db, experiments, opened, loop } = await benchSession(dbPath, sessionOptions(sandbox, { maxExperiments: n + 3 }), () => new Planner({ ablationRuns: 3, interactionTop: 3 }));
+const { db, experiments, opened, loop } = await benchSession(
+  dbPath,
+  sessionOptions(sandbox, { maxExperiments: n + 3 }),
+  () => new Planner({ ablationRuns: 3, interactionTop: 3 }),
+);
 const started = performance.now();
 await loop.run();
 const totalS = (performance.now() - started) / 1000;
@@ -43,7 +47,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
 console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, isolation ${opened.isolation.bwrap ? 'bwrap' : 'none'}`);
 console.log(`experiments: ${rows.length} in ${totalS.toFixed(2)} s (${rows.filter((e) => e.kind === 'confirm').length} confirmations)`);
-console.log(`loop overhead per experiment (median): ${ms(median(overheads))}  (p90 ${ms([...overheads].sort((a, b) => a - b)[Math.floor(overheads.length * 0.9)]!)})`);
+console.log(
+  `loop overhead per experiment (median): ${ms(median(overheads))}  (p90 ${ms([...overheads].sort((a, b) => a - b)[Math.floor(overheads.length * 0.9)]!)})`,
+);
 console.log(`training process wall, spawn to exit (median): ${ms(median(runs))}`);
 console.log(`overhead as a share of a 300 s budget: ${((median(overheads) / 300) * 100).toFixed(4)}%`);
 db.close();

@@ -30,7 +30,12 @@ const EXPECTED = { experiments: 100_000, metrics: 100_000 * 2 * SHAPE.stepsPerRu
 const rate = (n: number, s: number) => `${Math.round(n / s).toLocaleString('en-US')}/s`;
 
 fs.mkdirSync(OUT, { recursive: true });
-console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
 function counts(): { experiments: number; metrics: number } | null {
   if (!fs.existsSync(DB)) return null;
@@ -53,8 +58,12 @@ if (existing?.experiments === EXPECTED.experiments && existing.metrics === EXPEC
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(DB + suffix, { force: true });
   const figures = buildSyntheticLog(DB, SHAPE);
   console.log(`built ${path.relative(REPO, DB)} (${fs.statSync(DB).size >> 20} MiB):`);
-  console.log(`  ${figures.experiments.toLocaleString('en-US')} experiments in ${figures.experimentsS.toFixed(1)} s (${rate(figures.experiments, figures.experimentsS)})`);
-  console.log(`  ${figures.metrics.toLocaleString('en-US')} step metrics in ${figures.metricsS.toFixed(1)} s (${rate(figures.metrics, figures.metricsS)}), one transaction, journal off`);
+  console.log(
+    `  ${figures.experiments.toLocaleString('en-US')} experiments in ${figures.experimentsS.toFixed(1)} s (${rate(figures.experiments, figures.experimentsS)})`,
+  );
+  console.log(
+    `  ${figures.metrics.toLocaleString('en-US')} step metrics in ${figures.metricsS.toFixed(1)} s (${rate(figures.metrics, figures.metricsS)}), one transaction, journal off`,
+  );
 }
 
 // The loop's own path for step metrics: MetricsWriter batches on a WAL log with synchronous=NORMAL.
@@ -64,14 +73,18 @@ if (existing?.experiments === EXPECTED.experiments && existing.metrics === EXPEC
   const db = openLogForWriting(file);
   db.prepare(`INSERT INTO sessions (id, status, started_at, sandbox, workspace, command, metric, goal, proposer, decision_rule, budget_s, options_json, readonly_json)
               VALUES (1, 'running', '', '', '', '', 'm', 'minimize', 'planner', 'noise-aware', 1, '{}', '{}')`).run();
-  db.prepare(`INSERT INTO experiments (id, session_id, kind, status, description, seed, base_commit, proposer, created_at) VALUES (1, 1, 'baseline', 'running', '', 1, '', '', '')`).run();
+  db.prepare(
+    `INSERT INTO experiments (id, session_id, kind, status, description, seed, base_commit, proposer, created_at) VALUES (1, 1, 'baseline', 'running', '', 1, '', '', '')`,
+  ).run();
   const writer = new MetricsWriter(db);
   const steps = 250_000;
   const started = performance.now();
   for (let step = 0; step < steps; step++) writer.add(1, { step, elapsed_s: step / 100, values: { train_loss: 2 - step / steps, tokens_per_s: 50_000 } });
   writer.flush();
   const s = (performance.now() - started) / 1000;
-  console.log(`MetricsWriter (the loop's path, WAL, batches of 500 lines): ${(steps * 2).toLocaleString('en-US')} step metrics in ${s.toFixed(2)} s (${rate(steps * 2, s)})`);
+  console.log(
+    `MetricsWriter (the loop's path, WAL, batches of 500 lines): ${(steps * 2).toLocaleString('en-US')} step metrics in ${s.toFixed(2)} s (${rate(steps * 2, s)})`,
+  );
   db.close();
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
 }
@@ -114,7 +127,7 @@ for (const args of [['log'], ['report', '--format', 'json']]) {
   const started = performance.now();
   const result = await execa(process.execPath, ['--import', 'tsx', path.join(REPO, 'agent', 'cli', 'main.ts'), ...args, '--db', DB], { cwd: REPO });
   const ms = performance.now() - started;
-  console.log(`  nightshift ${args.join(' ')}`.padEnd(48) + `${ms.toFixed(0).padStart(9)} ms (${result.stdout.length.toLocaleString('en-US')} bytes out)`);
+  console.log(`${`  nightshift ${args.join(' ')}`.padEnd(48)}${ms.toFixed(0).padStart(9)} ms (${result.stdout.length.toLocaleString('en-US')} bytes out)`);
 }
 const tsxOnly = performance.now();
 await execa(process.execPath, ['--import', 'tsx', '-e', '0']);

@@ -109,7 +109,13 @@ function matmulPeak(c: Record<string, number | boolean | string>): number {
   const rows = (c.batchSize as number) * (c.blockSize as number);
   const d = c.dModel as number;
   const hidden = d * (c.mlpRatio as number);
-  const shapes = [[256, 256, 256], [512, 512, 512], [rows, d, hidden], [rows, hidden, d], [rows, d, 3 * d]];
+  const shapes = [
+    [256, 256, 256],
+    [512, 512, 512],
+    [rows, d, hidden],
+    [rows, hidden, d],
+    [rows, d, 3 * d],
+  ];
   let best = 0;
   for (const [m, k, n] of shapes as Array<[number, number, number]>) {
     const [a, b] = [tf.randomNormal([m, k]), tf.randomNormal([k, n])];
@@ -157,7 +163,11 @@ function countModelBpb(data: TrainingData, validation: Validation, order: number
   return bits / validation.val.length;
 }
 
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const loadBefore = load();
 const cpu = machine();
 const config = sandboxConfig();
@@ -202,8 +212,21 @@ for (const name of BACKENDS) {
   );
 }
 
-const baselines = Object.fromEntries(([['unigram', 1], ['bigram', 2], ['4-gram', 4], ['6-gram', 6]] as const).map(([name, n]) => [name, countModelBpb(data, validation, n)]));
-console.log(`count models on the same validation text (bits/char): ${Object.entries(baselines).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+const baselines = Object.fromEntries(
+  (
+    [
+      ['unigram', 1],
+      ['bigram', 2],
+      ['4-gram', 4],
+      ['6-gram', 6],
+    ] as const
+  ).map(([name, n]) => [name, countModelBpb(data, validation, n)]),
+);
+console.log(
+  `count models on the same validation text (bits/char): ${Object.entries(baselines)
+    .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+    .join(', ')}`,
+);
 
 const quality: Array<Record<string, unknown>> = [];
 for (const budget of flags.long ? [60, 300] : [60]) {

@@ -16,7 +16,10 @@ const n = Number(process.argv[2] ?? 1000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-soak-'));
 const sandbox = path.join(dir, 'sandbox');
 fs.mkdirSync(sandbox);
-fs.writeFileSync(path.join(sandbox, 'nightshift.json'), JSON.stringify({ command: 'node train.mjs', metric: 'loss', goal: 'minimize', editable: ['train.mjs'] }));
+fs.writeFileSync(
+  path.join(sandbox, 'nightshift.json'),
+  JSON.stringify({ command: 'node train.mjs', metric: 'loss', goal: 'minimize', editable: ['train.mjs'] }),
+);
 // 4% of runs crash, 2% hang until killed, the rest report after a few step lines.
 fs.writeFileSync(
   path.join(sandbox, 'train.mjs'),
@@ -48,7 +51,9 @@ bus.subscribe((e) => {
   finished++;
   if (finished % Math.max(1, Math.floor(n / 10)) === 0) {
     const m = process.memoryUsage();
-    samples.push(`${String(finished).padStart(5)}  rss ${mb(m.rss).padStart(6)} MB  heap ${mb(m.heapUsed).padStart(5)} MB  fds ${fds()}  ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    samples.push(
+      `${String(finished).padStart(5)}  rss ${mb(m.rss).padStart(6)} MB  heap ${mb(m.heapUsed).padStart(5)} MB  fds ${fds()}  ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
   }
 });
 await loop.run();
@@ -58,7 +63,7 @@ db.close();
 const byStatus = new Map<string, number>();
 for (const r of rows) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
 const accounted = rows.every((r) => ['done', 'crashed', 'timeout', 'diverged', 'rejected'].includes(r.status));
-const size = fs.statSync(dbPath).size + (fs.existsSync(dbPath + '-wal') ? fs.statSync(dbPath + '-wal').size : 0);
+const size = fs.statSync(dbPath).size + (fs.existsSync(`${dbPath}-wal`) ? fs.statSync(`${dbPath}-wal`).size : 0);
 console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, isolation ${opened.isolation.bwrap ? 'bwrap' : 'none'}`);
 console.log(samples.join('\n'));
 console.log(`experiments: ${rows.length} rows; ${[...byStatus].map(([s, count]) => `${s} ${count}`).join(', ')}; all accounted for: ${accounted}`);

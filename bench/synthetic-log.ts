@@ -64,11 +64,29 @@ export function buildSyntheticLog(file: string, shape: SyntheticShape): BuildFig
         clock += 300_000;
         const crashed = fields.value === null;
         insertExperiment.run({
-          id, session_id: sessionId, status: crashed ? 'crashed' : 'done', decision: null, hypothesis: null, change_key: null,
-          spec_json: null, diff: '', parent_id: null, seed: 1, base_commit: head, commit_sha: null, delta: null, p_value: null,
-          n_runs: null, reason: crashed ? 'exited without a final line' : null, exit_code: crashed ? 1 : 0,
-          log_path: `/nonexistent/session-${sessionId}/logs/experiment-${id}.log`, created_at: new Date(clock).toISOString(),
-          tokens_in: 0, tokens_out: 0, cost_usd: 0, ...fields,
+          id,
+          session_id: sessionId,
+          status: crashed ? 'crashed' : 'done',
+          decision: null,
+          hypothesis: null,
+          change_key: null,
+          spec_json: null,
+          diff: '',
+          parent_id: null,
+          seed: 1,
+          base_commit: head,
+          commit_sha: null,
+          delta: null,
+          p_value: null,
+          n_runs: null,
+          reason: crashed ? 'exited without a final line' : null,
+          exit_code: crashed ? 1 : 0,
+          log_path: `/nonexistent/session-${sessionId}/logs/experiment-${id}.log`,
+          created_at: new Date(clock).toISOString(),
+          tokens_in: 0,
+          tokens_out: 0,
+          cost_usd: 0,
+          ...fields,
           metric: fields.value,
           final_json: crashed ? null : JSON.stringify({ final: true, val_bpb: fields.value, steps: 1400, floor_bpb: 1.6 }),
         });
@@ -80,15 +98,30 @@ export function buildSyntheticLog(file: string, shape: SyntheticShape): BuildFig
       const candidate = (kind: string, description: string, effect: number, confirmations: number, spec: unknown) => {
         const values = [noisy(level + effect)];
         for (let c = 0; c < confirmations; c++) values.push(noisy(level + effect));
-        const candidateId = add({ kind, description, value: values[0]!, diff: diffFor(description), spec_json: spec ? JSON.stringify(spec) : null, decision: 'pending' });
-        values.slice(1).forEach((value, c) => add({ kind: 'confirm', description: `confirm #${candidateId}`, value, parent_id: candidateId, seed: c + 2 }));
+        const candidateId = add({
+          kind,
+          description,
+          value: values[0]!,
+          diff: diffFor(description),
+          spec_json: spec ? JSON.stringify(spec) : null,
+          decision: 'pending',
+        });
+        values.slice(1).forEach((value, c) => {
+          add({ kind: 'confirm', description: `confirm #${candidateId}`, value, parent_id: candidateId, seed: c + 2 });
+        });
         const mean = values.reduce((a, b) => a + b, 0) / values.length;
         return { candidateId, delta: mean - level, n: values.length };
       };
       const decide = (c: { candidateId: number; delta: number; n: number }, keep: boolean) => {
         const commit = keep ? hex(40) : null;
         setDecision.run(
-          keep ? 'keep' : 'revert', c.delta, c.n, keep ? 0.01 : 0.4, commit, `${keep ? 'kept' : 'reverted'}: Δ ${c.delta.toFixed(4)}`, c.candidateId,
+          keep ? 'keep' : 'revert',
+          c.delta,
+          c.n,
+          keep ? 0.01 : 0.4,
+          commit,
+          `${keep ? 'kept' : 'reverted'}: Δ ${c.delta.toFixed(4)}`,
+          c.candidateId,
         );
         if (keep) {
           head = commit!;
@@ -98,7 +131,9 @@ export function buildSyntheticLog(file: string, shape: SyntheticShape): BuildFig
 
       for (let b = 1; b <= 3; b++) add({ kind: 'baseline', description: `baseline, seed ${b}`, value: noisy(level), decision: 'baseline', seed: b });
       const effects = COMPONENTS.map(() => 0.02 * gauss());
-      COMPONENTS.forEach((part, i) => decide(candidate('ablation', `ablate ${part}`, effects[i]!, 2, [{ part, action: 'REMOVE', from: 'true', to: 'false' }]), false));
+      COMPONENTS.forEach((part, i) => {
+        decide(candidate('ablation', `ablate ${part}`, effects[i]!, 2, [{ part, action: 'REMOVE', from: 'true', to: 'false' }]), false);
+      });
       for (let i = 0; i < 3; i++) {
         const [a, b] = [COMPONENTS[i]!, COMPONENTS[i + 1]!];
         const specs = [a, b].map((part) => ({ part, action: 'REMOVE', from: 'true', to: 'false' }));

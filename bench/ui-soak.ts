@@ -70,7 +70,7 @@ function makeSandbox(dir: string): string {
     'sleep 0.1',
     'echo "@ns {\\"final\\":true,\\"val_loss\\":1.$NIGHTSHIFT_SEED$NIGHTSHIFT_EXPERIMENT_ID}"',
   ].join('\n');
-  fs.writeFileSync(path.join(sandbox, 'train.sh'), script + '\n');
+  fs.writeFileSync(path.join(sandbox, 'train.sh'), `${script}\n`);
   fs.writeFileSync(
     path.join(sandbox, 'nightshift.json'),
     JSON.stringify({ command: 'sh train.sh', metric: 'val_loss', goal: 'minimize', editable: ['config.ts'] }),
@@ -96,12 +96,20 @@ async function session(withUi: boolean) {
   const opened = await openSession(sessions, experiments, dbPath, options, false);
   const bus = new EventBus();
   const loop = new ExperimentLoop(opened, {
-    db, sessions, experiments, metrics: new MetricsWriter(db), bus,
-    proposer: new Planner({ ablationRuns: 3, interactionTop: 3 }), policy: createPolicy('noise-aware'),
+    db,
+    sessions,
+    experiments,
+    metrics: new MetricsWriter(db),
+    bus,
+    proposer: new Planner({ ablationRuns: 3, interactionTop: 3 }),
+    policy: createPolicy('noise-aware'),
   });
   const terminal = new FakeTerminal();
   const close = withUi
-    ? mountRunDashboard(db, opened.session.id, bus, loop, { stdout: terminal as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream })
+    ? mountRunDashboard(db, opened.session.id, bus, loop, {
+        stdout: terminal as unknown as NodeJS.WriteStream,
+        stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+      })
     : (bus.subscribe(printHeadless(() => {})), async () => {});
 
   let done = 0;
@@ -149,7 +157,11 @@ async function night(dbPath: string) {
   const source = new Frames(dashboardView(log, { now: start, agent, steps: null }));
   // Unthrottled (Ink's default caps at 30 frames a second) so that every view is laid out and written.
   const instance = render(createElement(App, { source }), {
-    stdout: terminal as unknown as NodeJS.WriteStream, stdin: new PassThrough() as unknown as NodeJS.ReadStream, maxFps: 1000, exitOnCtrlC: false, patchConsole: false,
+    stdout: terminal as unknown as NodeJS.WriteStream,
+    stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+    maxFps: 1000,
+    exitOnCtrlC: false,
+    patchConsole: false,
   });
   let live = log;
   let steps = new LiveSteps(0);
@@ -160,12 +172,27 @@ async function night(dbPath: string) {
     const now = start + f * REFRESH_MS;
     if (f % 900 === 0) {
       const id = last.id + 1 + f / 900;
-      live = { ...log, current: { ...last, id, kind: 'tweak', status: 'running', description: `tweak k${id % 60}: 1 -> 2`, started_at: new Date(now).toISOString(), backend: null } };
+      live = {
+        ...log,
+        current: {
+          ...last,
+          id,
+          kind: 'tweak',
+          status: 'running',
+          description: `tweak k${id % 60}: 1 -> 2`,
+          started_at: new Date(now).toISOString(),
+          backend: null,
+        },
+      };
       steps = new LiveSteps(id);
       step = 0;
     }
     for (let k = 0; k < 2; k++, step++) {
-      steps.add({ step, elapsed_s: step / 6, values: { train_loss: 3 * Math.exp(-step / 500) + 0.05 * Math.random(), tokens_per_s: 51_000 + Math.round(500 * Math.random()) } });
+      steps.add({
+        step,
+        elapsed_s: step / 6,
+        values: { train_loss: 3 * Math.exp(-step / 500) + 0.05 * Math.random(), tokens_per_s: 51_000 + Math.round(500 * Math.random()) },
+      });
     }
     source.show(dashboardView(live, { now, agent, steps }));
     await new Promise((r) => setTimeout(r, 2));
@@ -180,26 +207,45 @@ async function night(dbPath: string) {
   return { samples, msPerFrame: (cpu.user + cpu.system) / 1000 / frames, writes: terminal.writes };
 }
 
-console.log(`machine: ${os.cpus()[0]?.model} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg()[0]!.toFixed(2)}${gc ? '' : ' (run with --expose-gc for heap figures after GC)'}`);
+console.log(
+  `machine: ${os.cpus()[0]?.model} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load ${os.loadavg()[0]!.toFixed(2)}${gc ? '' : ' (run with --expose-gc for heap figures after GC)'}`,
+);
 const headless = await session(false);
 const ui = await session(true);
 const nightly = await night(ui.dbPath);
 for (const r of [headless, ui]) fs.rmSync(r.dir, { recursive: true, force: true });
 
-for (const [name, r] of [['plain lines', headless], ['dashboard', ui]] as const) {
-  console.log(`\n${name}: ${r.runs} runs in ${r.wallS.toFixed(1)} s, agent CPU ${r.cpuS.toFixed(2)} s (${((r.cpuS / r.runs) * 1000).toFixed(1)} ms/run, ${((r.cpuS / r.wallS) * 100).toFixed(1)}% of a core)`);
+for (const [name, r] of [
+  ['plain lines', headless],
+  ['dashboard', ui],
+] as const) {
+  console.log(
+    `\n${name}: ${r.runs} runs in ${r.wallS.toFixed(1)} s, agent CPU ${r.cpuS.toFixed(2)} s (${((r.cpuS / r.runs) * 1000).toFixed(1)} ms/run, ${((r.cpuS / r.wallS) * 100).toFixed(1)}% of a core)`,
+  );
   if (name === 'dashboard') console.log(`  frames written: ${r.writes} (${(r.writes / r.wallS).toFixed(1)}/s), ${(r.bytes / 2 ** 20).toFixed(1)} MiB`);
-  console.log('  memory after GC:  ' + r.samples.map((s) => `${s.experiments} runs: RSS ${s.rssMb.toFixed(0)} MiB heap ${s.heapMb.toFixed(1)} MiB`).join(' | '));
+  console.log(
+    `  memory after GC:  ${r.samples.map((s) => `${s.experiments} runs: RSS ${s.rssMb.toFixed(0)} MiB heap ${s.heapMb.toFixed(1)} MiB`).join(' | ')}`,
+  );
 }
 const uiCpuS = ui.cpuS - (headless.cpuS / headless.runs) * ui.runs;
 const heap = ui.samples.map((s) => s.heapMb);
-console.log(`\nthe dashboard's own CPU: ${uiCpuS.toFixed(2)} s over ${ui.wallS.toFixed(1)} s = ${((uiCpuS / ui.wallS) * 100).toFixed(1)}% of one core (${((uiCpuS / ui.runs) * 1000).toFixed(1)} ms per run)`);
-console.log(`heap growth with the dashboard from ${ui.samples[0]?.experiments} to ${ui.samples.at(-1)?.experiments} runs: ${(heap.at(-1)! - heap[0]!).toFixed(1)} MiB`);
+console.log(
+  `\nthe dashboard's own CPU: ${uiCpuS.toFixed(2)} s over ${ui.wallS.toFixed(1)} s = ${((uiCpuS / ui.wallS) * 100).toFixed(1)}% of one core (${((uiCpuS / ui.runs) * 1000).toFixed(1)} ms per run)`,
+);
+console.log(
+  `heap growth with the dashboard from ${ui.samples[0]?.experiments} to ${ui.samples.at(-1)?.experiments} runs: ${(heap.at(-1)! - heap[0]!).toFixed(1)} MiB`,
+);
 
 const first = nightly.samples[1] ?? nightly.samples[0]!;
 const lastSample = nightly.samples.at(-1)!;
 const perThousand = ((lastSample.heapMb - first.heapMb) / (lastSample.frames - first.frames)) * 1000;
 console.log(`\na night of frames: ${frames} refreshes of a run in flight over the ${ui.runs}-run log, ${nightly.writes} writes to the terminal`);
-console.log('  memory after GC:  ' + nightly.samples.map((s) => `${s.frames} frames: RSS ${s.rssMb.toFixed(0)} MiB heap ${s.heapMb.toFixed(1)} MiB`).join(' | '));
-console.log(`  heap growth after warm-up: ${perThousand.toFixed(3)} MiB per 1000 frames (${((perThousand * 3 * 3600) / 1000).toFixed(1)} MiB per hour at 3 frames/s)`);
-console.log(`  CPU per frame: ${nightly.msPerFrame.toFixed(1)} ms; at 3 frames/s the UI takes ${((nightly.msPerFrame * 3) / 10).toFixed(1)}% of one core while a run trains`);
+console.log(
+  `  memory after GC:  ${nightly.samples.map((s) => `${s.frames} frames: RSS ${s.rssMb.toFixed(0)} MiB heap ${s.heapMb.toFixed(1)} MiB`).join(' | ')}`,
+);
+console.log(
+  `  heap growth after warm-up: ${perThousand.toFixed(3)} MiB per 1000 frames (${((perThousand * 3 * 3600) / 1000).toFixed(1)} MiB per hour at 3 frames/s)`,
+);
+console.log(
+  `  CPU per frame: ${nightly.msPerFrame.toFixed(1)} ms; at 3 frames/s the UI takes ${((nightly.msPerFrame * 3) / 10).toFixed(1)}% of one core while a run trains`,
+);

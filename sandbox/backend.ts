@@ -34,9 +34,7 @@ export async function selectBackend(requested: BackendName | undefined): Promise
     try {
       await load(requested);
     } catch (error) {
-      throw new UsageError(
-        `NIGHTSHIFT_TFJS_BACKEND=${requested}: ${PACKAGES[requested]} did not load (${(error as Error).message.split('\n')[0]})`,
-      );
+      throw new UsageError(`NIGHTSHIFT_TFJS_BACKEND=${requested}: ${PACKAGES[requested]} did not load (${(error as Error).message.split('\n')[0]})`);
     }
     return requested;
   }

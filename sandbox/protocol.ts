@@ -17,12 +17,17 @@ import { z } from 'zod';
 /** Bad input (data file, environment, config): exit code 2, like a CLI usage error. */
 export class UsageError extends Error {}
 
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 const EnvSchema = z.object({
   NIGHTSHIFT_BUDGET_S: optional(z.coerce.number().positive().finite()),
-  NIGHTSHIFT_SEED: optional(z.coerce.number().int().nonnegative().max(2 ** 31 - 1)),
+  NIGHTSHIFT_SEED: optional(
+    z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 31 - 1),
+  ),
   NIGHTSHIFT_STEPS: optional(z.coerce.number().int().positive()),
   NIGHTSHIFT_OUT: optional(z.string()),
   NIGHTSHIFT_EXPERIMENT_ID: optional(z.string()),
@@ -61,9 +66,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): RunEnv {
 
 /** One line for the agent; numbers are rounded so the line stays short and stable. */
 export function report(fields: Record<string, number | string | boolean | null>): void {
-  const rounded = Object.fromEntries(
-    Object.entries(fields).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v]),
-  );
+  const rounded = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v]));
   process.stdout.write(`@ns ${JSON.stringify(rounded)}\n`);
 }
 

@@ -119,9 +119,7 @@ interface Probe {
 }
 
 /** One request and what its rows are: main-pass windows, or probe rows. */
-type Planned =
-  | { kind: 'main'; windows: number[] }
-  | { kind: 'probe'; rows: Array<{ probe: number; altered: boolean }> };
+type Planned = { kind: 'main'; windows: number[] } | { kind: 'probe'; rows: Array<{ probe: number; altered: boolean }> };
 
 function chunks<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -198,7 +196,9 @@ export async function score(v: Validation, channel: Channel, random: Random): Pr
         if (i !== undefined) mainTables[i] = table(logits, r);
       });
     } else {
-      p.rows.forEach((r, k) => (probeTables[r.probe]![r.altered ? 'altered' : 'untouched'] = table(logits, k)));
+      p.rows.forEach((r, k) => {
+        probeTables[r.probe]![r.altered ? 'altered' : 'untouched'] = table(logits, k);
+      });
     }
     const now = performance.now();
     timing[p.kind === 'main' ? 'scoringS' : 'probeS'] += (now - last) / 1000;

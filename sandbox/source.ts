@@ -175,7 +175,9 @@ export function conditionalBits(source: Source, text: string, from: number): num
     return byChar;
   });
   const beta = new Float64Array(n);
-  source.initial.items.forEach((s, i) => (beta[s]! += source.initial.weights[i]! / source.initial.total));
+  source.initial.items.forEach((s, i) => {
+    beta[s]! += source.initial.weights[i]! / source.initial.total;
+  });
   let hyps: Array<{ s: number; unit: string; pos: number; w: number }> = [];
   let bits = 0;
   for (let i = 0; i < text.length; i++) {

@@ -88,7 +88,11 @@ class Model {
   private readonly head: tf.Variable;
   private dropoutCalls = 0;
 
-  constructor(readonly c: Config, readonly vocab: number, private readonly seed: number) {
+  constructor(
+    readonly c: Config,
+    readonly vocab: number,
+    private readonly seed: number,
+  ) {
     let n = 0;
     const param = (shape: number[], std: number, decay = false) => {
       const v = tf.variable(tf.randomNormal(shape, 0, std, 'float32', seed * 1000 + n++));
@@ -111,7 +115,10 @@ class Model {
     this.wte = param([vocab, d], 1);
     this.wpe = c.posEncoding === 'learned' ? param([c.blockSize, d], 1) : null;
     this.sinusoid = c.posEncoding === 'sinusoidal' ? sinusoid(c.blockSize, d) : null;
-    this.mask = tf.linalg.bandPart(tf.ones([c.blockSize, c.blockSize]), -1, 0).sub(1).mul(1e9) as tf.Tensor2D;
+    this.mask = tf.linalg
+      .bandPart(tf.ones([c.blockSize, c.blockSize]), -1, 0)
+      .sub(1)
+      .mul(1e9) as tf.Tensor2D;
     for (let l = 0; l < c.layers; l++) {
       this.layers.push({
         ln1: c.attention ? norm() : null,
@@ -142,7 +149,11 @@ class Model {
   private norm(x: tf.Tensor, n: Norm | null): tf.Tensor {
     if (!n) return x;
     const { mean, variance } = tf.moments(x, -1, true);
-    return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5))).mul(n.g).add(n.b);
+    return x
+      .sub(mean)
+      .mul(tf.rsqrt(variance.add(1e-5)))
+      .mul(n.g)
+      .add(n.b);
   }
 
   /** Each dropout mask has its own seed, `seed:count`, so a run's masks follow from its seed. */
@@ -156,9 +167,15 @@ class Model {
     const dh = d / H;
     const heads = (t: tf.Tensor) => t.reshape([B, T, H, dh]).transpose([0, 2, 1, 3]);
     const [q, k, v] = tf.split(linear(x.reshape([B * T, d]), w.wqkv), 3, 1).map(heads) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(dh)).add(this.mask.slice([0, 0], [T, T]));
+    const scores = tf
+      .matMul(q, k, false, true)
+      .mul(1 / Math.sqrt(dh))
+      .add(this.mask.slice([0, 0], [T, T]));
     const att = this.drop(tf.softmax(scores), training);
-    const y = tf.matMul(att, v).transpose([0, 2, 1, 3]).reshape([B * T, d]);
+    const y = tf
+      .matMul(att, v)
+      .transpose([0, 2, 1, 3])
+      .reshape([B * T, d]);
     return linear(y, w.wo).reshape([B, T, d]);
   }
 
@@ -214,7 +231,11 @@ class AdamW {
   private readonly v: tf.Variable[];
   private t = 0;
 
-  constructor(private readonly model: Model, private readonly beta1 = 0.9, private readonly beta2 = 0.95) {
+  constructor(
+    private readonly model: Model,
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.95,
+  ) {
     this.m = model.vars.map((p) => tf.variable(tf.zerosLike(p), false));
     this.v = model.vars.map((p) => tf.variable(tf.zerosLike(p), false));
   }
@@ -234,7 +255,12 @@ class AdamW {
         const v = this.v[i]!;
         m.assign(m.mul(b1).add(g.mul(1 - b1)));
         v.assign(v.mul(b2).add(g.square().mul(1 - b2)));
-        const update = m.div(1 - b1 ** t).div(v.div(1 - b2 ** t).sqrt().add(1e-8));
+        const update = m.div(1 - b1 ** t).div(
+          v
+            .div(1 - b2 ** t)
+            .sqrt()
+            .add(1e-8),
+        );
         const decay = this.model.decayed.has(p) ? p.mul(config.weightDecay) : 0;
         p.assign(p.sub(update.add(decay).mul(lr)));
       });
@@ -352,7 +378,9 @@ function predictor(model: Model): Predictor {
 async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<void> {
   const data = loadData(env.dataPath);
   const plan = await planSteps(env.budgetS, env.steps, () => timeSteps(data, env.budgetS));
-  console.log(`train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : 'NIGHTSHIFT_STEPS'})`);
+  console.log(
+    `train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : 'NIGHTSHIFT_STEPS'})`,
+  );
 
   const model = new Model(config, data.vocab.length, env.seed);
   const opt = new AdamW(model);
@@ -390,7 +418,8 @@ async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<
 
 async function main(): Promise<void> {
   const mode = process.argv[2];
-  if (mode !== undefined && mode !== 'predict') throw new UsageError(`unknown mode ${mode}: run train.ts to train, train.ts predict to serve the trained model`);
+  if (mode !== undefined && mode !== 'predict')
+    throw new UsageError(`unknown mode ${mode}: run train.ts to train, train.ts predict to serve the trained model`);
   const env = readEnv();
   if (config.dModel % config.heads !== 0) throw new UsageError(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
   const backend = await selectBackend(env.backend);

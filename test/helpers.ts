@@ -41,7 +41,7 @@ export async function waitFor(check: () => boolean, timeoutMs = 20_000, what = '
 export function slowSandbox(ms: number): string {
   const sandbox = fastSandbox();
   const train = path.join(sandbox, 'train.mjs');
-  fs.writeFileSync(train, fs.readFileSync(train, 'utf8') + `\nawait new Promise((r) => setTimeout(r, ${ms}));\n`);
+  fs.writeFileSync(train, `${fs.readFileSync(train, 'utf8')}\nawait new Promise((r) => setTimeout(r, ${ms}));\n`);
   return sandbox;
 }
 

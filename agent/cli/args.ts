@@ -13,7 +13,7 @@ export interface CommandSpec<S extends z.ZodType> {
 
 /** Parses one command's flags strictly and validates their values; every failure is one sentence. */
 export function parseCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: string[]): z.infer<S> | 'help' {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
       args: argv,

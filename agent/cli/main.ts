@@ -12,11 +12,20 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   run: { summary: 'run the experiment loop on a sandbox (the default command)', run: runCommand },
   watch: { summary: 'the live dashboard of the session running on a log', run: async (argv) => (await import('./commands/watch.ts')).watchCommand(argv) },
   log: { summary: 'the experiments of a session, filtered and sorted', run: async (argv) => (await import('./commands/log.ts')).logCommand(argv) },
-  show: { summary: 'one experiment: diff, runs, decision, step metrics, log tail', run: async (argv) => (await import('./commands/show.ts')).showCommand(argv) },
+  show: {
+    summary: 'one experiment: diff, runs, decision, step metrics, log tail',
+    run: async (argv) => (await import('./commands/show.ts')).showCommand(argv),
+  },
   sql: { summary: 'a read-only SQL query over the log', run: async (argv) => (await import('./commands/sql.ts')).sqlCommand(argv) },
-  report: { summary: 'the session as Markdown or JSON, with a progress chart', run: async (argv) => (await import('./commands/report.ts')).reportCommand(argv) },
+  report: {
+    summary: 'the session as Markdown or JSON, with a progress chart',
+    run: async (argv) => (await import('./commands/report.ts')).reportCommand(argv),
+  },
   init: { summary: 'a new sandbox from a template (tfjs or torch)', run: async (argv) => (await import('./commands/init.ts')).initCommand(argv) },
-  export: { summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch', run: async (argv) => (await import('./commands/export.ts')).exportCommand(argv) },
+  export: {
+    summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch',
+    run: async (argv) => (await import('./commands/export.ts')).exportCommand(argv),
+  },
 };
 
 function help(): string {
@@ -36,7 +45,7 @@ function help(): string {
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
-    process.stdout.write(help() + '\n');
+    process.stdout.write(`${help()}\n`);
     return 0;
   }
   const isRun = first === undefined || first.startsWith('-') || first === 'run';

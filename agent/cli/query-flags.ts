@@ -16,7 +16,10 @@ export const sessionFlag = flagNumber('session', z, { int: true, min: 1 }).optio
 /** `--status crashed,timeout`: one value or a comma-separated list, each checked against `allowed`. */
 export function listFlag<T extends string>(name: string, allowed: readonly T[]) {
   return z.string().transform((text, ctx) => {
-    const values = text.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const values = text
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
     const bad = values.find((v) => !allowed.includes(v as T));
     if (bad === undefined && values.length > 0) return values as T[];
     ctx.addIssue({ code: 'custom', message: `--${name} takes ${allowed.join(', ')} (comma-separated), got '${bad ?? text}'` });

@@ -19,7 +19,10 @@ export const SandboxConfigSchema = z
     predict: z.string().min(1).optional(),
     /** The read-only evaluation, run by nightshift after training; its final line sets the metric. */
     evaluate: z.string().min(1).optional(),
-    metric: z.string().min(1).regex(/^[A-Za-z_][\w.-]*$/, 'must be a plain metric name'),
+    metric: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z_][\w.-]*$/, 'must be a plain metric name'),
     goal: z.enum(['minimize', 'maximize']),
     editable: z.array(sandboxPath).min(1),
     readonly: z.array(sandboxPath).default([]),
@@ -100,7 +103,9 @@ function refuseLinks(root: string): void {
       if (dir === root && UNCOPIED.has(entry.name)) continue;
       const full = path.join(dir, entry.name);
       if (entry.isSymbolicLink()) {
-        throw new UserError(`sandbox ${root} holds a symbolic link, ${path.relative(root, full)} -> ${fs.readlinkSync(full)}; links could lead edits or runs out of the workspace, so replace it with what it points to or move it out of the sandbox (a virtualenv, a corpus: see "data")`);
+        throw new UserError(
+          `sandbox ${root} holds a symbolic link, ${path.relative(root, full)} -> ${fs.readlinkSync(full)}; links could lead edits or runs out of the workspace, so replace it with what it points to or move it out of the sandbox (a virtualenv, a corpus: see "data")`,
+        );
       }
       if (entry.isDirectory()) pending.push(full);
     }

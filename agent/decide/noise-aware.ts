@@ -121,7 +121,9 @@ export class NoiseAwarePolicy implements DecisionPolicy {
     const significant = p !== null && p < alpha;
     const largeEnough = gain > 0 && gain >= minEffectSd * sd;
     if (significant && largeEnough) return { verdict: 'keep', reason: `kept: ${measured}`, stats };
-    const missing = significant ? `smaller than the ${minEffectSd} SD minimum effect` : `a keep needs p<${alpha} and an improvement of at least ${minEffectSd} SD`;
+    const missing = significant
+      ? `smaller than the ${minEffectSd} SD minimum effect`
+      : `a keep needs p<${alpha} and an improvement of at least ${minEffectSd} SD`;
     return { verdict: 'revert', reason: `reverted: ${measured}; ${missing}`, stats };
   }
 

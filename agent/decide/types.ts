@@ -42,9 +42,7 @@ export interface DecisionStats {
   ciHigh: number | null;
 }
 
-export type Decision =
-  | { verdict: 'confirm'; seed: number; reason: string }
-  | { verdict: 'keep' | 'revert'; reason: string; stats: DecisionStats };
+export type Decision = { verdict: 'confirm'; seed: number; reason: string } | { verdict: 'keep' | 'revert'; reason: string; stats: DecisionStats };
 
 export interface DecisionPolicy {
   readonly name: string;

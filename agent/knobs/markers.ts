@@ -1,9 +1,7 @@
 import { parseLiteral, type KnobValue, type LiteralStyle } from './literal.ts';
 
 /** What a `@knob` marker allows: a list of values, or a numeric range (log-scaled or linear). */
-export type KnobDomain =
-  | { type: 'set'; values: KnobValue[] }
-  | { type: 'range'; min: number; max: number; scale: 'linear' | 'log'; integer: boolean };
+export type KnobDomain = { type: 'set'; values: KnobValue[] } | { type: 'range'; min: number; max: number; scale: 'linear' | 'log'; integer: boolean };
 
 export interface Marker {
   file: string;

@@ -29,6 +29,7 @@ export interface LoopDeps {
 }
 
 type Ending = { status: 'stopped' | 'finished'; reason: string };
+// biome-ignore lint/suspicious/noConfusingVoidType: a step may end the session (an Ending) or simply be done (void).
 type Step = () => Promise<Ending | void>;
 
 const HEARTBEAT_MS = 5000;
@@ -51,7 +52,10 @@ export class ExperimentLoop {
   private readonly id: number;
   private readonly plans: PlanStore;
 
-  constructor(private readonly opened: OpenedSession, private readonly deps: LoopDeps) {
+  constructor(
+    private readonly opened: OpenedSession,
+    private readonly deps: LoopDeps,
+  ) {
     this.id = opened.session.id;
     this.head = opened.session.head_commit!;
     this.plans = new PlanStore(deps.db);
@@ -193,6 +197,7 @@ export class ExperimentLoop {
     await this.execute(row);
   }
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: as Step.
   private async proposeAndRun(rows: ExperimentRow[]): Promise<Ending | void> {
     const { workspace, sandbox } = this.opened;
     await workspace.resetTo(this.head);
@@ -210,7 +215,9 @@ export class ExperimentLoop {
     const whole = await workspace.diff();
     // An edit past the cap is recorded by its start only, and rejected: the log must not grow by megabytes per proposal.
     const oversize = Buffer.byteLength(whole) > MAX_EDIT_BYTES;
-    const diff = oversize ? `${whole.slice(0, KEPT_OF_OVERSIZE_EDIT)}\n[nightshift] the rest of this ${Buffer.byteLength(whole)}-byte edit was not stored\n` : whole;
+    const diff = oversize
+      ? `${whole.slice(0, KEPT_OF_OVERSIZE_EDIT)}\n[nightshift] the rest of this ${Buffer.byteLength(whole)}-byte edit was not stored\n`
+      : whole;
     const row = this.create({
       kind: proposal.kind,
       description: proposal.description,
@@ -226,7 +233,11 @@ export class ExperimentLoop {
     });
     proposal.recorded?.(row.id);
     if (diff.trim() === '') return this.reject(row, 'the proposal changed nothing');
-    if (oversize) return this.reject(row, `the edit is ${(Buffer.byteLength(whole) / 2 ** 20).toFixed(1)} MiB, over the edit-size limit of ${MAX_EDIT_BYTES / 2 ** 20} MiB`);
+    if (oversize)
+      return this.reject(
+        row,
+        `the edit is ${(Buffer.byteLength(whole) / 2 ** 20).toFixed(1)} MiB, over the edit-size limit of ${MAX_EDIT_BYTES / 2 ** 20} MiB`,
+      );
     await this.execute(row);
   }
 
@@ -326,18 +337,25 @@ export class ExperimentLoop {
         bus.emit({ type: 'run-step', experimentId: row.id, step });
       },
     };
-    const measured = await measureRun(this.opened, this.plans, row, hooks, () => experiments.forSession(this.id), async (request) => {
-      experiments.started(row.id, request.logPath);
-      bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
-      await this.deps.proposer.prefetch?.({
-        workspace,
-        sandbox: sandbox.config,
-        history: experiments.forSession(this.id),
-        signal: this.abort.signal,
-        // A speculation that fails by a bug says so, as a propose() would.
-        warn: (message) => bus.emit({ type: 'warning', message }),
-      });
-    });
+    const measured = await measureRun(
+      this.opened,
+      this.plans,
+      row,
+      hooks,
+      () => experiments.forSession(this.id),
+      async (request) => {
+        experiments.started(row.id, request.logPath);
+        bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
+        await this.deps.proposer.prefetch?.({
+          workspace,
+          sandbox: sandbox.config,
+          history: experiments.forSession(this.id),
+          signal: this.abort.signal,
+          // A speculation that fails by a bug says so, as a propose() would.
+          warn: (message) => bus.emit({ type: 'warning', message }),
+        });
+      },
+    );
     metrics.flush();
     if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);
     else experiments.finished(row.id, measured.outcome);

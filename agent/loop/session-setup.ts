@@ -101,12 +101,7 @@ function evaluationFiles(sandbox: Sandbox, workspaceDir: string): MeasuredSessio
   return { snapshot, hashes: snapshotEvaluationFiles(sandbox.dir, [...sandbox.config.readonly, ...sandbox.config.hidden], snapshot) };
 }
 
-async function resumeSession(
-  sessions: SessionStore,
-  experiments: ExperimentStore,
-  session: SessionRow,
-  given: SessionOptions,
-): Promise<Opened> {
+async function resumeSession(sessions: SessionStore, experiments: ExperimentStore, session: SessionRow, given: SessionOptions): Promise<Opened> {
   const stored = JSON.parse(session.options_json) as SessionOptions;
   // A resumed session keeps its own settings; only the run limit may be raised.
   const options: SessionOptions = given.maxExperimentsGiven ? { ...stored, maxExperiments: given.maxExperiments } : stored;

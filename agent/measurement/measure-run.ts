@@ -51,7 +51,8 @@ export async function measureRun(
   const evaluation = training.status === 'done' && session.seal !== 'self-reported' ? await evaluate(opened, row, hooks.signal) : null;
   if (evaluation?.status === 'interrupted') return { interrupted: true, reason: evaluation.reason ?? 'interrupted', runS: training.runS };
   const planned = finalNumber(training.final ?? {}, 'planned_steps');
-  if (training.status === 'done' && planned !== null && Number.isInteger(planned) && planned > 0) plans.record(session.id, config, options.budgetS, planned, row.id);
+  if (training.status === 'done' && planned !== null && Number.isInteger(planned) && planned > 0)
+    plans.record(session.id, config, options.budgetS, planned, row.id);
 
   const outcome: RunOutcome = {
     status: training.status,
@@ -81,7 +82,15 @@ async function evaluate(opened: MeasuredSession, row: ExperimentRow, signal: Abo
   const modules = fs.existsSync(path.join(opened.workspace.dir, 'node_modules')) ? fs.realpathSync(path.join(opened.workspace.dir, 'node_modules')) : null;
   const changed = prepareEvaluationFolder(opened.evaluation!.snapshot, opened.evaluation!.hashes, evaluationDir, modules);
   if (changed.length > 0) {
-    return { status: 'invalid', metric: null, final: null, floor: null, runS: 0, requests: 0, reason: `the evaluation's ${changed.join(', ')} changed since the session began` };
+    return {
+      status: 'invalid',
+      metric: null,
+      final: null,
+      floor: null,
+      runS: 0,
+      requests: 0,
+      reason: `the evaluation's ${changed.join(', ')} changed since the session began`,
+    };
   }
   try {
     return await runEvaluation(evaluationRequest(opened, row, signal ?? new AbortController().signal));

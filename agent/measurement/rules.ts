@@ -10,7 +10,9 @@ export const budgetToleranceS = (budgetS: number): number => 0.1 * budgetS + 20;
 
 export function overBudget(trainS: number, budgetS: number): string | null {
   const limit = budgetS + budgetToleranceS(budgetS);
-  return trainS > limit ? `its training ran ${trainS.toFixed(1)} s, past the budget of ${budgetS} s plus ${budgetToleranceS(budgetS).toFixed(0)} s tolerance` : null;
+  return trainS > limit
+    ? `its training ran ${trainS.toFixed(1)} s, past the budget of ${budgetS} s plus ${budgetToleranceS(budgetS).toFixed(0)} s tolerance`
+    : null;
 }
 
 export function repeatedFinal(lines: number, who: 'training' | 'evaluation'): string | null {

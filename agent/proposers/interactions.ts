@@ -35,7 +35,7 @@ export function nextInteractionStep(
   for (const family of families) {
     family.ablationRows.forEach((row, i) => {
       const spec = specsOf(row)[0]!;
-      strongest.set(spec.part + ' ' + spec.to, { spec, size: Math.abs(family.result.effects[i]!.delta) });
+      strongest.set(`${spec.part} ${spec.to}`, { spec, size: Math.abs(family.result.effects[i]!.delta) });
     });
   }
   const best = new Map<string, { spec: AblationSpec; size: number }>();
@@ -63,7 +63,10 @@ export function nextInteractionStep(
     for (let j = i + 1; j < edits.length; j++) {
       const pair: [AblationEdit, AblationEdit] = [edits[i]!, edits[j]!];
       if (!pair.every((e) => measuredHere.has(specKey(e.spec)))) continue;
-      const changeKey = `interact ${pair.map((e) => specKey(e.spec)).sort().join(' ')} @${head.slice(0, 12)}`;
+      const changeKey = `interact ${pair
+        .map((e) => specKey(e.spec))
+        .sort()
+        .join(' ')} @${head.slice(0, 12)}`;
       if (!tried.has(changeKey)) return { type: 'pair', changeKey, edits: pair };
     }
   }

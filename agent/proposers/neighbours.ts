@@ -11,7 +11,7 @@ export function neighbours(marker: Marker): KnobValue[] {
   if (!domain) return [];
   if (domain.type === 'set') {
     const values = domain.values;
-    let at = values.findIndex((v) => v === marker.value);
+    let at = values.indexOf(marker.value);
     if (at < 0 && typeof marker.value === 'number') at = nearestIndex(values, marker.value);
     const out: KnobValue[] = [];
     for (let d = 1; d < values.length; d++) {

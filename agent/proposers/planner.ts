@@ -35,9 +35,7 @@ export class Planner implements Proposer {
     const markers = scanMarkers(ctx.workspace.dir, ctx.sandbox.editable);
     const tried = new Set(ctx.history.map((e) => e.change_key).filter((k): k is string => k !== null));
     const next =
-      this.nextAblation(markers, tried) ??
-      this.nextInteraction(ctx, markers, tried, await ctx.workspace.git.head()) ??
-      this.nextTweak(markers, tried);
+      this.nextAblation(markers, tried) ?? this.nextInteraction(ctx, markers, tried, await ctx.workspace.git.head()) ?? this.nextTweak(markers, tried);
     if (!next) return null;
     // Edits bottom-up in each file, so an earlier edit never shifts a later marker's position.
     for (const { marker, value } of [...next.edits].sort((a, b) => b.marker.line - a.marker.line)) {
@@ -98,8 +96,7 @@ export class Planner implements Proposer {
 
   private nextTweak(markers: Marker[], tried: Set<string>): Step | undefined {
     const assignment = new Map(markers.map((m) => [m.name, m.value] as const));
-    const configKey = (name: string, value: KnobValue) =>
-      'config ' + [...assignment].map(([n, v]) => `${n}=${showValue(n === name ? value : v)}`).join(' ');
+    const configKey = (name: string, value: KnobValue) => `config ${[...assignment].map(([n, v]) => `${n}=${showValue(n === name ? value : v)}`).join(' ')}`;
     for (const marker of markers.filter((m) => m.marker === 'knob')) {
       for (const value of neighbours(marker)) {
         const changeKey = configKey(marker.name, value);

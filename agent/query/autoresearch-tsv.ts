@@ -44,7 +44,7 @@ export function autoresearchTsv(session: SessionRow, rows: readonly ExperimentRo
       e.description,
     ]);
   }
-  return lines.map((fields) => fields.map((f) => f.replace(/[\t\r\n]+/g, ' ')).join('\t') + '\n').join('');
+  return lines.map((fields) => `${fields.map((f) => f.replace(/[\t\r\n]+/g, ' ')).join('\t')}\n`).join('');
 }
 
 function memoryGb(e: ExperimentRow): number {

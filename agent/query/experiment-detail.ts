@@ -25,7 +25,9 @@ export function experimentDetail(db: Db, id: number): ExperimentDetail {
   const session = sessionById(db, experiment.session_id)!;
   const candidate =
     experiment.kind === 'confirm'
-      ? experiment.parent_id === null ? null : (experimentById(db, experiment.parent_id) ?? null)
+      ? experiment.parent_id === null
+        ? null
+        : (experimentById(db, experiment.parent_id) ?? null)
       : experiment.kind === 'baseline' || experiment.kind === 'control'
         ? null
         : experiment;

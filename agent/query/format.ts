@@ -38,14 +38,16 @@ export function renderTable(table: Table, format: TableFormat, options: RenderOp
       return aligned(table, options);
     case 'tsv':
       return [table.columns.map((c) => tsvField(c.name)), ...table.rows.map((r) => r.map((v) => tsvField(plain(v))))]
-        .map((fields) => fields.join('\t') + '\n')
+        .map((fields) => `${fields.join('\t')}\n`)
         .join('');
     case 'csv':
       return stringify([table.columns.map((c) => c.name), ...table.rows.map((r) => r.map(plain))]);
     case 'json':
-      return JSON.stringify(objects(table), null, 2) + '\n';
+      return `${JSON.stringify(objects(table), null, 2)}\n`;
     case 'jsonl':
-      return objects(table).map((o) => JSON.stringify(o) + '\n').join('');
+      return objects(table)
+        .map((o) => `${JSON.stringify(o)}\n`)
+        .join('');
   }
 }
 
@@ -92,7 +94,7 @@ function aligned(table: Table, { width, paint }: RenderOptions): string {
   const line = (cells: string[], row?: Cell[]) =>
     cells
       .map((text, i) => {
-        const fitted = text.length > widths[i]! ? text.slice(0, widths[i]! - 1) + '…' : text;
+        const fitted = text.length > widths[i]! ? `${text.slice(0, widths[i]! - 1)}…` : text;
         const padded = i === last && !numeric[i] ? fitted : numeric[i] ? fitted.padStart(widths[i]!) : fitted.padEnd(widths[i]!);
         const colour = row && paint ? columns[i]!.colour?.(row[i] ?? null) : undefined;
         return colour ? paint!(colour, padded) : padded;
@@ -100,7 +102,7 @@ function aligned(table: Table, { width, paint }: RenderOptions): string {
       .join('  ')
       .trimEnd();
   const header = line(columns.map((c) => c.name));
-  return [paint ? paint('gray', header) : header, ...shown.map((cells, r) => line(cells, table.rows[r]))].join('\n') + '\n';
+  return `${[paint ? paint('gray', header) : header, ...shown.map((cells, r) => line(cells, table.rows[r]))].join('\n')}\n`;
 }
 
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ⏎ ');

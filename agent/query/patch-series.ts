@@ -20,7 +20,7 @@ export function keptPatchSeries(session: SessionRow, kept: readonly ExperimentRo
         `nightshift session ${session.id}, experiment ${e.id} (${e.kind}).`,
         ...(e.reason ? ['', e.reason] : []),
         '---',
-        e.diff.endsWith('\n') ? e.diff : e.diff + '\n',
+        e.diff.endsWith('\n') ? e.diff : `${e.diff}\n`,
       ].join('\n');
     })
     .join('\n');

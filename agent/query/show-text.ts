@@ -32,7 +32,9 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
 
   const verdict = candidate?.decision ?? e.decision;
   const status = isFailedRun(e.status) ? p('red', e.status) : e.status;
-  out.push(`#${e.id} ${e.kind} · ${status}${verdict ? ` · ${verdict === 'keep' ? p('green', 'keep') : verdict}` : ''}   (session ${session.id}, ${session.metric}, ${session.goal}, ${session.seal})`);
+  out.push(
+    `#${e.id} ${e.kind} · ${status}${verdict ? ` · ${verdict === 'keep' ? p('green', 'keep') : verdict}` : ''}   (session ${session.id}, ${session.metric}, ${session.goal}, ${session.seal})`,
+  );
   out.push(e.description, '');
   if (e.kind === 'confirm' && candidate) out.push(field('confirms', `#${candidate.id} ${candidate.description}`));
   if (e.hypothesis) out.push(field(e.kind === 'confirm' ? 'why' : 'hypothesis', e.hypothesis));
@@ -47,7 +49,10 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
     if (candidate.commit_sha) out.push(field('commit', candidate.commit_sha));
   }
   out.push('', p('gray', candidate ? 'runs of this change' : 'runs of this baseline'));
-  for (const run of runs) out.push(`  ${run.id === e.id ? '▸' : ' '} #${String(run.id).padEnd(5)} ${run.kind.padEnd(9)} seed ${String(run.seed).padEnd(4)} ${run.status.padEnd(9)} ${run.metric === null ? '-' : num(run.metric, 6)}`);
+  for (const run of runs)
+    out.push(
+      `  ${run.id === e.id ? '▸' : ' '} #${String(run.id).padEnd(5)} ${run.kind.padEnd(9)} seed ${String(run.seed).padEnd(4)} ${run.status.padEnd(9)} ${run.metric === null ? '-' : num(run.metric, 6)}`,
+    );
   const values = measured(runs);
   if (values.length > 1) out.push(`    mean ${num(mean(values), 6)}, SD ${num(sd(values))} over ${values.length} finished runs`);
   if (e.final_json) out.push('', field(e.eval_json === null && session.seal === 'self-reported' ? 'final line' : 'training', e.final_json));
@@ -59,11 +64,13 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
     out.push('', p('gray', 'step metrics'));
     for (const s of series) {
       const last = s.steps.at(-1)!;
-      out.push(`  ${s.name.padEnd(width)}  ${sparkline(s.values)}  ${num(s.values[0])} → ${num(s.values.at(-1))}  (${s.values.length} points to step ${last}, min ${num(Math.min(...s.values))}, max ${num(Math.max(...s.values))})`);
+      out.push(
+        `  ${s.name.padEnd(width)}  ${sparkline(s.values)}  ${num(s.values[0])} → ${num(s.values.at(-1))}  (${s.values.length} points to step ${last}, min ${num(Math.min(...s.values))}, max ${num(Math.max(...s.values))})`,
+      );
     }
   }
   out.push('', ...logTail(e, tail, p));
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function proposerLine(e: ExperimentRow): string {

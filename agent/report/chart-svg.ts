@@ -11,7 +11,7 @@ import type { ChartData, PointRole } from './chart-data.ts';
 const W = 1200;
 const H = 660;
 const M = { left: 86, right: 36, top: 92, bottom: 70 };
-const FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
+const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 const COLOURS: Record<PointRole, string> = { baseline: '#2f6fd0', tried: '#9a9a9a', kept: '#1a9b3c' };
 const FAILED_COLOUR = '#d23c3c';
 const MAX_LABELS = 12;
@@ -19,8 +19,13 @@ const LABEL_GAP = 40;
 
 export function chartSvg(data: ChartData): string {
   const [lo, hi] = yDomain(data);
-  const x = scaleLinear().domain([data.xMin - 0.5, data.xMax + 0.5]).range([M.left, W - M.right]);
-  const y = scaleLinear().domain([lo, hi]).nice().range([H - M.bottom, M.top]);
+  const x = scaleLinear()
+    .domain([data.xMin - 0.5, data.xMax + 0.5])
+    .range([M.left, W - M.right]);
+  const y = scaleLinear()
+    .domain([lo, hi])
+    .nice()
+    .range([H - M.bottom, M.top]);
   const [yLo, yHi] = y.domain() as [number, number];
   const clip = (v: number) => Math.min(yHi, Math.max(yLo, v));
   const off = (v: number) => v > yHi || v < yLo;
@@ -45,7 +50,9 @@ export function chartSvg(data: ChartData): string {
   out.push(text(22, (M.top + H - M.bottom) / 2, data.metric, { size: 14, anchor: 'middle', rotate: -90 }));
 
   if (data.floor !== null && !off(data.floor)) {
-    out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(data.floor))}" y2="${f(y(data.floor))}" stroke="#7a4cc2" stroke-width="1.5" stroke-dasharray="7 5"/>`);
+    out.push(
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(data.floor))}" y2="${f(y(data.floor))}" stroke="#7a4cc2" stroke-width="1.5" stroke-dasharray="7 5"/>`,
+    );
     out.push(text(W - M.right - 6, y(data.floor) - 6, `floor ${num(data.floor)}`, { size: 12, anchor: 'end', fill: '#7a4cc2' }));
   }
 
@@ -60,22 +67,28 @@ export function chartSvg(data: ChartData): string {
         out.push(`<g>${tip}${triangle(cx, cy, p.y > yHi, COLOURS[role])}</g>`);
         // The value itself, while there are few enough for the numbers to stay readable.
         if (offChart.length <= 30) out.push(text(cx, p.y > yHi ? cy + 24 : cy - 16, num(p.y), { size: 10, anchor: 'middle', fill: '#777777' }));
-      } else if (role === 'kept') out.push(`<circle cx="${f(cx)}" cy="${f(cy)}" r="6" fill="${COLOURS.kept}" stroke="#0d5a21" stroke-width="1">${tip}</circle>`);
-      else out.push(`<circle cx="${f(cx)}" cy="${f(cy)}" r="${role === 'baseline' ? 4.5 : 3.5}" fill="${COLOURS[role]}" fill-opacity="${role === 'tried' ? 0.7 : 1}">${tip}</circle>`);
+      } else if (role === 'kept')
+        out.push(`<circle cx="${f(cx)}" cy="${f(cy)}" r="6" fill="${COLOURS.kept}" stroke="#0d5a21" stroke-width="1">${tip}</circle>`);
+      else
+        out.push(
+          `<circle cx="${f(cx)}" cy="${f(cy)}" r="${role === 'baseline' ? 4.5 : 3.5}" fill="${COLOURS[role]}" fill-opacity="${role === 'tried' ? 0.7 : 1}">${tip}</circle>`,
+        );
     }
   }
   for (const id of data.failed) out.push(cross(x(id), H - M.bottom - 8));
 
   const [start, ...steps] = data.best;
   if (start) {
-    const d = `M${f(x(start.x))} ${f(y(clip(start.y)))}` + steps.map((p) => ` H${f(x(p.x))} V${f(y(clip(p.y)))}`).join('');
+    const d = `M${f(x(start.x))} ${f(y(clip(start.y)))}${steps.map((p) => ` H${f(x(p.x))} V${f(y(clip(p.y)))}`).join('')}`;
     out.push(`<path d="${d}" fill="none" stroke="${COLOURS.kept}" stroke-width="2.5"/>`);
   }
   for (const l of labelled(data.labels, x)) {
     const label = l.text.length > 48 ? `${l.text.slice(0, 47)}…` : l.text;
     // Labels lean up and right, or up and left near the right edge so they stay inside the image.
     const right = x(l.x) > W - M.right - 260;
-    out.push(text(x(l.x) + (right ? -8 : 8), y(clip(l.y)) - 8, label, { size: 11, fill: '#0d5a21', rotate: right ? 28 : -28, anchor: right ? 'end' : 'start' }));
+    out.push(
+      text(x(l.x) + (right ? -8 : 8), y(clip(l.y)) - 8, label, { size: 11, fill: '#0d5a21', rotate: right ? 28 : -28, anchor: right ? 'end' : 'start' }),
+    );
   }
   out.push(legend(data));
 

@@ -23,7 +23,13 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
       `${r.status}${r.end_reason ? ` (${r.end_reason})` : ''} · ${r.started_at} → ${r.ended_at ?? 'still running'}`,
     '',
   );
-  if (chart) out.push(`![progress: ${r.metric} of every run, kept changes in green, running best as a step line](${chart.png ?? chart.svg})`, '', `Chart: [SVG](${chart.svg})${chart.png ? ` · [PNG](${chart.png})` : ''}`, '');
+  if (chart)
+    out.push(
+      `![progress: ${r.metric} of every run, kept changes in green, running best as a step line](${chart.png ?? chart.svg})`,
+      '',
+      `Chart: [SVG](${chart.svg})${chart.png ? ` · [PNG](${chart.png})` : ''}`,
+      '',
+    );
 
   const e = r.experiments;
   const best =
@@ -38,44 +44,73 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
       [
         ['baseline', baselineText(r.baseline)],
         ['best', best],
-        ['runs', `${e.total} total · ${e.changes} changes tried · ${e.kept} kept · ${e.reverted} reverted · ${e.crashed} crashed/timed out/diverged · ${e.rejected} rejected · ${e.interrupted} interrupted`],
+        [
+          'runs',
+          `${e.total} total · ${e.changes} changes tried · ${e.kept} kept · ${e.reverted} reverted · ${e.crashed} crashed/timed out/diverged · ${e.rejected} rejected · ${e.interrupted} interrupted`,
+        ],
         ['noise', r.noise.sd === null ? 'no group has two runs yet' : `SD ${num(r.noise.sd)}, pooled over every repeated configuration (df=${r.noise.df})`],
         ['expected false keeps', fk.value === null ? fk.note : `${num(fk.value, 3)} (${fk.rule}: ${fk.note})`],
-        ...(r.llm.tokens_in + r.llm.tokens_out > 0
-          ? [['LLM', `${r.llm.tokens_in} tokens in · ${r.llm.tokens_out} out · $${r.llm.cost_usd.toFixed(2)}`]]
-          : []),
+        ...(r.llm.tokens_in + r.llm.tokens_out > 0 ? [['LLM', `${r.llm.tokens_in} tokens in · ${r.llm.tokens_out} out · $${r.llm.cost_usd.toFixed(2)}`]] : []),
       ],
     ),
     '',
   );
 
   const tail = (x: { ci_low: number | null; ci_high: number | null; n: number; significant: boolean; experiment: number }) => [
-    interval(x.ci_low, x.ci_high), String(x.n), yes(x.significant), String(x.experiment),
+    interval(x.ci_low, x.ci_high),
+    String(x.n),
+    yes(x.significant),
+    String(x.experiment),
   ];
   out.push(
-    ...section('Kept changes', 'None: every change was reverted.', null, ['#', 'change', 'mean of its runs', 'Δ vs its baseline', 'p', 'runs', 're-measured', 'commit'],
+    ...section(
+      'Kept changes',
+      'None: every change was reverted.',
+      null,
+      ['#', 'change', 'mean of its runs', 'Δ vs its baseline', 'p', 'runs', 're-measured', 'commit'],
       r.kept.map((k) => [
-        String(k.experiment), k.description, num(k.mean), signed(k.delta), num(k.p, 2), String(k.n),
-        k.remeasured ? `${num(k.remeasured.mean)} (n=${k.remeasured.n})` : '-', k.commit?.slice(0, 10) ?? '-',
-      ])),
-    ...section('Effects of components', 'No ablation was measured.',
+        String(k.experiment),
+        k.description,
+        num(k.mean),
+        signed(k.delta),
+        num(k.p, 2),
+        String(k.n),
+        k.remeasured ? `${num(k.remeasured.mean)} (n=${k.remeasured.n})` : '-',
+        k.commit?.slice(0, 10) ?? '-',
+      ]),
+    ),
+    ...section(
+      'Effects of components',
+      'No ablation was measured.',
       'Δ = mean with the component ablated − baseline mean. Intervals are simultaneous at 95% over the table (Bonferroni); ' +
         'a component is significant when its interval excludes 0.',
       ['component', 'change', 'Δ', 'interval', 'n', 'significant', '#'],
-      r.effects.map((x) => [x.component, x.change, signed(x.delta), ...tail(x)])),
-    ...section('Interactions', 'No pair of ablations was measured together.',
+      r.effects.map((x) => [x.component, x.change, signed(x.delta), ...tail(x)]),
+    ),
+    ...section(
+      'Interactions',
+      'No pair of ablations was measured together.',
       'Interaction = Δ(a and b together) − Δ(a) − Δ(b): zero when the two effects simply add up.',
       ['a', 'b', 'interaction', 'interval', 'n', 'significant', '#'],
-      r.interactions.map((x) => [x.a, x.b, signed(x.interaction), ...tail(x)])),
+      r.interactions.map((x) => [x.a, x.b, signed(x.interaction), ...tail(x)]),
+    ),
   );
 
   if (r.controls.length > 0) {
     out.push(
-      ...section('Drift', '',
+      ...section(
+        'Drift',
+        '',
         'No-op control runs re-measure the current baseline through the whole pipeline; "expected" is what the log believed it to be ' +
           "(its earlier runs, or right after a keep the kept change's own runs, which were selected for looking good).",
         ['#', r.metric, 'expected', 'difference'],
-        r.controls.map((c) => [String(c.experiment), num(c.metric), num(c.expected), c.metric === null || c.expected === null ? '-' : signed(c.metric - c.expected)])),
+        r.controls.map((c) => [
+          String(c.experiment),
+          num(c.metric),
+          num(c.expected),
+          c.metric === null || c.expected === null ? '-' : signed(c.metric - c.expected),
+        ]),
+      ),
     );
   }
   if (r.floor !== null) out.push(`Floor reported by the script: ${num(r.floor)}.`, '');

@@ -34,12 +34,26 @@ export interface SessionReport {
   /** The best kept state, at its re-measured mean where it was re-measured; the baseline (experiment null) when nothing beat it. */
   best: { mean: number | null; experiment: number | null; delta: number | null };
   effects: {
-    component: string; change: string; delta: number; ci_low: number | null; ci_high: number | null;
-    n: number; significant: boolean; experiment: number; base_commit: string;
+    component: string;
+    change: string;
+    delta: number;
+    ci_low: number | null;
+    ci_high: number | null;
+    n: number;
+    significant: boolean;
+    experiment: number;
+    base_commit: string;
   }[];
   interactions: {
-    a: string; b: string; interaction: number; ci_low: number | null; ci_high: number | null;
-    n: number; significant: boolean; experiment: number; base_commit: string;
+    a: string;
+    b: string;
+    interaction: number;
+    ci_low: number | null;
+    ci_high: number | null;
+    n: number;
+    significant: boolean;
+    experiment: number;
+    base_commit: string;
   }[];
   /** total: rows (one per launched run); kept/reverted: changes; crashed: runs that crashed, timed out or diverged. */
   experiments: { total: number; kept: number; reverted: number; crashed: number; changes: number; rejected: number; interrupted: number };
@@ -47,8 +61,14 @@ export interface SessionReport {
   noise: { sd: number | null; df: number };
   /** mean: of the change's own runs; remeasured: its commit's later baseline/control runs. */
   kept: {
-    experiment: number; description: string; mean: number; delta: number | null; p: number | null; n: number;
-    commit: string | null; remeasured: { mean: number; n: number } | null;
+    experiment: number;
+    description: string;
+    mean: number;
+    delta: number | null;
+    p: number | null;
+    n: number;
+    commit: string | null;
+    remeasured: { mean: number; n: number } | null;
   }[];
   /** expected: the commit's earlier fresh runs' mean, or the kept change's own mean right after a keep. */
   controls: { experiment: number; metric: number | null; expected: number | null }[];
@@ -75,7 +95,13 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
       const runs = measured(runsOf(e));
       const fresh = e.commit_sha ? commitRuns(e.commit_sha) : [];
       return {
-        experiment: e.id, description: e.description, mean: mean(runs), delta: e.delta, p: e.p_value, n: runs.length, commit: e.commit_sha,
+        experiment: e.id,
+        description: e.description,
+        mean: mean(runs),
+        delta: e.delta,
+        p: e.p_value,
+        n: runs.length,
+        commit: e.commit_sha,
         remeasured: fresh.length > 0 ? { mean: meanOf(fresh)!, n: fresh.length } : null,
       };
     });
@@ -88,14 +114,28 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
   const families = effectFamilies(rows);
   const effects = families.flatMap((f) =>
     f.result.effects.map((r, i) => ({
-      component: r.component, change: r.change, delta: r.delta, ci_low: r.ciLow, ci_high: r.ciHigh,
-      n: r.n, significant: r.significant, experiment: f.ablationRows[i]!.id, base_commit: f.baseCommit,
+      component: r.component,
+      change: r.change,
+      delta: r.delta,
+      ci_low: r.ciLow,
+      ci_high: r.ciHigh,
+      n: r.n,
+      significant: r.significant,
+      experiment: f.ablationRows[i]!.id,
+      base_commit: f.baseCommit,
     })),
   );
   const interactions = families.flatMap((f) =>
     f.result.interactions.map((r, i) => ({
-      a: r.a, b: r.b, interaction: r.interaction, ci_low: r.ciLow, ci_high: r.ciHigh,
-      n: r.n, significant: r.significant, experiment: f.pairRows[i]!.id, base_commit: f.baseCommit,
+      a: r.a,
+      b: r.b,
+      interaction: r.interaction,
+      ci_low: r.ciLow,
+      ci_high: r.ciHigh,
+      n: r.n,
+      significant: r.significant,
+      experiment: f.pairRows[i]!.id,
+      base_commit: f.baseCommit,
     })),
   );
 
@@ -138,9 +178,7 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
     expected_false_keeps: falseKeeps(session, rows),
     noise: { sd: noise.df > 0 ? noise.sd : null, df: noise.df },
     kept,
-    controls: rows
-      .filter((e) => e.kind === 'control')
-      .map((e) => ({ experiment: e.id, metric: e.metric, expected: expected(e) })),
+    controls: rows.filter((e) => e.kind === 'control').map((e) => ({ experiment: e.id, metric: e.metric, expected: expected(e) })),
     floor: rows.reduce<number | null>((f, e) => finalNumber(finalFields(e.eval_json ?? e.final_json), 'floor', ...floorNames(session.metric)) ?? f, null),
     llm: rows.reduce((t, e) => ({ tokens_in: t.tokens_in + e.tokens_in, tokens_out: t.tokens_out + e.tokens_out, cost_usd: t.cost_usd + e.cost_usd }), {
       tokens_in: 0,
@@ -153,7 +191,10 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
 function falseKeeps(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport['expected_false_keeps'] {
   const decisions = decisionStates(rows, session.goal);
   if (session.decision_rule === 'greedy') {
-    const value = expectedFalseKeeps({ name: 'greedy' }, decisions.map((d) => d.state));
+    const value = expectedFalseKeeps(
+      { name: 'greedy' },
+      decisions.map((d) => d.state),
+    );
     return { value, rule: 'greedy', decisions: decisions.length, note: `Σ P(a no-op run beats the best single run so far) over ${decisions.length} decisions` };
   }
   if (session.decision_rule === 'noise-aware') {

@@ -19,7 +19,7 @@ export async function writeChart(svgPath: string, svg: string): Promise<WrittenC
   writeFile(svgPath, svg);
   const png = await svgToPng(svg);
   if (!png) return { svg: svgPath, png: null };
-  const pngPath = svgPath.replace(/\.svg$/i, '') + '.png';
+  const pngPath = `${svgPath.replace(/\.svg$/i, '')}.png`;
   writeFile(pngPath, png);
   return { svg: svgPath, png: pngPath };
 }

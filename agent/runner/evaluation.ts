@@ -117,13 +117,17 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
   if (predictor) {
     const toEvaluator = evaluator.stdin as Writable;
     reading.push(
-      lines(predictor.stdout, (line) => {
-        if (line.startsWith(PREFIX)) toEvaluator.write(`${line.slice(PREFIX.length)}\n`);
-        else {
-          log.write(`${line}\n`);
-          keep(tails.predict, line);
-        }
-      }, RELAY_LINE_CAP).then(() => void toEvaluator.end()),
+      lines(
+        predictor.stdout,
+        (line) => {
+          if (line.startsWith(PREFIX)) toEvaluator.write(`${line.slice(PREFIX.length)}\n`);
+          else {
+            log.write(`${line}\n`);
+            keep(tails.predict, line);
+          }
+        },
+        RELAY_LINE_CAP,
+      ).then(() => void toEvaluator.end()),
       lines(predictor.stderr, (line) => {
         log.write(`${line}\n`);
         keep(tails.predict, line);
@@ -136,7 +140,9 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
     if (stopped) return;
     stopped = why;
     for (const child of children) signalGroup(child.pid, 'SIGTERM');
-    setTimeout(() => children.forEach((child) => signalGroup(child.pid, 'SIGKILL')), KILL_AFTER_TERM_MS).unref();
+    setTimeout(() => {
+      for (const child of children) signalGroup(child.pid, 'SIGKILL');
+    }, KILL_AFTER_TERM_MS).unref();
   };
   const deadline = startDeadline(req.limitS * 1000, () => stop('timeout'));
   const onAbort = () => stop('interrupted');
@@ -162,7 +168,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
   const final = finals[0];
   if (!final) {
     const predictorFailed = predicted && predicted.exitCode !== 0 && predicted.exitCode !== undefined;
-    const [who, result, tail] = predictorFailed ? ['predict', predicted, tails.predict] as const : ['evaluate', evaluated, tails.evaluate] as const;
+    const [who, result, tail] = predictorFailed ? (['predict', predicted, tails.predict] as const) : (['evaluate', evaluated, tails.evaluate] as const);
     const how = result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
     const last = tail.findLast((line) => ERROR_LINE.test(line)) ?? tail.at(-1);
     return { ...base, status: 'crashed', metric: null, reason: `${who} ${how} before the evaluation's final line${last ? `: ${last.slice(0, 300)}` : ''}` };

@@ -8,16 +8,11 @@ export const PREFIX = '@ns ';
 // first and read back as numbers, which lets a diverged run be told apart from a garbled line.
 const NON_FINITE = /(:\s*|\[\s*|,\s*)(-?Infinity|NaN)(?=\s*[,}\]])/g;
 
-const numberish = z.union([
-  z.number(),
-  z.enum(['NaN', 'Infinity', '-Infinity']).transform((s) => Number(s)),
-]);
+const numberish = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']).transform((s) => Number(s))]);
 
 const field = z.union([numberish, z.string(), z.boolean(), z.null()]);
 
-const StepLine = z
-  .object({ step: z.number().int().nonnegative(), elapsed_s: numberish.optional() })
-  .catchall(field);
+const StepLine = z.object({ step: z.number().int().nonnegative(), elapsed_s: numberish.optional() }).catchall(field);
 
 const FinalLine = z.object({ final: z.literal(true) }).catchall(field);
 

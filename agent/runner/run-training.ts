@@ -112,7 +112,10 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     stdin: 'ignore',
   } as const;
   const child = req.isolation
-    ? execa(...cage.wrap('bwrap', bwrapArgs({ ...req.isolation, workspace: req.cwd, env: req.env, command })), { ...options, env: { PATH: req.env.PATH ?? '/usr/bin:/bin' } })
+    ? execa(...cage.wrap('bwrap', bwrapArgs({ ...req.isolation, workspace: req.cwd, env: req.env, command })), {
+        ...options,
+        env: { PATH: req.env.PATH ?? '/usr/bin:/bin' },
+      })
     : execa(...cage.wrap('/bin/sh', ['-c', command]), { ...options, env: req.env });
 
   if (child.pid !== undefined) req.onSpawn?.(child.pid);
@@ -133,7 +136,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     !stream
       ? Promise.resolve()
       : readLines(stream, LINE_CAP, (line, cut) => {
-          log.write(line + '\n');
+          log.write(`${line}\n`);
           if (cut && cutLines++ === 0) log.write(`[nightshift] a line of over ${LINE_CAP} bytes was cut; the rest of it was dropped\n`);
           if (!isStdout) return keepTail(line);
           const parsed = parseLine(line);
@@ -166,13 +169,16 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   // The run's folders share the agent's disk: one that fills them is stopped before the machine is.
   let overQuota: string | null = null;
   const quotaBytes = req.diskQuotaBytes;
-  const quota = quotaBytes == null ? null : watchDiskQuota([req.cwd, req.env.NIGHTSHIFT_OUT ?? req.cwd], quotaBytes, () => {
-    const size = quotaBytes >= 2 ** 30 ? `${(quotaBytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(quotaBytes / 2 ** 20)} MiB`;
-    overQuota = `its disk quota (${size} over the workspace and NIGHTSHIFT_OUT) was reached`;
-    log.write(`[nightshift] ${overQuota}: the run is killed\n`);
-    signalGroup(child.pid, 'SIGKILL');
-    cage.kill();
-  });
+  const quota =
+    quotaBytes == null
+      ? null
+      : watchDiskQuota([req.cwd, req.env.NIGHTSHIFT_OUT ?? req.cwd], quotaBytes, () => {
+          const size = quotaBytes >= 2 ** 30 ? `${(quotaBytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(quotaBytes / 2 ** 20)} MiB`;
+          overQuota = `its disk quota (${size} over the workspace and NIGHTSHIFT_OUT) was reached`;
+          log.write(`[nightshift] ${overQuota}: the run is killed\n`);
+          signalGroup(child.pid, 'SIGKILL');
+          cage.kill();
+        });
   // Whatever the script left behind dies with it: its group at once, then the processes that left
   // the group (setsid daemons) by the marks in their environment; they would also hold its output open.
   const marks = runMarks(req.env);

@@ -20,8 +20,7 @@ export function candidateRunIndex(rows: readonly ExperimentRow[]): (candidate: E
 export const candidateRuns = (rows: readonly ExperimentRow[], candidate: ExperimentRow): ExperimentRow[] => candidateRunIndex(rows)(candidate);
 
 /** The metric values of the runs that finished with one. */
-export const measured = (runs: readonly ExperimentRow[]): number[] =>
-  runs.filter((e) => e.status === 'done' && e.metric !== null).map((e) => e.metric!);
+export const measured = (runs: readonly ExperimentRow[]): number[] => runs.filter((e) => e.status === 'done' && e.metric !== null).map((e) => e.metric!);
 
 /** The candidate or confirmation run of a candidate that failed, if any did. */
 export function failedRunOf(rows: readonly ExperimentRow[], candidate: ExperimentRow): ExperimentRow | undefined {

@@ -12,8 +12,7 @@ export const candidateKey = (id: number | null): string => `candidate ${id}`;
  * not become its commit's baseline: they were kept *because* they looked good, and that
  * selection would bias every later comparison. Fresh control runs measure the new commit.
  */
-export const groupKey = (row: ExperimentRow): string =>
-  isHeadRun(row) ? commitKey(row.base_commit) : candidateKey(candidateIdOf(row));
+export const groupKey = (row: ExperimentRow): string => (isHeadRun(row) ? commitKey(row.base_commit) : candidateKey(candidateIdOf(row)));
 
 /** The runs that finished with a metric, by the configuration they measured, oldest first. */
 export function runGroups(rows: readonly ExperimentRow[]): Map<string, ExperimentRow[]> {

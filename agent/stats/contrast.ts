@@ -56,7 +56,13 @@ export interface FourGroups {
 
 /** mean(a) − mean(b). */
 export function differenceContrast(a: readonly number[], b: readonly number[], noise?: PooledSd): ContrastEstimate {
-  return linearContrast([{ values: a, weight: 1 }, { values: b, weight: -1 }], noise);
+  return linearContrast(
+    [
+      { values: a, weight: 1 },
+      { values: b, weight: -1 },
+    ],
+    noise,
+  );
 }
 
 /** Δ(a,b) − Δ(a) − Δ(b) = m_ab − m_a − m_b + m_0: zero when the two changes add up. */

@@ -94,7 +94,15 @@ export function estimateEffects(input: EffectsInput, options: EffectsOptions = {
     const b = input.ablations[pair.b];
     if (!a || !b || pair.a === pair.b) throw new RangeError(`pair (${pair.a}, ${pair.b}) must name two different ablations`);
     const c = interactionContrast({ both: pair.runs, onlyA: a.runs, onlyB: b.runs, none: input.baseline }, noise);
-    return { a: a.component, b: b.component, changeA: a.change, changeB: b.change, interaction: c.estimate, ...bounds(c, noise, interactionsLevel), n: pair.runs.length };
+    return {
+      a: a.component,
+      b: b.component,
+      changeA: a.change,
+      changeB: b.change,
+      interaction: c.estimate,
+      ...bounds(c, noise, interactionsLevel),
+      n: pair.runs.length,
+    };
   });
 
   return { effects, interactions, noise, levels: { effects: effectsLevel, interactions: interactionsLevel } };

@@ -16,12 +16,7 @@ export function interval(c: ContrastEstimate, level = 0.95): Interval {
 }
 
 /** mean(a) − mean(b); pooled SD when `noise` is given, Welch otherwise. */
-export function meanDiffInterval(
-  a: readonly number[],
-  b: readonly number[],
-  level = 0.95,
-  noise?: PooledSd,
-): Interval {
+export function meanDiffInterval(a: readonly number[], b: readonly number[], level = 0.95, noise?: PooledSd): Interval {
   return interval(differenceContrast(a, b, noise), level);
 }
 

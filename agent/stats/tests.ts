@@ -40,12 +40,7 @@ export function welchTest(a: readonly number[], b: readonly number[], alternativ
  * Student's test with one noise SD for both groups: by default pooled from a and b, or an
  * estimate pooled over more groups (earlier baselines, controls) that share the noise.
  */
-export function pooledTTest(
-  a: readonly number[],
-  b: readonly number[],
-  alternative: Alternative,
-  noise: PooledSd = pooledSd([a, b]),
-): TestResult {
+export function pooledTTest(a: readonly number[], b: readonly number[], alternative: Alternative, noise: PooledSd = pooledSd([a, b])): TestResult {
   const c = differenceContrast(a, b, noise);
   return oneSided(c, alternative);
 }

@@ -78,9 +78,7 @@ function assertIntact(db: Db, file: string): void {
 function checkVersion(db: Db, file: string): number {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
-    throw new UserError(
-      `${file} was written by a newer nightshift (schema v${version}; this one knows up to v${SCHEMA_VERSION})`,
-    );
+    throw new UserError(`${file} was written by a newer nightshift (schema v${version}; this one knows up to v${SCHEMA_VERSION})`);
   }
   return version;
 }

@@ -53,7 +53,8 @@ export function experimentList(db: Db, filter: LogFilter): RawTable {
   const key = ORDER[filter.sort];
   const direction = filter.reverse ? 'DESC' : 'ASC';
   // id and time are never NULL; leaving out the NULLs-last term lets SQLite read them in index order.
-  const order = filter.sort === 'id' || filter.sort === 'time' ? `${key} ${direction}, e.id ${direction}` : `(${key}) IS NULL, ${key} ${direction}, e.id ${direction}`;
+  const order =
+    filter.sort === 'id' || filter.sort === 'time' ? `${key} ${direction}, e.id ${direction}` : `(${key}) IS NULL, ${key} ${direction}, e.id ${direction}`;
   const sql = `
     SELECT e.id, ${filter.sessionId === null ? 'e.session_id AS session,' : ''} e.kind, e.status, e.decision,
            e.metric, e.delta, e.p_value AS p, e.seed, e.run_s, e.created_at, e.description

@@ -31,10 +31,6 @@ export function keptExperiments(db: Db, sessionId: number): ExperimentRow[] {
  * them, and a diff is most of a row (not naming the column spares SQLite its overflow pages).
  */
 export function experimentsWithoutDiffs(db: Db, sessionId: number): ExperimentRow[] {
-  const columns = (db.prepare('PRAGMA table_info(experiments)').all() as { name: string }[])
-    .map((c) => c.name)
-    .filter((name) => name !== 'diff');
-  return db
-    .prepare(`SELECT ${columns.join(', ')}, '' AS diff FROM experiments WHERE session_id = ? ORDER BY id`)
-    .all(sessionId) as ExperimentRow[];
+  const columns = (db.prepare('PRAGMA table_info(experiments)').all() as { name: string }[]).map((c) => c.name).filter((name) => name !== 'diff');
+  return db.prepare(`SELECT ${columns.join(', ')}, '' AS diff FROM experiments WHERE session_id = ? ORDER BY id`).all(sessionId) as ExperimentRow[];
 }

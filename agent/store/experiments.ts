@@ -6,8 +6,21 @@ import type { DecisionValue, ExperimentRow } from './types.ts';
 /** The fields an experiment row is created with; the rest are filled in as it runs and is decided. */
 export type NewExperiment = Pick<
   ExperimentRow,
-  | 'session_id' | 'kind' | 'description' | 'hypothesis' | 'change_key' | 'spec_json' | 'diff' | 'parent_id'
-  | 'retry_of' | 'seed' | 'min_runs' | 'base_commit' | 'proposer' | 'decision' | 'propose_s'
+  | 'session_id'
+  | 'kind'
+  | 'description'
+  | 'hypothesis'
+  | 'change_key'
+  | 'spec_json'
+  | 'diff'
+  | 'parent_id'
+  | 'retry_of'
+  | 'seed'
+  | 'min_runs'
+  | 'base_commit'
+  | 'proposer'
+  | 'decision'
+  | 'propose_s'
 >;
 
 /** How a run ended, as the runner tells it. */
@@ -48,9 +61,7 @@ export class ExperimentStore {
   }
 
   started(id: number, logPath: string): void {
-    this.db
-      .prepare(`UPDATE experiments SET status = 'running', started_at = ?, log_path = ? WHERE id = ?`)
-      .run(now(), logPath, id);
+    this.db.prepare(`UPDATE experiments SET status = 'running', started_at = ?, log_path = ? WHERE id = ?`).run(now(), logPath, id);
   }
 
   spawned(id: number, pid: number): void {
@@ -70,9 +81,7 @@ export class ExperimentStore {
 
   /** A change that never ran (it touched read-only files, or changed nothing). */
   rejected(id: number, reason: string): void {
-    this.db
-      .prepare(`UPDATE experiments SET status = 'rejected', decision = 'revert', reason = ?, ended_at = ? WHERE id = ?`)
-      .run(reason, now(), id);
+    this.db.prepare(`UPDATE experiments SET status = 'rejected', decision = 'revert', reason = ?, ended_at = ? WHERE id = ?`).run(reason, now(), id);
   }
 
   decided(id: number, record: DecisionRecord): void {
@@ -88,9 +97,7 @@ export class ExperimentStore {
 
   /** After a crash of the agent: whatever was queued or running did not finish. */
   interruptInFlight(sessionId: number, reason: string): ExperimentRow[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM experiments WHERE session_id = ? AND status IN ('queued', 'running')`)
-      .all(sessionId) as ExperimentRow[];
+    const rows = this.db.prepare(`SELECT * FROM experiments WHERE session_id = ? AND status IN ('queued', 'running')`).all(sessionId) as ExperimentRow[];
     // An interrupted candidate is no longer awaiting a verdict: its re-run (a new row) is.
     this.db
       .prepare(

@@ -24,10 +24,11 @@ export function stepsSince(db: Db, experimentId: number, afterStep: number): Ste
 
 /** Step metrics of one run, one series per name (the metrics primary key is (experiment_id, name, step)). */
 export function stepSeries(db: Db, experimentId: number): StepSeries[] {
-  const rows = db
-    .prepare('SELECT name, step, value FROM metrics WHERE experiment_id = ? ORDER BY name, step')
-    .raw(true)
-    .all(experimentId) as [string, number, number | null][];
+  const rows = db.prepare('SELECT name, step, value FROM metrics WHERE experiment_id = ? ORDER BY name, step').raw(true).all(experimentId) as [
+    string,
+    number,
+    number | null,
+  ][];
   const byName = new Map<string, StepSeries>();
   for (const [name, step, value] of rows) {
     if (value === null) continue;

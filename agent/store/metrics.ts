@@ -16,10 +16,12 @@ export class MetricsWriter {
   private readonly flushTx;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(db: Db, private readonly maxPending = 500, private readonly flushMs = 1000) {
-    this.insert = db.prepare(
-      `INSERT OR REPLACE INTO metrics (experiment_id, step, name, value, elapsed_s) VALUES (?, ?, ?, ?, ?)`,
-    );
+  constructor(
+    db: Db,
+    private readonly maxPending = 500,
+    private readonly flushMs = 1000,
+  ) {
+    this.insert = db.prepare(`INSERT OR REPLACE INTO metrics (experiment_id, step, name, value, elapsed_s) VALUES (?, ?, ?, ?, ?)`);
     this.flushTx = db.transaction((batch: typeof this.pending) => {
       for (const { experimentId, metrics } of batch) {
         for (const [name, value] of Object.entries(metrics.values)) {

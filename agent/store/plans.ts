@@ -9,9 +9,9 @@ export class PlanStore {
   constructor(private readonly db: Db) {}
 
   steps(sessionId: number, config: string, budgetS: number): number | null {
-    const row = this.db
-      .prepare('SELECT steps FROM plans WHERE session_id = ? AND config = ? AND budget_s = ?')
-      .get(sessionId, config, budgetS) as { steps: number } | undefined;
+    const row = this.db.prepare('SELECT steps FROM plans WHERE session_id = ? AND config = ? AND budget_s = ?').get(sessionId, config, budgetS) as
+      | { steps: number }
+      | undefined;
     return row?.steps ?? null;
   }
 

@@ -6,8 +6,18 @@ export const now = (): string => new Date().toISOString();
 
 export type NewSession = Pick<
   SessionRow,
-  | 'sandbox' | 'workspace' | 'command' | 'metric' | 'goal' | 'proposer' | 'decision_rule'
-  | 'budget_s' | 'max_experiments' | 'options_json' | 'readonly_json' | 'seal'
+  | 'sandbox'
+  | 'workspace'
+  | 'command'
+  | 'metric'
+  | 'goal'
+  | 'proposer'
+  | 'decision_rule'
+  | 'budget_s'
+  | 'max_experiments'
+  | 'options_json'
+  | 'readonly_json'
+  | 'seal'
 >;
 
 export class SessionStore {
@@ -63,8 +73,6 @@ export class SessionStore {
   }
 
   end(id: number, status: Exclude<SessionStatus, 'running'>, reason: string): void {
-    this.db
-      .prepare('UPDATE sessions SET status = ?, end_reason = ?, ended_at = ?, agent_pid = NULL WHERE id = ?')
-      .run(status, reason, now(), id);
+    this.db.prepare('UPDATE sessions SET status = ?, end_reason = ?, ended_at = ?, agent_pid = NULL WHERE id = ?').run(status, reason, now(), id);
   }
 }

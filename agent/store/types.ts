@@ -4,9 +4,7 @@ import type { Goal } from '../decide/types.ts';
 export const EXPERIMENT_KINDS = ['baseline', 'ablation', 'interaction', 'tweak', 'llm', 'confirm', 'control'] as const;
 export type ExperimentKind = (typeof EXPERIMENT_KINDS)[number];
 
-export const EXPERIMENT_STATUSES = [
-  'queued', 'running', 'done', 'crashed', 'timeout', 'diverged', 'interrupted', 'rejected', 'invalid',
-] as const;
+export const EXPERIMENT_STATUSES = ['queued', 'running', 'done', 'crashed', 'timeout', 'diverged', 'interrupted', 'rejected', 'invalid'] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 
 /** Runs that ended without a usable metric: a crash, a timeout, a divergence, or a broken rule of the measurement. */

@@ -11,7 +11,7 @@ import { rawTable, type RawTable } from './raw-table.ts';
  */
 export function readOnlyQuery(db: Db, sql: string): RawTable {
   db.pragma('query_only = ON');
-  let stmt;
+  let stmt: ReturnType<Db['prepare']>;
   try {
     stmt = db.prepare(sql);
   } catch (error) {
@@ -19,7 +19,8 @@ export function readOnlyQuery(db: Db, sql: string): RawTable {
     if (/more than one statement/.test(message)) throw new UserError('sql runs one statement at a time (remove the extra ;-separated statements)');
     throw new UserError(`SQL error: ${message}`);
   }
-  if (!stmt.readonly || !stmt.reader) throw new UserError(`refused: ${refusal(firstKeyword(sql), stmt.readonly)}; sql runs read-only queries (SELECT, WITH, VALUES, EXPLAIN, reading PRAGMAs)`);
+  if (!stmt.readonly || !stmt.reader)
+    throw new UserError(`refused: ${refusal(firstKeyword(sql), stmt.readonly)}; sql runs read-only queries (SELECT, WITH, VALUES, EXPLAIN, reading PRAGMAs)`);
   try {
     return rawTable(stmt);
   } catch (error) {

@@ -56,7 +56,7 @@ function rawLine(event: LoopEvent): string | null {
   }
 }
 
-export function printHeadless(write: (line: string) => void = (l) => process.stdout.write(l + '\n')) {
+export function printHeadless(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {
   return (event: LoopEvent) => {
     const line = headlessLine(event);
     if (line !== null) write(line);

@@ -29,7 +29,12 @@ export class Workspace {
   }
 
   /** Copies the sandbox, less `exclude` (its hidden files, which only the evaluation sees), and commits it as the baseline. */
-  static async create(sandboxDir: string, dir: string, nodeModules: string, exclude: readonly string[] = []): Promise<{ workspace: Workspace; commit: string }> {
+  static async create(
+    sandboxDir: string,
+    dir: string,
+    nodeModules: string,
+    exclude: readonly string[] = [],
+  ): Promise<{ workspace: Workspace; commit: string }> {
     const excluded = new Set(exclude.map((f) => path.join(sandboxDir, f)));
     const gitDir = outsideGitDir(dir);
     if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {

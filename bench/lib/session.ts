@@ -20,7 +20,13 @@ export async function benchSession(dbPath: string, options: SessionOptions, prop
   const opened = await openSession(sessions, experiments, dbPath, options, false);
   const bus = new EventBus();
   const loop = new ExperimentLoop(opened, {
-    db, sessions, experiments, metrics: new MetricsWriter(db), bus, proposer: proposer({ db, opened }), policy: createPolicy(options.decision),
+    db,
+    sessions,
+    experiments,
+    metrics: new MetricsWriter(db),
+    bus,
+    proposer: proposer({ db, opened }),
+    policy: createPolicy(options.decision),
   });
   return { db, experiments, opened, bus, loop };
 }

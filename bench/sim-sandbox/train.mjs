@@ -17,14 +17,14 @@
 import { readFileSync } from 'node:fs';
 
 export const config = {
-  residual: true,            // @ablate false
-  layerNorm: true,           // @ablate false
+  residual: true, // @ablate false
+  layerNorm: true, // @ablate false
   posEncoding: 'sinusoidal', // @ablate 'learned' 'none'
-  gelu: true,                // @ablate false
-  bias: true,                // @ablate false
-  lr: 0.003,                 // @knob 1e-4..1e-2 log
-  dropout: 0.1,              // @knob 0..0.3
-  heads: 4,                  // @knob 1 2 4 8
+  gelu: true, // @ablate false
+  bias: true, // @ablate false
+  lr: 0.003, // @knob 1e-4..1e-2 log
+  dropout: 0.1, // @knob 0..0.3
+  heads: 4, // @knob 1 2 4 8
 };
 
 function fail(message) {
@@ -98,7 +98,11 @@ const seedText = process.env.NIGHTSHIFT_SEED ?? '0';
 const seed = Number(seedText);
 if (!Number.isInteger(seed)) fail(`NIGHTSHIFT_SEED must be an integer, got ${seedText}`);
 const truth = loadTruth();
-const configText = JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]]));
+const configText = JSON.stringify(
+  Object.keys(config)
+    .sort()
+    .map((k) => [k, config[k]]),
+);
 const rho = truth.seedCorrelation;
 const noise = truth.noiseSd * (Math.sqrt(rho) * normalFrom(hash(`seed ${seed}`)) + Math.sqrt(1 - rho) * normalFrom(hash(`seed ${seed} ${configText}`)));
 const valBpb = expected(truth) + noise;

@@ -11,7 +11,22 @@ test('an agent stopped (SIGSTOP) while its run ends, then resumed, records the r
   const train = path.join(sandbox, 'train.mjs');
   const slow = `await new Promise((r) => setTimeout(r, 3000));\n`;
   const db = path.join(tempDir(), 'log.db');
-  const agent = nightshift(['run', '--sandbox', fastSandbox({ 'train.mjs': slow + fs.readFileSync(train, 'utf8') }), '--db', db, '--budget', '1', '--grace', '3', '--max-experiments', '1', '--baseline-runs', '1', '--headless']);
+  const agent = nightshift([
+    'run',
+    '--sandbox',
+    fastSandbox({ 'train.mjs': slow + fs.readFileSync(train, 'utf8') }),
+    '--db',
+    db,
+    '--budget',
+    '1',
+    '--grace',
+    '3',
+    '--max-experiments',
+    '1',
+    '--baseline-runs',
+    '1',
+    '--headless',
+  ]);
   await waitFor(() => readLog(db).rows.some((e) => e.status === 'running'), 20_000, 'the run');
   const pid = readLog(db).sessions[0]!.agent_pid!;
   process.kill(pid, 'SIGSTOP');

@@ -39,8 +39,8 @@ test('a missing sandbox, one without nightshift.json, or with an invalid one is 
   await refuses(['run', '--sandbox', wrongGoal, '--db', db], /nightshift\.json: goal: /);
   const missingFile = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'x', metric: 'm', goal: 'minimize', editable: ['nope.ts'] }) });
   await refuses(['run', '--sandbox', missingFile, '--db', db], /lists nope\.ts, which is not in the sandbox/);
-  const escape = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'x', metric: 'm', goal: 'minimize', editable: ['../x.ts'] }) });
-  await refuses(['run', '--sandbox', escape, '--db', db], /must be a relative path to a file inside the sandbox/);
+  const outside = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'x', metric: 'm', goal: 'minimize', editable: ['../x.ts'] }) });
+  await refuses(['run', '--sandbox', outside, '--db', db], /must be a relative path to a file inside the sandbox/);
 });
 
 test('a DB that is not SQLite, or from a newer schema, is refused and left untouched', async () => {
@@ -77,7 +77,7 @@ test('--help prints the flags and exits 0', async () => {
 });
 
 test('a malformed @knob marker is refused before the session starts, naming its line', async () => {
-  const sandbox = fastSandbox({ 'train.mjs': "export const config = {\n  lr: 0.1, // @knob 0.5..0.1\n};\n" });
+  const sandbox = fastSandbox({ 'train.mjs': 'export const config = {\n  lr: 0.1, // @knob 0.5..0.1\n};\n' });
   const db = path.join(tempDir(), 'log.db');
   await refuses(['run', '--sandbox', sandbox, '--db', db], /train\.mjs:2: @knob: bad range 0\.5\.\.0\.1/);
 });

@@ -18,7 +18,10 @@ test('first Ctrl-C lets the run in flight finish, then the session stops cleanly
   assert.equal(result.exitCode, 0, String(result.all));
   assert.match(String(result.stdout), /stopping after the run in flight/);
   const { experiments, session } = rows(db);
-  assert.deepEqual(experiments.map((e) => e.status), ['done']);
+  assert.deepEqual(
+    experiments.map((e) => e.status),
+    ['done'],
+  );
   assert.equal(session!.status, 'stopped');
   assert.equal(session!.end_reason, 'stopped by the user');
 });
@@ -35,12 +38,21 @@ test('a second Ctrl-C stops the run in flight and records it as interrupted; --r
   assert.equal(result.exitCode, 0, String(result.all));
   assert.match(String(result.stdout), /stopping now/);
   const first = rows(db);
-  assert.deepEqual(first.experiments.map((e) => e.status), ['interrupted']);
+  assert.deepEqual(
+    first.experiments.map((e) => e.status),
+    ['interrupted'],
+  );
   assert.ok(first.experiments[0]!.run_s! < 5, 'it did not wait for the run');
 
   const resumed = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '10', '--resume', '--max-experiments', '1']);
   assert.equal(resumed.exitCode, 0, String(resumed.all));
   const after = rows(db);
-  assert.deepEqual(after.experiments.map((e) => [e.kind, e.seed, e.status]), [['baseline', 1, 'interrupted'], ['baseline', 1, 'done']]);
+  assert.deepEqual(
+    after.experiments.map((e) => [e.kind, e.seed, e.status]),
+    [
+      ['baseline', 1, 'interrupted'],
+      ['baseline', 1, 'done'],
+    ],
+  );
   assert.equal(after.session!.id, 1);
 });

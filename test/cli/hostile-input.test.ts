@@ -63,7 +63,9 @@ test('a symbolic link anywhere in the sandbox is refused at load, naming it; the
 });
 
 test('"." in a nightshift.json file list is refused in one line', async () => {
-  const dot = fastSandbox({ 'nightshift.json': JSON.stringify({ command: 'node train.mjs', metric: 'val_loss', goal: 'minimize', editable: ['train.mjs'], readonly: ['.'] }) });
+  const dot = fastSandbox({
+    'nightshift.json': JSON.stringify({ command: 'node train.mjs', metric: 'val_loss', goal: 'minimize', editable: ['train.mjs'], readonly: ['.'] }),
+  });
   const before = snapshot(dot);
   oneLine(await nightshift(['run', '--sandbox', dot, '--db', path.join(tempDir(), 'log.db'), ...QUICK]), /nightshift\.json: readonly.*relative path/);
   assert.deepEqual(snapshot(dot), before);
@@ -72,14 +74,20 @@ test('"." in a nightshift.json file list is refused in one line', async () => {
 test('a damaged log (a page overwritten) is refused by run and by log in one line, and not written to', async () => {
   const { db } = await finishedSession();
   // Checkpointed into the file, so the damage below is the log's whole truth.
-  execFileSync(process.execPath, ['-e', `const D=require(${JSON.stringify(path.join(REPO, 'node_modules', 'better-sqlite3'))});const d=new D(${JSON.stringify(db)});d.pragma('wal_checkpoint(TRUNCATE)');d.pragma('journal_mode=DELETE');d.close()`]);
+  execFileSync(process.execPath, [
+    '-e',
+    `const D=require(${JSON.stringify(path.join(REPO, 'node_modules', 'better-sqlite3'))});const d=new D(${JSON.stringify(db)});d.pragma('wal_checkpoint(TRUNCATE)');d.pragma('journal_mode=DELETE');d.close()`,
+  ]);
   const bytes = fs.readFileSync(db);
   // The second page (the sessions table's root): the file still opens, but its structure is broken.
   for (let i = 4096 + 200; i < 4096 + 4000; i++) bytes[i]! ^= 0x5a;
   fs.writeFileSync(db, bytes);
   const dir = path.dirname(db);
   const before = snapshot(dir);
-  oneLine(await nightshift(['run', '--sandbox', fastSandbox(), '--db', db, ...QUICK]), /is a damaged SQLite database \(Tree \d+ page \d+ .*\); nothing was written to it/);
+  oneLine(
+    await nightshift(['run', '--sandbox', fastSandbox(), '--db', db, ...QUICK]),
+    /is a damaged SQLite database \(Tree \d+ page \d+ .*\); nothing was written to it/,
+  );
   oneLine(await nightshift(['log', '--db', db]), /damaged/);
   assert.equal(crypto.createHash('sha256').update(fs.readFileSync(db)).digest('hex'), before['log.db']);
   // Only SQLite's own companions of the log may have appeared beside it.
@@ -114,7 +122,10 @@ test('a log in a read-only folder: the queries read it, run says it cannot write
   const { db } = await finishedSession();
   const dir = path.dirname(db);
   const before = snapshot(dir);
-  const queries = inReadOnlyMount(dir, `$NIGHTSHIFT_CLI log --db "$0/log.db" && $NIGHTSHIFT_CLI show 1 --db "$0/log.db" && $NIGHTSHIFT_CLI report --db "$0/log.db" --format json > /dev/null`);
+  const queries = inReadOnlyMount(
+    dir,
+    `$NIGHTSHIFT_CLI log --db "$0/log.db" && $NIGHTSHIFT_CLI show 1 --db "$0/log.db" && $NIGHTSHIFT_CLI report --db "$0/log.db" --format json > /dev/null`,
+  );
   if (queries === null) return t.skip('cannot make a read-only mount here (needs root and unshare -m)');
   assert.equal(queries.status, 0, queries.stderr);
   assert.match(queries.stdout, /baseline, seed 1/);
@@ -143,11 +154,17 @@ test('resuming a session whose workspace.git was deleted is one line; the next r
   // A crashed session (still "running", its agent dead) with its repository gone: refused once, then set aside.
   fs.rmSync(path.join(path.dirname(db)), { recursive: true, force: true });
   const second = await finishedSession();
-  execFileSync(process.execPath, ['-e', `const D=require(${JSON.stringify(path.join(REPO, 'node_modules', 'better-sqlite3'))});const d=new D(${JSON.stringify(second.db)});d.prepare("UPDATE sessions SET status='running', agent_pid=999999999").run();d.close()`]);
+  execFileSync(process.execPath, [
+    '-e',
+    `const D=require(${JSON.stringify(path.join(REPO, 'node_modules', 'better-sqlite3'))});const d=new D(${JSON.stringify(second.db)});d.prepare("UPDATE sessions SET status='running', agent_pid=999999999").run();d.close()`,
+  ]);
   fs.rmSync(outsideGitDir(second.workspace), { recursive: true, force: true });
   oneLine(await nightshift(['run', '--sandbox', second.sandbox, '--db', second.db, ...QUICK]), /session 1 cannot be resumed/);
   assert.equal(readLog(second.db).sessions[0]!.status, 'stopped');
   const next = await nightshift(['run', '--sandbox', second.sandbox, '--db', second.db, ...QUICK]);
   assert.equal(next.exitCode, 0, String(next.all));
-  assert.deepEqual(readLog(second.db).sessions.map((s) => s.id), [1, 2]);
+  assert.deepEqual(
+    readLog(second.db).sessions.map((s) => s.id),
+    [1, 2],
+  );
 });

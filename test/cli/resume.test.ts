@@ -33,10 +33,16 @@ test('kill -9 of the agent mid-run: the next run on the same DB resumes, re-runs
 
   const finished = rows.filter((r) => ['done', 'crashed', 'timeout', 'diverged'].includes(r.status));
   assert.equal(finished.length, 8, 'exactly --max-experiments finished runs');
-  assert.deepEqual(rows.filter((r) => r.status === 'running' || r.status === 'queued'), []);
+  assert.deepEqual(
+    rows.filter((r) => r.status === 'running' || r.status === 'queued'),
+    [],
+  );
 
   // The interrupted baseline seed was measured again; the interrupted ablation re-ran from its stored diff.
-  assert.deepEqual(finished.filter((r) => r.kind === 'baseline').map((r) => r.seed), [1, 2]);
+  assert.deepEqual(
+    finished.filter((r) => r.kind === 'baseline').map((r) => r.seed),
+    [1, 2],
+  );
   const ablation = interrupted.find((r) => r.kind === 'ablation')!;
   const retry = rows.find((r) => r.retry_of === ablation.id)!;
   assert.equal(retry.diff, ablation.diff);

@@ -47,9 +47,28 @@ test('no environment a run can read holds the API key but the waiting first proc
   const report = path.join(tempDir(), 'seen.json');
   const db = path.join(tempDir(), 'log.db');
   // Unsandboxed, so the script sees its real ancestors; with bubblewrap its PID namespace hides them all.
-  const result = await nightshift(['run', '--sandbox', spyingSandbox(report), '--db', db, '--proposer', 'planner', '--isolation', 'none', '--budget', '5', '--baseline-runs', '1', '--max-experiments', '1'], {
-    env: { ANTHROPIC_API_KEY: KEY, GITHUB_TOKEN: 'ghp-planted' },
-  });
+  const result = await nightshift(
+    [
+      'run',
+      '--sandbox',
+      spyingSandbox(report),
+      '--db',
+      db,
+      '--proposer',
+      'planner',
+      '--isolation',
+      'none',
+      '--budget',
+      '5',
+      '--baseline-runs',
+      '1',
+      '--max-experiments',
+      '1',
+    ],
+    {
+      env: { ANTHROPIC_API_KEY: KEY, GITHUB_TOKEN: 'ghp-planted' },
+    },
+  );
   assert.equal(result.exitCode, 0, String(result.all));
   const seen = JSON.parse(fs.readFileSync(report, 'utf8')) as Seen[];
   const agents = seen.filter((p) => p.cmdline.includes('main.ts'));
@@ -74,7 +93,10 @@ test('with a key in the environment, one SIGINT still finishes the run in flight
   assert.equal(result.exitCode, 0, String(result.all));
   assert.match(String(result.stdout), /stopping after the run in flight/);
   assert.doesNotMatch(String(result.stdout), /stopping now/);
-  assert.deepEqual(rows().map((e) => e.status), ['done']);
+  assert.deepEqual(
+    rows().map((e) => e.status),
+    ['done'],
+  );
 
   const db2 = path.join(tempDir(), 'log.db');
   const second = nightshift(['run', '--sandbox', slowSandbox(5000), '--db', db2, '--budget', '10', '--proposer', 'planner'], { env });
@@ -85,22 +107,50 @@ test('with a key in the environment, one SIGINT still finishes the run in flight
   const stopped = await second;
   assert.equal(stopped.exitCode, 0, String(stopped.all));
   assert.match(String(stopped.stdout), /stopping now/);
-  assert.deepEqual(readLog(db2).rows.map((e) => e.status), ['interrupted']);
+  assert.deepEqual(
+    readLog(db2).rows.map((e) => e.status),
+    ['interrupted'],
+  );
 });
 
 test('a Ctrl-C that reaches both processes at once (the whole process group, as a terminal sends it) counts once', async () => {
   const db = path.join(tempDir(), 'log.db');
   // Its own process group, like a terminal's foreground job.
-  const agent = execa(process.execPath, ['--import', 'tsx', path.join(REPO, 'agent', 'cli', 'main.ts'), 'run', '--sandbox', slowSandbox(1500), '--db', db, '--budget', '10', '--proposer', 'planner'], {
-    env: { ANTHROPIC_API_KEY: KEY }, detached: true, reject: false, all: true, stdin: 'ignore', cwd: REPO,
-  });
+  const agent = execa(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(REPO, 'agent', 'cli', 'main.ts'),
+      'run',
+      '--sandbox',
+      slowSandbox(1500),
+      '--db',
+      db,
+      '--budget',
+      '10',
+      '--proposer',
+      'planner',
+    ],
+    {
+      env: { ANTHROPIC_API_KEY: KEY },
+      detached: true,
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+      cwd: REPO,
+    },
+  );
   await waitFor(() => readLog(db).rows.some((e) => e.status === 'running'), 20_000, 'a run');
   process.kill(-agent.pid!, 'SIGINT');
   const result = await agent;
   assert.equal(result.exitCode, 0, String(result.all));
   assert.match(String(result.stdout), /stopping after the run in flight/);
   assert.doesNotMatch(String(result.stdout), /stopping now/);
-  assert.deepEqual(readLog(db).rows.map((e) => e.status), ['done']);
+  assert.deepEqual(
+    readLog(db).rows.map((e) => e.status),
+    ['done'],
+  );
 });
 
 test('kill -9 of the first process takes the agent with it, so the next run resumes the session', async () => {

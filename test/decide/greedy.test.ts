@@ -15,7 +15,10 @@ describe('greedy policy (autoresearch)', () => {
 
   it('never asks for more baseline runs than --baseline-runs, however many reverts', () => {
     const policy: DecisionPolicy = greedy;
-    assert.deepEqual([0, 1, 7].map((reverts) => policy.headRuns(3, reverts)), [3, 3, 3]);
+    assert.deepEqual(
+      [0, 1, 7].map((reverts) => policy.headRuns(3, reverts)),
+      [3, 3, 3],
+    );
   });
 
   it('reverts one that beats the baseline mean but not the record', () => {

@@ -33,8 +33,14 @@ describe('noise-aware policy', () => {
   });
 
   it('wants one more baseline run per revert against it, up to twice --baseline-runs', () => {
-    assert.deepEqual([0, 1, 2, 4, 5, 6, 50].map((reverts) => policy.headRuns(5, reverts)), [5, 6, 7, 9, 10, 10, 10]);
-    assert.deepEqual([0, 1, 3].map((reverts) => policy.headRuns(1, reverts)), [1, 2, 2]);
+    assert.deepEqual(
+      [0, 1, 2, 4, 5, 6, 50].map((reverts) => policy.headRuns(5, reverts)),
+      [5, 6, 7, 9, 10, 10, 10],
+    );
+    assert.deepEqual(
+      [0, 1, 3].map((reverts) => policy.headRuns(1, reverts)),
+      [1, 2, 2],
+    );
   });
 
   it('reverts at once a screening run that is not better than the baseline mean', () => {
@@ -53,7 +59,10 @@ describe('noise-aware policy', () => {
   it('confirms a promising screening run on the next baseline seed', () => {
     const d = policy.decide(input({ candidate: runs([1.87]) }));
     assert.deepEqual([d.verdict, d.verdict === 'confirm' && d.seed], ['confirm', 2]);
-    assert.match(d.reason, /^promising: Δ −0\.03 \(−1\.9 SD of noise 0\.016\), p=0\.079 over n=1 run on a baseline seed vs a baseline of 5; next: seed 2, as a baseline run$/);
+    assert.match(
+      d.reason,
+      /^promising: Δ −0\.03 \(−1\.9 SD of noise 0\.016\), p=0\.079 over n=1 run on a baseline seed vs a baseline of 5; next: seed 2, as a baseline run$/,
+    );
   });
 
   it('keeps a confirmed, significant improvement of more than one SD, with the numbers in the reason', () => {

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const SANDBOX = fileURLToPath(new URL('../../bench/sim-sandbox/', import.meta.url));
 const temps: string[] = [];
-after(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+after(() => {
+  for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A copy of the sandbox with its own truth.json and config edits (the way a bench plants one). */
 function planted(truth: object, edits: [from: string, to: string][] = []): string {
@@ -68,7 +70,16 @@ describe('simulated training sandbox', () => {
     const close = (x: number, y: number) => assert.ok(Math.abs(x - y) < 1e-12, `${x} vs ${y}`);
     close(finalOf(planted(truth), 5), 2.01);
     close(finalOf(planted(truth, [['residual: true,', 'residual: false,']]), 5), 2.31);
-    close(finalOf(planted(truth, [['residual: true,', 'residual: false,'], ['layerNorm: true,', 'layerNorm: false,']]), 5), 2.61);
+    close(
+      finalOf(
+        planted(truth, [
+          ['residual: true,', 'residual: false,'],
+          ['layerNorm: true,', 'layerNorm: false,'],
+        ]),
+        5,
+      ),
+      2.61,
+    );
     close(finalOf(planted(truth, [["posEncoding: 'sinusoidal',", "posEncoding: 'none',"]]), 5), 2.06);
     close(finalOf(planted(truth, [['lr: 0.003,', 'lr: 0.03,']]), 5), 2.01 + 0.5);
   });

@@ -26,9 +26,13 @@ test('the disk under the log fills up mid-session: one clear line, nothing corru
     run('freed'),
     `cp ${small}/log.db ${out}/log.db`,
   ].join('\n');
-  await execa('bwrap', ['--bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--size', String(2 * 2 ** 20), '--tmpfs', small, '--bind', out, out, '--', 'bash', '-c', script], {
-    cwd: REPO,
-  });
+  await execa(
+    'bwrap',
+    ['--bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--size', String(2 * 2 ** 20), '--tmpfs', small, '--bind', out, out, '--', 'bash', '-c', script],
+    {
+      cwd: REPO,
+    },
+  );
   const read = (file: string) => fs.readFileSync(path.join(out, file), 'utf8');
 
   assert.equal(read('full.code').trim(), '1');
@@ -47,6 +51,9 @@ test('the disk under the log fills up mid-session: one clear line, nothing corru
   reader.close();
   const { sessions, rows } = readLog(db);
   assert.equal(sessions.length, 1);
-  assert.deepEqual(rows.filter((r) => r.status === 'running' || r.status === 'queued'), []);
+  assert.deepEqual(
+    rows.filter((r) => r.status === 'running' || r.status === 'queued'),
+    [],
+  );
   assert.equal(rows.filter((r) => ['done', 'crashed', 'timeout', 'diverged'].includes(r.status)).length, 16);
 });

@@ -12,7 +12,21 @@ const FINISHED = ['done', 'crashed', 'timeout', 'diverged'];
 test('kill -9 at many random moments (runs, commits, DB writes): the log stays consistent and the session completes', async () => {
   const db = path.join(tempDir(), 'log.db');
   const max = 16;
-  const args = ['run', '--sandbox', fastSandbox(), '--db', db, '--budget', '5', '--max-experiments', String(max), '--baseline-runs', '2', '--ablation-runs', '2'];
+  const args = [
+    'run',
+    '--sandbox',
+    fastSandbox(),
+    '--db',
+    db,
+    '--budget',
+    '5',
+    '--max-experiments',
+    String(max),
+    '--baseline-runs',
+    '2',
+    '--ablation-runs',
+    '2',
+  ];
   const random = mulberry32(20261122);
   let kills = 0;
   let completed = false;
@@ -41,7 +55,10 @@ test('kill -9 at many random moments (runs, commits, DB writes): the log stays c
   assert.equal(session!.status, 'finished');
   assert.equal(session!.end_reason, `reached --max-experiments ${max}`);
 
-  assert.deepEqual(rows.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id), []);
+  assert.deepEqual(
+    rows.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id),
+    [],
+  );
   assert.equal(rows.filter((r) => FINISHED.includes(r.status)).length, max);
   for (const r of rows.filter((x) => x.status !== 'interrupted' && x.status !== 'rejected')) {
     assert.ok(r.log_path && fs.existsSync(r.log_path), `run ${r.id} has its log`);
@@ -61,7 +78,10 @@ test('kill -9 at many random moments (runs, commits, DB writes): the log stays c
   assert.equal(git('rev-parse', 'HEAD'), session!.head_commit);
   assert.equal(git('status', '--porcelain'), '');
   const kept = rows.filter((r) => r.decision === 'keep');
-  assert.deepEqual(git('rev-list', '--reverse', 'HEAD').split('\n').slice(1), kept.map((k) => k.commit_sha));
+  assert.deepEqual(
+    git('rev-list', '--reverse', 'HEAD').split('\n').slice(1),
+    kept.map((k) => k.commit_sha),
+  );
 
   const reader = new Database(db, { readonly: true });
   assert.equal(reader.pragma('integrity_check', { simple: true }), 'ok');

@@ -15,28 +15,29 @@ const rewriteOnce = (description: string, script: string) =>
   scriptedEdits({ description, apply: (workspace) => fs.writeFileSync(path.join(workspace, 'train.mjs'), script) });
 
 for (const isolation of ['none', 'strict'] as const) {
-  test(
-    `a script that deletes its whole workspace is one bad run: the workspace is restored for the next (isolation ${isolation})`,
-    { skip: isolation === 'strict' && !probe.usable ? `bubblewrap: ${probe.reason}` : false },
-    async () => {
-      const wipe = `import fs from 'node:fs';
+  test(`a script that deletes its whole workspace is one bad run: the workspace is restored for the next (isolation ${isolation})`, {
+    skip: isolation === 'strict' && !probe.usable ? `bubblewrap: ${probe.reason}` : false,
+  }, async () => {
+    const wipe = `import fs from 'node:fs';
 for (const name of fs.readdirSync('.')) { try { fs.rmSync(name, { recursive: true, force: true }); } catch {} }
 console.log('@ns {"final": true, "val_loss": 99}');`;
-      // A control right after the (reverted) wipe runs the untouched script, which needs data.mjs.
-      const { rows, workspace } = await runLoop(options(fastSandbox(), { maxExperiments: 4, baselineRuns: 2, controlEvery: 1, isolation }), {
-        proposer: rewriteOnce('wipe the workspace', wipe),
-      });
-      const wiped = rows.find((r) => r.kind === 'llm')!;
-      // Deleting files outside the editable ones breaks a rule of the measurement.
-      assert.deepEqual([wiped.status, wiped.decision], ['invalid', 'revert']);
-      assert.match(wiped.reason!, /^reverted: its run invalid \(it changed data\.mjs, nightshift\.json, node_modules during the run; only the editable files may change\)$/);
-      const next = rows.find((r) => r.id > wiped.id)!;
-      assert.deepEqual([next.kind, next.status], ['control', 'done'], 'the run after it found its workspace whole');
-      assert.ok(fs.existsSync(path.join(workspace.dir, 'data.mjs')), 'the workspace is back at its last kept commit');
-      assert.ok(fs.existsSync(path.join(workspace.dir, 'node_modules')), 'with its dependency link');
-      assert.equal((await workspace.git.run(['status', '--porcelain'])).trim(), '');
-    },
-  );
+    // A control right after the (reverted) wipe runs the untouched script, which needs data.mjs.
+    const { rows, workspace } = await runLoop(options(fastSandbox(), { maxExperiments: 4, baselineRuns: 2, controlEvery: 1, isolation }), {
+      proposer: rewriteOnce('wipe the workspace', wipe),
+    });
+    const wiped = rows.find((r) => r.kind === 'llm')!;
+    // Deleting files outside the editable ones breaks a rule of the measurement.
+    assert.deepEqual([wiped.status, wiped.decision], ['invalid', 'revert']);
+    assert.match(
+      wiped.reason!,
+      /^reverted: its run invalid \(it changed data\.mjs, nightshift\.json, node_modules during the run; only the editable files may change\)$/,
+    );
+    const next = rows.find((r) => r.id > wiped.id)!;
+    assert.deepEqual([next.kind, next.status], ['control', 'done'], 'the run after it found its workspace whole');
+    assert.ok(fs.existsSync(path.join(workspace.dir, 'data.mjs')), 'the workspace is back at its last kept commit');
+    assert.ok(fs.existsSync(path.join(workspace.dir, 'node_modules')), 'with its dependency link');
+    assert.equal((await workspace.git.run(['status', '--porcelain'])).trim(), '');
+  });
 }
 
 test('a reader holding a long read transaction on the log never blocks the run', async () => {

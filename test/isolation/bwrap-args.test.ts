@@ -8,7 +8,10 @@ const plan = {
   workspace: '/data/ws',
   outDir: '/data/out/7',
   readonly: ['/', '/usr', '/usr/lib', '/etc/passwd', '/tmp/ns/node_modules', '/tmp/ns/node_modules/.bin', '/opt/conda', '/data'],
-  symlinks: [['usr/bin', '/bin'], ['/usr/share/zoneinfo/UTC', '/etc/localtime']] as [string, string][],
+  symlinks: [
+    ['usr/bin', '/bin'],
+    ['/usr/share/zoneinfo/UTC', '/etc/localtime'],
+  ] as [string, string][],
   devices: ['/dev/nvidia0', '/dev/dri'],
   masked: ['/opt/conda/.netrc', '/data/experiments.db', '/var/elsewhere.db'],
   emptied: ['/opt/conda/home/.ssh', '/data/.nightshift/db/session-1/workspace.git'],
@@ -61,7 +64,10 @@ test('the fresh /tmp comes before every bind, so a package installed under /tmp 
   assert.ok(args.indexOf('/tmp/ns/node_modules') > tmpfs);
   assert.ok(args.indexOf('--proc') < firstBind && args.indexOf('--dev') < firstBind);
   assert.ok(args.indexOf('--dev') < args.indexOf('--dev-bind-try'), 'GPU devices go into the fresh /dev');
-  assert.deepEqual(operands(args, '--dev-bind-try').map(([d]) => d), ['/dev/nvidia0', '/dev/dri']);
+  assert.deepEqual(
+    operands(args, '--dev-bind-try').map(([d]) => d),
+    ['/dev/nvidia0', '/dev/dri'],
+  );
   assert.deepEqual(operands(args, '--symlink'), plan.symlinks);
   assert.ok(args.lastIndexOf('--symlink') < firstBind, 'merged-usr links are in place before anything is bound through them');
 });
@@ -69,7 +75,9 @@ test('the fresh /tmp comes before every bind, so a package installed under /tmp 
 test('masks go over the binds they sit in, and masks outside every bind are left out', () => {
   const args = bwrapArgs(plan);
   const at = (p: string) => args.lastIndexOf(p);
-  const nullBinds = operands(args, '--ro-bind').filter(([s]) => s === '/dev/null').map(([, f]) => f);
+  const nullBinds = operands(args, '--ro-bind')
+    .filter(([s]) => s === '/dev/null')
+    .map(([, f]) => f);
   assert.deepEqual(nullBinds.sort(), ['/data/experiments.db', '/opt/conda/.netrc']);
   assert.deepEqual(operands(args, '--tmpfs', 1).slice(1).sort(), [['/data/.nightshift/db/session-1/workspace.git'], ['/opt/conda/home/.ssh']]);
   assert.ok(at('/opt/conda/.netrc') > at('/opt/conda') && at('/data/experiments.db') > at('/data'));
@@ -84,12 +92,18 @@ test('masks go over the binds they sit in, and masks outside every bind are left
 test('a bind inside a hidden folder shows through it: hiding the session folder keeps the workspace', () => {
   const args = bwrapArgs({ ...plan, readonly: ['/data'], masked: [], emptied: ['/data/ws', '/data/session'], workspace: '/data/session/ws' });
   assert.ok(args.indexOf('/data/session') < args.indexOf('/data/session/ws'), 'the workspace is bound on top of the emptied session folder');
-  assert.deepEqual(operands(args, '--bind').map(([p]) => p), ['/data/session/ws', '/data/out/7']);
+  assert.deepEqual(
+    operands(args, '--bind').map(([p]) => p),
+    ['/data/session/ws', '/data/out/7'],
+  );
 });
 
 test('a process that may only read its artifact folder gets it read-only', () => {
   const args = bwrapArgs({ ...plan, readonly: ['/usr'], outReadonly: true });
-  assert.deepEqual(operands(args, '--ro-bind').filter(([s]) => s === '/data/out/7'), [['/data/out/7', '/data/out/7']]);
+  assert.deepEqual(
+    operands(args, '--ro-bind').filter(([s]) => s === '/data/out/7'),
+    [['/data/out/7', '/data/out/7']],
+  );
   assert.ok(!operands(args, '--bind').some(([s]) => s === '/data/out/7'));
 });
 
@@ -101,11 +115,29 @@ test('the environment is exactly the given one, with HOME and TMPDIR moved into 
 test('a PATH entry binds its install prefix, never the root, a top-level folder or a whole home', () => {
   const homes = new Set(['/root', '/home/me']);
   const entries = [
-    '/root/.pyenv/shims', '/usr/local/bin', '/opt/tool', 'relative/bin', '/bin', '/usr/bin', '/tmp/bin', '/tmp',
-    '/root/bin', '/home/me/.local/bin', '/tmp/x/node_modules/.bin', '/root', '/root/.pyenv/shims',
+    '/root/.pyenv/shims',
+    '/usr/local/bin',
+    '/opt/tool',
+    'relative/bin',
+    '/bin',
+    '/usr/bin',
+    '/tmp/bin',
+    '/tmp',
+    '/root/bin',
+    '/home/me/.local/bin',
+    '/tmp/x/node_modules/.bin',
+    '/root',
+    '/root/.pyenv/shims',
   ];
   assert.deepEqual(pathPrefixes(entries, homes), [
-    '/root/.pyenv', '/usr/local', '/opt/tool', '/usr/bin', '/tmp/bin', '/root/bin', '/home/me/.local', '/tmp/x/node_modules',
+    '/root/.pyenv',
+    '/usr/local',
+    '/opt/tool',
+    '/usr/bin',
+    '/tmp/bin',
+    '/root/bin',
+    '/home/me/.local',
+    '/tmp/x/node_modules',
   ]);
 });
 
@@ -116,5 +148,5 @@ test('limits are set by the shell that starts the script, and a crash names the 
   assert.match(limitHit(['Error: EMFILE: too many open files'], limits)!, /open-file limit \(64\)/);
   assert.match(limitHit(['RangeError: Array buffer allocation failed'], limits)!, /memory limit \(1\.0 GiB\)/);
   assert.equal(limitHit(['SyntaxError: nope'], limits), null);
-  assert.match(limitHit(["Error: ENOSPC: no space left on device, write"], limits)!, /disk space ran out/);
+  assert.match(limitHit(['Error: ENOSPC: no space left on device, write'], limits)!, /disk space ran out/);
 });

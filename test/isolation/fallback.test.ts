@@ -12,7 +12,10 @@ test('without bubblewrap, auto warns once and runs unsandboxed, strict refuses i
   try {
     const auto = await chooseIsolation('auto');
     assert.equal(auto.bwrap, false);
-    assert.match(auto.warning!, /^runs are not sandboxed: bwrap is not installed \(Debian: apt-get install bubblewrap\); they get the environment allowlist and a process-group kill only$/);
+    assert.match(
+      auto.warning!,
+      /^runs are not sandboxed: bwrap is not installed \(Debian: apt-get install bubblewrap\); they get the environment allowlist and a process-group kill only$/,
+    );
     await assert.rejects(chooseIsolation('strict'), { name: 'UserError', message: /^--isolation strict needs bubblewrap, but bwrap is not installed/ });
     assert.deepEqual(await chooseIsolation('none'), { bwrap: false, warning: null });
   } finally {
@@ -45,7 +48,10 @@ test('without bubblewrap, --proposer claude refuses to start in one line unless 
   if (claude === null) return t.skip('cannot hide bwrap here (needs root and unshare -m)');
   assert.notEqual(claude.status, 0);
   // "not installed" where bwrap is missing, "cannot create namespaces" where /dev/null stands in for it.
-  assert.match(claude.stderr, /^nightshift: the Claude proposer runs the code it writes only inside bubblewrap, and bwrap (is not installed|cannot [a-z ]+): install bubblewrap, or pass --isolation none to run LLM-written code unsandboxed\n$/);
+  assert.match(
+    claude.stderr,
+    /^nightshift: the Claude proposer runs the code it writes only inside bubblewrap, and bwrap (is not installed|cannot [a-z ]+): install bubblewrap, or pass --isolation none to run LLM-written code unsandboxed\n$/,
+  );
   assert.ok(!fs.existsSync(db), 'no log was written');
 
   // Unsandboxed by choice: it starts (the API is unreachable, so the planner proposes meanwhile).

@@ -85,7 +85,17 @@ test('per-run limits turn an exhausted resource into a crash that names the limi
   fs.writeFileSync(path.join(workspace, 'memory.mjs'), `const keep = []; for (;;) keep.push(Buffer.alloc(64 * 2 ** 20, 1));`);
   const env = buildTrainingEnv(process.env, { budgetS: 20, seed: 1, experimentId: 1, outDir, pathPrefix: [] });
   const run = (script: string, limits: { memoryBytes: number | null; openFiles: number | null }) =>
-    runTraining({ command: `node ${script}`, cwd: workspace, env, budgetS: 20, graceS: 5, logPath: path.join(outDir, script + '.log'), metric: 'val_loss', limits, isolation: isolationView(workspace, outDir, env.PATH!, undefined) });
+    runTraining({
+      command: `node ${script}`,
+      cwd: workspace,
+      env,
+      budgetS: 20,
+      graceS: 5,
+      logPath: path.join(outDir, `${script}.log`),
+      metric: 'val_loss',
+      limits,
+      isolation: isolationView(workspace, outDir, env.PATH!, undefined),
+    });
 
   const files = await run('files.mjs', { memoryBytes: null, openFiles: 64 });
   assert.equal(files.status, 'crashed');
@@ -96,9 +106,21 @@ test('per-run limits turn an exhausted resource into a crash that names the limi
   assert.match(memory.reason!, /memory limit \(0\.5 GiB\) was reached/);
 
   // Filling its /tmp quota is the script's crash, not the machine's problem.
-  fs.writeFileSync(path.join(workspace, 'disk.mjs'), `import fs from 'node:fs'; const chunk = Buffer.alloc(2 ** 20, 1); for (let i = 0; ; i++) fs.writeFileSync('/tmp/fill-' + i, chunk);`);
+  fs.writeFileSync(
+    path.join(workspace, 'disk.mjs'),
+    `import fs from 'node:fs'; const chunk = Buffer.alloc(2 ** 20, 1); for (let i = 0; ; i++) fs.writeFileSync('/tmp/fill-' + i, chunk);`,
+  );
   const view = { ...isolationView(workspace, outDir, env.PATH!, undefined), tmpBytes: 8 * 2 ** 20 };
-  const disk = await runTraining({ command: 'node disk.mjs', cwd: workspace, env, budgetS: 20, graceS: 5, logPath: path.join(outDir, 'disk.log'), metric: 'val_loss', isolation: view });
+  const disk = await runTraining({
+    command: 'node disk.mjs',
+    cwd: workspace,
+    env,
+    budgetS: 20,
+    graceS: 5,
+    logPath: path.join(outDir, 'disk.log'),
+    metric: 'val_loss',
+    isolation: view,
+  });
   assert.equal(disk.status, 'crashed');
   assert.match(disk.reason!, /disk space ran out/);
 });

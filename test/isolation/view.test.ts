@@ -29,8 +29,14 @@ function tree(root: string, files: Record<string, string>) {
 test('credential files and folders are found a few levels down, by their conventional names, outside packages', () => {
   const root = tempDir();
   tree(root, {
-    '.ssh/id_ed25519': 'key', '.netrc': 'machine x', 'a/.aws/credentials': 'k', 'a/b/credentials.json': '{}', 'a/b/c/.gnupg/x': 'deep',
-    'node_modules/pkg/.npmrc': 'published', '.env/bin/python': 'a folder named .env is a virtualenv, not a dotenv file', 'notes.txt': 'fine',
+    '.ssh/id_ed25519': 'key',
+    '.netrc': 'machine x',
+    'a/.aws/credentials': 'k',
+    'a/b/credentials.json': '{}',
+    'a/b/c/.gnupg/x': 'deep',
+    'node_modules/pkg/.npmrc': 'published',
+    '.env/bin/python': 'a folder named .env is a virtualenv, not a dotenv file',
+    'notes.txt': 'fine',
   });
   fs.symlinkSync(path.join(root, 'a', 'keys'), path.join(root, '.git-credentials'));
   fs.writeFileSync(path.join(root, 'a', 'keys'), 'token');
@@ -48,7 +54,12 @@ test("the view holds the folders the run's library and module search variables n
   tree(t, { 'cuda/lib64/libcudart.so': 'elf', 'site/mod.py': '' });
   // A tool folder that is a link to a home would bind the home under another name.
   fs.symlinkSync(os.homedir(), path.join(t, 'homelink'));
-  const env = { LD_LIBRARY_PATH: `${path.join(t, 'cuda/lib64')}:relative:/`, PYTHONPATH: path.join(t, 'site'), VIRTUAL_ENV: os.homedir(), CONDA_PREFIX: path.join(t, 'homelink') };
+  const env = {
+    LD_LIBRARY_PATH: `${path.join(t, 'cuda/lib64')}:relative:/`,
+    PYTHONPATH: path.join(t, 'site'),
+    VIRTUAL_ENV: os.homedir(),
+    CONDA_PREFIX: path.join(t, 'homelink'),
+  };
   const view = isolationView(t, t, `/usr/bin:${path.join(t, 'homelink/bin')}`, undefined, { env });
   for (const p of ['cuda/lib64', 'site']) assert.ok(view.readonly.includes(path.join(t, p)), p);
   for (const p of ['/', os.homedir(), path.join(t, 'homelink')]) assert.ok(!view.readonly.includes(p), `never the root nor a home: ${p}`);
@@ -90,8 +101,12 @@ test('a probe in the real sandbox sees only its view: no secrets, no agent, no l
   const t = tempDir();
   // A tool folder on PATH with a home-like folder inside: its credentials must read as empty.
   tree(t, {
-    'tools/bin/': '/', 'tools/fakehome/.ssh/id_rsa': 'PRIVATE KEY', 'tools/fakehome/.aws/credentials': 'aws key',
-    'tools/fakehome/.config/gh/hosts.yml': 'token', 'tools/fakehome/.netrc': 'password', 'tools/fakehome/notes.txt': 'visible',
+    'tools/bin/': '/',
+    'tools/fakehome/.ssh/id_rsa': 'PRIVATE KEY',
+    'tools/fakehome/.aws/credentials': 'aws key',
+    'tools/fakehome/.config/gh/hosts.yml': 'token',
+    'tools/fakehome/.netrc': 'password',
+    'tools/fakehome/notes.txt': 'visible',
   });
   // "nightshift installed under /tmp": a package folder whose .bin is on PATH.
   tree(t, {
@@ -122,11 +137,31 @@ test('a probe in the real sandbox sees only its view: no secrets, no agent, no l
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const fakeHome = path.join(t, 'tools/fakehome');
-    const writes = [path.join(workspace, 'w'), path.join(outDir, 'w'), '/tmp/w', '/w', '/etc/w', '/usr/w', path.join(t, 'tools/w'), path.join(state, 'w'), path.join(fakeHome, '.ssh/w')];
-    fs.writeFileSync(path.join(workspace, 'probe.mjs'), PROBE({
-      home: os.homedir(), fakeHome, agentPid: process.pid, log, gitDir, state, elsewhere,
-      port: (server.address() as net.AddressInfo).port, writes: writes.join(','),
-    }));
+    const writes = [
+      path.join(workspace, 'w'),
+      path.join(outDir, 'w'),
+      '/tmp/w',
+      '/w',
+      '/etc/w',
+      '/usr/w',
+      path.join(t, 'tools/w'),
+      path.join(state, 'w'),
+      path.join(fakeHome, '.ssh/w'),
+    ];
+    fs.writeFileSync(
+      path.join(workspace, 'probe.mjs'),
+      PROBE({
+        home: os.homedir(),
+        fakeHome,
+        agentPid: process.pid,
+        log,
+        gitDir,
+        state,
+        elsewhere,
+        port: (server.address() as net.AddressInfo).port,
+        writes: writes.join(','),
+      }),
+    );
     const pathVar = [path.join(t, 'pkg/node_modules/.bin'), path.join(t, 'tools/bin'), process.env.PATH].join(':');
     const view = isolationView(workspace, outDir, pathVar, undefined, { extraReadonly: [state], hidden: [log, `${log}-wal`, `${log}-shm`, gitDir, elsewhere] });
     const result = await execa('bwrap', bwrapArgs({ ...view, workspace, env: { PATH: pathVar }, command: 'node probe.mjs' }), { reject: false });
@@ -134,7 +169,8 @@ test('a probe in the real sandbox sees only its view: no secrets, no agent, no l
     const saw = JSON.parse(result.stdout) as Record<string, unknown>;
 
     assert.equal(saw.shadow, 'error ENOENT');
-    for (const name of ['agentHomeSsh', 'agentHomeAws']) assert.ok(saw[name] === 'error ENOENT' || (saw[name] as string[]).length === 0, `${name}: ${saw[name]}`);
+    for (const name of ['agentHomeSsh', 'agentHomeAws'])
+      assert.ok(saw[name] === 'error ENOENT' || (saw[name] as string[]).length === 0, `${name}: ${saw[name]}`);
     for (const name of ['fake.ssh', 'fake.aws', 'fake.config']) assert.deepEqual(saw[name], [], name);
     // A masked file is /dev/null bound read-only; binds are nodev, so reading it is refused.
     const masked = (v: unknown) => v === '' || v === 'error EACCES';

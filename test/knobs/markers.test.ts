@@ -29,7 +29,14 @@ test('DESIGN.md marker lines in TypeScript are all found with their domains', ()
   assert.deepEqual(problems, []);
   assert.deepEqual(
     markers.map((m) => [m.name, m.value, m.marker]),
-    [['heads', 4, 'knob'], ['dropout', 0.1, 'knob'], ['lr', 0.003, 'knob'], ['layers', 2, 'knob'], ['residual', true, 'ablate'], ['posEncoding', 'sinusoidal', 'ablate']],
+    [
+      ['heads', 4, 'knob'],
+      ['dropout', 0.1, 'knob'],
+      ['lr', 0.003, 'knob'],
+      ['layers', 2, 'knob'],
+      ['residual', true, 'ablate'],
+      ['posEncoding', 'sinusoidal', 'ablate'],
+    ],
   );
   assert.deepEqual(markers[0]!.domain, { type: 'set', values: [1, 2, 4, 8] });
   assert.deepEqual(markers[1]!.domain, { type: 'range', min: 0, max: 0.3, scale: 'linear', integer: false });
@@ -42,7 +49,14 @@ test('DESIGN.md marker lines in TypeScript are all found with their domains', ()
 test('Python assignments and dict entries with # markers are found', () => {
   const { markers, problems } = parseMarkers('train.py', PY);
   assert.deepEqual(problems, []);
-  assert.deepEqual(markers.map((m) => [m.name, m.value, m.line]), [['heads', 4, 3], ['residual', true, 4], ['pos', 'sinusoidal', 5]]);
+  assert.deepEqual(
+    markers.map((m) => [m.name, m.value, m.line]),
+    [
+      ['heads', 4, 3],
+      ['residual', true, 4],
+      ['pos', 'sinusoidal', 5],
+    ],
+  );
   assert.deepEqual(markers[2]!.alternatives, ['learned', 'none']);
 });
 
@@ -59,9 +73,15 @@ test('an edit replaces only the literal, in the spelling of the file', () => {
 });
 
 test('malformed markers are reported with their line, never guessed', () => {
-  const { markers, problems } = parseMarkers('t.ts', ['a: foo(1), // @knob 1 2', 'b: 1, // @knob 3..1', 'c: true, // @ablate', 'd: 2, // @knob x y', 'e: 1, // @knob 0..1 cubic'].join('\n'));
+  const { markers, problems } = parseMarkers(
+    't.ts',
+    ['a: foo(1), // @knob 1 2', 'b: 1, // @knob 3..1', 'c: true, // @ablate', 'd: 2, // @knob x y', 'e: 1, // @knob 0..1 cubic'].join('\n'),
+  );
   assert.equal(markers.length, 0);
-  assert.deepEqual(problems.map((p) => p.line), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    problems.map((p) => p.line),
+    [0, 1, 2, 3, 4],
+  );
 });
 
 test('literals parse and print both ways', () => {

@@ -62,7 +62,12 @@ export function options(sandbox: string, over: Partial<SessionOptions> = {}): Se
 /** Runs one session of the real loop in this process and returns what it recorded. */
 export async function runLoop(
   opts: SessionOptions,
-  { db = path.join(tempDir(), 'log.db'), resume = false, proposer, policy = meanRule }: { db?: string; resume?: boolean; proposer?: Proposer; policy?: DecisionPolicy } = {},
+  {
+    db = path.join(tempDir(), 'log.db'),
+    resume = false,
+    proposer,
+    policy = meanRule,
+  }: { db?: string; resume?: boolean; proposer?: Proposer; policy?: DecisionPolicy } = {},
 ) {
   const handle = openLogForWriting(db);
   const sessions = new SessionStore(handle);

@@ -19,15 +19,24 @@ test('the loop runs baseline, ablations with confirmations, then tweaks, and rec
   assert.deepEqual([b1!.kind, b2!.kind, b1!.decision, b1!.seed, b2!.seed], ['baseline', 'baseline', 'baseline', 1, 2]);
 
   const ablations = rows.filter((e) => e.kind === 'ablation');
-  assert.deepEqual(ablations.map((e) => e.description), ["ablate bias: true -> false", "ablate features: 'all' -> 'half'"]);
+  assert.deepEqual(
+    ablations.map((e) => e.description),
+    ['ablate bias: true -> false', "ablate features: 'all' -> 'half'"],
+  );
   for (const a of ablations) {
     assert.ok(a.decision === 'keep' || a.decision === 'revert');
     assert.equal(rows.filter((e) => e.kind === 'confirm' && e.parent_id === a.id).length, 1, 'ablations get ablationRuns runs');
     assert.match(a.diff, /^\+.*@ablate/m);
     assert.ok(a.metric! > 0);
   }
-  assert.deepEqual(ablations.map((a) => JSON.parse(a.spec_json!)[0].action), ['REMOVE', 'REPLACE']);
-  assert.ok(rows.some((e) => e.kind === 'tweak'), 'knob tweaks follow the ablations');
+  assert.deepEqual(
+    ablations.map((a) => JSON.parse(a.spec_json!)[0].action),
+    ['REMOVE', 'REPLACE'],
+  );
+  assert.ok(
+    rows.some((e) => e.kind === 'tweak'),
+    'knob tweaks follow the ablations',
+  );
 
   // Every decision is reflected in the workspace's history: one commit per keep, on the baseline.
   const kept = rows.filter((e) => e.decision === 'keep');
@@ -38,9 +47,15 @@ test('the loop runs baseline, ablations with confirmations, then tweaks, and rec
   // A keep's own runs were selected for looking good: the new baseline is measured afresh.
   for (const k of kept) {
     const onIt = rows.filter((e) => e.base_commit === k.commit_sha);
-    assert.deepEqual(onIt.slice(0, 2).map((e) => e.kind), ['control', 'control'].slice(0, onIt.length));
+    assert.deepEqual(
+      onIt.slice(0, 2).map((e) => e.kind),
+      ['control', 'control'].slice(0, onIt.length),
+    );
     for (const c of onIt.slice(0, 2)) assert.equal(c.description, `control: measure the new baseline, seed ${c.seed}`);
-    assert.ok(onIt.slice(0, 2).every((e) => !rows.some((o) => o.id !== e.id && o.seed === e.seed && o.kind === 'control')), 'fresh seeds');
+    assert.ok(
+      onIt.slice(0, 2).every((e) => !rows.some((o) => o.id !== e.id && o.seed === e.seed && o.kind === 'control')),
+      'fresh seeds',
+    );
   }
 
   // Step metrics were stored, and every run has its log file.
@@ -73,7 +88,10 @@ test('noise-aware: each revert adds a control run of the baseline on a fresh see
     if (have < wanted) {
       assert.equal(next.kind, 'control', `after revert #${e.id} (${have} of ${wanted} baseline runs)`);
       assert.equal(next.base_commit, commit);
-      assert.equal(next.description, `control: top up the baseline after ${reverts.get(commit)} revert${reverts.get(commit) === 1 ? '' : 's'}, seed ${next.seed}`);
+      assert.equal(
+        next.description,
+        `control: top up the baseline after ${reverts.get(commit)} revert${reverts.get(commit) === 1 ? '' : 's'}, seed ${next.seed}`,
+      );
       assert.ok(!rows.some((o) => o.id !== next.id && o.seed === next.seed && o.kind !== 'confirm' && o.base_commit === commit), 'a fresh seed');
       topUps++;
     } else assert.notEqual(next.kind, 'control', `no control past ${wanted} baseline runs (#${e.id})`);
@@ -85,8 +103,9 @@ test('noise-aware: each revert adds a control run of the baseline on a fresh see
 test('a crashing candidate is recorded as crashed and reverted, and the session goes on', async () => {
   const sandbox = fastSandbox();
   // Ablating the bias makes this script crash: a candidate fault must never be fatal.
-  const train = fs.readFileSync(path.join(sandbox, 'train.mjs'), 'utf8')
-    .replace("const seed =", "if (!config.bias) throw new Error('bias is required');\nconst seed =");
+  const train = fs
+    .readFileSync(path.join(sandbox, 'train.mjs'), 'utf8')
+    .replace('const seed =', "if (!config.bias) throw new Error('bias is required');\nconst seed =");
   fs.writeFileSync(path.join(sandbox, 'train.mjs'), train);
   const { rows } = await runLoop(options(sandbox, { maxExperiments: 5 }));
   const crashed = rows.find((e) => e.description.startsWith('ablate bias'))!;
@@ -114,7 +133,10 @@ test('a proposal that edits a read-only file is rejected before it runs', async 
 });
 
 test('a proposal that changes nothing is rejected, and the loop ends when the proposer is out of ideas', async () => {
-  const idle: Proposer = { name: 'idle', propose: async () => ({ kind: 'llm', description: 'nothing', hypothesis: null, changeKey: null, spec: null, minRuns: 1 }) };
+  const idle: Proposer = {
+    name: 'idle',
+    propose: async () => ({ kind: 'llm', description: 'nothing', hypothesis: null, changeKey: null, spec: null, minRuns: 1 }),
+  };
   const { rows, session } = await runLoop(options(fastSandbox(), { maxExperiments: 3 }), { proposer: { ...idle, propose: onceThenNull(idle) } });
   assert.equal(rows.find((e) => e.kind === 'llm')!.status, 'rejected');
   assert.equal(session.status, 'finished');

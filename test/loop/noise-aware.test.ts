@@ -14,8 +14,11 @@ import { options, runLoop } from './harness.ts';
 test('noise-aware in the loop: a clearly worse ablation is reverted after its screen, with its numbers; the baseline is topped up', async () => {
   const { rows, session } = await runLoop(options(fastSandbox(), { maxExperiments: 4, ablationRuns: 1 }), { policy: createPolicy('noise-aware') });
   assert.equal(session.end_reason, 'reached --max-experiments 4');
-  assert.deepEqual(rows.map((e) => e.kind), ['baseline', 'baseline', 'ablation', 'control']);
-  const [b1, b2, ablation, control] = rows as [typeof rows[number], typeof rows[number], typeof rows[number], typeof rows[number]];
+  assert.deepEqual(
+    rows.map((e) => e.kind),
+    ['baseline', 'baseline', 'ablation', 'control'],
+  );
+  const [b1, b2, ablation, control] = rows as [(typeof rows)[number], (typeof rows)[number], (typeof rows)[number], (typeof rows)[number]];
   assert.equal(ablation.description, 'ablate bias: true -> false');
 
   // The stored statistics, recomputed from the runs: delta against the baseline mean, the noise

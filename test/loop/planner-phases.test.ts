@@ -23,16 +23,22 @@ function simSandbox(): string {
 }
 
 test('the planner ablates every component with an interval, then tests pairs of the strongest, and the tables find what was planted', async () => {
-  const { rows } = await runLoop(
-    options(simSandbox(), { maxExperiments: 48, baselineRuns: 3, ablationRuns: 3, interactionTop: 3 }),
-    { policy: createPolicy('noise-aware') },
-  );
+  const { rows } = await runLoop(options(simSandbox(), { maxExperiments: 48, baselineRuns: 3, ablationRuns: 3, interactionTop: 3 }), {
+    policy: createPolicy('noise-aware'),
+  });
   const ablations = rows.filter((e) => e.kind === 'ablation' && !e.change_key!.includes('@'));
   assert.equal(ablations.length, 6, 'one per @ablate alternative');
   for (const a of ablations) assert.equal(rows.filter((e) => e.parent_id === a.id).length, 2, `${a.description}: 3 runs in all`);
 
   // Phase 2: pairs among the three strongest components (residual, layerNorm, posEncoding none).
-  const pairs = rows.filter((e) => e.kind === 'interaction').map((e) => JSON.parse(e.spec_json!).map((s: { part: string }) => s.part).sort().join('+'));
+  const pairs = rows
+    .filter((e) => e.kind === 'interaction')
+    .map((e) =>
+      JSON.parse(e.spec_json!)
+        .map((s: { part: string }) => s.part)
+        .sort()
+        .join('+'),
+    );
   assert.deepEqual(pairs.sort(), ['layerNorm+posEncoding', 'layerNorm+residual', 'posEncoding+residual']);
 
   // A keep during phase 1 moves the baseline; the pairs are then measured, with their single

@@ -25,7 +25,8 @@ after(() => Promise.all(mocks.map((m) => m.close())));
 const sealed = (replace: Record<string, string> = {}) => fastSandbox(replace, SEALED_SANDBOX);
 const TRAIN = fs.readFileSync(path.join(SEALED_SANDBOX, 'train.mjs'), 'utf8');
 /** train.mjs with `code` run right before it saves its model (so in the training, not the predictor). */
-const beforeSave = (code: string) => TRAIN.replace("  fs.writeFileSync(path.join(out, 'model.json')", `${code}\n  fs.writeFileSync(path.join(out, 'model.json')`);
+const beforeSave = (code: string) =>
+  TRAIN.replace("  fs.writeFileSync(path.join(out, 'model.json')", `${code}\n  fs.writeFileSync(path.join(out, 'model.json')`);
 const FORGED = `console.log('@ns ' + JSON.stringify({ final: true, val_loss: 0.0001 }));`;
 
 const rewrite = (description: string, file: string, text: (old: string) => string) => ({
@@ -38,7 +39,7 @@ const baselines = (rows: readonly ExperimentRow[]) => rows.filter((r) => r.kind 
 
 test('sealed: the metric comes from the evaluation; a forged final line from a planner marker is only a training fact', async () => {
   // With forge on, the script's one final line claims a loss it never measured.
-  const forging = TRAIN.replace("  epochs: 4, // @knob 2 4 8\n", '  forge: false, // @ablate true\n').replace(
+  const forging = TRAIN.replace('  epochs: 4, // @knob 2 4 8\n', '  forge: false, // @ablate true\n').replace(
     "console.log('@ns ' + JSON.stringify({ final: true, steps: step, train_loss: mse(), params: used + 1 }));",
     "console.log('@ns ' + JSON.stringify(config.forge ? { final: true, val_loss: 0.0001 } : { final: true, steps: step, train_loss: mse(), params: used + 1 }));",
   );
@@ -62,7 +63,12 @@ test('sealed: a forged final line written by a mock Claude does not set the metr
   const api = await startMockApi(
     scripted(() => [
       message([
-        editor({ command: 'str_replace', path: 'train.mjs', old_str: "  fs.writeFileSync(path.join(out, 'model.json')", new_str: `  ${FORGED}\n  fs.writeFileSync(path.join(out, 'model.json')` }),
+        editor({
+          command: 'str_replace',
+          path: 'train.mjs',
+          old_str: "  fs.writeFileSync(path.join(out, 'model.json')",
+          new_str: `  ${FORGED}\n  fs.writeFileSync(path.join(out, 'model.json')`,
+        }),
         submit('report a better loss', 'the loss is whatever the script prints'),
       ]),
     ]),
@@ -79,7 +85,9 @@ test('sealed: a forged final line written by a mock Claude does not set the metr
 test('self-reported: a second final line makes the run invalid, never kept; the session warned at start', async () => {
   const train = fs.readFileSync(path.join(fastSandbox(), 'train.mjs'), 'utf8');
   const { rows, events, session } = await runLoop(options(fastSandbox(), { maxExperiments: 4, baselineRuns: 2 }), {
-    proposer: scriptedEdits(rewrite('print a better loss after the real one', 'train.mjs', () => `${train}\nconsole.log('@ns {"final": true, "val_loss": 0.0001}');\n`)),
+    proposer: scriptedEdits(
+      rewrite('print a better loss after the real one', 'train.mjs', () => `${train}\nconsole.log('@ns {"final": true, "val_loss": 0.0001}');\n`),
+    ),
   });
   assert.equal(session.seal, 'self-reported');
   assert.ok(events.some((e) => e.type === 'warning' && /^the metric is self-reported/.test(e.message)));
@@ -90,7 +98,9 @@ test('self-reported: a second final line makes the run invalid, never kept; the 
 
 test('a run that rewrites a read-only file while it runs is invalid, and the next run sees the file restored', async () => {
   const { rows, workspace } = await runLoop(options(sealed(), { maxExperiments: 4, baselineRuns: 2, controlEvery: 1 }), {
-    proposer: scriptedEdits(rewrite('poison the data', 'train.mjs', () => beforeSave("  fs.appendFileSync('data.mjs', '\\nexport const poisoned = true;\\n');"))),
+    proposer: scriptedEdits(
+      rewrite('poison the data', 'train.mjs', () => beforeSave("  fs.appendFileSync('data.mjs', '\\nexport const poisoned = true;\\n');")),
+    ),
   });
   const poisoned = candidate(rows);
   assert.deepEqual([poisoned.status, poisoned.decision], ['invalid', 'revert']);
@@ -102,7 +112,9 @@ test('a run that rewrites a read-only file while it runs is invalid, and the nex
 test("a run that swaps the workspace's node_modules link is invalid, and the link is made anew", async () => {
   const { rows, workspace } = await runLoop(options(sealed(), { maxExperiments: 4, baselineRuns: 2, controlEvery: 1 }), {
     proposer: scriptedEdits(
-      rewrite('swap node_modules', 'train.mjs', () => beforeSave("  fs.rmSync('node_modules'); fs.mkdirSync('node_modules'); fs.writeFileSync('node_modules/evil.js', '');")),
+      rewrite('swap node_modules', 'train.mjs', () =>
+        beforeSave("  fs.rmSync('node_modules'); fs.mkdirSync('node_modules'); fs.writeFileSync('node_modules/evil.js', '');"),
+      ),
     ),
   });
   const swapped = candidate(rows);
@@ -120,7 +132,9 @@ test('an ignored file a run leaves in the workspace does not survive the reset, 
   assert.equal(fs.existsSync(path.join(workspace.dir, 'warm.ckpt')), false);
 });
 
-test('no folder a run can write outlives it: a script that stores state everywhere it can never starts warm', { skip: bwrap.usable ? false : `bubblewrap: ${bwrap.reason}` }, async () => {
+test('no folder a run can write outlives it: a script that stores state everywhere it can never starts warm', {
+  skip: bwrap.usable ? false : `bubblewrap: ${bwrap.reason}`,
+}, async () => {
   const places = "[process.env.NIGHTSHIFT_CACHE, path.dirname(out), process.env.HOME, '/tmp', process.env.TMPDIR, '.'].filter(Boolean)";
   const warm = beforeSave(
     `  const places = ${places};\n` +
@@ -132,7 +146,7 @@ test('no folder a run can write outlives it: a script that stores state everywhe
 });
 
 test('a script that ignores its seed is invalid from its second run on', async () => {
-  const fixed = TRAIN.replace("const seed = Number(process.env.NIGHTSHIFT_SEED ?? 1);", 'const seed = 1;');
+  const fixed = TRAIN.replace('const seed = Number(process.env.NIGHTSHIFT_SEED ?? 1);', 'const seed = 1;');
   const { rows } = await runLoop(options(sealed({ 'train.mjs': fixed }), { maxExperiments: 4, baselineRuns: 3 }));
   const [first, ...rest] = baselines(rows);
   assert.equal(first!.status, 'done');
@@ -145,7 +159,9 @@ test('a script that ignores its seed is invalid from its second run on', async (
 test('a run whose training goes past the budget and its tolerance is invalid, though it finished before the kill', async () => {
   // Budget 1 s: the tolerance is 0.1 s + 20 s; the kill comes at budget + grace (40 s).
   const slow = beforeSave('  await new Promise((r) => setTimeout(r, 21_500));');
-  const { rows } = await runLoop(options(sealed(), { budgetS: 1, graceS: 40, maxExperiments: 4, baselineRuns: 2 }), { proposer: scriptedEdits(rewrite('train longer', 'train.mjs', () => slow)) });
+  const { rows } = await runLoop(options(sealed(), { budgetS: 1, graceS: 40, maxExperiments: 4, baselineRuns: 2 }), {
+    proposer: scriptedEdits(rewrite('train longer', 'train.mjs', () => slow)),
+  });
   const long = candidate(rows);
   assert.deepEqual([long.status, long.decision], ['invalid', 'revert']);
   assert.match(long.reason!, /its training ran 2[12]\.\d s, past the budget of 1 s plus 20 s tolerance/);
@@ -157,15 +173,24 @@ test('a predictor that reads the validation data is invalid: its metric is below
     "    console.log('@ns ' + JSON.stringify({ y: x.map((xi) => predictOne(model, xi)) }));",
     "    const { validationRows } = await import(path.resolve('../evaluation/validation.mjs'));\n    console.log('@ns ' + JSON.stringify({ y: validationRows().map((r) => r.y) }));",
   );
-  const { rows } = await runLoop(options(sealed(), { maxExperiments: 4, baselineRuns: 2, isolation: 'none' }), { proposer: scriptedEdits(rewrite('look up the answers', 'train.mjs', () => leak)) });
+  const { rows } = await runLoop(options(sealed(), { maxExperiments: 4, baselineRuns: 2, isolation: 'none' }), {
+    proposer: scriptedEdits(rewrite('look up the answers', 'train.mjs', () => leak)),
+  });
   const leaked = candidate(rows);
   assert.deepEqual([leaked.status, leaked.decision], ['invalid', 'revert']);
   assert.match(leaked.reason!, /its val_loss 0 is below the floor 0\.045 its evaluation states/);
 });
 
-test('the same leak inside bubblewrap finds nothing: the evaluation files are not in the run’s view', { skip: bwrap.usable ? false : `bubblewrap: ${bwrap.reason}` }, async () => {
-  const leak = TRAIN.replace("if (process.argv[2] === 'predict') {", "if (process.argv[2] === 'predict') {\n  await import(path.resolve('../evaluation/validation.mjs'));");
-  const { rows } = await runLoop(options(sealed(), { maxExperiments: 4, baselineRuns: 2, isolation: 'strict' }), { proposer: scriptedEdits(rewrite('look up the answers', 'train.mjs', () => leak)) });
+test('the same leak inside bubblewrap finds nothing: the evaluation files are not in the run’s view', {
+  skip: bwrap.usable ? false : `bubblewrap: ${bwrap.reason}`,
+}, async () => {
+  const leak = TRAIN.replace(
+    "if (process.argv[2] === 'predict') {",
+    "if (process.argv[2] === 'predict') {\n  await import(path.resolve('../evaluation/validation.mjs'));",
+  );
+  const { rows } = await runLoop(options(sealed(), { maxExperiments: 4, baselineRuns: 2, isolation: 'strict' }), {
+    proposer: scriptedEdits(rewrite('look up the answers', 'train.mjs', () => leak)),
+  });
   const leaked = candidate(rows);
   assert.deepEqual([leaked.status, leaked.decision], ['crashed', 'revert']);
   assert.match(leaked.reason!, /^reverted: its run crashed \(predict exited with code 1 before the evaluation's final line: .*Cannot find module/);
@@ -207,7 +232,10 @@ const torchPython = ['python3', '/usr/bin/python3'].find((python) => {
   }
 });
 
-test('the torch template: dropping the causal mask is invalid, never kept', { timeout: 300_000, skip: torchPython ? false : 'no python3 with torch and numpy here' }, async () => {
+test('the torch template: dropping the causal mask is invalid, never kept', {
+  timeout: 300_000,
+  skip: torchPython ? false : 'no python3 with torch and numpy here',
+}, async () => {
   const sandbox = fastSandbox({}, path.join(REPO, 'templates', 'torch'));
   const saved = process.env.PATH;
   // The runs take PATH from the agent: put the python that has torch first.

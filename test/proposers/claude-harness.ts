@@ -17,7 +17,11 @@ export const TEST_KEY = 'sk-ant-test-do-not-log-0123456789';
  * One session of the real loop with Claude proposing against `mock`: the client is made the way
  * `run` makes it (key and base URL from ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL).
  */
-export async function runClaudeLoop(opts: SessionOptions, mock: MockApi, over: Partial<ClaudeProposerOptions> & { model?: string; maxRetries?: number; prefetch?: boolean } = {}) {
+export async function runClaudeLoop(
+  opts: SessionOptions,
+  mock: MockApi,
+  over: Partial<ClaudeProposerOptions> & { model?: string; maxRetries?: number; prefetch?: boolean } = {},
+) {
   const model = over.model ?? 'claude-sonnet-5-5';
   const { api } = await connectClaude({ ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: mock.url }, { model, timeoutS: 10, maxRetries: over.maxRetries ?? 2 });
   const db = path.join(tempDir(), 'log.db');

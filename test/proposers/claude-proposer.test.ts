@@ -27,12 +27,17 @@ test('a full proposal (view, str_replace, submit) is applied, run and recorded b
   // The training script writes its environment out, to show the key never reaches it.
   const sandbox = fastSandbox();
   const train = path.join(sandbox, 'train.mjs');
-  fs.writeFileSync(train, `import fs from 'node:fs';\n${fs.readFileSync(train, 'utf8')}\nfs.writeFileSync(process.env.NIGHTSHIFT_OUT + '/env.json', JSON.stringify(process.env));\n`);
-  const api = await mock(scripted(() => [
-    message([editor({ command: 'view', path: 'train.mjs', view_range: [1, 12] })]),
-    message([setLr('0.05')]),
-    message([submit('raise the learning rate to 0.05', 'SGD is under-converged at 4 epochs; a larger step lowers val_loss')]),
-  ]));
+  fs.writeFileSync(
+    train,
+    `import fs from 'node:fs';\n${fs.readFileSync(train, 'utf8')}\nfs.writeFileSync(process.env.NIGHTSHIFT_OUT + '/env.json', JSON.stringify(process.env));\n`,
+  );
+  const api = await mock(
+    scripted(() => [
+      message([editor({ command: 'view', path: 'train.mjs', view_range: [1, 12] })]),
+      message([setLr('0.05')]),
+      message([submit('raise the learning rate to 0.05', 'SGD is under-converged at 4 epochs; a larger step lowers val_loss')]),
+    ]),
+  );
   const { rows, turns, db, workspace } = await runClaudeLoop(options(sandbox, { maxExperiments: 2, baselineRuns: 1 }), api);
 
   const llm = rows.find((e) => e.kind === 'llm')!;
@@ -44,12 +49,18 @@ test('a full proposal (view, str_replace, submit) is applied, run and recorded b
   assert.match(llm.diff, /^\+\s+lr: 0\.05,/m);
 
   // Three turns, each sending the whole conversation again, with a cached prefix.
-  assert.deepEqual(api.messages.map((r) => r.body.messages.length), [1, 3, 5]);
+  assert.deepEqual(
+    api.messages.map((r) => r.body.messages.length),
+    [1, 3, 5],
+  );
   const first = api.messages[0]!;
-  assert.deepEqual(first.body.tools.map((t: { type?: string; name: string }) => [t.type ?? 'custom', t.name]), [
-    ['text_editor_20250728', 'str_replace_based_edit_tool'],
-    ['custom', 'submit_experiment'],
-  ]);
+  assert.deepEqual(
+    first.body.tools.map((t: { type?: string; name: string }) => [t.type ?? 'custom', t.name]),
+    [
+      ['text_editor_20250728', 'str_replace_based_edit_tool'],
+      ['custom', 'submit_experiment'],
+    ],
+  );
   assert.deepEqual(first.body.system[0].cache_control, { type: 'ephemeral', ttl: '1h' });
   assert.deepEqual(first.body.cache_control, { type: 'ephemeral' });
   assert.match(first.body.system[0].text, /One idea per experiment/);
@@ -65,7 +76,14 @@ test('a full proposal (view, str_replace, submit) is applied, run and recorded b
   // Every turn is logged and linked to the experiment.
   assert.equal(turns.length, 3);
   assert.ok(turns.every((t) => t.experiment_id === llm.id && t.model === 'claude-sonnet-5-5' && t.error === null));
-  assert.deepEqual(turns.map((t) => [t.attempt, t.turn, t.stop_reason]), [[1, 1, 'tool_use'], [1, 2, 'tool_use'], [1, 3, 'tool_use']]);
+  assert.deepEqual(
+    turns.map((t) => [t.attempt, t.turn, t.stop_reason]),
+    [
+      [1, 1, 'tool_use'],
+      [1, 2, 'tool_use'],
+      [1, 3, 'tool_use'],
+    ],
+  );
   assert.ok(turns.every((t) => t.request_id?.startsWith('req_mock_')));
   assert.deepEqual([llm.tokens_in, llm.tokens_out], [3 * 100, 3 * 20]);
 
@@ -99,16 +117,17 @@ test('a hostile model cannot touch anything outside the editable files', async (
     editor({ command: 'insert', path: 'node_modules/.bin/tsx', insert_line: 0, insert_text: 'x' }),
     editor({ command: 'rm', path: 'train.mjs' }),
   ];
-  const api = await mock(scripted(() => [
-    message(attacks),
-    message([submit('nothing', 'nothing')]),
-    message([setLr('0.05'), submit('lr 0.05', 'faster convergence')]),
-  ]));
+  const api = await mock(
+    scripted(() => [message(attacks), message([submit('nothing', 'nothing')]), message([setLr('0.05'), submit('lr 0.05', 'faster convergence')])]),
+  );
   const { rows, workspace } = await runClaudeLoop(options(sandbox, { maxExperiments: 2, baselineRuns: 1 }), api);
 
   const results = toolResults(api.messages[1]!);
   assert.equal(results.length, attacks.length);
-  assert.ok(results.every((r) => r.is_error === true), JSON.stringify(results));
+  assert.ok(
+    results.every((r) => r.is_error === true),
+    JSON.stringify(results),
+  );
   const said = results.map((r) => r.content);
   assert.match(said[0]!, /'\.\.' is not allowed/);
   assert.match(said[1]!, /absolute paths are not allowed/);
@@ -122,7 +141,10 @@ test('a hostile model cannot touch anything outside the editable files', async (
   assert.ok(!fs.existsSync(path.join(path.dirname(workspace.dir), 'x')));
   const llm = rows.find((e) => e.kind === 'llm')!;
   assert.equal(llm.status, 'done', 'no read-only file changed, so it ran');
-  assert.deepEqual([...llm.diff.matchAll(/^diff --git a\/(\S+)/gm)].map((m) => m[1]), ['train.mjs']);
+  assert.deepEqual(
+    [...llm.diff.matchAll(/^diff --git a\/(\S+)/gm)].map((m) => m[1]),
+    ['train.mjs'],
+  );
 });
 
 test('overloaded answers (529) are retried by the SDK and the proposal goes through', async () => {
@@ -155,10 +177,19 @@ test('an API that stays down hands the experiment to the planner, and the next o
   });
   const { rows, turns, events } = await result;
   const candidates = rows.filter((e) => e.kind !== 'baseline' && e.kind !== 'confirm');
-  assert.deepEqual(candidates.map((e) => [e.kind, e.proposer]), [['ablation', 'planner (fallback)'], ['llm', 'claude']]);
+  assert.deepEqual(
+    candidates.map((e) => [e.kind, e.proposer]),
+    [
+      ['ablation', 'planner (fallback)'],
+      ['llm', 'claude'],
+    ],
+  );
   // Without bubblewrap the isolation warning comes first: the one about the API is looked for.
   const warning = events.find((e) => e.type === 'warning' && /Claude API/.test(e.message));
-  assert.match(warning && 'message' in warning ? warning.message : '', /Claude API failed past its retries \(529 overloaded_error: Overloaded\): the planner proposes/);
+  assert.match(
+    warning && 'message' in warning ? warning.message : '',
+    /Claude API failed past its retries \(529 overloaded_error: Overloaded\): the planner proposes/,
+  );
   const failed = turns.filter((t) => t.error !== null);
   assert.equal(failed.length, 1);
   assert.match(failed[0]!.error!, /529/);
@@ -167,26 +198,50 @@ test('an API that stays down hands the experiment to the planner, and the next o
   assert.equal(api.messages.filter((r) => r.body.messages.length === 1).length, 3, 'two tries while down, one when up');
 });
 
-test('tokens and dollars: every turn priced at the model\'s rates, summed on the experiment', async () => {
-  const api = await mock(scripted(() => [
-    message([setLr('0.05')], {
-      usage: { input_tokens: 1000, output_tokens: 200, cache_creation_input_tokens: 5000, cache_creation: { ephemeral_1h_input_tokens: 4000, ephemeral_5m_input_tokens: 1000 }, cache_read_input_tokens: 0 },
-    }),
-    message([submit('lr 0.05', 'faster')], {
-      usage: { input_tokens: 50, output_tokens: 100, cache_read_input_tokens: 6000, cache_creation_input_tokens: 300, cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 300 } },
-    }),
-  ]));
+test("tokens and dollars: every turn priced at the model's rates, summed on the experiment", async () => {
+  const api = await mock(
+    scripted(() => [
+      message([setLr('0.05')], {
+        usage: {
+          input_tokens: 1000,
+          output_tokens: 200,
+          cache_creation_input_tokens: 5000,
+          cache_creation: { ephemeral_1h_input_tokens: 4000, ephemeral_5m_input_tokens: 1000 },
+          cache_read_input_tokens: 0,
+        },
+      }),
+      message([submit('lr 0.05', 'faster')], {
+        usage: {
+          input_tokens: 50,
+          output_tokens: 100,
+          cache_read_input_tokens: 6000,
+          cache_creation_input_tokens: 300,
+          cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 300 },
+        },
+      }),
+    ]),
+  );
   const { turns, db, events, rows, session: sessionRow } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api);
   // Sonnet 5.5: $2 input, $2.50 5-minute write, $4 one-hour write, $0.10 read, $10 output per MTok.
   const first = (1000 * 2 + 1000 * 2.5 + 4000 * 4 + 200 * 10) / 1e6;
   const second = (50 * 2 + 300 * 2.5 + 6000 * 0.1 + 100 * 10) / 1e6;
-  assert.deepEqual(turns.map((t) => [t.input_tokens, t.output_tokens, t.cache_read_tokens, t.cache_write_tokens]), [[1000, 200, 0, 5000], [50, 100, 6000, 300]]);
+  assert.deepEqual(
+    turns.map((t) => [t.input_tokens, t.output_tokens, t.cache_read_tokens, t.cache_write_tokens]),
+    [
+      [1000, 200, 0, 5000],
+      [50, 100, 6000, 300],
+    ],
+  );
   assert.ok(Math.abs(turns[0]!.cost_usd! - first) < 1e-12 && Math.abs(turns[1]!.cost_usd! - second) < 1e-12);
   assert.ok(turns.every((t) => t.latency_s >= 0));
 
   const { default: Database } = await import('better-sqlite3');
   const reader = new Database(db, { readonly: true });
-  const row = reader.prepare("SELECT tokens_in, tokens_out, cost_usd FROM experiments WHERE kind = 'llm'").get() as { tokens_in: number; tokens_out: number; cost_usd: number };
+  const row = reader.prepare("SELECT tokens_in, tokens_out, cost_usd FROM experiments WHERE kind = 'llm'").get() as {
+    tokens_in: number;
+    tokens_out: number;
+    cost_usd: number;
+  };
   const session = reader.prepare('SELECT SUM(cost_usd) AS cost FROM llm_turns WHERE session_id = 1').get() as { cost: number };
   reader.close();
   assert.equal(row.tokens_in, 1000 + 5000 + 50 + 6000 + 300);
@@ -213,12 +268,15 @@ test('a model that never edits is retried with the error, then skipped; after th
   const api = await mock(() => message([{ type: 'text', text: 'I think the code is fine as it is.' }], { stop_reason: 'end_turn' }));
   const { rows } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1, ablationRuns: 1 }), api, { maxTurns: 2 });
   const candidates = rows.filter((e) => e.kind !== 'baseline' && e.kind !== 'confirm');
-  assert.deepEqual(candidates.map((e) => [e.kind, e.status, e.proposer]), [
-    ['llm', 'rejected', 'claude'],
-    ['llm', 'rejected', 'claude'],
-    ['llm', 'rejected', 'claude'],
-    ['ablation', 'done', 'planner (fallback)'],
-  ]);
+  assert.deepEqual(
+    candidates.map((e) => [e.kind, e.status, e.proposer]),
+    [
+      ['llm', 'rejected', 'claude'],
+      ['llm', 'rejected', 'claude'],
+      ['llm', 'rejected', 'claude'],
+      ['ablation', 'done', 'planner (fallback)'],
+    ],
+  );
   assert.equal(candidates[0]!.description, 'no change: no submitted change within 2 turns');
   // Two attempts of two turns per proposal; the second attempt is told why the first failed.
   assert.equal(api.messages.length, 3 * 4);

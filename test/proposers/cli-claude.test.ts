@@ -23,7 +23,22 @@ async function startup(models: Parameters<typeof startMockApi>[1] = {}) {
   const db = path.join(dir, 'log.db');
   // --isolation none: these tests are about the API, and must pass where bubblewrap is missing,
   // where a Claude session otherwise refuses to start (test/isolation/fallback.test.ts).
-  const args = ['run', '--sandbox', fastSandbox(), '--db', db, '--budget', '5', '--baseline-runs', '1', '--max-experiments', '2', '--headless', '--isolation', 'none'];
+  const args = [
+    'run',
+    '--sandbox',
+    fastSandbox(),
+    '--db',
+    db,
+    '--budget',
+    '5',
+    '--baseline-runs',
+    '1',
+    '--max-experiments',
+    '2',
+    '--headless',
+    '--isolation',
+    'none',
+  ];
   return { api, db, dir, args, env: { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: api.url } };
 }
 
@@ -59,12 +74,15 @@ test('run picks Claude when a key is set, with the model and programme given, an
   const request = api.messages[0]!;
   assert.equal(request.body.model, 'claude-opus-5-5');
   assert.match(request.body.system[0].text, /Only ever tune the learning rate/);
-  assert.doesNotMatch(request.body.system[0].text, /# Research programme/, 'the user\'s programme replaces the default one');
+  assert.doesNotMatch(request.body.system[0].text, /# Research programme/, "the user's programme replaces the default one");
   assert.match(request.body.system[0].text, /# Rules/);
 
   const reader = new Database(db, { readonly: true });
   const llm = reader.prepare("SELECT id, proposer, cost_usd FROM experiments WHERE kind = 'llm'").get() as { id: number; proposer: string; cost_usd: number };
-  const turns = reader.prepare('SELECT model, experiment_id FROM llm_turns WHERE experiment_id IS NOT NULL').all() as { model: string; experiment_id: number }[];
+  const turns = reader.prepare('SELECT model, experiment_id FROM llm_turns WHERE experiment_id IS NOT NULL').all() as {
+    model: string;
+    experiment_id: number;
+  }[];
   reader.close();
   assert.equal(llm.proposer, 'claude');
   assert.ok(llm.cost_usd > 0);

@@ -36,7 +36,10 @@ const modelInfo = (id: string): MockReply => ({
   body: { id, type: 'model', display_name: id, created_at: '2026-09-28T00:00:00Z', capabilities: null, deprecated_at: null },
 });
 
-export async function startMockApi(messages: Handler, { models = (r: MockRequest) => modelInfo(r.path.split('/').pop()!) }: { models?: Handler } = {}): Promise<MockApi> {
+export async function startMockApi(
+  messages: Handler,
+  { models = (r: MockRequest) => modelInfo(r.path.split('/').pop()!) }: { models?: Handler } = {},
+): Promise<MockApi> {
   const api: MockApi = { url: '', messages: [], requests: [], close: async () => {} };
   let counter = 0;
   const server = http.createServer((req, res) => {
@@ -62,10 +65,11 @@ export async function startMockApi(messages: Handler, { models = (r: MockRequest
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  api.close = () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  api.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return api;
 }
 
@@ -79,7 +83,10 @@ export interface UsageReply {
 
 let blockId = 0;
 
-export function message(content: unknown[], { stop_reason = 'tool_use', usage = {}, delayMs }: { stop_reason?: string; usage?: UsageReply; delayMs?: number } = {}): MockReply {
+export function message(
+  content: unknown[],
+  { stop_reason = 'tool_use', usage = {}, delayMs }: { stop_reason?: string; usage?: UsageReply; delayMs?: number } = {},
+): MockReply {
   return {
     delayMs,
     body: {

@@ -14,11 +14,16 @@ after(() => Promise.all(mocks.map((m) => m.close())));
 
 /** Proposal 0 changes a line (`first`); every later one adds a comment at the top, which applies on any commit. */
 async function mockWith(first: { old: string; new: string }): Promise<MockApi> {
-  const api = await startMockApi(scripted((n) => [
-    n === 0
-      ? message([editor({ command: 'str_replace', path: 'train.mjs', old_str: first.old, new_str: first.new }), submit(`${first.old} -> ${first.new}`, 'h')], { delayMs: 200 })
-      : message([editor({ command: 'insert', path: 'train.mjs', insert_line: 0, insert_text: `// idea ${n}` }), submit(`idea ${n}`, 'h')], { delayMs: 200 }),
-  ]));
+  const api = await startMockApi(
+    scripted((n) => [
+      n === 0
+        ? message(
+            [editor({ command: 'str_replace', path: 'train.mjs', old_str: first.old, new_str: first.new }), submit(`${first.old} -> ${first.new}`, 'h')],
+            { delayMs: 200 },
+          )
+        : message([editor({ command: 'insert', path: 'train.mjs', insert_line: 0, insert_text: `// idea ${n}` }), submit(`idea ${n}`, 'h')], { delayMs: 200 }),
+    ]),
+  );
   mocks.push(api);
   return api;
 }
@@ -29,7 +34,13 @@ test('each proposal is made while the previous run is in flight, and used when t
   const api = await mockWith({ old: 'lr: 0.03,', new: 'lr: 0.05,' });
   const { rows, turns, workspace } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 3, baselineRuns: 1 }), api, { prefetch: true });
   const llm = rows.filter((e) => e.kind === 'llm');
-  assert.deepEqual(llm.map((e) => [e.description, e.status]), [['lr: 0.03, -> lr: 0.05,', 'done'], ['idea 1', 'done']]);
+  assert.deepEqual(
+    llm.map((e) => [e.description, e.status]),
+    [
+      ['lr: 0.03, -> lr: 0.05,', 'done'],
+      ['idea 1', 'done'],
+    ],
+  );
   assert.equal(llm[0]!.decision, 'revert', 'a worse lr is reverted, so the code the speculation saw still stands');
   assert.match(llm[1]!.diff, /^\+\/\/ idea 1$/m);
   assert.doesNotMatch(llm[1]!.diff, /lr: 0\.05/, 'made on the last kept commit, not on the candidate that ran');
@@ -41,7 +52,10 @@ test('each proposal is made while the previous run is in flight, and used when t
     const used = turns.filter((t) => t.experiment_id === e.id);
     assert.ok(used.length > 0 && used.every((t) => t.speculative === 1));
   }
-  assert.ok(llm.every((e) => e.propose_s! < 0.5), 'no waiting for the model between runs');
+  assert.ok(
+    llm.every((e) => e.propose_s! < 0.5),
+    'no waiting for the model between runs',
+  );
   // The scratch checkout is gone with the session.
   assert.ok(!fs.existsSync(path.join(path.dirname(workspace.dir), 'scratch')));
 });
@@ -63,7 +77,10 @@ test('a speculative proposal made before a keep is discarded and a fresh one mad
 
 test('a bug in a speculative proposal is reported as a warning, and the proposal is made afresh', async () => {
   const api = await mockWith({ old: 'lr: 0.03,', new: 'lr: 0.05,' });
-  const { api: real } = await connectClaude({ ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: api.url }, { model: 'claude-sonnet-5-5', timeoutS: 10, maxRetries: 2 });
+  const { api: real } = await connectClaude(
+    { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: api.url },
+    { model: 'claude-sonnet-5-5', timeoutS: 10, maxRetries: 2 },
+  );
   // The first request is the speculation made while the baseline runs: it meets a bug, not an API failure.
   let calls = 0;
   const create = (...args: Parameters<Anthropic['messages']['create']>) => {
@@ -79,5 +96,8 @@ test('a bug in a speculative proposal is reported as a warning, and the proposal
     `warnings: ${JSON.stringify(warnings)}`,
   );
   const llm = rows.filter((e) => e.kind === 'llm');
-  assert.deepEqual(llm.map((e) => [e.proposer, e.description, e.status]), [['claude', 'lr: 0.03, -> lr: 0.05,', 'done']]);
+  assert.deepEqual(
+    llm.map((e) => [e.proposer, e.description, e.status]),
+    [['claude', 'lr: 0.03, -> lr: 0.05,', 'done']],
+  );
 });

@@ -53,7 +53,11 @@ async function refused([name, ...args]: [Name, ...string[]], pattern: RegExp): P
   });
 }
 
-const jsonLines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 const sessionRows = (session: number) => {
   const raw = new Database(db, { readonly: true });
   try {
@@ -67,7 +71,10 @@ test('log: the latest session as TSV when piped, every format, filters and sort'
   const latest = sessionRows(2);
   const tsv = (await ok(['log'])).trimEnd().split('\n');
   assert.deepEqual(tsv[0]!.split('\t'), ['id', 'kind', 'status', 'decision', 'metric', 'delta', 'p', 'seed', 'run_s', 'created_at', 'description']);
-  assert.deepEqual(tsv.slice(1).map((l) => Number(l.split('\t')[0])), latest.map((e) => e.id));
+  assert.deepEqual(
+    tsv.slice(1).map((l) => Number(l.split('\t')[0])),
+    latest.map((e) => e.id),
+  );
 
   const [csv, json, jsonl, table, all] = await Promise.all([
     ok(['log', '--session', '1', '--format', 'csv']),
@@ -77,11 +84,17 @@ test('log: the latest session as TSV when piped, every format, filters and sort'
     ok(['log', '--all', '--format', 'jsonl']),
   ]);
   const csvRows = parseCsv(csv, { columns: true }) as Record<string, string>[];
-  assert.deepEqual(csvRows.map((r) => Number(r.id)), sessionRows(1).map((e) => e.id));
+  assert.deepEqual(
+    csvRows.map((r) => Number(r.id)),
+    sessionRows(1).map((e) => e.id),
+  );
   const parsed = JSON.parse(json) as Record<string, unknown>[];
   assert.equal(parsed.length, latest.length);
   assert.equal(parsed[0]!.metric, latest[0]!.metric, 'machine formats keep full precision');
-  assert.deepEqual(jsonLines(jsonl).map((r) => r.decision), ['keep', 'keep']);
+  assert.deepEqual(
+    jsonLines(jsonl).map((r) => r.decision),
+    ['keep', 'keep'],
+  );
   const lines = table.trimEnd().split('\n');
   assert.match(lines[0]!, /^id\s+kind\s+status\s+decision\s+metric/);
   const descriptionAt = lines[0]!.indexOf('description');
@@ -109,11 +122,26 @@ test('show: description, hypothesis, spec, runs with confirmations, decision, di
   const ablation = sessionRows(1).find((e) => e.kind === 'ablation')!;
   const text = await ok(['show', String(ablation.id)]);
   for (const expected of [
-    String(ablation.description), 'hypothesis', 'proposer    planner', 'spec        REMOVE bias: true -> false',
-    'metric      val_loss', 'delta', 'decision', String(ablation.reason), 'runs of this change',
-    `#${Number(ablation.id) + 1}`, 'confirm', 'diff --git a/train.mjs b/train.mjs', '-  bias: true,', '+  bias: false,',
-    'step metrics', 'train_loss', 'log tail', '@ns {"final":true',
-  ]) assert.ok(text.includes(expected), `show should include ${JSON.stringify(expected)}:\n${text}`);
+    String(ablation.description),
+    'hypothesis',
+    'proposer    planner',
+    'spec        REMOVE bias: true -> false',
+    'metric      val_loss',
+    'delta',
+    'decision',
+    String(ablation.reason),
+    'runs of this change',
+    `#${Number(ablation.id) + 1}`,
+    'confirm',
+    'diff --git a/train.mjs b/train.mjs',
+    '-  bias: true,',
+    '+  bias: false,',
+    'step metrics',
+    'train_loss',
+    'log tail',
+    '@ns {"final":true',
+  ])
+    assert.ok(text.includes(expected), `show should include ${JSON.stringify(expected)}:\n${text}`);
   assert.match(text, /train_loss\s+[▁▂▃▄▅▆▇█]+/);
 
   const confirm = sessionRows(1).find((e) => e.kind === 'confirm')!;
@@ -131,7 +159,10 @@ test('sql: queries in every format; anything that would write is refused and the
   const [tsv, json, csv] = await Promise.all([ok(['sql', query]), ok(['sql', query, '--format', 'json']), ok(['sql', query, '--format', 'csv'])]);
   assert.equal(tsv.split('\n')[0], 'kind\tn');
   const counts = JSON.parse(json) as { kind: string; n: number }[];
-  assert.equal(counts.reduce((s, r) => s + r.n, 0), sessionRows(1).length + sessionRows(2).length);
+  assert.equal(
+    counts.reduce((s, r) => s + r.n, 0),
+    sessionRows(1).length + sessionRows(2).length,
+  );
   assert.deepEqual(parseCsv(csv, { columns: true, cast: true }), counts);
   assert.match(await ok(['sql', 'PRAGMA table_info(metrics)']), /experiment_id/);
 
@@ -175,13 +206,17 @@ test('export: csv/tsv/json/jsonl of every column, autoresearch results.tsv, and 
   assert.deepEqual(JSON.parse(json), rows);
   assert.deepEqual(jsonLines(jsonl), rows);
 
-  const results = (await ok(['export', '--format', 'autoresearch-tsv'])).trimEnd().split('\n').map((l) => l.split('\t'));
+  const results = (await ok(['export', '--format', 'autoresearch-tsv']))
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split('\t'));
   assert.deepEqual(results[0], ['commit', 'val_bpb', 'memory_gb', 'status', 'description']);
   assert.match(results[1]!.join(' '), /^[0-9a-f]{7} 0\.119850 1\.3 keep baseline/);
   const byDescription = new Map(results.slice(1).map((r) => [r[4], r] as const));
   assert.deepEqual(byDescription.get('tweak lr: 0.03 -> 0.06')!.slice(1, 4), ['0.000000', '0.0', 'crash']);
   const kept = rows.filter((e) => e.decision === 'keep');
-  for (const k of kept) assert.deepEqual(byDescription.get(String(k.description))!.slice(0, 4), [String(k.commit_sha).slice(0, 7), (k.metric as number).toFixed(6), '1.3', 'keep']);
+  for (const k of kept)
+    assert.deepEqual(byDescription.get(String(k.description))!.slice(0, 4), [String(k.commit_sha).slice(0, 7), (k.metric as number).toFixed(6), '1.3', 'keep']);
   assert.equal(byDescription.get('ablate bias: true -> false')![3], 'discard');
 
   const out = path.join(tempDir(), 'log.csv');
@@ -212,9 +247,10 @@ test('export --format patch: the kept changes, applied to the baseline, give the
   assert.equal(await ok(['export', '--format', 'patch', '--session', '1']), '', 'session 1 kept nothing');
 });
 
-test('report --format json: DESIGN.md\'s shape, effects and interaction with intervals, counts, false keeps', async () => {
+test("report --format json: DESIGN.md's shape, effects and interaction with intervals, counts, false keeps", async () => {
   const report = JSON.parse(await ok(['report', '--session', '1', '--format', 'json'])) as Record<string, any>;
-  for (const key of ['session', 'metric', 'goal', 'baseline', 'best', 'effects', 'interactions', 'experiments', 'expected_false_keeps']) assert.ok(key in report, key);
+  for (const key of ['session', 'metric', 'goal', 'baseline', 'best', 'effects', 'interactions', 'experiments', 'expected_false_keeps'])
+    assert.ok(key in report, key);
   assert.equal(report.session, 1);
   assert.equal(report.metric, 'val_loss');
   assert.equal(report.goal, 'minimize');
@@ -224,7 +260,13 @@ test('report --format json: DESIGN.md\'s shape, effects and interaction with int
   assert.ok(Math.abs(report.baseline.mean - baselineRuns.reduce((s, v) => s + v, 0) / baselineRuns.length) < 1e-12);
   assert.equal(typeof report.baseline.sd, 'number');
   assert.deepEqual(report.best, { mean: report.baseline.mean, experiment: null, delta: 0 });
-  assert.deepEqual(report.effects.map((e: any) => [e.component, e.change, e.significant]), [['bias', 'true -> false', true], ['features', "'all' -> 'half'", true]]);
+  assert.deepEqual(
+    report.effects.map((e: any) => [e.component, e.change, e.significant]),
+    [
+      ['bias', 'true -> false', true],
+      ['features', "'all' -> 'half'", true],
+    ],
+  );
   for (const e of report.effects) {
     for (const k of ['delta', 'ci_low', 'ci_high', 'n']) assert.equal(typeof e[k], 'number', k);
     assert.ok(e.ci_low < e.delta && e.delta < e.ci_high);
@@ -248,7 +290,12 @@ test('report --format json: DESIGN.md\'s shape, effects and interaction with int
   const latest = JSON.parse(await ok(['report', '--format', 'json'])) as Record<string, any>;
   assert.equal(latest.session, 2);
   assert.equal(latest.experiments.kept, 2);
-  assert.equal(latest.best.experiment, sessionRows(2).filter((e) => e.decision === 'keep').at(-1)!.id);
+  assert.equal(
+    latest.best.experiment,
+    sessionRows(2)
+      .filter((e) => e.decision === 'keep')
+      .at(-1)!.id,
+  );
   assert.equal(latest.expected_false_keeps.value, null, 'the test rule has no false-keep model');
 });
 
@@ -257,7 +304,8 @@ test('report --out: Markdown with the chart beside it as valid SVG and PNG', asy
   fs.mkdirSync(path.dirname(out));
   assert.equal(await ok(['report', '--session', '2', '--out', out]), '');
   const md = fs.readFileSync(out, 'utf8');
-  for (const heading of ['# nightshift session 2', '## Summary', '## Kept changes', '## Effects of components', '## Interactions', '## Drift']) assert.ok(md.includes(heading), heading);
+  for (const heading of ['# nightshift session 2', '## Summary', '## Kept changes', '## Effects of components', '## Interactions', '## Drift'])
+    assert.ok(md.includes(heading), heading);
   assert.ok(md.includes('![progress: val_loss of every run, kept changes in green, running best as a step line](night-progress.png)'));
   assert.match(md, /\| 20 \| tweak lr: 0\.03 -> 0\.015 \|/);
 
@@ -315,12 +363,15 @@ test('on a terminal: an aligned table cut to its width, and colour', async () =>
   const table = await ok(['log', '--session', '1'], { columns: 100 });
   const plain = table.replace(/\x1b\[[0-9;]*m/g, '');
   assert.match(plain, /^id\s+kind\s+status/);
-  assert.ok(plain.split('\n').every((l) => l.length <= 100), 'no line is wider than the terminal');
+  assert.ok(
+    plain.split('\n').every((l) => l.length <= 100),
+    'no line is wider than the terminal',
+  );
   assert.match(plain, /…/, 'long descriptions are cut');
   assert.match(table, /\x1b\[31mcrashed/, 'failed runs in red');
   const show = await ok(['show', String(sessionRows(2).find((e) => e.decision === 'keep')!.id)], { columns: 100 });
-  assert.match(show, /\x1b\[32m\+  lr: 0\.015,/, 'added lines in green');
-  assert.match(show, /\x1b\[31m-  lr: 0\.03,/, 'removed lines in red');
+  assert.match(show, /\x1b\[32m\+ {2}lr: 0\.015,/, 'added lines in green');
+  assert.match(show, /\x1b\[31m- {2}lr: 0\.03,/, 'removed lines in red');
 });
 
 test('the binary: TSV when piped, a note on stderr, and bad input as one line on stderr with exit 2', async () => {
@@ -328,7 +379,11 @@ test('the binary: TSV when piped, a note on stderr, and bad input as one line on
   const [piped, emptyPatch, ...bad] = await Promise.all([
     nightshift(['log', '--db', db]),
     nightshift(['export', '--format', 'patch', '--session', '1', '--db', db]),
-    ...[['show', '999', '--db', db], ['sql', 'DELETE FROM metrics', '--db', db], ['log', '--db', missing]].map((args) => nightshift(args)),
+    ...[
+      ['show', '999', '--db', db],
+      ['sql', 'DELETE FROM metrics', '--db', db],
+      ['log', '--db', missing],
+    ].map((args) => nightshift(args)),
   ]);
   assert.equal(piped.exitCode, 0);
   assert.match(String(piped.stdout), /^id\tkind\tstatus\t/);

@@ -23,9 +23,16 @@ const table: Table = {
 };
 
 test('formats: CSV quotes, TSV escapes, JSON keeps repeated names apart, the table aligns and fits', () => {
-  assert.deepEqual(parseCsv(renderTable(table, 'csv')), [['id', 'x', 'x', 'text'], ['1', '0.5', '', 'plain'], ['22', '-1.25', '3', 'comma, "quote"\nand\ttab']]);
+  assert.deepEqual(parseCsv(renderTable(table, 'csv')), [
+    ['id', 'x', 'x', 'text'],
+    ['1', '0.5', '', 'plain'],
+    ['22', '-1.25', '3', 'comma, "quote"\nand\ttab'],
+  ]);
   assert.equal(renderTable(table, 'tsv'), 'id\tx\tx\ttext\n1\t0.5\t\tplain\n22\t-1.25\t3\tcomma, "quote"\\nand\\ttab\n');
-  assert.deepEqual(JSON.parse(renderTable(table, 'json')), [{ id: 1, x: 0.5, x_2: null, text: 'plain' }, { id: 22, x: -1.25, x_2: 3, text: 'comma, "quote"\nand\ttab' }]);
+  assert.deepEqual(JSON.parse(renderTable(table, 'json')), [
+    { id: 1, x: 0.5, x_2: null, text: 'plain' },
+    { id: 22, x: -1.25, x_2: 3, text: 'comma, "quote"\nand\ttab' },
+  ]);
   assert.equal(renderTable(table, 'jsonl').split('\n').length, 3);
   const lines = renderTable(table, 'table', { width: 24 }).trimEnd().split('\n');
   assert.deepEqual(lines, ['id      x  x  text', ' 1    0.5     plain', '22  -1.25  3  comma, "q…']);
@@ -45,19 +52,60 @@ test('sparkline: scaled between min and max, bucketed to the width, flat series 
   assert.equal(sparkline([1, 2, 3, 4, 5, 6, 7, 8]), '▁▂▃▄▅▆▇█');
   assert.equal(sparkline([8, 1]), '█▁');
   assert.equal(sparkline([2, 2, 2]), '▄▄▄');
-  assert.equal(sparkline(Array.from({ length: 1000 }, (_, i) => i), 10).length, 10);
+  assert.equal(
+    sparkline(
+      Array.from({ length: 1000 }, (_, i) => i),
+      10,
+    ).length,
+    10,
+  );
   assert.equal(sparkline([NaN, Infinity]), '');
 });
 
 let nextId = 1;
 function row(fields: Partial<ExperimentRow> & Pick<ExperimentRow, 'kind'>): ExperimentRow {
   return {
-    id: nextId++, session_id: 1, status: 'done', decision: null, description: '', hypothesis: null, change_key: null,
-    spec_json: null, diff: '', parent_id: null, retry_of: null, seed: 1, min_runs: 1, base_commit: 'A', commit_sha: null,
-    metric: null, delta: null, noise_sd: null, p_value: null, ci_low: null, ci_high: null, n_runs: null, reason: null,
-    final_json: null, backend: null, proposer: 'planner', exit_code: 0, signal: null, log_path: null, pid: null,
-    created_at: '2025-01-01T00:00:00Z', started_at: null, ended_at: null, propose_s: null, run_s: 1,
-    tokens_in: 0, tokens_out: 0, cost_usd: 0, eval_json: null, eval_s: null, ...fields,
+    id: nextId++,
+    session_id: 1,
+    status: 'done',
+    decision: null,
+    description: '',
+    hypothesis: null,
+    change_key: null,
+    spec_json: null,
+    diff: '',
+    parent_id: null,
+    retry_of: null,
+    seed: 1,
+    min_runs: 1,
+    base_commit: 'A',
+    commit_sha: null,
+    metric: null,
+    delta: null,
+    noise_sd: null,
+    p_value: null,
+    ci_low: null,
+    ci_high: null,
+    n_runs: null,
+    reason: null,
+    final_json: null,
+    backend: null,
+    proposer: 'planner',
+    exit_code: 0,
+    signal: null,
+    log_path: null,
+    pid: null,
+    created_at: '2025-01-01T00:00:00Z',
+    started_at: null,
+    ended_at: null,
+    propose_s: null,
+    run_s: 1,
+    tokens_in: 0,
+    tokens_out: 0,
+    cost_usd: 0,
+    eval_json: null,
+    eval_s: null,
+    ...fields,
   };
 }
 
@@ -107,7 +155,10 @@ test('decision states replay the session in one pass and agree with the loop rea
     assert.ok(Math.abs(states[i]!.state.sd! - noise.sd) < 1e-12, `noise of #${candidate.id}`);
   });
   assert.equal(states[2]!.state.bestSingle, 0.9, "a kept change's runs are records to beat");
-  assert.deepEqual(states.map((d) => d.runs), [2, 2, 1]);
+  assert.deepEqual(
+    states.map((d) => d.runs),
+    [2, 2, 1],
+  );
 });
 
 test('autoresearch-tsv: memory from memory_gb or peak_vram_mb, crash rows at 0, no tabs in descriptions', () => {
@@ -130,15 +181,26 @@ test('autoresearch-tsv: memory from memory_gb or peak_vram_mb, crash rows at 0, 
 
 test('chart: well-formed SVG for a maximized metric, with escaped labels and points off the chart', () => {
   const data: ChartData = {
-    title: 'session 3: accuracy <higher> & better', subtitle: '4 runs', metric: 'accuracy', goal: 'maximize',
+    title: 'session 3: accuracy <higher> & better',
+    subtitle: '4 runs',
+    metric: 'accuracy',
+    goal: 'maximize',
     points: [
       { x: 1, y: 0.8, role: 'baseline', tip: '#1' },
       { x: 2, y: 0.82, role: 'baseline', tip: '#2' },
       { x: 3, y: 0.01, role: 'tried', tip: 'broken' },
       { x: 4, y: 0.9, role: 'kept', tip: 'good "one"' },
     ],
-    failed: [5], best: [{ x: 1, y: 0.81 }, { x: 4, y: 0.9 }, { x: 5, y: 0.9 }],
-    labels: [{ x: 4, y: 0.9, text: 'use <b>ReLU</b> & more', gain: 0.09 }], floor: 0.95, xMin: 1, xMax: 5,
+    failed: [5],
+    best: [
+      { x: 1, y: 0.81 },
+      { x: 4, y: 0.9 },
+      { x: 5, y: 0.9 },
+    ],
+    labels: [{ x: 4, y: 0.9, text: 'use <b>ReLU</b> & more', gain: 0.09 }],
+    floor: 0.95,
+    xMin: 1,
+    xMax: 5,
   };
   const svg = chartSvg(data);
   assert.equal(XMLValidator.validate(svg), true);

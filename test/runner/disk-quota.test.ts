@@ -29,15 +29,24 @@ test('bytes on disk: nested files count, a hard link once, a symlink and a spars
 test('the watch calls back once when a real writer goes over the quota, and not after stop', async () => {
   const dir = tempDir();
   // Writes 1 MiB files until killed.
-  const writer = spawn(process.execPath, ['-e', `const fs = require('fs'); let i = 0; setInterval(() => fs.writeFileSync('${dir}/f' + i++, Buffer.alloc(${MiB}, 1)), 5);`], { stdio: 'ignore' });
+  const writer = spawn(
+    process.execPath,
+    ['-e', `const fs = require('fs'); let i = 0; setInterval(() => fs.writeFileSync('${dir}/f' + i++, Buffer.alloc(${MiB}, 1)), 5);`],
+    { stdio: 'ignore' },
+  );
   const over: number[] = [];
   const started = Date.now();
   await new Promise<void>((resolve) => {
-    watchDiskQuota([dir], 16 * MiB, (bytes) => {
-      over.push(bytes);
-      writer.kill('SIGKILL');
-      resolve();
-    }, 50);
+    watchDiskQuota(
+      [dir],
+      16 * MiB,
+      (bytes) => {
+        over.push(bytes);
+        writer.kill('SIGKILL');
+        resolve();
+      },
+      50,
+    );
   });
   console.log(`a 1 MiB-per-5-ms writer went over a 16 MiB quota and was stopped after ${Date.now() - started} ms at ${(over[0]! / MiB).toFixed(0)} MiB`);
   await new Promise((resolve) => setTimeout(resolve, 200));

@@ -6,7 +6,10 @@ import { killOrphanedRun } from '../../agent/runner/orphans.ts';
 import { isAlive, tempDir, waitFor } from '../helpers.ts';
 
 test('a run is marked by its experiment id and its output folder', () => {
-  assert.deepEqual(runMarks({ NIGHTSHIFT_EXPERIMENT_ID: '7', NIGHTSHIFT_OUT: '/s/out/7', PATH: '/bin' }), ['NIGHTSHIFT_EXPERIMENT_ID=7', 'NIGHTSHIFT_OUT=/s/out/7']);
+  assert.deepEqual(runMarks({ NIGHTSHIFT_EXPERIMENT_ID: '7', NIGHTSHIFT_OUT: '/s/out/7', PATH: '/bin' }), [
+    'NIGHTSHIFT_EXPERIMENT_ID=7',
+    'NIGHTSHIFT_OUT=/s/out/7',
+  ]);
   assert.deepEqual(runMarks({ PATH: '/bin' }), []);
   assert.deepEqual(processesMarked([]), []);
 });

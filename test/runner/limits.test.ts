@@ -8,10 +8,13 @@ import { tempDir } from '../helpers.ts';
 
 const GiB = 2 ** 30;
 
-test('per-process limits are set by the shell that starts the script; the process share adds to the user\'s tasks', () => {
+test("per-process limits are set by the shell that starts the script; the process share adds to the user's tasks", () => {
   assert.equal(withLimits('tsx train.ts', { memoryBytes: 2 * GiB, openFiles: 64 }), 'ulimit -d 2097152 && ulimit -n 64 && tsx train.ts');
   assert.equal(withLimits('x', { memoryBytes: GiB, openFiles: null, processes: 10 }, { cgroup: true }), 'x');
-  assert.equal(withLimits('x', { memoryBytes: null, openFiles: null, processes: 10 }, { cgroup: false, userTasks: 90 }), '{ ulimit -u 100 2>/dev/null || ulimit -p 100; } && x');
+  assert.equal(
+    withLimits('x', { memoryBytes: null, openFiles: null, processes: 10 }, { cgroup: false, userTasks: 90 }),
+    '{ ulimit -u 100 2>/dev/null || ulimit -p 100; } && x',
+  );
   assert.equal(withLimits('x', { memoryBytes: null, openFiles: null, processes: 10 }, { cgroup: false, userTasks: null }), 'x');
 });
 
@@ -95,7 +98,9 @@ time.sleep(30)`;
   const started = Date.now();
   const { output, events } = await caged(cage, `python3 ${path.join(dir, 'bomb.py')}`, 3000);
   const refused = output.split('\n').filter((line) => line.startsWith('refused')).length;
-  console.log(`fork bomb under pids.max 64 (${mechanism.kind}): ${alive} processes alive at 2.5 s, ${events!.forksRefused} forks refused, ${refused} processes saw "Resource temporarily unavailable", all killed after ${Date.now() - started} ms`);
+  console.log(
+    `fork bomb under pids.max 64 (${mechanism.kind}): ${alive} processes alive at 2.5 s, ${events!.forksRefused} forks refused, ${refused} processes saw "Resource temporarily unavailable", all killed after ${Date.now() - started} ms`,
+  );
   assert.ok(alive <= 64, `${alive} processes`);
   assert.ok(events!.forksRefused > 0);
   assert.match(limitHit([], { memoryBytes: null, openFiles: null, processes: 64 }, events)!, /process limit \(64\)/);

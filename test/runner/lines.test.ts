@@ -16,7 +16,13 @@ async function split(chunks: (string | Buffer)[], cap: number): Promise<[string,
 
 test('lines end at \\n, \\r or \\r\\n, also across chunk boundaries, and a last unterminated line is kept', async () => {
   assert.deepEqual(await split(['a\nb\r\nc\rd', '\n\ne\r', '\nf'], 100), [
-    ['a', false], ['b', false], ['c', false], ['d', false], ['', false], ['e', false], ['f', false],
+    ['a', false],
+    ['b', false],
+    ['c', false],
+    ['d', false],
+    ['', false],
+    ['e', false],
+    ['f', false],
   ]);
   assert.deepEqual(await split(['one', ' two', ' three\n'], 100), [['one two three', false]]);
 });
@@ -27,7 +33,10 @@ test('a multi-byte character split between chunks is decoded whole', async () =>
 });
 
 test('a line over the cap is delivered cut at the cap, the rest of it dropped, and the next line read whole', async () => {
-  assert.deepEqual(await split(['12345', '6789', '0abc\nnext\n'], 4), [['1234', true], ['next', false]]);
+  assert.deepEqual(await split(['12345', '6789', '0abc\nnext\n'], 4), [
+    ['1234', true],
+    ['next', false],
+  ]);
   // Exactly the cap is not cut.
   assert.deepEqual(await split(['1234\n'], 4), [['1234', false]]);
   // An endless last line is still delivered once, cut.
@@ -52,8 +61,13 @@ test('an endless line from a real child keeps the agent flat: 300 MB without a n
   });
   const after = process.memoryUsage().rss;
   peak = Math.max(peak, after);
-  assert.deepEqual(got, [[2 ** 20, true], [18, false]]);
+  assert.deepEqual(got, [
+    [2 ** 20, true],
+    [18, false],
+  ]);
   assert.equal(lines[1], '@ns {"final":true}');
-  console.log(`agent RSS before ${(before / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB, after ${(after / 2 ** 20).toFixed(0)} MiB over a 300 MiB line`);
+  console.log(
+    `agent RSS before ${(before / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB, after ${(after / 2 ** 20).toFixed(0)} MiB over a 300 MiB line`,
+  );
   assert.ok(after - before < 64 * 2 ** 20, `RSS grew by ${after - before} bytes`);
 });

@@ -30,7 +30,15 @@ test("Python's bare NaN and Infinity are read as numbers", () => {
 });
 
 test('malformed protocol lines are reported as invalid with a reason', () => {
-  for (const bad of ['@ns {not json', '@ns [1,2]', '@ns {"loss": 1}', '@ns {"step": -1}', '@ns {"step": 1.5}', '@ns {"final": false}', '@ns {"step":1,"x":{"a":1}}']) {
+  for (const bad of [
+    '@ns {not json',
+    '@ns [1,2]',
+    '@ns {"loss": 1}',
+    '@ns {"step": -1}',
+    '@ns {"step": 1.5}',
+    '@ns {"final": false}',
+    '@ns {"step":1,"x":{"a":1}}',
+  ]) {
     const parsed = parseLine(bad);
     assert.equal(parsed.type, 'invalid', bad);
   }

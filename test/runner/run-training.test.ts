@@ -184,9 +184,7 @@ test('NIGHTSHIFT_STEPS is passed only once the configuration has a step plan', (
 
 test('an endless line is cut at the line cap and the run goes on to its final line', async () => {
   const dir = tempDir();
-  const result = await runTraining(
-    request(dir, `process.stdout.write('x'.repeat(5 * 2 ** 20)); console.log(); ${final({ val_loss: 0.5 })}`),
-  );
+  const result = await runTraining(request(dir, `process.stdout.write('x'.repeat(5 * 2 ** 20)); console.log(); ${final({ val_loss: 0.5 })}`));
   assert.equal(result.status, 'done');
   assert.equal(result.metric, 0.5);
   assert.equal(result.cutLines, 1);
@@ -210,7 +208,10 @@ test('step lines past the cap are parsed, not forwarded, and counted', async () 
 
 test('a daemon the script started with setsid does not outlive the run', async () => {
   const dir = tempDir();
-  const req = request(dir, `require('node:child_process').spawn('setsid', ['sh', '-c', 'sleep 1000'], { stdio: 'inherit', detached: true }).unref(); ${final({ val_loss: 0.5 })}`);
+  const req = request(
+    dir,
+    `require('node:child_process').spawn('setsid', ['sh', '-c', 'sleep 1000'], { stdio: 'inherit', detached: true }).unref(); ${final({ val_loss: 0.5 })}`,
+  );
   fs.renameSync(path.join(dir, 'train.mjs'), path.join(dir, 'train.cjs'));
   const result = await runTraining({ ...req, command: 'node train.cjs' });
   assert.equal(result.status, 'done');
@@ -219,10 +220,14 @@ test('a daemon the script started with setsid does not outlive the run', async (
 
 test('a run that writes past its disk quota is killed, and the reason names the quota', async () => {
   const dir = tempDir();
-  const req = request(dir, `import fs from 'node:fs'; const chunk = Buffer.alloc(2 ** 20, 1); let i = 0; setInterval(() => fs.writeFileSync('big-' + (i++ % 1000), chunk), 2);`, {
-    budgetS: 30,
-    diskQuotaBytes: 16 * 2 ** 20,
-  });
+  const req = request(
+    dir,
+    `import fs from 'node:fs'; const chunk = Buffer.alloc(2 ** 20, 1); let i = 0; setInterval(() => fs.writeFileSync('big-' + (i++ % 1000), chunk), 2);`,
+    {
+      budgetS: 30,
+      diskQuotaBytes: 16 * 2 ** 20,
+    },
+  );
   const started = Date.now();
   const result = await runTraining(req);
   assert.equal(result.status, 'crashed');
@@ -233,17 +238,28 @@ test('a run that writes past its disk quota is killed, and the reason names the 
 
 const cgroup = (await limitMechanism()).kind !== 'ulimit';
 
-test('a fork bomb crashes at the process limit, and a run whose children together pass the memory limit crashes at it', { skip: cgroup ? false : 'no writable cgroup here', timeout: 60_000 }, async () => {
-  const bomb = request(tempDir(), `const { spawn } = await import('node:child_process');
+test('a fork bomb crashes at the process limit, and a run whose children together pass the memory limit crashes at it', {
+  skip: cgroup ? false : 'no writable cgroup here',
+  timeout: 60_000,
+}, async () => {
+  const bomb = request(
+    tempDir(),
+    `const { spawn } = await import('node:child_process');
     const fork = () => { const c = spawn('sh', ['-c', 'sleep 30'], { stdio: 'ignore' }); c.on('error', (e) => { console.error('fork failed: ' + e.message); process.exit(1); }); };
-    setInterval(() => { for (let i = 0; i < 20; i++) fork(); }, 10);`, { budgetS: 30, limits: { memoryBytes: null, openFiles: null, processes: 64 } });
+    setInterval(() => { for (let i = 0; i < 20; i++) fork(); }, 10);`,
+    { budgetS: 30, limits: { memoryBytes: null, openFiles: null, processes: 64 } },
+  );
   const forked = await runTraining(bomb);
   assert.equal(forked.status, 'crashed');
   assert.match(forked.reason!, /^the process limit \(64\) was reached: /);
 
   const child = `const b = Buffer.alloc(400 * 2 ** 20, 1); setTimeout(() => console.log(b.length), 3000)`;
-  const memory = request(tempDir(), `const { execSync } = await import('node:child_process');
-    execSync('for i in 1 2 3 4; do node -e "${child}" & done; wait', { stdio: 'inherit' }); process.exit(3);`, { budgetS: 30, limits: { memoryBytes: 2 ** 30, openFiles: null } });
+  const memory = request(
+    tempDir(),
+    `const { execSync } = await import('node:child_process');
+    execSync('for i in 1 2 3 4; do node -e "${child}" & done; wait', { stdio: 'inherit' }); process.exit(3);`,
+    { budgetS: 30, limits: { memoryBytes: 2 ** 30, openFiles: null } },
+  );
   const held = await runTraining(memory);
   assert.equal(held.status, 'crashed');
   assert.match(held.reason!, /^the memory limit \(1\.0 GiB\) was reached by the run's processes together: /);

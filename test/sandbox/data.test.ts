@@ -138,7 +138,7 @@ test('the predictor gets windows of inputs only, one request at a time, never th
   const lockstep: Channel = {
     send: (r) => (assert.equal(outstanding++, 0, 'a request before the previous answer'), channel.send(r)),
     close: () => channel.close(),
-    receive: async () => (outstanding = Math.max(0, outstanding - 1), channel.receive()),
+    receive: async () => ((outstanding = Math.max(0, outstanding - 1)), channel.receive()),
   };
   const { timing } = await score(v, lockstep, random);
   const rows = channel.sent.flatMap((r) => (r.op === 'predict' ? r.inputs : []));
@@ -155,9 +155,17 @@ test('the predictor gets windows of inputs only, one request at a time, never th
 });
 
 test('a uniform model scores log2(vocabulary size); non-finite logits score null', async () => {
-  const { outcome } = await score(toyValidation(), predictor(16, () => [0, 0, 0]), random);
+  const { outcome } = await score(
+    toyValidation(),
+    predictor(16, () => [0, 0, 0]),
+    random,
+  );
   assert.ok('valBpb' in outcome && Math.abs(outcome.valBpb! - Math.log2(3)) < 1e-6);
-  const nan = await score(toyValidation(), predictor(16, () => [0, NaN, 0]), random);
+  const nan = await score(
+    toyValidation(),
+    predictor(16, () => [0, NaN, 0]),
+    random,
+  );
   assert.deepEqual(nan.outcome, { valBpb: null });
 });
 
@@ -175,7 +183,14 @@ test('a model that reads the next token, or answers a window differently the sec
 
 test('a wrong shape, garbage or missing answers are refused with one sentence', async () => {
   const v = toyValidation();
-  await assert.rejects(score(v, predictor(8, () => [0, 0]), random), /answer 2 has shape \[16, 8, 2\], expected \[16, 8, 3\]$/);
+  await assert.rejects(
+    score(
+      v,
+      predictor(8, () => [0, 0]),
+      random,
+    ),
+    /answer 2 has shape \[16, 8, 2\], expected \[16, 8, 3\]$/,
+  );
   await assert.rejects(score(v, predictor(8, repeat, { limit: 5 }), random), /the predictor stopped answering after 5 of \d+ answers$/);
   const garbage: Channel = { send: () => {}, close: () => {}, receive: async () => 'not json' };
   await assert.rejects(score(v, garbage, random), /answer 1 is not JSON: not json$/);

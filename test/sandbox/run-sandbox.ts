@@ -66,7 +66,9 @@ export function editConfig(source: string, edits: Record<string, string | number
 }
 
 const made: string[] = [];
-process.on('exit', () => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+process.on('exit', () => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A temporary folder, removed when the test process exits. */
 export function tempDir(prefix: string): string {
@@ -162,6 +164,8 @@ export async function runSealed(workspace: string, evalDir: string, env: Record<
     result,
     final: result.final ? EvalFinal.parse(result.final) : null,
     log: read(path.join(logDir, 'run.log')),
-    requests: read(requestsFile).split('\n').filter((l) => l !== ''),
+    requests: read(requestsFile)
+      .split('\n')
+      .filter((l) => l !== ''),
   };
 }

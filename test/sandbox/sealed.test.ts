@@ -35,7 +35,11 @@ const Request = z.union([
 
 test('train, then predict answers the hidden evaluation: val_bpb above the floor; the predictor sees inputs only', async () => {
   const dir = copySandbox();
-  assert.deepEqual(FILES.hidden.filter((f) => fs.existsSync(path.join(dir, f))), [], 'hidden files stay out of the workspace');
+  assert.deepEqual(
+    FILES.hidden.filter((f) => fs.existsSync(path.join(dir, f))),
+    [],
+    'hidden files stay out of the workspace',
+  );
   const { run, env } = await train(dir, 1, { NIGHTSHIFT_BUDGET_S: '8' });
   const facts = trained(run);
   assert.ok(facts.planned_steps >= facts.steps && facts.steps > 10, JSON.stringify(facts));
@@ -46,7 +50,10 @@ test('train, then predict answers the hidden evaluation: val_bpb above the floor
   assert.ok('val_bpb' in final);
   assert.ok(final.floor! > 0.7 && final.floor! < 0.9, `floor ${final.floor}`);
   assert.ok(final.val_bpb! > final.floor! && final.val_bpb! < Math.log2(39), `val_bpb ${final.val_bpb}`);
-  assert.match(sealed.log, /^evaluate\.ts: started at [\d.]+ s, predictor ready at [\d.]+ s, scoring [\d.]+ s \(32 requests\), probe [\d.]+ s \(2 requests\)$/m);
+  assert.match(
+    sealed.log,
+    /^evaluate\.ts: started at [\d.]+ s, predictor ready at [\d.]+ s, scoring [\d.]+ s \(32 requests\), probe [\d.]+ s \(2 requests\)$/m,
+  );
 
   // Every request is `info` or `predict` with inputs and nothing else; every main-pass row is a
   // window of the validation stream that stops before its last character, the last target.
@@ -63,7 +70,10 @@ test('train, then predict answers the hidden evaluation: val_bpb above the floor
   assert.ok(rows.every((r) => r.length === T));
   const fromStream = rows.map((r) => firstAt.get(r.join())).filter((s) => s !== undefined);
   assert.ok(fromStream.length >= windows + 16, 'main windows and untouched probe copies come from the stream');
-  assert.ok(fromStream.every((s) => s + T <= stream.length - 1), 'no row holds the last character');
+  assert.ok(
+    fromStream.every((s) => s + T <= stream.length - 1),
+    'no row holds the last character',
+  );
 });
 
 test('same seed and NIGHTSHIFT_STEPS: identical facts and val_bpb; another seed differs', async () => {
@@ -129,12 +139,18 @@ test('a forged final line from training does not move val_bpb; one from predict 
   assert.equal(scores[1]!.metric, scores[0]!.metric);
 
   // The same forgery in predict mode is relayed to the evaluator as an answer, which it refuses.
-  const predictForged = copySandbox(SMALL, forge("  if (!env.outDir) throw new UsageError('NIGHTSHIFT_OUT is not set: predict loads the model training saved there');"));
+  const predictForged = copySandbox(
+    SMALL,
+    forge("  if (!env.outDir) throw new UsageError('NIGHTSHIFT_OUT is not set: predict loads the model training saved there');"),
+  );
   const { env } = await train(predictForged, 4, steps);
   const sealed = await runSealed(predictForged, EVAL, env);
   assert.equal(sealed.result.status, 'crashed');
   assert.equal(sealed.result.metric, null);
-  assert.match(sealed.result.reason!, /evaluate exited with code 1 before the evaluation's final line: evaluate\.ts: answer 1 \(to info\) is not \{"context": T\}/);
+  assert.match(
+    sealed.result.reason!,
+    /evaluate exited with code 1 before the evaluation's final line: evaluate\.ts: answer 1 \(to info\) is not \{"context": T\}/,
+  );
 });
 
 test('a predictor with a longer context than the evaluation provides is one clear line, exit 1', async () => {

@@ -11,14 +11,55 @@ const TINY = {
   topicStay: 3,
   topicMove: 1,
   formWeights: [2, 1],
-  sentence: [['W', 2], ['P', 1]],
+  sentence: [
+    ['W', 2],
+    ['P', 1],
+  ],
   nodes: {
-    W: { emit: { lex: 'w', form: 'any' }, next: [['W', 1], ['END', 1]] },
-    P: { emit: { words: [[' a', 1], [' b', 2]] }, next: [['W', 3], ['END', 1]] },
-    END: { emit: { words: [['.', 3], ['!', 1]] }, next: 'sentence' },
+    W: {
+      emit: { lex: 'w', form: 'any' },
+      next: [
+        ['W', 1],
+        ['END', 1],
+      ],
+    },
+    P: {
+      emit: {
+        words: [
+          [' a', 1],
+          [' b', 2],
+        ],
+      },
+      next: [
+        ['W', 3],
+        ['END', 1],
+      ],
+    },
+    END: {
+      emit: {
+        words: [
+          ['.', 3],
+          ['!', 1],
+        ],
+      },
+      next: 'sentence',
+    },
   },
   common: {},
-  topics: { x: { w: [['a', 'ab'], ['b', 'ba']] }, y: { w: [['b', 'bb'], ['ab', 'abb']] } },
+  topics: {
+    x: {
+      w: [
+        ['a', 'ab'],
+        ['b', 'ba'],
+      ],
+    },
+    y: {
+      w: [
+        ['b', 'bb'],
+        ['ab', 'abb'],
+      ],
+    },
+  },
 };
 
 /** P(the source's stream starts with text), by enumerating every hidden path that can produce it. */
@@ -36,7 +77,9 @@ function bruteForce(source: Source, text: string): number {
         total += pu;
         return;
       }
-      st.next.items.forEach((s2, j) => (total += walk(s2, out, pu * prob(st.next, j))));
+      st.next.items.forEach((s2, j) => {
+        total += walk(s2, out, pu * prob(st.next, j));
+      });
     });
     return total;
   };
@@ -100,9 +143,16 @@ test('source.py draws the same corpus and computes the same floor as source.ts',
     'print(repr(conditional_bits(s, v, 1000)))',
     "print(''.join(s.alphabet))",
   ].join('\n');
-  const [hash, bits, alphabet] = execFileSync('python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }).trim().split('\n');
+  const [hash, bits, alphabet] = execFileSync('python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } })
+    .trim()
+    .split('\n');
   const source = loadDefaultSource();
-  assert.equal(hash, createHash('sha256').update(sample(source, 20240601, 200_000)).digest('hex'));
+  assert.equal(
+    hash,
+    createHash('sha256')
+      .update(sample(source, 20240601, 200_000))
+      .digest('hex'),
+  );
   assert.equal(Number(bits), conditionalBits(source, sample(source, 20240602, 3000), 1000));
   assert.equal(alphabet, source.alphabet.join(''));
 });

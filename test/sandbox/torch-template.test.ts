@@ -86,7 +86,10 @@ function evaluate(run: Run): Promise<EvaluationResult> {
 }
 
 test('every .py file of the torch template compiles', { skip: !anyPython && 'python3 is not installed' }, () => {
-  const files = fs.readdirSync(TORCH).filter((f) => f.endsWith('.py')).map((f) => path.join(TORCH, f));
+  const files = fs
+    .readdirSync(TORCH)
+    .filter((f) => f.endsWith('.py'))
+    .map((f) => path.join(TORCH, f));
   assert.equal(files.length, 5);
   execFileSync('python3', ['-c', `for f in ${JSON.stringify(files)}: compile(open(f, encoding='utf-8').read(), f, 'exec')`]);
 });
@@ -125,7 +128,13 @@ test('the synthetic corpus, validation text and floor are those of the TF.js san
   ) as [string[], number, string, string[], number[], number[], number];
   const t = syntheticData();
   const v = syntheticValidation();
-  assert.deepEqual(out.slice(0, 3), [t.vocab, t.train.length, createHash('sha256').update(JSON.stringify([...t.train])).digest('hex')]);
+  assert.deepEqual(out.slice(0, 3), [
+    t.vocab,
+    t.train.length,
+    createHash('sha256')
+      .update(JSON.stringify([...t.train]))
+      .digest('hex'),
+  ]);
   assert.deepEqual(out.slice(3, 6), [v.vocab, [...v.context], [...v.val]]);
   assert.equal(out[6], v.floor);
 });
@@ -140,12 +149,16 @@ test('prepare.py and evaluate.py split user text exactly as prepare.ts and valid
   }
   for (const name of ['empty.txt', 'tiny.txt', 'latin1.txt']) {
     const file = path.join(FIXTURES, name);
-    const message = python(`from prepare import user_training\nfrom protocol import UsageError\ntry:\n    user_training(${JSON.stringify(file)})\nexcept UsageError as e:\n    print(e)`).trim();
+    const message = python(
+      `from prepare import user_training\nfrom protocol import UsageError\ntry:\n    user_training(${JSON.stringify(file)})\nexcept UsageError as e:\n    print(e)`,
+    ).trim();
     assert.throws(() => userData(file), { message });
   }
 });
 
-test('a timed run plans its steps; the same seed and NIGHTSHIFT_STEPS repeat it exactly, another seed differs; the evaluation scores above the floor', { skip: noTorch }, async () => {
+test('a timed run plans its steps; the same seed and NIGHTSHIFT_STEPS repeat it exactly, another seed differs; the evaluation scores above the floor', {
+  skip: noTorch,
+}, async () => {
   const timed = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1' });
   assert.equal(timed.final.steps, timed.final.planned_steps);
   assert.match(timed.stdout, /timed now/);

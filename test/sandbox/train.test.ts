@@ -67,11 +67,20 @@ test('predict answers info and predict requests, for any length up to the contex
   const row = Array.from({ length: 32 }, (_, i) => (i * 7) % 39);
   const r = await predict(dir, out, [{ op: 'info' }, { op: 'predict', inputs: [row, row] }, { op: 'predict', inputs: [row.slice(0, 5)] }]);
   assert.equal(r.code, 0, r.stderr);
-  const answers = r.stdout.split('\n').filter((l) => l.startsWith('@ns ')).map((l) => JSON.parse(l.slice(4)) as unknown);
+  const answers = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('@ns '))
+    .map((l) => JSON.parse(l.slice(4)) as unknown);
   assert.deepEqual(answers[0], { context: 32 });
   const full = PredictAnswer.parse(answers[1]);
   const short = PredictAnswer.parse(answers[2]);
-  assert.deepEqual([full.shape, short.shape], [[2, 32, 39], [1, 5, 39]]);
+  assert.deepEqual(
+    [full.shape, short.shape],
+    [
+      [2, 32, 39],
+      [1, 5, 39],
+    ],
+  );
   const [a, b] = [decodeLogits(full.logits), decodeLogits(short.logits)];
   for (let i = 0; i < 5 * 39; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-4, `position ${Math.floor(i / 39)} differs`);
 });
@@ -96,7 +105,9 @@ test('predict without a model, with a bad request, or an unknown mode: one clear
 
 function runTrainArgs(dir: string, args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(path.join(ROOT, 'node_modules/.bin/tsx'), args, { cwd: dir }, (error, _out, stderr) => resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr })),
+    execFile(path.join(ROOT, 'node_modules/.bin/tsx'), args, { cwd: dir }, (error, _out, stderr) =>
+      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr }),
+    ),
   );
 }
 
@@ -104,7 +115,10 @@ test('every @ablate value of train.ts runs to a final line', async () => {
   const { markers, problems } = parseMarkers('train.ts', TRAIN_TS);
   assert.deepEqual(problems, []);
   const ablations = markers.filter((m) => m.marker === 'ablate');
-  assert.deepEqual(ablations.map((m) => m.name), ['attention', 'mlp', 'residual', 'layerNorm', 'posEncoding']);
+  assert.deepEqual(
+    ablations.map((m) => m.name),
+    ['attention', 'mlp', 'residual', 'layerNorm', 'posEncoding'],
+  );
   for (const m of ablations) {
     for (const value of m.alternatives) {
       const r = await runTrain(copySandbox({ ...SMALL, [m.name]: value }), { NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_STEPS: '10' }, TMP);

@@ -17,12 +17,15 @@ const rows = [
 
 test("a commit's runs: every one that came to an end counts towards its measurement, only those with a metric are measurements", () => {
   assert.equal(headRunCount(rows, 'c0'), 3, 'two done and one crashed; the running one not yet');
-  assert.deepEqual(headMeasurements(rows, 'c0'), [{ seed: 1, value: 1.9 }, { seed: 106, value: 1.92 }]);
+  assert.deepEqual(headMeasurements(rows, 'c0'), [
+    { seed: 1, value: 1.9 },
+    { seed: 106, value: 1.92 },
+  ]);
   assert.equal(headRunCount(rows, 'c1'), 1, "the kept candidate's own runs are not its commit's");
   assert.deepEqual(headMeasurements(rows, 'c2'), []);
 });
 
-test("reverts per commit count the candidates compared with it, not one whose run failed", () => {
+test('reverts per commit count the candidates compared with it, not one whose run failed', () => {
   assert.equal(revertsOn(rows, 'c0'), 1);
   assert.equal(revertsOn(rows, 'c1'), 1);
 });

@@ -20,10 +20,22 @@ const pending = rows[7]!;
 
 test("a decision compares the candidate's runs with its commit's, and pools noise over the other repeated groups", () => {
   const input = decisionInput(rows, 'c1', 'minimize', pending);
-  assert.deepEqual(input.baseline, [{ seed: 106, value: 1.9 }, { seed: 107, value: 1.95 }]);
-  assert.deepEqual(input.candidate, [{ seed: 1, value: 1.85 }, { seed: 9, value: 1.8 }]);
+  assert.deepEqual(input.baseline, [
+    { seed: 106, value: 1.9 },
+    { seed: 107, value: 1.95 },
+  ]);
+  assert.deepEqual(input.candidate, [
+    { seed: 1, value: 1.85 },
+    { seed: 9, value: 1.8 },
+  ]);
   // c0 and the kept #4 have two runs each; #3's single run carries no noise information.
-  assert.deepEqual(input.noiseGroups.map((g) => g.map((m) => m.value)), [[2.0, 2.2], [1.8, 1.7]]);
+  assert.deepEqual(
+    input.noiseGroups.map((g) => g.map((m) => m.value)),
+    [
+      [2.0, 2.2],
+      [1.8, 1.7],
+    ],
+  );
   assert.equal(input.minRuns, 3);
   assert.equal(input.goal, 'minimize');
 });

@@ -20,10 +20,13 @@ test('effect inputs: one family per commit, each ablation with its runs, each pa
     ablation(9, 'bias', 2.2, { base_commit: 'c1' }),
   ];
   const families = effectInputs(rows);
-  assert.deepEqual(families.map((f) => [f.baseCommit, f.ablationRows.map((e) => e.id), f.pairRows.map((e) => e.id)]), [
-    ['c0', [3, 5], [6]],
-    ['c1', [9], []],
-  ]);
+  assert.deepEqual(
+    families.map((f) => [f.baseCommit, f.ablationRows.map((e) => e.id), f.pairRows.map((e) => e.id)]),
+    [
+      ['c0', [3, 5], [6]],
+      ['c1', [9], []],
+    ],
+  );
   assert.deepEqual(families[0]!.input, {
     baseline: [2.0, 2.1],
     ablations: [

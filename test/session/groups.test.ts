@@ -21,10 +21,16 @@ test('groups hold the runs that finished with a metric, oldest first; a kept can
     control(7, 'c1', 1.75),
     candidate(8, null, { status: 'invalid', base_commit: 'c1', decision: 'revert' }),
   ];
-  assert.deepEqual([...runGroups(rows)].map(([key, runs]) => [key, runs.map((e) => e.id)]), [
-    ['commit c0', [1, 3]],
-    ['candidate 4', [4, 5]],
-    ['commit c1', [7]],
+  assert.deepEqual(
+    [...runGroups(rows)].map(([key, runs]) => [key, runs.map((e) => e.id)]),
+    [
+      ['commit c0', [1, 3]],
+      ['candidate 4', [4, 5]],
+      ['commit c1', [7]],
+    ],
+  );
+  assert.deepEqual(measurementGroups(rows).get('candidate 4'), [
+    { seed: 1, value: 1.7 },
+    { seed: 5, value: 1.6 },
   ]);
-  assert.deepEqual(measurementGroups(rows).get('candidate 4'), [{ seed: 1, value: 1.7 }, { seed: 5, value: 1.6 }]);
 });

@@ -2,8 +2,7 @@ import type { ExperimentRow } from '../../agent/store/types.ts';
 import { row } from '../ui/rows.ts';
 
 /** Rows of one session by hand: runs of commits c0 and c1, candidates and their confirmations. */
-export const baseline = (id: number, metric: number | null, over: Partial<ExperimentRow> = {}): ExperimentRow =>
-  row({ id, seed: id, metric, ...over });
+export const baseline = (id: number, metric: number | null, over: Partial<ExperimentRow> = {}): ExperimentRow => row({ id, seed: id, metric, ...over });
 
 export const candidate = (id: number, metric: number | null, over: Partial<ExperimentRow> = {}): ExperimentRow =>
   row({ id, kind: 'ablation', decision: 'pending', description: `candidate ${id}`, seed: 1, metric, ...over });

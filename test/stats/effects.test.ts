@@ -23,13 +23,19 @@ describe('effect and interaction tables', () => {
 
   it('estimates each effect as ablated mean minus baseline mean', () => {
     const { effects, noise } = estimateEffects(input);
-    assert.deepEqual(effects.map((e) => e.component), ['residual', 'layerNorm', 'bias']);
+    assert.deepEqual(
+      effects.map((e) => e.component),
+      ['residual', 'layerNorm', 'bias'],
+    );
     close(effects[0]!.delta, 0.31, 1e-12);
     close(effects[1]!.delta, 0.05, 1e-12);
     close(effects[2]!.delta, 0, 1e-12);
     assert.equal(effects[0]!.n, 3);
     assert.equal(noise.df, 2 * 6);
-    assert.deepEqual(effects.map((e) => e.significant), [true, true, false]);
+    assert.deepEqual(
+      effects.map((e) => e.significant),
+      [true, true, false],
+    );
     assert.ok(effects[2]!.ciLow! < 0 && effects[2]!.ciHigh! > 0);
   });
 
@@ -39,7 +45,10 @@ describe('effect and interaction tables', () => {
     close(interactions[1]!.interaction, 0, 1e-12);
     assert.equal(interactions[0]!.a, 'residual');
     assert.equal(interactions[0]!.b, 'layerNorm');
-    assert.deepEqual(interactions.map((i) => i.significant), [true, false]);
+    assert.deepEqual(
+      interactions.map((i) => i.significant),
+      [true, false],
+    );
   });
 
   it('uses Bonferroni-simultaneous intervals: wider as the table grows', () => {

@@ -7,7 +7,14 @@ describe('expected false keeps', () => {
   const d = (over: Partial<DecisionState>): DecisionState => ({ goal: 'minimize', baselineMean: 1.9, bestSingle: 1.9, sd: 0.01, ...over });
 
   it('noise-aware: alpha per decision', () => {
-    close(expectedFalseKeeps({ name: 'noise-aware', alpha: 0.05 }, Array.from({ length: 200 }, () => d({}))), 10, 1e-12);
+    close(
+      expectedFalseKeeps(
+        { name: 'noise-aware', alpha: 0.05 },
+        Array.from({ length: 200 }, () => d({})),
+      ),
+      10,
+      1e-12,
+    );
   });
 
   it('greedy: P(a no-op run beats the record) = Φ(margin / SD)', () => {

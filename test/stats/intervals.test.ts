@@ -57,7 +57,11 @@ describe('confidence intervals', () => {
       if (w.low <= 0.5 && 0.5 <= w.high) interWelch++;
     }
     // Binomial SD at 95% over 4000 reps is 0.34%; Welch's df approximation runs slightly conservative.
-    for (const [what, hits] of [['difference (Welch)', diffWelch], ['interaction (pooled)', interPooled], ['interaction (Welch)', interWelch]] as const) {
+    for (const [what, hits] of [
+      ['difference (Welch)', diffWelch],
+      ['interaction (pooled)', interPooled],
+      ['interaction (Welch)', interWelch],
+    ] as const) {
       const coverage = hits / reps;
       assert.ok(coverage > 0.935 && coverage < 0.975, `${what}: coverage ${coverage}`);
     }

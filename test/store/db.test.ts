@@ -88,6 +88,9 @@ test('a v3 log migrates to sealed evaluation with every row, step and link kept,
   assert.equal((db.prepare('SELECT count(*) AS n FROM metrics').get() as { n: number }).n, 1);
   db.prepare(`UPDATE experiments SET status = 'invalid' WHERE id = 2`).run();
   assert.deepEqual(db.pragma('foreign_key_check'), []);
-  assert.equal((db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'experiments' AND sql IS NOT NULL`).get() as { n: number }).n, 6);
+  assert.equal(
+    (db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'experiments' AND sql IS NOT NULL`).get() as { n: number }).n,
+    6,
+  );
   db.close();
 });

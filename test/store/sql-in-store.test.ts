@@ -95,18 +95,21 @@ test('no SQL, no .prepare/.exec/.pragma on a connection and no better-sqlite3 im
 
 test('the scan finds each kind of place it guards against, and not prose or regular expressions', () => {
   const file = path.join(tempDir(), 'sample.ts');
-  fs.writeFileSync(file, [
-    `import Database from 'better-sqlite3';`,
-    `const LINE = /^x$/;`,
-    `db.prepare('SELECT * FROM sessions WHERE id = ?');`,
-    `db.pragma('data_version', { simple: true });`,
-    `this.db.exec(sql);`,
-    `const q = \`UPDATE experiments SET status = \${s} WHERE id = 1\`;`,
-    `LINE.exec('x'); /^y$/.exec('y'); new RegExp('z').exec('z');`,
-    `// SELECT * FROM comments is not code`,
-    `const usage = 'one statement that returns rows (SELECT, WITH, VALUES, EXPLAIN, reading PRAGMAs)';`,
-    `const refusal = 'PRAGMA settings change the connection';`,
-  ].join('\n'));
+  fs.writeFileSync(
+    file,
+    [
+      `import Database from 'better-sqlite3';`,
+      `const LINE = /^x$/;`,
+      `db.prepare('SELECT * FROM sessions WHERE id = ?');`,
+      `db.pragma('data_version', { simple: true });`,
+      `this.db.exec(sql);`,
+      `const q = \`UPDATE experiments SET status = \${s} WHERE id = 1\`;`,
+      `LINE.exec('x'); /^y$/.exec('y'); new RegExp('z').exec('z');`,
+      `// SELECT * FROM comments is not code`,
+      `const usage = 'one statement that returns rows (SELECT, WITH, VALUES, EXPLAIN, reading PRAGMAs)';`,
+      `const refusal = 'PRAGMA settings change the connection';`,
+    ].join('\n'),
+  );
   assert.deepEqual(sqlFindings(file, path.dirname(file)), [
     'sample.ts:1: imports better-sqlite3',
     'sample.ts:3: calls .prepare(',

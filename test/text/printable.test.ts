@@ -10,7 +10,8 @@ import { fastSandbox, tempDir } from '../helpers.ts';
 import { row } from '../ui/rows.ts';
 
 /** What a hostile script might print: colours, a cleared screen, a window title, a hyperlink, a carriage return, a bell, a C1 CSI. */
-const HOSTILE = 'a\u001b[31mred\u001b[0m\u001b[2J\u001b[H b\u001b]0;title\u0007 c\u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\ d\r e\u0007 f\tg\nh\u009b2J i\u001bc j\u001b(B k\u0000 l\u007f';
+const HOSTILE =
+  'a\u001b[31mred\u001b[0m\u001b[2J\u001b[H b\u001b]0;title\u0007 c\u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\ d\r e\u0007 f\tg\nh\u009b2J i\u001bc j\u001b(B k\u0000 l\u007f';
 
 // Nothing that starts an escape sequence or moves the cursor is left.
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -24,7 +25,7 @@ test('printable removes escape sequences and shows other controls as U+FFFD, kee
   assert.equal(printable('windows line\r\nnext\r'), 'windows line\nnext\ufffd', 'a CRLF ending is a newline; a lone CR is shown');
 });
 
-test('headless lines and log tails never carry a run\'s escape sequences', () => {
+test("headless lines and log tails never carry a run's escape sequences", () => {
   const line = headlessLine({ type: 'run-finished', experiment: row({ id: 2, status: 'crashed', reason: `exit 1: ${HOSTILE}` }) });
   assert.doesNotMatch(line!, CONTROLS);
   assert.match(line!, /^#2 baseline crashed in .* \(exit 1: ared b clink/);
@@ -37,7 +38,21 @@ test('a script printing escape sequences: headless output, show and show --log a
   const train = fs.readFileSync(path.join(fastSandbox(), 'train.mjs'), 'utf8');
   const sandbox = fastSandbox({ 'train.mjs': `console.log(${JSON.stringify(HOSTILE)});\nprocess.stderr.write(${JSON.stringify(HOSTILE)});\n${train}` });
   const db = path.join(tempDir(), 'log.db');
-  const run = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '5', '--baseline-runs', '1', '--max-experiments', '1', '--isolation', 'none']);
+  const run = await nightshift([
+    'run',
+    '--sandbox',
+    sandbox,
+    '--db',
+    db,
+    '--budget',
+    '5',
+    '--baseline-runs',
+    '1',
+    '--max-experiments',
+    '1',
+    '--isolation',
+    'none',
+  ]);
   assert.equal(run.exitCode, 0, String(run.all));
   assert.doesNotMatch(String(run.all), CONTROLS);
   const sql = await nightshift(['sql', "SELECT char(27) || '[2J' || char(27) || ']0;title' || char(7) || 'text' AS t", '--db', db]);
@@ -45,7 +60,10 @@ test('a script printing escape sequences: headless output, show and show --log a
   assert.equal(String(sql.stdout).trim().split('\n').at(-1), 'text');
   const logged = await nightshift(['log', '--db', db]);
   assert.doesNotMatch(String(logged.stdout), CONTROLS);
-  for (const args of [['show', '1', '--db', db], ['show', '1', '--log', '--db', db, '--tail', '50']]) {
+  for (const args of [
+    ['show', '1', '--db', db],
+    ['show', '1', '--log', '--db', db, '--tail', '50'],
+  ]) {
     const shown = await nightshift(args);
     assert.equal(shown.exitCode, 0, String(shown.all));
     assert.match(String(shown.stdout), /ared b clink/, `${args.join(' ')} shows the line`);

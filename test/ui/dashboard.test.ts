@@ -15,7 +15,10 @@ afterEach(cleanup);
 
 const run: AgentState = { mode: 'run', paused: false, stopping: null, proposing: false };
 
-function view(rows: ExperimentRow[], { now = T0 + 60_000, agent = run, llm = null, notice = null }: { now?: number; agent?: AgentState; llm?: LlmTotals | null; notice?: string | null } = {}) {
+function view(
+  rows: ExperimentRow[],
+  { now = T0 + 60_000, agent = run, llm = null, notice = null }: { now?: number; agent?: AgentState; llm?: LlmTotals | null; notice?: string | null } = {},
+) {
   const steps = new LiveSteps(rows.findLast((e) => e.status === 'running')?.id ?? 0);
   for (let i = 1; i <= 20; i++) steps.add({ step: i * 50, elapsed_s: i * 3, values: { train_loss: 4 / i, tokens_per_s: 51_234 } });
   return dashboardView(logView(session({ proposer: llm ? 'claude' : 'planner' }), rows, llm), { now, agent, steps, notice });
@@ -68,20 +71,53 @@ test('frame: a crash', () => {
 test('frame: a tiny 80x24 terminal with everything on it still fits and keeps what matters', () => {
   const rows = [
     ...aKeep().slice(0, 5),
-    ...Array.from({ length: 30 }, (_, i) => row({ id: 6 + i, kind: 'tweak', decision: 'revert', description: `tweak lr: a rather long description of change ${i}`, metric: 1.9 + i / 100, delta: i / 100, reason: 'reverted after 1 run: Δ +0.01, p=0.4 over n=1 run on a baseline seed', base_commit: 'c1' })),
-    row({ id: 40, kind: 'llm', status: 'running', decision: 'pending', description: 'replace the optimizer by Lion', hypothesis: 'Lion needs fewer steps', metric: null, ended_at: null, run_s: null, started_at: new Date(T0 + 10_000_000).toISOString() }),
+    ...Array.from({ length: 30 }, (_, i) =>
+      row({
+        id: 6 + i,
+        kind: 'tweak',
+        decision: 'revert',
+        description: `tweak lr: a rather long description of change ${i}`,
+        metric: 1.9 + i / 100,
+        delta: i / 100,
+        reason: 'reverted after 1 run: Δ +0.01, p=0.4 over n=1 run on a baseline seed',
+        base_commit: 'c1',
+      }),
+    ),
+    row({
+      id: 40,
+      kind: 'llm',
+      status: 'running',
+      decision: 'pending',
+      description: 'replace the optimizer by Lion',
+      hypothesis: 'Lion needs fewer steps',
+      metric: null,
+      ended_at: null,
+      run_s: null,
+      started_at: new Date(T0 + 10_000_000).toISOString(),
+    }),
   ];
   const llm = { turns: 12, errors: 1, tokensIn: 1_234_567, tokensOut: 34_567, costUsd: 4.21, pendingTurns: 0 };
   const lines = frame(view(rows, { now: T0 + 10_060_000, llm, notice: 'bubblewrap is missing: runs are not isolated' }), 80, 24);
   fits(lines, 80, 24);
   const text = lines.join('\n');
-  for (const must of [/● session 1 running/, /runs 35\/50 · kept 1/, /▶ #40 llm replace the optimizer/, /baseline 1\.9 ± 0\.01/, /claude: 12 turns \(1 failed\) · 1\.23M tokens in, 34\.6k out · \$4\.21/, /#35 +tweak/, /q quit after this run/, /⚠ bubblewrap is missing/]) {
+  for (const must of [
+    /● session 1 running/,
+    /runs 35\/50 · kept 1/,
+    /▶ #40 llm replace the optimizer/,
+    /baseline 1\.9 ± 0\.01/,
+    /claude: 12 turns \(1 failed\) · 1\.23M tokens in, 34\.6k out · \$4\.21/,
+    /#35 +tweak/,
+    /q quit after this run/,
+    /⚠ bubblewrap is missing/,
+  ]) {
     assert.match(text, must);
   }
 });
 
 test('a resize re-lays out: the same view at 120x40 shows more rows than at 80x24, each within its width', () => {
-  const v = view([...baselines(), ...Array.from({ length: 40 }, (_, i) => row({ id: 4 + i, kind: 'tweak', decision: 'revert', metric: 2, delta: 0.1 }))], { now: T0 + 20_000_000 });
+  const v = view([...baselines(), ...Array.from({ length: 40 }, (_, i) => row({ id: 4 + i, kind: 'tweak', decision: 'revert', metric: 2, delta: 0.1 }))], {
+    now: T0 + 20_000_000,
+  });
   const small = frame(v, 80, 24);
   const large = frame(v, 120, 40);
   fits(small, 80, 24);
@@ -119,7 +155,7 @@ test('keys: arrows select, enter opens the diff and log tail, escape goes back; 
   assert.match(text(), /› #5 /);
   stdin.write(KEY.enter);
   await tick();
-  assert.match(text(), /#5 in full\ndiff\n-  lr: 0\.003,\n\+  lr: 0\.006,/);
+  assert.match(text(), /#5 in full\ndiff\n- {2}lr: 0\.003,\n\+ {2}lr: 0\.006,/);
   assert.match(text(), /lines 1–\d+ of 64/);
   stdin.write(KEY.down);
   await tick();

@@ -6,7 +6,15 @@ import { textChart } from '../../agent/ui/dashboard/text-chart.ts';
 import type { ChartData } from '../../agent/report/chart-data.ts';
 
 const busy: Omit<LayoutInput, 'height'> = {
-  notice: true, inFlight: true, hypothesis: true, metric: true, llm: true, chart: true, recentRows: 200, effectRows: 6, interactionRows: 3,
+  notice: true,
+  inFlight: true,
+  hypothesis: true,
+  metric: true,
+  llm: true,
+  chart: true,
+  recentRows: 200,
+  effectRows: 6,
+  interactionRows: 3,
 };
 const total = (l: Record<string, number>) => PARTS.reduce((s, p) => s + l[p]!, 0);
 
@@ -40,10 +48,24 @@ test('a tiny terminal drops the least important parts first', () => {
 });
 
 const chart = (over: Partial<ChartData> = {}): ChartData => ({
-  title: '', subtitle: '', metric: 'val_bpb', goal: 'minimize', best: [], labels: [], floor: null, xMin: 1, xMax: 6,
-  points: ([[1, 1.9, 'baseline'], [2, 1.92, 'baseline'], [3, 1.88, 'baseline'], [4, 1.8, 'kept'], [5, 9, 'tried']] as const).map(
-    ([x, y, role]) => ({ x, y, role, tip: '' }),
-  ),
+  title: '',
+  subtitle: '',
+  metric: 'val_bpb',
+  goal: 'minimize',
+  best: [],
+  labels: [],
+  floor: null,
+  xMin: 1,
+  xMax: 6,
+  points: (
+    [
+      [1, 1.9, 'baseline'],
+      [2, 1.92, 'baseline'],
+      [3, 1.88, 'baseline'],
+      [4, 1.8, 'kept'],
+      [5, 9, 'tried'],
+    ] as const
+  ).map(([x, y, role]) => ({ x, y, role, tip: '' })),
   failed: [6],
   ...over,
 });
@@ -67,8 +89,14 @@ test('the text chart draws nothing without points, or without room', () => {
 });
 
 test('pieces of a line are cut to its width: the flexible one gives up its tail, then the last ones go', () => {
-  const line = (pieces: Piece[], width: number) => fitPieces(pieces, width).map((p) => p.text).join('');
-  const status = [{ key: 's', text: '● stopping after the run in flight (Q: stop it now)', flex: true }, { key: 'e', text: ' · 2h47m' }];
+  const line = (pieces: Piece[], width: number) =>
+    fitPieces(pieces, width)
+      .map((p) => p.text)
+      .join('');
+  const status = [
+    { key: 's', text: '● stopping after the run in flight (Q: stop it now)', flex: true },
+    { key: 'e', text: ' · 2h47m' },
+  ];
   assert.equal(line(status, 100), '● stopping after the run in flight (Q: stop it now) · 2h47m');
   assert.equal(line(status, 30).length, 30);
   assert.ok(line(status, 30).endsWith(' · 2h47m'), 'the clock stays');

@@ -17,12 +17,33 @@ function writer() {
   const sessions = new SessionStore(db);
   const experiments = new ExperimentStore(db);
   const session = sessions.create({
-    sandbox: '/s/fast', workspace: '/w', command: 'node train.mjs', metric: 'val_loss', goal: 'minimize', proposer: 'planner',
-    decision_rule: 'noise-aware', budget_s: 10, max_experiments: 5, options_json: '{}', readonly_json: '{}', seal: 'self-reported',
+    sandbox: '/s/fast',
+    workspace: '/w',
+    command: 'node train.mjs',
+    metric: 'val_loss',
+    goal: 'minimize',
+    proposer: 'planner',
+    decision_rule: 'noise-aware',
+    budget_s: 10,
+    max_experiments: 5,
+    options_json: '{}',
+    readonly_json: '{}',
+    seal: 'self-reported',
   });
   const base: Omit<NewExperiment, 'description' | 'seed'> = {
-    session_id: session.id, kind: 'baseline', hypothesis: null, change_key: null, spec_json: null, diff: '', parent_id: null,
-    retry_of: null, min_runs: 1, base_commit: 'c0', proposer: 'agent', decision: 'baseline', propose_s: null,
+    session_id: session.id,
+    kind: 'baseline',
+    hypothesis: null,
+    change_key: null,
+    spec_json: null,
+    diff: '',
+    parent_id: null,
+    retry_of: null,
+    min_runs: 1,
+    base_commit: 'c0',
+    proposer: 'agent',
+    decision: 'baseline',
+    propose_s: null,
   };
   const start = (seed: number) => {
     const row = experiments.create({ ...base, description: `baseline, seed ${seed}`, seed });
@@ -91,7 +112,8 @@ test('run: events bring a new view (steps throttled, the end at once); the keys 
   try {
     const id = w.start(1);
     bus.emit({ type: 'run-started', experiment: w.experiments.get(id)! });
-    for (let step = 0; step < 200; step++) bus.emit({ type: 'run-step', experimentId: id, step: { step, elapsed_s: step, values: { train_loss: 1 / (step + 1) } } });
+    for (let step = 0; step < 200; step++)
+      bus.emit({ type: 'run-step', experimentId: id, step: { step, elapsed_s: step, values: { train_loss: 1 / (step + 1) } } });
     await new Promise((r) => setTimeout(r, 450));
     assert.ok(views >= 1 && views <= 3, `${views} views for 200 steps in 0.45 s`);
     assert.equal(source.view().inFlight?.step, 199);

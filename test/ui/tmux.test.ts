@@ -27,7 +27,8 @@ const tmux = (...args: string[]) => execaSync('tmux', ['-L', SOCKET, ...args]).s
 const capture = (target: string) => tmux('capture-pane', '-p', '-t', target);
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** A shell command for a pane: Ink draws nothing live where CI is set, and the pane outlives the command so its last frame can be read. */
-const pane = (args: string[]) => `cd ${quote(REPO)} && env -u CI ${quote(process.execPath)} --import tsx ${quote(MAIN)} ${args.map(quote).join(' ')}; echo "exited $?"; sleep 600`;
+const pane = (args: string[]) =>
+  `cd ${quote(REPO)} && env -u CI ${quote(process.execPath)} --import tsx ${quote(MAIN)} ${args.map(quote).join(' ')}; echo "exited $?"; sleep 600`;
 after(() => {
   if (!tmuxMissing) execaSync('tmux', ['-L', SOCKET, 'kill-server'], { reject: false });
 });
@@ -59,7 +60,17 @@ const figures = (text: string) => {
 
 test('run under tmux shows the dashboard whose figures match the log; watch in a second window shows the same', { skip }, async () => {
   const db = path.join(tempDir(), 'log.db');
-  tmux('new-session', '-d', '-s', 'ns', '-x', '100', '-y', '30', pane(['run', '--sandbox', slowSandbox(400), '--db', db, '--budget', '10', '--max-experiments', '10', '--baseline-runs', '2', '--ablation-runs', '2']));
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'ns',
+    '-x',
+    '100',
+    '-y',
+    '30',
+    pane(['run', '--sandbox', slowSandbox(400), '--db', db, '--budget', '10', '--max-experiments', '10', '--baseline-runs', '2', '--ablation-runs', '2']),
+  );
   // A whole frame, keys line included: a capture can catch a frame half drawn on a busy machine.
   await paneShows('ns:0', /● session 1 running[\s\S]*▶ #\d+[\s\S]*q quit after this run · Q stop now · p pause/, 'the live dashboard with a run in flight');
 
@@ -77,7 +88,9 @@ test('run under tmux shows the dashboard whose figures match the log; watch in a
   const crashed = rows.filter((e) => ['crashed', 'timeout', 'diverged'].includes(e.status)).length;
   assert.match(final, new RegExp(`runs ${finished.length}/10 · kept ${kept} · reverted ${reverted} · crashed ${crashed}`));
   // The baseline shown is the last kept state's runs: the baseline, or controls after a keep, plus top-ups.
-  const base = rows.filter((e) => ['baseline', 'control'].includes(e.kind) && e.base_commit === session.head_commit && e.status === 'done').map((e) => e.metric!);
+  const base = rows
+    .filter((e) => ['baseline', 'control'].includes(e.kind) && e.base_commit === session.head_commit && e.status === 'done')
+    .map((e) => e.metric!);
   assert.ok(final.includes(`val_loss baseline ${num(mean(base))} ± ${num(sd(base), 2)} (n=${base.length})`), final);
 
   // Every row of the recent table is the log's: id, kind, metric and delta as the log has them.
@@ -90,7 +103,11 @@ test('run under tmux shows the dashboard whose figures match the log; watch in a
   }
 
   // The watcher now shows the finished session, says so, and agrees with the run's last frame.
-  const watched = await paneShows('ns:watch', /no running session — showing the last state of session 1, finished[\s\S]*q quit the viewer/, 'watch to see the end');
+  const watched = await paneShows(
+    'ns:watch',
+    /no running session — showing the last state of session 1, finished[\s\S]*q quit the viewer/,
+    'watch to see the end',
+  );
   assert.deepEqual(figures(watched), figures(final));
 
   tmux('send-keys', '-t', 'ns:watch', 'q');
@@ -100,7 +117,17 @@ test('run under tmux shows the dashboard whose figures match the log; watch in a
 
 test('keys under tmux: p pauses after the run in flight, p again resumes, q stops cleanly after the current run', { skip }, async () => {
   const db = path.join(tempDir(), 'log.db');
-  tmux('new-session', '-d', '-s', 'keys', '-x', '80', '-y', '24', pane(['run', '--sandbox', slowSandbox(600), '--db', db, '--budget', '10', '--baseline-runs', '2']));
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'keys',
+    '-x',
+    '80',
+    '-y',
+    '24',
+    pane(['run', '--sandbox', slowSandbox(600), '--db', db, '--budget', '10', '--baseline-runs', '2']),
+  );
   await paneShows('keys:0', /▶ #2 baseline/, 'the second run in flight');
 
   tmux('send-keys', '-t', 'keys:0', 'p');
@@ -111,11 +138,17 @@ test('keys under tmux: p pauses after the run in flight, p again resumes, q stop
   assert.ok(lastSession(db).rows.every((e) => e.status !== 'running'));
 
   // A resize re-lays the dashboard out to the new size, wider and then narrower, with no stale lines.
-  for (const [x, y] of [[110, 34], [70, 20]] as const) {
+  for (const [x, y] of [
+    [110, 34],
+    [70, 20],
+  ] as const) {
     tmux('resize-window', '-t', 'keys', '-x', String(x), '-y', String(y));
-    const resized = await paneShows('keys:0', new RegExp(`^nightshift · session 1[\\s\\S]*p pause`), `the dashboard at ${x}x${y}`);
+    const resized = await paneShows('keys:0', /^nightshift · session 1[\s\S]*p pause/, `the dashboard at ${x}x${y}`);
     const lines = resized.split('\n');
-    assert.ok(lines.every((l) => [...l].length <= x), resized);
+    assert.ok(
+      lines.every((l) => [...l].length <= x),
+      resized,
+    );
     assert.equal(lines.filter((l) => l.startsWith('nightshift · ')).length, 1, resized);
   }
 
@@ -128,6 +161,9 @@ test('keys under tmux: p pauses after the run in flight, p again resumes, q stop
   const { session, rows } = lastSession(db);
   assert.equal(session.status, 'stopped');
   assert.equal(session.end_reason, 'stopped by the user');
-  assert.ok(rows.every((e) => e.status !== 'interrupted'), 'q let the run in flight finish');
+  assert.ok(
+    rows.every((e) => e.status !== 'interrupted'),
+    'q let the run in flight finish',
+  );
   assert.match(final, /■ session 1, stopped: stopped by the user/);
 });

@@ -25,7 +25,10 @@ test('the first baseline run in flight: progress from its start, the loss and to
   close(f.elapsedS, 60);
   close(f.progress, 60 / 300);
   assert.equal(f.lossName, 'train_loss');
-  assert.deepEqual(f.loss.map((x) => Number(x.toFixed(6))), [2.8, 2.6, 2.4, 2.2, 2]);
+  assert.deepEqual(
+    f.loss.map((x) => Number(x.toFixed(6))),
+    [2.8, 2.6, 2.4, 2.2, 2],
+  );
   assert.equal(f.step, 50);
   assert.equal(f.tokensPerS, 50_005);
   assert.equal(view.log!.report.baseline.mean, null, 'no baseline yet');
@@ -52,14 +55,20 @@ test('a keep: counts, baseline ± SD, best and its gain, the kept runs marked on
   close(r.best.delta, -0.05);
   assert.equal(r.experiments.kept, 1);
   assert.equal(log.finished, 5);
-  assert.deepEqual(log.chart.points.filter((p) => p.role === 'kept').map((p) => p.x), [4, 5]);
-  assert.deepEqual(log.recent.map((e) => e.id), [6, 5, 4, 3, 2, 1]);
+  assert.deepEqual(
+    log.chart.points.filter((p) => p.role === 'kept').map((p) => p.x),
+    [4, 5],
+  );
+  assert.deepEqual(
+    log.recent.map((e) => e.id),
+    [6, 5, 4, 3, 2, 1],
+  );
   assert.equal(log.current?.id, 6);
   // 5 finished runs in 1800 s = 10 an hour; 5 × 295 s of 1800 s trained, plus the 300 s of #6 so far.
   close(view.session!.perHour, 10);
   close(view.session!.trainingShare, (5 * 295 + 300) / 1800);
   assert.equal(view.inFlight?.hypothesis, 'a larger step size converges faster within the budget');
-  assert.equal(view.inFlight?.backend, 'wasm', 'the last run\'s backend until this one reports its own');
+  assert.equal(view.inFlight?.backend, 'wasm', "the last run's backend until this one reports its own");
 });
 
 test('a crash: counted, shown as crashed with its reason, marked as failed on the chart', () => {
@@ -130,7 +139,10 @@ test('a row with a metric but no run time (rejected) adds nothing to the trainin
 
 test('run-derived text in the dashboard loses its escape sequences', () => {
   const hostile = 'ablate x\u001b[2J\u001b]0;owned\u0007 done';
-  const rows = [row({ id: 1, kind: 'baseline', metric: 1 }), row({ id: 2, kind: 'llm', description: hostile, reason: `crashed: ${hostile}`, status: 'crashed', decision: 'revert' })];
+  const rows = [
+    row({ id: 1, kind: 'baseline', metric: 1 }),
+    row({ id: 2, kind: 'llm', description: hostile, reason: `crashed: ${hostile}`, status: 'crashed', decision: 'revert' }),
+  ];
   const view = logView(session(), rows, null);
   const recent = view.recent.find((r) => r.id === 2)!;
   assert.doesNotMatch(recent.description + recent.reason, /\u001b|\u0007/);

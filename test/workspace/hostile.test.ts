@@ -10,7 +10,18 @@ import { fastSandbox, tempDir } from '../helpers.ts';
 
 const nodeModules = path.join(PACKAGE_ROOT, 'node_modules');
 
-const HOOKS = ['pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit', 'post-checkout', 'post-merge', 'post-rewrite', 'reference-transaction', 'post-index-change', 'pre-auto-gc'];
+const HOOKS = [
+  'pre-commit',
+  'prepare-commit-msg',
+  'commit-msg',
+  'post-commit',
+  'post-checkout',
+  'post-merge',
+  'post-rewrite',
+  'reference-transaction',
+  'post-index-change',
+  'pre-auto-gc',
+];
 
 test('hooks planted in workspace.git never run during keep, revert, diff or apply', async () => {
   const dir = path.join(tempDir(), 'ws');
@@ -35,7 +46,12 @@ test('hooks planted in workspace.git never run during keep, revert, diff or appl
 
 test('git sees only PATH, HOME, LANG and its own variables: no secret of the agent reaches it', () => {
   const env = gitEnvironment({ PATH: '/bin', HOME: '/root', LANG: 'C', ANTHROPIC_API_KEY: 'sk-x', GH_TOKEN: 't', GIT_DIR: '/evil', EDITOR: 'vim' }, null);
-  assert.deepEqual(Object.keys(env).filter((k) => !k.startsWith('GIT_')).sort(), ['HOME', 'LANG', 'PATH']);
+  assert.deepEqual(
+    Object.keys(env)
+      .filter((k) => !k.startsWith('GIT_'))
+      .sort(),
+    ['HOME', 'LANG', 'PATH'],
+  );
   assert.equal(env.GIT_DIR, undefined, 'an inherited GIT_DIR is not passed on');
   assert.equal(env.GIT_CONFIG_GLOBAL, '/dev/null');
   assert.equal(env.GIT_CONFIG_NOSYSTEM, '1');
@@ -68,7 +84,10 @@ test('the workspace never reads or writes through a link, even one pointing insi
   fs.writeFileSync(outside, 'untouched');
   fs.rmSync(path.join(dir, 'train.mjs'));
   fs.symlinkSync(outside, path.join(dir, 'train.mjs'));
-  assert.throws(() => workspace.write('train.mjs', 'rewritten'), { name: 'UserError', message: 'train.mjs is a symbolic link; nightshift never reads or writes through links' });
+  assert.throws(() => workspace.write('train.mjs', 'rewritten'), {
+    name: 'UserError',
+    message: 'train.mjs is a symbolic link; nightshift never reads or writes through links',
+  });
   assert.throws(() => workspace.read('train.mjs'), /train\.mjs is a symbolic link/);
   assert.equal(fs.readFileSync(outside, 'utf8'), 'untouched');
 });

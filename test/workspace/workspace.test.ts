@@ -28,8 +28,8 @@ test('the workspace is a git copy of the sandbox; keep commits, revert resets, t
   workspace.write('train.mjs', workspace.read('train.mjs').replace('lr: 0.03', 'lr: 0.06'));
   fs.writeFileSync(path.join(workspace.dir, 'notes.txt'), 'new file\n');
   const diff = await workspace.diff();
-  assert.match(diff, /-  lr: 0\.03, /);
-  assert.match(diff, /\+  lr: 0\.06, /);
+  assert.match(diff, /- {2}lr: 0\.03, /);
+  assert.match(diff, /\+ {2}lr: 0\.06, /);
   assert.match(diff, /notes\.txt/);
   assert.doesNotMatch(diff, /node_modules/);
 
@@ -91,7 +91,12 @@ test('a workspace made with .git inside (before the repository moved out) still 
   const dir = path.join(tempDir(), 'old');
   fs.cpSync(fastSandbox(), dir, { recursive: true });
   const env = { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' };
-  for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-qm', 'baseline']]) execFileSync('git', args, { cwd: dir, env });
+  for (const args of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['commit', '-qm', 'baseline'],
+  ])
+    execFileSync('git', args, { cwd: dir, env });
   const workspace = Workspace.open(dir);
   const head = await workspace.git.head();
   fs.writeFileSync(path.join(dir, 'train.mjs'), 'broken');

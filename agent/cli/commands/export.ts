@@ -36,9 +36,10 @@ const spec = { name: 'export', usage: USAGE, schema: Flags, options: QUERY_OPTIO
 
 export async function exportCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
+  if (flags === 'help') return (void stdout.write(`${USAGE}\n`), 0);
   const { format } = flags;
-  if (flags.all && (format === 'autoresearch-tsv' || format === 'patch')) throw new UserError(`--format ${format} is about one session: use --session ID instead of --all`);
+  if (flags.all && (format === 'autoresearch-tsv' || format === 'patch'))
+    throw new UserError(`--format ${format} is about one session: use --session ID instead of --all`);
   const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {

@@ -21,7 +21,7 @@ const spec = {
 export async function initCommand(argv: string[]): Promise<number> {
   const flags = parseCommand(spec, argv);
   if (flags === 'help') {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   const [dir] = flags.positionals;

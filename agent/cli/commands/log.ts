@@ -59,7 +59,7 @@ const spec = {
 
 export async function logCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
+  if (flags === 'help') return (void stdout.write(`${USAGE}\n`), 0);
   const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {

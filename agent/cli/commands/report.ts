@@ -29,7 +29,10 @@ const Flags = z.object({
   session: sessionFlag,
   format: z.enum(['md', 'json'], { message: '--format must be md or json' }).optional(),
   out: z.string().optional(),
-  chart: z.string().regex(/\.svg$/i, { message: '--chart must name an .svg file' }).optional(),
+  chart: z
+    .string()
+    .regex(/\.svg$/i, { message: '--chart must name an .svg file' })
+    .optional(),
 });
 
 const { db: dbOption, session, format, out } = QUERY_OPTIONS;
@@ -37,7 +40,7 @@ const spec = { name: 'report', usage: USAGE, schema: Flags, options: { db: dbOpt
 
 export async function reportCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
+  if (flags === 'help') return (void stdout.write(`${USAGE}\n`), 0);
   const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.json') ? 'json' : 'md');
   const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
@@ -47,14 +50,17 @@ export async function reportCommand(argv: string[], stdout: Stdout = process.std
     const report = summarize(session, rows);
     const chartPath = flags.chart ?? (format === 'json' ? undefined : defaultChartPath(flags.out, flags.db, session.id));
     const svg = chartPath === undefined ? null : chartSvg(chartData(report, rows));
-    const chart = chartPath === undefined || svg === null ? null : await writeChart(chartPath, svg).catch((error: unknown) => {
-      // A chart beside a log in a read-only folder cannot be written: the report comes without
-      // it, said on stderr. A chart asked for with --chart must be written, or it is an error.
-      if (flags.chart !== undefined || !(error instanceof UserError)) throw error;
-      process.stderr.write(`nightshift: no chart: ${error.message}\n`);
-      return null;
-    });
-    if (format === 'json') sink.write(JSON.stringify({ ...report, chart }, null, 2) + '\n');
+    const chart =
+      chartPath === undefined || svg === null
+        ? null
+        : await writeChart(chartPath, svg).catch((error: unknown) => {
+            // A chart beside a log in a read-only folder cannot be written: the report comes without
+            // it, said on stderr. A chart asked for with --chart must be written, or it is an error.
+            if (flags.chart !== undefined || !(error instanceof UserError)) throw error;
+            process.stderr.write(`nightshift: no chart: ${error.message}\n`);
+            return null;
+          });
+    if (format === 'json') sink.write(`${JSON.stringify({ ...report, chart }, null, 2)}\n`);
     // Descriptions and reasons come from runs and proposers: the Markdown is made printable.
     else sink.write(printable(reportMarkdown(report, chart && relativeTo(flags.out, chart))));
     return 0;
@@ -64,7 +70,7 @@ export async function reportCommand(argv: string[], stdout: Stdout = process.std
 }
 
 function defaultChartPath(out: string | undefined, db: string, sessionId: number): string {
-  if (out !== undefined) return out.replace(/\.[^./\\]*$/, '') + '-progress.svg';
+  if (out !== undefined) return `${out.replace(/\.[^./\\]*$/, '')}-progress.svg`;
   return path.join(sessionDir(db, sessionId), 'progress.svg');
 }
 

@@ -112,7 +112,7 @@ const spec = {
 export async function runCommand(argv: string[]): Promise<number> {
   const flags = parseCommand(spec, argv);
   if (flags === 'help') {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   // The key arrives from the first process on a pipe (secret-handoff.ts); this process's own
@@ -195,7 +195,9 @@ export async function runCommand(argv: string[]): Promise<number> {
 /** The one sentence for a Claude session that would run its LLM-written code without bubblewrap. */
 function unsandboxedClaude(reason: string | null): UserError {
   const why = reason ? `, and ${reason}` : ', and bubblewrap does not work here';
-  return new UserError(`the Claude proposer runs the code it writes only inside bubblewrap${why}: install bubblewrap, or pass --isolation none to run LLM-written code unsandboxed`);
+  return new UserError(
+    `the Claude proposer runs the code it writes only inside bubblewrap${why}: install bubblewrap, or pass --isolation none to run LLM-written code unsandboxed`,
+  );
 }
 
 /**

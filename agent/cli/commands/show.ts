@@ -40,7 +40,7 @@ const spec = {
 
 export async function showCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
+  if (flags === 'help') return (void stdout.write(`${USAGE}\n`), 0);
   const sink = stdoutSink(stdout);
   const db = openLogReadOnly(flags.db);
   try {

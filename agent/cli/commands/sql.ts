@@ -16,19 +16,21 @@ const USAGE = `usage: nightshift sql "SELECT …" [flags]
 Read-only: one statement that returns rows (SELECT, WITH, VALUES, EXPLAIN, reading PRAGMAs).
 Tables: sessions, experiments, metrics (see the README's "Querying the log").`;
 
-const Flags = z.object({
-  db: dbFlag,
-  format: TableFormatSchema.optional(),
-  out: z.string().optional(),
-  positionals: z.array(z.string()),
-}).refine((f) => f.positionals.length === 1, { message: 'give exactly one query, in quotes' });
+const Flags = z
+  .object({
+    db: dbFlag,
+    format: TableFormatSchema.optional(),
+    out: z.string().optional(),
+    positionals: z.array(z.string()),
+  })
+  .refine((f) => f.positionals.length === 1, { message: 'give exactly one query, in quotes' });
 
 const { db: dbOption, format, out } = QUERY_OPTIONS;
 const spec = { name: 'sql', usage: USAGE, schema: Flags, allowPositionals: true, options: { db: dbOption, format, out } } as const;
 
 export async function sqlCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void stdout.write(USAGE + '\n'), 0;
+  if (flags === 'help') return (void stdout.write(`${USAGE}\n`), 0);
   const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {

@@ -27,13 +27,13 @@ const PIPE_ROWS = 60;
 
 export async function watchCommand(argv: string[]): Promise<number> {
   const flags = parseCommand(spec, argv);
-  if (flags === 'help') return void process.stdout.write(USAGE + '\n'), 0;
+  if (flags === 'help') return (void process.stdout.write(`${USAGE}\n`), 0);
   const db = openLogReadOnly(flags.db);
   try {
     const { colourWanted, dashboardText, mountDashboard } = await loadDashboard();
     const source = new WatchSource(db, { colour: colourWanted(), alive: isAlive });
     if (!process.stdout.isTTY) {
-      process.stdout.write(dashboardText(source.view(), process.stdout.columns || 120, PIPE_ROWS) + '\n');
+      process.stdout.write(`${dashboardText(source.view(), process.stdout.columns || 120, PIPE_ROWS)}\n`);
       return 0;
     }
     const instance = mountDashboard(source.start(), undefined);

@@ -1,4 +1,4 @@
-import type { ContentBlockParam, MessageParam, ToolResultBlockParam, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages';
+import type { ContentBlockParam, Message, MessageParam, ToolResultBlockParam, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages';
 import type { Workspace } from '../../workspace/workspace.ts';
 import { describeApiError, type ClaudeApi } from './client.ts';
 import { ToolError, type FileRules } from './confine.ts';
@@ -45,7 +45,8 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   const messages: MessageParam[] = [{ role: 'user', content: input.opening }];
   for (let turn = 1; turn <= input.maxTurns; turn++) {
     const started = performance.now();
-    let response;
+    // The SDK adds the request id to the message it returns.
+    let response: Message & { _request_id?: string | null };
     try {
       response = await input.api.client.messages.create(
         {

@@ -33,10 +33,7 @@ export function describeApiError(error: unknown): string {
  * unknown model is one clear error; an API that is merely unreachable is a warning, since each
  * experiment falls back to the planner while it stays down.
  */
-export async function connectClaude(
-  env: NodeJS.ProcessEnv,
-  settings: ClaudeSettings,
-): Promise<{ api: ClaudeApi; warnings: string[] }> {
+export async function connectClaude(env: NodeJS.ProcessEnv, settings: ClaudeSettings): Promise<{ api: ClaudeApi; warnings: string[] }> {
   const apiKey = env.ANTHROPIC_API_KEY;
   if (!apiKey) throw new UserError('the Claude proposer needs ANTHROPIC_API_KEY in the environment (or use --proposer planner)');
   const client = new Anthropic({ apiKey, baseURL: env.ANTHROPIC_BASE_URL, maxRetries: settings.maxRetries, timeout: settings.timeoutS * 1000 });

@@ -22,7 +22,8 @@ const clip = (text: string | null, n = 240) => (text && text.length > n ? `${tex
 const short = (sha: string) => sha.slice(0, 8);
 
 const SEALS: Record<SealLevel, string> = {
-  sealed: 'Measurement: sealed. The metric comes from a read-only evaluation that reaches your model only through its predictor; a run that breaks a rule of the measurement (see the rules) is marked invalid.',
+  sealed:
+    'Measurement: sealed. The metric comes from a read-only evaluation that reaches your model only through its predictor; a run that breaks a rule of the measurement (see the rules) is marked invalid.',
   separate: 'Measurement: separate. A read-only evaluation loads your trained model and computes the metric; the training script does not report it.',
   'self-reported': 'Measurement: self-reported. The training script prints the metric itself: keep its evaluation code exactly as it is.',
 };
@@ -60,10 +61,16 @@ export function describeState(input: StateInput): string {
     section('Earlier experiments, one line each (do not repeat them)', decided.slice(0, -RECENT).slice(-EARLIER).map(line)),
     section(
       'Failed attempts to avoid (crashed, diverged, timed out, invalid or rejected)',
-      candidates.filter((e) => isFailedRun(e.status) || e.status === 'rejected').slice(-FAILED).map(line),
+      candidates
+        .filter((e) => isFailedRun(e.status) || e.status === 'rejected')
+        .slice(-FAILED)
+        .map(line),
     ),
     // Only a proposal made while a run is in flight sees one of these.
-    section('Running now or being confirmed, result not yet known (do not propose the same)', candidates.filter((e) => e.decision === 'pending').map(pendingLine)),
+    section(
+      'Running now or being confirmed, result not yet known (do not propose the same)',
+      candidates.filter((e) => e.decision === 'pending').map(pendingLine),
+    ),
   ];
   return sections.filter((s) => s !== '').join('\n\n');
 }
@@ -97,7 +104,9 @@ function effects(families: EffectFamily[], head: string): string[] {
       `## Ablation effects, measured ${where}`,
       '| component | change | delta | interval | runs | significant |',
       '|---|---|---|---|---|---|',
-      ...family.result.effects.map((r) => `| ${r.component} | ${r.change} | ${signed(r.delta)} | ${ci(r.ciLow, r.ciHigh)} | ${r.n} | ${r.significant ? 'yes' : 'no'} |`),
+      ...family.result.effects.map(
+        (r) => `| ${r.component} | ${r.change} | ${signed(r.delta)} | ${ci(r.ciLow, r.ciHigh)} | ${r.n} | ${r.significant ? 'yes' : 'no'} |`,
+      ),
     ];
     if (family.result.interactions.length > 0) {
       table.push(
@@ -105,7 +114,9 @@ function effects(families: EffectFamily[], head: string): string[] {
         'Interactions: Δ(both) − Δ(a) − Δ(b)',
         '| a | b | interaction | interval | runs | significant |',
         '|---|---|---|---|---|---|',
-        ...family.result.interactions.map((r) => `| ${r.a} | ${r.b} | ${signed(r.interaction)} | ${ci(r.ciLow, r.ciHigh)} | ${r.n} | ${r.significant ? 'yes' : 'no'} |`),
+        ...family.result.interactions.map(
+          (r) => `| ${r.a} | ${r.b} | ${signed(r.interaction)} | ${ci(r.ciLow, r.ciHigh)} | ${r.n} | ${r.significant ? 'yes' : 'no'} |`,
+        ),
       );
     }
     return table.join('\n');
@@ -119,7 +130,8 @@ function outcome(e: ExperimentRow): string {
   return `reverted, delta ${signed(e.delta)}`;
 }
 
-const pendingLine = (e: ExperimentRow): string => `- #${e.id} ${e.kind}: ${clip(e.description, 160)}${e.hypothesis ? ` (hypothesis: ${clip(e.hypothesis)})` : ''}`;
+const pendingLine = (e: ExperimentRow): string =>
+  `- #${e.id} ${e.kind}: ${clip(e.description, 160)}${e.hypothesis ? ` (hypothesis: ${clip(e.hypothesis)})` : ''}`;
 
 const line = (e: ExperimentRow): string => `- #${e.id} ${e.kind}: ${clip(e.description, 160)} → ${outcome(e)}`;
 

@@ -12,19 +12,25 @@ const MAX_VIEW_CHARS = 100_000;
 
 const filePath = z.string({ message: 'path is required' });
 
-const EditorInput = z.discriminatedUnion('command', [
-  z.object({ command: z.literal('view'), path: filePath, view_range: z.tuple([z.number().int(), z.number().int()]).optional() }),
-  z.object({ command: z.literal('str_replace'), path: filePath, old_str: z.string().min(1, 'old_str must not be empty'), new_str: z.string().default('') }),
-  z.object({ command: z.literal('create'), path: filePath, file_text: z.string() }),
-  z.object({
-    command: z.literal('insert'),
-    path: filePath,
-    insert_line: z.number().int().min(0),
-    // insert_text in the current tool version; new_str in earlier documentation.
-    insert_text: z.string().optional(),
-    new_str: z.string().optional(),
-  }).refine((i) => i.insert_text !== undefined || i.new_str !== undefined, { message: 'insert needs insert_text' }),
-], { error: (issue) => (issue.code === 'invalid_union' ? 'command must be one of view, str_replace, create, insert' : undefined) });
+const EditorInput = z.discriminatedUnion(
+  'command',
+  [
+    z.object({ command: z.literal('view'), path: filePath, view_range: z.tuple([z.number().int(), z.number().int()]).optional() }),
+    z.object({ command: z.literal('str_replace'), path: filePath, old_str: z.string().min(1, 'old_str must not be empty'), new_str: z.string().default('') }),
+    z.object({ command: z.literal('create'), path: filePath, file_text: z.string() }),
+    z
+      .object({
+        command: z.literal('insert'),
+        path: filePath,
+        insert_line: z.number().int().min(0),
+        // insert_text in the current tool version; new_str in earlier documentation.
+        insert_text: z.string().optional(),
+        new_str: z.string().optional(),
+      })
+      .refine((i) => i.insert_text !== undefined || i.new_str !== undefined, { message: 'insert needs insert_text' }),
+  ],
+  { error: (issue) => (issue.code === 'invalid_union' ? 'command must be one of view, str_replace, create, insert' : undefined) },
+);
 
 /**
  * Runs one text-editor command on the workspace, confined by `rules`; returns the text for the
@@ -76,7 +82,9 @@ function editorCommand(rules: FileRules, raw: unknown): string {
 
 function listing(rules: FileRules): string {
   const editable = new Set(rules.editable);
-  return viewableFiles(rules).map((f) => `${f}${editable.has(f) ? ' (editable)' : ' (read-only)'}`).join('\n');
+  return viewableFiles(rules)
+    .map((f) => `${f}${editable.has(f) ? ' (editable)' : ' (read-only)'}`)
+    .join('\n');
 }
 
 function view(rel: string, text: string, range: [number, number] | undefined): string {
@@ -86,7 +94,10 @@ function view(rel: string, text: string, range: [number, number] | undefined): s
   if (start < 1 || start > lines.length || end < start || end > lines.length) {
     throw new ToolError(`view_range [${range?.join(', ')}] is outside ${rel}, which has ${lines.length} lines`);
   }
-  const numbered = lines.slice(start - 1, end).map((line, i) => `${start + i}: ${line}`).join('\n');
+  const numbered = lines
+    .slice(start - 1, end)
+    .map((line, i) => `${start + i}: ${line}`)
+    .join('\n');
   if (numbered.length <= MAX_VIEW_CHARS) return numbered;
   return `${numbered.slice(0, MAX_VIEW_CHARS)}\n[cut at ${MAX_VIEW_CHARS} characters: view a line range to see the rest]`;
 }

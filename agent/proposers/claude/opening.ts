@@ -24,7 +24,9 @@ export function openingMessage(rules: FileRules, state: string, retryReason?: st
   const task = [
     'Propose the next experiment: make one change with str_replace_based_edit_tool, then call submit_experiment.',
     retryReason ? `Your previous attempt at this experiment failed (${retryReason}); its edits were undone.` : '',
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   return [
     { type: 'text', text: `# The editable files as they stand\n\n${files.join('\n\n')}`, cache_control: { type: 'ephemeral', ttl: '1h' } },
     { type: 'text', text: `${state}\n\n# Your task\n${task}` },

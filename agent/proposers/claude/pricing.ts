@@ -20,7 +20,11 @@ interface Price {
 export const PRICES_AS_OF = '2026-11-20';
 
 const price = (input: number, cacheWrite5m: number, cacheWrite1h: number, cacheRead: number, output: number): Price => ({
-  input, cacheWrite5m, cacheWrite1h, cacheRead, output,
+  input,
+  cacheWrite5m,
+  cacheWrite1h,
+  cacheRead,
+  output,
 });
 const fable52 = price(8, 10, 16, 0.2, 40);
 const fable51 = price(10, 12.5, 20, 0.25, 50);
@@ -55,7 +59,12 @@ export function hasPrice(model: string): boolean {
   return model in PRICES;
 }
 
-const count = z.number().int().nonnegative().nullish().transform((n) => n ?? 0);
+const count = z
+  .number()
+  .int()
+  .nonnegative()
+  .nullish()
+  .transform((n) => n ?? 0);
 
 /** The usage block of a Messages API response, as far as billing needs it (a proxy may omit fields). */
 export const UsageSchema = z.object({

@@ -128,8 +128,7 @@ export class ClaudeProposer implements Proposer {
   private async proposeNow(ctx: ProposalContext, head: string): Promise<Proposal | null> {
     const proposalId = randomUUID();
     const linked = (p: Proposal): Proposal => ({ ...p, recorded: (id) => this.options.turns.attach(proposalId, id) });
-    const nothing = (description: string) =>
-      linked({ kind: 'llm', description, hypothesis: null, changeKey: null, spec: null, minRuns: 1 });
+    const nothing = (description: string) => linked({ kind: 'llm', description, hypothesis: null, changeKey: null, spec: null, minRuns: 1 });
     if (trailingSkips(ctx.history) >= MAX_SKIPS) {
       ctx.warn?.(`Claude could not make a usable change ${MAX_SKIPS} times in a row: the planner proposes this experiment`);
       return this.planned(ctx, linked);

@@ -19,8 +19,7 @@ const { $schema: _, ...inputSchema } = z.toJSONSchema(Submission, { io: 'input' 
 export const SUBMIT_TOOL: Tool = {
   name: SUBMIT_TOOL_NAME,
   description:
-    'Submit the change you made in the editable files as the next experiment. Call it once, after your edits; ' +
-    'it ends your turn and the experiment runs.',
+    'Submit the change you made in the editable files as the next experiment. Call it once, after your edits; ' + 'it ends your turn and the experiment runs.',
   input_schema: { ...inputSchema, type: 'object' },
 };
 

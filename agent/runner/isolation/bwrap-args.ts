@@ -53,7 +53,10 @@ function mountOrder(mounts: Mount[]): Mount[] {
   }
   const sorted = [...byPath.values()].sort((a, b) => depth(a.path) - depth(b.path));
   return sorted.filter((mount, i) => {
-    const parent = sorted.slice(0, i).reverse().find((p) => inside(mount.path, p.path));
+    const parent = sorted
+      .slice(0, i)
+      .reverse()
+      .find((p) => inside(mount.path, p.path));
     if (!isBind(mount)) return parent !== undefined && isBind(parent);
     return !parent || !isBind(parent) || (parent.flag === '--bind') !== (mount.flag === '--bind');
   });

@@ -85,4 +85,3 @@ export function tryRmdir(dir: string): void {
     if (!(error instanceof Error && 'code' in error)) throw error;
   }
 }
-

@@ -6,9 +6,27 @@ import path from 'node:path';
 // keep pasted tokens). Prefixes: cloud credential files and SSH keys kept outside .ssh.
 const FOLDERS = new Set(['.ssh', '.aws', '.config', '.gnupg', '.docker', '.kube', '.azure', '.kaggle', '.password-store', '.claude']);
 const FILES = new Set([
-  '.netrc', '.npmrc', '.yarnrc', '.yarnrc.yml', '.pypirc', '.git-credentials', '.pgpass', '.my.cnf', '.vault-token',
-  '.terraformrc', '.boto', '.s3cfg', '.dockercfg', '.env', 'auth.json', '.bash_history', '.zsh_history', '.python_history',
-  '.node_repl_history', '.psql_history', '.mysql_history',
+  '.netrc',
+  '.npmrc',
+  '.yarnrc',
+  '.yarnrc.yml',
+  '.pypirc',
+  '.git-credentials',
+  '.pgpass',
+  '.my.cnf',
+  '.vault-token',
+  '.terraformrc',
+  '.boto',
+  '.s3cfg',
+  '.dockercfg',
+  '.env',
+  'auth.json',
+  '.bash_history',
+  '.zsh_history',
+  '.python_history',
+  '.node_repl_history',
+  '.psql_history',
+  '.mysql_history',
 ]);
 const PREFIXES = ['credentials', '.credentials', 'id_rsa', 'id_ecdsa', 'id_ed25519', 'id_dsa'];
 

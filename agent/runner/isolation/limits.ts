@@ -116,8 +116,8 @@ function ulimitCage(limits: RunLimits): RunCage {
   return {
     mechanism: {
       kind: 'ulimit',
-      memory: 'per process (ulimit -d: each process\'s writable memory; children add up)',
-      processes: root ? 'none (root ignores ulimit -u)' : 'per user (ulimit -u: the user\'s tasks now plus the limit)',
+      memory: "per process (ulimit -d: each process's writable memory; children add up)",
+      processes: root ? 'none (root ignores ulimit -u)' : "per user (ulimit -u: the user's tasks now plus the limit)",
     },
     wrap: (file, args) => [file, args],
     command: (command) => withLimits(command, limits, { cgroup: false, userTasks: root ? null : userTasks() }),
@@ -147,7 +147,10 @@ function counter(file: string, key: string): number {
 function signalAll(file: string, signal: NodeJS.Signals | null): void {
   let pids: string[];
   try {
-    if (signal === null) return fs.writeFileSync(file, '1');
+    if (signal === null) {
+      fs.writeFileSync(file, '1');
+      return;
+    }
     pids = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
   } catch (error) {
     // The cgroup is gone: nothing left to kill.
@@ -176,7 +179,9 @@ export function limitHit(lines: readonly string[], limits: RunLimits, events: Ca
   const text = lines.join('\n');
   const gib = limits.memoryBytes === null ? '' : `${(limits.memoryBytes / 2 ** 30).toFixed(1)} GiB`;
   if (limits.memoryBytes !== null && events && events.oomKills > 0) return `the memory limit (${gib}) was reached by the run's processes together`;
-  const forkFailed = events ? events.forksRefused > 0 : /EAGAIN|Resource temporarily unavailable|can'?t fork|Cannot fork|fork failed|pthread_create/i.test(text);
+  const forkFailed = events
+    ? events.forksRefused > 0
+    : /EAGAIN|Resource temporarily unavailable|can'?t fork|Cannot fork|fork failed|pthread_create/i.test(text);
   const processes = processLimit(limits);
   if (processes !== null && forkFailed) return `the process limit (${processes}) was reached`;
   if (limits.openFiles !== null && /EMFILE|too many open files/i.test(text)) return `the open-file limit (${limits.openFiles}) was reached`;

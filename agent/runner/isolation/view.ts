@@ -37,7 +37,10 @@ export type IsolationView = ReturnType<typeof isolationView>;
 export function isolationView(workspace: string, outDir: string, pathVar: string, data: string | undefined, extras: ViewExtras = {}) {
   const { hidden = [], extraReadonly = [], outReadonly = false, env = {} } = extras;
   const system = systemView();
-  const entries = [pathVar, ...SEARCH_VARIABLES.map((name) => env[name] ?? '')].join(':').split(':').filter((e) => path.isAbsolute(e));
+  const entries = [pathVar, ...SEARCH_VARIABLES.map((name) => env[name] ?? '')]
+    .join(':')
+    .split(':')
+    .filter((e) => path.isAbsolute(e));
   const homes = homeDirs();
   // Both spellings of each entry: PATH names one, an interpreter may find its files by the other.
   const tools = pathPrefixes([...entries, ...entries.map(realpath)], homes);

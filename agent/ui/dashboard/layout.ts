@@ -5,12 +5,35 @@
  * (what a tiny terminal keeps), then grow in a fixed order.
  */
 export type Part =
-  | 'identity' | 'status' | 'counts' | 'notice' | 'inFlight' | 'hypothesis' | 'metric' | 'llm'
-  | 'chart' | 'recent' | 'effects' | 'interactions' | 'keys';
+  | 'identity'
+  | 'status'
+  | 'counts'
+  | 'notice'
+  | 'inFlight'
+  | 'hypothesis'
+  | 'metric'
+  | 'llm'
+  | 'chart'
+  | 'recent'
+  | 'effects'
+  | 'interactions'
+  | 'keys';
 
 /** Display order, top to bottom. */
 export const PARTS: readonly Part[] = [
-  'identity', 'status', 'counts', 'notice', 'inFlight', 'hypothesis', 'metric', 'llm', 'chart', 'recent', 'effects', 'interactions', 'keys',
+  'identity',
+  'status',
+  'counts',
+  'notice',
+  'inFlight',
+  'hypothesis',
+  'metric',
+  'llm',
+  'chart',
+  'recent',
+  'effects',
+  'interactions',
+  'keys',
 ];
 
 export interface LayoutInput {
@@ -49,7 +72,21 @@ export function layout(input: LayoutInput): Layout {
     interactions: table(i, 1),
     keys: one(true),
   };
-  const importance: Part[] = ['status', 'counts', 'inFlight', 'keys', 'metric', 'recent', 'notice', 'llm', 'chart', 'identity', 'effects', 'interactions', 'hypothesis'];
+  const importance: Part[] = [
+    'status',
+    'counts',
+    'inFlight',
+    'keys',
+    'metric',
+    'recent',
+    'notice',
+    'llm',
+    'chart',
+    'identity',
+    'effects',
+    'interactions',
+    'hypothesis',
+  ];
   let left = input.height - 1;
   const out = Object.fromEntries(PARTS.map((p) => [p, 0])) as Layout;
   for (const part of importance) {

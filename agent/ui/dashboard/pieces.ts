@@ -19,7 +19,7 @@ export interface Piece {
 
 const FLEX_MIN = 12;
 
-const cut = (text: string, width: number) => (text.length <= width ? text : width <= 1 ? '…'.slice(0, width) : text.slice(0, width - 1) + '…');
+const cut = (text: string, width: number) => (text.length <= width ? text : width <= 1 ? '…'.slice(0, width) : `${text.slice(0, width - 1)}…`);
 
 export function fitPieces(pieces: readonly Piece[], width: number): Piece[] {
   let out = pieces.filter((p) => p.text !== '');

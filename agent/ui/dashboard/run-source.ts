@@ -74,7 +74,8 @@ export class RunSource extends ViewStore implements DashboardSource {
       case 'run-step':
         if (this.steps?.experimentId !== event.experimentId) this.steps = new LiveSteps(event.experimentId);
         this.steps.add(event.step);
-        return this.schedule();
+        this.schedule();
+        return;
       case 'proposing':
         this.agent = { ...this.agent, proposing: true };
         break;
@@ -91,7 +92,8 @@ export class RunSource extends ViewStore implements DashboardSource {
       case 'session-ended':
         // The last frame must be the final state: no throttling.
         this.logDirty = true;
-        return this.refresh();
+        this.refresh();
+        return;
     }
     this.logDirty = true;
     this.schedule();

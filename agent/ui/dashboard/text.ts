@@ -30,5 +30,5 @@ export function bar(progress: number, width: number): string {
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
   if (text.length <= width) return text.padEnd(width);
-  return width === 1 ? '…' : text.slice(0, width - 1) + '…';
+  return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
 }

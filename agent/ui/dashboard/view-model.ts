@@ -57,7 +57,16 @@ export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm
     chart: chartData(report, rows),
     recent: rows
       // Descriptions and reasons quote runs and proposers: nothing of theirs may steer the terminal.
-      .map((e) => ({ id: e.id, kind: e.kind, description: printable(e.description), status: e.status, metric: e.metric, delta: e.delta, decision: e.decision, reason: e.reason === null ? null : printable(e.reason) }))
+      .map((e) => ({
+        id: e.id,
+        kind: e.kind,
+        description: printable(e.description),
+        status: e.status,
+        metric: e.metric,
+        delta: e.delta,
+        decision: e.decision,
+        reason: e.reason === null ? null : printable(e.reason),
+      }))
       .reverse(),
     finished: finishedCount(rows),
     trainingS,
@@ -68,9 +77,7 @@ export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm
 }
 
 /** What drives the agent: `run` knows what its user asked; `watch` only whether the agent lives. */
-export type AgentState =
-  | { mode: 'run'; paused: boolean; stopping: 'after-run' | 'now' | null; proposing: boolean }
-  | { mode: 'watch'; alive: boolean };
+export type AgentState = { mode: 'run'; paused: boolean; stopping: 'after-run' | 'now' | null; proposing: boolean } | { mode: 'watch'; alive: boolean };
 
 export type Tone = 'live' | 'paused' | 'stopping' | 'ended';
 

@@ -33,7 +33,10 @@ export class WatchSource extends ViewStore implements DashboardSource {
   private steps: LiveSteps | null = null;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: Db, private readonly options: WatchOptions) {
+  constructor(
+    private readonly db: Db,
+    private readonly options: WatchOptions,
+  ) {
     super(dashboardView(null, { now: Date.now(), agent: { mode: 'watch', alive: false }, steps: null }));
     this.poll();
   }
@@ -61,7 +64,9 @@ export class WatchSource extends ViewStore implements DashboardSource {
     const s = this.session;
     const now = this.options.now?.() ?? Date.now();
     const alive =
-      s?.status === 'running' && s.agent_pid !== null && this.options.alive(s.agent_pid) &&
+      s?.status === 'running' &&
+      s.agent_pid !== null &&
+      this.options.alive(s.agent_pid) &&
       now - Date.parse(s.heartbeat_at ?? s.started_at) < STALE_HEARTBEAT_MS;
     this.publish(dashboardView(this.log, { now, agent: { mode: 'watch', alive }, steps: this.steps }));
   }

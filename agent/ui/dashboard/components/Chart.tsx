@@ -11,8 +11,10 @@ export function Chart({ log, width, height }: { log: LogView; width: number; hei
   return (
     <>
       {lines.map((segments, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a chart row is its position; rows are redrawn whole.
         <Text key={i} wrap="truncate-end">
           {segments.map((s, j) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: a segment is its position in the row.
             <Text key={j} color={COLOUR[s.mark]} bold={s.mark === 'kept'}>
               {s.text}
             </Text>

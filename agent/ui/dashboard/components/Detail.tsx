@@ -9,6 +9,7 @@ export function Detail({ lines, offset, height }: { lines: readonly string[]; of
   return (
     <Box flexDirection="column">
       {shown.map((line, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a line is its number in the text shown.
         <Text key={offset + i} wrap="truncate-end">
           {line === '' ? ' ' : line}
         </Text>

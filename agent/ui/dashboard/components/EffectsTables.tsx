@@ -12,7 +12,7 @@ export function EffectsTable({ effects, height }: { effects: SessionReport['effe
       <Text wrap="truncate-end" color="gray">
         {'  '}
         {fit('effect of ablating', 32)}
-        {'delta'.padStart(10)}  {fit('95% interval', 22)} n
+        {'delta'.padStart(10)} {fit('95% interval', 22)} n
       </Text>
       {effects.slice(0, height - 1).map((x) => (
         <Text key={`${x.experiment}`} wrap="truncate-end" bold={x.significant}>
@@ -34,7 +34,7 @@ export function InteractionsTable({ interactions, height }: { interactions: Sess
       <Text wrap="truncate-end" color="gray">
         {'  '}
         {fit('interaction', 32)}
-        {'Δab−Δa−Δb'.padStart(10)}  {fit('95% interval', 22)} n
+        {'Δab−Δa−Δb'.padStart(10)} {fit('95% interval', 22)} n
       </Text>
       {interactions.slice(0, height - 1).map((x) => (
         <Text key={`${x.experiment}`} wrap="truncate-end" bold={x.significant}>
