@@ -63,7 +63,10 @@ test('a hostile script in the sandbox can read no secret, write nothing outside,
     assert.equal(result.status, 'done', result.reason ?? '');
     const tries = JSON.parse(String(result.final!.tries)) as Record<string, string>;
     assert.equal(tries.key, 'absent');
-    for (const name of ['readSecret', 'readSshDir', 'writeOutside', 'writeAgent']) assert.match(tries[name]!, /^failed/, `${name}: ${tries[name]}`);
+    for (const name of ['readSecret', 'readSshDir', 'writeOutside']) assert.match(tries[name]!, /^failed/, `${name}: ${tries[name]}`);
+    // Under /tmp the agent's folder is the run's own fresh /tmp, so the write lands there, not on
+    // the host: the existsSync below is what counts. Anywhere else the write itself must fail.
+    if (!PACKAGE_ROOT.startsWith('/tmp/')) assert.match(tries.writeAgent!, /^failed/, `writeAgent: ${tries.writeAgent}`);
     assert.match(tries.tcp!, /^failed/);
     assert.equal(connections, 0);
     assert.ok(!fs.existsSync(outside));
