@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { mulberry32 } from '../../agent/stats/random.ts';
-import { fastSandbox, readLog, tempDir, waitFor, workspaceGit } from '../helpers.ts';
+import { readLog, slowSandbox, tempDir, waitFor, workspaceGit } from '../helpers.ts';
 import { nightshift } from '../cli/cli.ts';
 
 const FINISHED = ['done', 'crashed', 'timeout', 'diverged'];
@@ -15,7 +15,8 @@ test('kill -9 at many random moments (runs, commits, DB writes): the log stays c
   const args = [
     'run',
     '--sandbox',
-    fastSandbox(),
+    // Slowed so that twelve blows land before the session ends, however fast runs start (bubblewrap or not).
+    slowSandbox(150),
     '--db',
     db,
     '--budget',
@@ -50,7 +51,7 @@ test('kill -9 at many random moments (runs, commits, DB writes): the log stays c
     assert.equal(final.exitCode, 0, String(final.all));
   }
   const { sessions, rows } = readLog(db);
-  assert.equal(sessions.length, 1, 'every start continued the same session');
+  assert.equal(sessions.length, 1, `every start continued the same session: ${JSON.stringify(sessions.map((s) => [s.id, s.status, s.end_reason]))}`);
   const [session] = sessions;
   assert.equal(session!.status, 'finished');
   assert.equal(session!.end_reason, `reached --max-experiments ${max}`);

@@ -21,7 +21,8 @@ export async function probeBwrap(): Promise<{ usable: true } | { usable: false; 
     const e = error as { code?: string; stderr?: string; exitCode?: number; timedOut?: boolean };
     if (e.code === 'ENOENT') return { usable: false, reason: 'bwrap is not installed (Debian: apt-get install bubblewrap)' };
     // bwrap's own first line says why; execa's message would quote the whole (long) command line.
-    const why = e.stderr?.trim().split('\n')[0] || (e.timedOut ? 'timed out' : `exit code ${e.exitCode ?? 'unknown'}`);
+    const why =
+      e.stderr?.trim().split('\n')[0] || (e.timedOut ? 'timed out' : e.exitCode === undefined ? (e.code ?? 'it did not start') : `exit code ${e.exitCode}`);
     return { usable: false, reason: `bwrap cannot build the sandbox here (${why})` };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
