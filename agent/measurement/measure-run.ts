@@ -48,7 +48,10 @@ export async function measureRun(
   const training = await runTraining(request);
   if (training.status === 'interrupted') return { interrupted: true, reason: training.reason ?? 'interrupted', runS: training.runS };
 
-  const evaluation = training.status === 'done' && session.seal !== 'self-reported' ? await evaluate(opened, row, hooks.signal) : null;
+  // A training run that already broke the tree is not worth evaluating: the verdict is invalid either way.
+  const trainingChanged = changedSince(workspace.dir, editable, before);
+  const evaluate = training.status === 'done' && session.seal !== 'self-reported' && trainingChanged.length === 0;
+  const evaluation = evaluate ? await evaluateRun(opened, row, hooks.signal) : null;
   if (evaluation?.status === 'interrupted') return { interrupted: true, reason: evaluation.reason ?? 'interrupted', runS: training.runS };
   const planned = finalNumber(training.final ?? {}, 'planned_steps');
   if (training.status === 'done' && planned !== null && Number.isInteger(planned) && planned > 0)
@@ -72,15 +75,16 @@ export async function measureRun(
     training.stepsDropped > 0 ? `${training.stepsDropped} step lines past the cap not stored` : null,
   ].filter((x) => x !== null);
   if (dropped.length > 0) outcome.reason = [outcome.reason, dropped.join('; ')].filter((x) => x).join('; ');
-  const broken = brokenRule(opened, row, training, evaluation, changedSince(workspace.dir, editable, before), outcome, rows);
+  const changed = evaluation ? changedSince(workspace.dir, editable, before) : trainingChanged;
+  const broken = brokenRule(opened, row, training, evaluation, changed, outcome, rows);
   if (broken) Object.assign(outcome, { status: 'invalid', metric: null, reason: broken });
   return { interrupted: false, outcome };
 }
 
-async function evaluate(opened: MeasuredSession, row: ExperimentRow, signal: AbortSignal | undefined): Promise<EvaluationResult> {
+async function evaluateRun(opened: MeasuredSession, row: ExperimentRow, signal: AbortSignal | undefined): Promise<EvaluationResult> {
   const { evaluationDir } = runFolders(opened, row);
-  const modules = fs.existsSync(path.join(opened.workspace.dir, 'node_modules')) ? fs.realpathSync(path.join(opened.workspace.dir, 'node_modules')) : null;
-  const changed = prepareEvaluationFolder(opened.evaluation!.snapshot, opened.evaluation!.hashes, evaluationDir, modules);
+  // The modules the workspace was made with, never what its link points to now: the run may have moved it.
+  const changed = prepareEvaluationFolder(opened.evaluation!.snapshot, opened.evaluation!.hashes, evaluationDir, opened.workspace.modules);
   if (changed.length > 0) {
     return {
       status: 'invalid',

@@ -23,7 +23,7 @@ export class Workspace {
     readonly dir: string,
     private readonly gitDir: string,
     /** What `node_modules` in the work tree links to, put back by a reset if a script removed it. */
-    private readonly modules: string | null,
+    readonly modules: string | null,
   ) {
     this.git = new Git(dir, gitDir === path.join(dir, '.git') ? undefined : gitDir);
   }
