@@ -21,7 +21,8 @@ export type NewExperiment = Pick<
   | 'proposer'
   | 'decision'
   | 'propose_s'
->;
+> &
+  Partial<Pick<ExperimentRow, 'design'>>;
 
 /** How a run ended, as the runner tells it. */
 export type RunOutcome = Pick<ExperimentRow, 'status' | 'metric' | 'final_json' | 'backend' | 'exit_code' | 'signal' | 'reason'> & {
@@ -32,6 +33,7 @@ export type RunOutcome = Pick<ExperimentRow, 'status' | 'metric' | 'final_json' 
 
 /** A candidate's verdict and the numbers behind it. */
 export type DecisionRecord = Pick<ExperimentRow, 'delta' | 'noise_sd' | 'p_value' | 'ci_low' | 'ci_high' | 'n_runs' | 'commit_sha'> & {
+  noise_json?: string | null;
   decision: DecisionValue;
   reason: string;
 };
@@ -44,11 +46,11 @@ export class ExperimentStore {
     const info = this.db
       .prepare(
         `INSERT INTO experiments (session_id, kind, status, decision, description, hypothesis, change_key,
-           spec_json, diff, parent_id, retry_of, seed, min_runs, base_commit, proposer, created_at, propose_s)
+           spec_json, diff, parent_id, retry_of, seed, min_runs, base_commit, proposer, created_at, propose_s, design)
          VALUES (@session_id, @kind, 'queued', @decision, @description, @hypothesis, @change_key,
-           @spec_json, @diff, @parent_id, @retry_of, @seed, @min_runs, @base_commit, @proposer, @created_at, @propose_s)`,
+           @spec_json, @diff, @parent_id, @retry_of, @seed, @min_runs, @base_commit, @proposer, @created_at, @propose_s, @design)`,
       )
-      .run({ ...fields, created_at: now() });
+      .run({ design: null, ...fields, created_at: now() });
     return this.get(Number(info.lastInsertRowid))!;
   }
 
@@ -88,11 +90,11 @@ export class ExperimentStore {
     this.db
       .prepare(
         `UPDATE experiments SET decision = @decision, reason = @reason, delta = @delta, noise_sd = @noise_sd,
-           p_value = @p_value, ci_low = @ci_low, ci_high = @ci_high, n_runs = @n_runs,
+           p_value = @p_value, ci_low = @ci_low, ci_high = @ci_high, n_runs = @n_runs, noise_json = @noise_json,
            commit_sha = COALESCE(@commit_sha, commit_sha)
          WHERE id = @id`,
       )
-      .run({ ...record, id });
+      .run({ noise_json: null, ...record, id });
   }
 
   /** After a crash of the agent: whatever was queued or running did not finish. */

@@ -187,10 +187,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, config, budget_s)
   );
   `,
+  // v5: decisions on real noise. How each verdict estimated its noise (the groups kept out, the
+  // seed correlation, paired or not) as JSON beside noise_sd; which design a run belongs to
+  // (NULL: one change at a time; 'factorial': a point of a fractional factorial design).
+  `
+  ALTER TABLE experiments ADD COLUMN noise_json TEXT;
+  ALTER TABLE experiments ADD COLUMN design TEXT;
+  `,
 ];
 
 /**
  * The oldest schema a read-only command can use as it is: later migrations only add indexes.
  * Raise it with any migration that adds or changes a table or a column.
  */
-export const READABLE_FROM = 4;
+export const READABLE_FROM = 5;

@@ -95,4 +95,8 @@ export interface ExperimentRow {
   /** The evaluation's final line (sealed and separate sessions); final_json holds the training's facts. */
   eval_json: string | null;
   eval_s: number | null;
+  /** How the verdict's noise was estimated (decide/noise.ts's NoiseReport as JSON); null before a verdict. */
+  noise_json: string | null;
+  /** The design a run is a point of: null for one change at a time, 'factorial' for a fractional factorial. */
+  design: string | null;
 }

@@ -8,6 +8,7 @@ import { autoresearchTsv } from '../../agent/query/autoresearch-tsv.ts';
 import { renderTable, type Table } from '../../agent/query/format.ts';
 import { sinceFlag } from '../../agent/query/since.ts';
 import { sparkline } from '../../agent/query/sparkline.ts';
+import { restartIds, row as logRow } from '../ui/rows.ts';
 import type { ChartData } from '../../agent/report/chart-data.ts';
 import { chartSvg } from '../../agent/report/chart-svg.ts';
 import { decisionStates } from '../../agent/session/decision-states.ts';
@@ -62,55 +63,13 @@ test('sparkline: scaled between min and max, bucketed to the width, flat series 
   assert.equal(sparkline([NaN, Infinity]), '');
 });
 
-let nextId = 1;
+/** A log row for the session model's units: the dashboard's builder with the fields these tests lean on. */
 function row(fields: Partial<ExperimentRow> & Pick<ExperimentRow, 'kind'>): ExperimentRow {
-  return {
-    id: nextId++,
-    session_id: 1,
-    status: 'done',
-    decision: null,
-    description: '',
-    hypothesis: null,
-    change_key: null,
-    spec_json: null,
-    diff: '',
-    parent_id: null,
-    retry_of: null,
-    seed: 1,
-    min_runs: 1,
-    base_commit: 'A',
-    commit_sha: null,
-    metric: null,
-    delta: null,
-    noise_sd: null,
-    p_value: null,
-    ci_low: null,
-    ci_high: null,
-    n_runs: null,
-    reason: null,
-    final_json: null,
-    backend: null,
-    proposer: 'planner',
-    exit_code: 0,
-    signal: null,
-    log_path: null,
-    pid: null,
-    created_at: '2025-01-01T00:00:00Z',
-    started_at: null,
-    ended_at: null,
-    propose_s: null,
-    run_s: 1,
-    tokens_in: 0,
-    tokens_out: 0,
-    cost_usd: 0,
-    eval_json: null,
-    eval_s: null,
-    ...fields,
-  };
+  return logRow({ decision: null, description: '', base_commit: 'A', backend: null, run_s: 1, ...fields });
 }
 
 test('reverts that top up a baseline: candidates compared with that commit and reverted, not failed runs', () => {
-  nextId = 1;
+  restartIds();
   const rows = [
     row({ kind: 'baseline', decision: 'baseline', metric: 1 }),
     row({ kind: 'tweak', decision: 'revert', metric: 1.1, n_runs: 1 }),
@@ -128,7 +87,7 @@ test('reverts that top up a baseline: candidates compared with that commit and r
 });
 
 test('decision states replay the session in one pass and agree with the loop read of each decision', () => {
-  nextId = 1;
+  restartIds();
   const rows: ExperimentRow[] = [];
   const add = (fields: Parameters<typeof row>[0]) => (rows.push(row(fields)), rows.at(-1)!);
   for (const m of [1.0, 1.2, 1.1]) add({ kind: 'baseline', decision: 'baseline', metric: m });
@@ -162,7 +121,7 @@ test('decision states replay the session in one pass and agree with the loop rea
 });
 
 test('autoresearch-tsv: memory from memory_gb or peak_vram_mb, crash rows at 0, no tabs in descriptions', () => {
-  nextId = 1;
+  restartIds();
   const session = { id: 1, baseline_commit: 'abcdef0123' } as SessionRow;
   const rows = [
     row({ kind: 'baseline', decision: 'baseline', metric: 1.5, final_json: '{"final":true,"peak_vram_mb":2048}' }),

@@ -33,6 +33,11 @@ export function session(over: Partial<SessionRow> = {}): SessionRow {
 }
 
 let nextId = 1;
+/** Ids restart at 1, for tests whose rows refer to each other by id. */
+export const restartIds = (): void => {
+  nextId = 1;
+};
+
 export function row(over: Partial<ExperimentRow> = {}): ExperimentRow {
   const id = over.id ?? nextId++;
   return {
@@ -77,6 +82,8 @@ export function row(over: Partial<ExperimentRow> = {}): ExperimentRow {
     cost_usd: 0,
     eval_json: null,
     eval_s: null,
+    noise_json: null,
+    design: null,
     ...over,
   };
 }
