@@ -23,6 +23,11 @@ export class GreedyPolicy implements DecisionPolicy {
     return baselineRuns;
   }
 
+  /** One run, or the runs minRuns asks for: greedy never confirms. */
+  maxRunsPerCandidate(minRuns: number): number {
+    return minRuns;
+  }
+
   screenSeed(input: Pick<DecisionInput, 'baseline'>): number {
     return screenSeed(input.baseline);
   }

@@ -85,6 +85,11 @@ export class NoiseAwarePolicy implements DecisionPolicy {
     return Math.min(2 * baselineRuns, baselineRuns + reverts);
   }
 
+  /** A promising candidate is confirmed up to maxRuns, or up to the runs it must get if more. */
+  maxRunsPerCandidate(minRuns: number): number {
+    return Math.max(this.options.maxRuns, minRuns);
+  }
+
   screenSeed(input: Pick<DecisionInput, 'baseline'>): number {
     return screenSeed(input.baseline);
   }

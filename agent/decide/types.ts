@@ -53,6 +53,8 @@ export interface DecisionPolicy {
    * how many candidates were compared with it and reverted. At least `baselineRuns`.
    */
   headRuns(baselineRuns: number, reverts: number): number;
+  /** The most runs a candidate that must get `minRuns` can be given before its verdict (what a run limit must leave room for). */
+  maxRunsPerCandidate(minRuns: number): number;
   /** The seed of a candidate's first (screening) run. */
   screenSeed(input: Pick<DecisionInput, 'baseline'>): number;
   decide(input: DecisionInput): Decision;

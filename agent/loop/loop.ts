@@ -15,7 +15,9 @@ import type { OpenedSession } from './session-setup.ts';
 import { headMeasurements, headRunCount, revertsOn } from '../session/baseline.ts';
 import { failedRunOf } from '../session/candidates.ts';
 import { decisionInput } from '../session/decision-input.ts';
-import { finishedCount, isFinished, isHeadRun } from '../session/kinds.ts';
+import { isFinished, isHeadRun } from '../session/kinds.ts';
+import { limitEnding, type Work } from './limits.ts';
+import { sessionPlan } from './plan.ts';
 import * as state from './state.ts';
 
 export interface LoopDeps {
@@ -31,6 +33,8 @@ export interface LoopDeps {
 type Ending = { status: 'stopped' | 'finished'; reason: string };
 // biome-ignore lint/suspicious/noConfusingVoidType: a step may end the session (an Ending) or simply be done (void).
 type Step = () => Promise<Ending | void>;
+/** The next step and what it starts: the limits are checked on that (limits.ts). */
+type Next = { work: Work; step: Step };
 
 const HEARTBEAT_MS = 5000;
 /** An edit is a change to a training script: past this it is a data dump, not an experiment. */
@@ -79,6 +83,7 @@ export class ExperimentLoop {
   async run(): Promise<SessionRow> {
     const { sessions, bus, metrics } = this.deps;
     bus.emit({ type: 'session-started', session: this.opened.session, resumed: this.opened.resumed, interrupted: this.opened.interrupted });
+    bus.emit(sessionPlan(this.opened, this.deps.proposer, this.deps.experiments.forSession(this.id), Date.now()));
     if (this.opened.isolation.warning) bus.emit({ type: 'warning', message: this.opened.isolation.warning });
     if (this.opened.session.seal === 'self-reported') bus.emit({ type: 'warning', message: SELF_REPORTED });
     const heartbeat = setInterval(() => {
@@ -115,25 +120,25 @@ export class ExperimentLoop {
     return session;
   }
 
+  /** Steps until an ending: the user's stop at any step, the limits only between decisions. */
   private async iterate(): Promise<Ending> {
-    const max = this.opened.options.maxExperiments;
     for (;;) {
       while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => (this.wake = resolve));
       if (this.stopRequested) return { status: 'stopped', reason: 'stopped by the user' };
       const rows = this.deps.experiments.forSession(this.id);
-      if (max !== null && finishedCount(rows) >= max) {
-        return { status: 'finished', reason: `reached --max-experiments ${max}` };
-      }
       const next = this.nextStep(rows);
-      const ending = typeof next === 'function' ? await next() : next;
+      if ('status' in next) return next;
+      const limit = limitEnding(next.work, rows, this.opened.options, this.deps.policy, Date.now());
+      if (limit) return { status: 'finished', reason: limit };
+      const ending = await next.step();
       if (ending) return ending;
     }
   }
 
-  private nextStep(rows: ExperimentRow[]): Step | Ending {
+  private nextStep(rows: ExperimentRow[]): Next | Ending {
     const { options } = this.opened;
     const retry = state.interruptedCandidate(rows);
-    if (retry) return () => this.rerun(retry);
+    if (retry) return { work: 'continue', step: () => this.rerun(retry) };
 
     // The last kept state is measured over several seeds before anything is compared with it:
     // at the start (the baseline), and after each keep (controls with fresh seeds).
@@ -141,9 +146,9 @@ export class ExperimentLoop {
     if (measured < options.baselineRuns) {
       if (this.head === this.opened.session.baseline_commit) {
         const seed = this.deps.policy.baselineSeeds(options.baselineRuns)[measured]!;
-        return () => this.measureHead('baseline', `baseline, seed ${seed}`, seed);
+        return { work: 'head', step: () => this.measureHead('baseline', `baseline, seed ${seed}`, seed) };
       }
-      return () => this.measureControl('measure the new baseline', rows);
+      return { work: 'head', step: () => this.measureControl('measure the new baseline', rows) };
     }
     if (headMeasurements(rows, this.head).length === 0) {
       const last = rows.findLast((e) => isHeadRun(e) && isFinished(e));
@@ -151,18 +156,18 @@ export class ExperimentLoop {
     }
 
     const pending = state.pendingCandidate(rows);
-    if (pending) return () => this.advance(rows, pending);
+    if (pending) return { work: 'continue', step: () => this.advance(rows, pending) };
 
     // A baseline that keeps turning candidates down gets more runs (see the policy's headRuns).
     const reverts = revertsOn(rows, this.head);
     if (measured < this.deps.policy.headRuns(options.baselineRuns, reverts)) {
-      return () => this.measureControl(`top up the baseline after ${reverts} ${reverts === 1 ? 'revert' : 'reverts'}`, rows);
+      return { work: 'head', step: () => this.measureControl(`top up the baseline after ${reverts} ${reverts === 1 ? 'revert' : 'reverts'}`, rows) };
     }
 
     if (options.controlEvery > 0 && state.decisionsSinceControl(rows) >= options.controlEvery) {
-      return () => this.measureControl('re-measure the baseline', rows);
+      return { work: 'head', step: () => this.measureControl('re-measure the baseline', rows) };
     }
-    return () => this.proposeAndRun(rows);
+    return { work: 'candidate', step: () => this.proposeAndRun(rows) };
   }
 
   /** A run of the last kept state, unchanged: the initial baseline, or a control that re-measures it. */

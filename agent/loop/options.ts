@@ -7,9 +7,18 @@ export interface SessionOptions {
   budgetS: number;
   /** Seconds past the budget for start-up and evaluation before a run counts as hung. */
   graceS: number;
+  /** Decided candidates (keep or revert) after which the session ends; null = no limit. */
   maxExperiments: number | null;
   /** True when --max-experiments was given on this command line (it may raise a resumed session's). */
   maxExperimentsGiven: boolean;
+  /** Finished runs after which the session ends (absent in logs before --max-runs: no limit). */
+  maxRuns?: number | null;
+  /** True when --max-runs was given on this command line (it replaces a resumed session's). */
+  maxRunsGiven?: boolean;
+  /** When the night ends, as an ISO time (from --hours or --until); absent or null: no deadline. */
+  deadline?: string | null;
+  /** True when --hours or --until was given on this command line (it replaces a resumed session's). */
+  deadlineGiven?: boolean;
   proposer: 'planner' | 'claude';
   decision: string;
   baselineRuns: number;

@@ -51,7 +51,7 @@ export async function openSession(
     throw new UserError(`session ${latest.id} in ${dbPath} is being run by process ${latest.agent_pid}; use 'nightshift watch' to follow it`);
   }
   const crashed = latest?.status === 'running';
-  if (resume && (!latest || latest.status === 'finished') && !options.maxExperimentsGiven) {
+  if (resume && (!latest || latest.status === 'finished') && !limitGiven(options)) {
     throw new UserError(latest ? `session ${latest.id} has finished; start a new one without --resume` : `no session to resume in ${dbPath}`);
   }
   // Isolation is about this machine now, so it follows this command line, also on resume.
@@ -61,6 +61,9 @@ export async function openSession(
 }
 
 type Opened = Omit<OpenedSession, 'isolation' | 'dbPath'>;
+
+/** A limit on this command line: what lets --resume continue a session that finished (on its limit). */
+const limitGiven = (options: SessionOptions): boolean => options.maxExperimentsGiven || options.maxRunsGiven === true || options.deadlineGiven === true;
 
 /** Where a session keeps the evaluation's files (beside its workspace, out of every run's view). */
 const evaluationSnapshot = (workspaceDir: string): string => path.join(path.dirname(workspaceDir), 'evaluation');
@@ -103,8 +106,13 @@ function evaluationFiles(sandbox: Sandbox, workspaceDir: string): MeasuredSessio
 
 async function resumeSession(sessions: SessionStore, experiments: ExperimentStore, session: SessionRow, given: SessionOptions): Promise<Opened> {
   const stored = JSON.parse(session.options_json) as SessionOptions;
-  // A resumed session keeps its own settings; only the run limit may be raised.
-  const options: SessionOptions = given.maxExperimentsGiven ? { ...stored, maxExperiments: given.maxExperiments } : stored;
+  // A resumed session keeps its own settings; only its limits may be set anew, each by its own flag.
+  const options: SessionOptions = {
+    ...stored,
+    ...(given.maxExperimentsGiven ? { maxExperiments: given.maxExperiments } : {}),
+    ...(given.maxRunsGiven ? { maxRuns: given.maxRuns ?? null } : {}),
+    ...(given.deadlineGiven ? { deadline: given.deadline ?? null } : {}),
+  };
   sessions.claim(session.id, options.maxExperiments);
   const interrupted = experiments.interruptInFlight(session.id, 'the agent stopped while this ran; re-run');
   // A training process orphaned by the agent's death would hold the GPU and write into the workspace.

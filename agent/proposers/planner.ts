@@ -6,6 +6,7 @@ import type { AblationSpec } from '../store/types.ts';
 import type { Proposal, ProposalContext, Proposer } from './types.ts';
 import { nextInteractionStep } from './interactions.ts';
 import { neighbours } from './neighbours.ts';
+import { plannerPlan, type PlanPhase } from './plan-estimate.ts';
 
 /** One proposal and the marker edits that make it. */
 interface Step {
@@ -42,6 +43,10 @@ export class Planner implements Proposer {
       ctx.workspace.write(marker.file, setMarkerValue(ctx.workspace.read(marker.file), marker, value));
     }
     return next.proposal;
+  }
+
+  plan(ctx: Pick<ProposalContext, 'workspace' | 'sandbox'>): PlanPhase[] {
+    return plannerPlan(scanMarkers(ctx.workspace.dir, ctx.sandbox.editable), this.options);
   }
 
   private nextInteraction(ctx: ProposalContext, markers: Marker[], tried: Set<string>, head: string): Step | undefined {

@@ -1,6 +1,7 @@
 import type { SandboxConfig } from '../config/load.ts';
 import type { AblationSpec, ExperimentRow } from '../store/types.ts';
 import type { Workspace } from '../workspace/workspace.ts';
+import type { PlanPhase } from './plan-estimate.ts';
 
 export interface ProposalContext {
   /** At the last kept commit, clean; the proposer makes its change here. */
@@ -37,6 +38,8 @@ export interface Proposer {
    * leave ctx.workspace as it is (the run is using it) and resolve as soon as the work is started.
    */
   prefetch?(ctx: ProposalContext): Promise<void>;
+  /** The phases it means to run, for the plan printed at the start (absent: open-ended, as an LLM's). */
+  plan?(ctx: Pick<ProposalContext, 'workspace' | 'sandbox'>): PlanPhase[];
   /** Releases what the proposer holds (work in flight, scratch checkouts) when the session ends. */
   close?(): Promise<void>;
 }

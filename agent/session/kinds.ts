@@ -21,7 +21,16 @@ export const candidateIdOf = (e: Pick<ExperimentRow, 'kind' | 'id' | 'parent_id'
 /** A candidate that got its verdict (a rejected or interrupted one never does). */
 export const isDecided = (e: Pick<ExperimentRow, 'decision'>): boolean => e.decision === 'keep' || e.decision === 'revert';
 
-/** Launched runs that came to an end: what --max-experiments counts. */
+/** Launched runs that came to an end: what --max-runs counts. */
 export function finishedCount(rows: readonly ExperimentRow[]): number {
   return rows.filter(isFinished).length;
+}
+
+/**
+ * Candidates measured and given their verdict: what --max-experiments counts. A rejected change
+ * (stored as reverted) never ran, and a factorial design's points are runs of one design, not
+ * changes decided one at a time: neither counts.
+ */
+export function decidedCount(rows: readonly ExperimentRow[]): number {
+  return rows.filter((e) => isCandidate(e) && isDecided(e) && e.status !== 'rejected' && e.design !== 'factorial').length;
 }

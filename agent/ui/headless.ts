@@ -2,6 +2,7 @@ import { num, seconds, signed } from '../format/numbers.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { printable } from '../text/printable.ts';
+import { planText } from './plan-text.ts';
 
 /**
  * One plain line per event (steps are left out: they are in the log). For pipes, files and
@@ -21,6 +22,8 @@ function rawLine(event: LoopEvent): string | null {
       const lost = event.interrupted.length > 0 ? `; re-running interrupted #${event.interrupted.map((e) => e.id).join(', #')}` : '';
       return `${how}: ${s.sandbox} (${s.metric}, ${s.goal}, ${s.seal}), proposer ${s.proposer}, rule ${s.decision_rule}, budget ${s.budget_s} s, workspace ${s.workspace}${lost}`;
     }
+    case 'plan':
+      return planText(event);
     case 'proposing':
       return null;
     case 'run-started': {

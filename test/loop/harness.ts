@@ -19,6 +19,7 @@ export const meanRule: DecisionPolicy = {
   name: 'mean-rule',
   baselineSeeds: (n) => Array.from({ length: n }, (_, i) => i + 1),
   headRuns: (baselineRuns) => baselineRuns,
+  maxRunsPerCandidate: (minRuns) => minRuns,
   screenSeed: () => 1,
   decide(input: DecisionInput): Decision {
     if (input.candidate.length < input.minRuns) {

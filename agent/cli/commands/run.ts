@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventBus } from '../../loop/events.ts';
 import { ExperimentLoop } from '../../loop/loop.ts';
+import { deadlineAfterHours, nextTimeOfDay } from '../../loop/deadline.ts';
 import { defaultGrace, defaultLimits, type SessionOptions } from '../../loop/options.ts';
 import { isAlive, openSession } from '../../loop/session-setup.ts';
 import { UserError } from '../../errors.ts';
@@ -24,7 +25,12 @@ const USAGE = `usage: nightshift run [flags]
 
   --sandbox DIR          the sandbox to experiment on (default: sandbox)
   --budget SECONDS       training seconds per run (default: 300)
-  --max-experiments N    stop after N finished runs (default: no limit; Ctrl-C stops)
+  --max-experiments N    end after N decided changes (kept or reverted; default: no limit)
+  --max-runs N           end after N finished runs, never starting a change without room for
+                         all the runs it may need (default: no limit)
+  --hours H              end the night H hours from now (decimal: 7.5)
+  --until HH:MM          end the night at the next HH:MM, local time (07:00 at 23:00 = tomorrow);
+                         neither starts a change or a run that would end after that time
   --proposer NAME        planner | claude (default: claude with ANTHROPIC_API_KEY, else planner)
   --model ID             the Claude model (default: ${DEFAULT_MODEL})
   --program FILE         your research programme for Claude (default: prompts/program.md)
@@ -52,12 +58,24 @@ const USAGE = `usage: nightshift run [flags]
   --headless             plain lines instead of the live UI
   --resume               continue the latest session of --db (a crashed one resumes by itself)
 
+Limits end a session only between decisions: a change under way gets all its runs and its verdict.
+A resumed session keeps its limits; a limit flag given with --resume replaces that one.
 First Ctrl-C: finish the run in flight, then stop. Second Ctrl-C: stop it now (it is re-run on resume).`;
 
 const Flags = z.object({
   sandbox: z.string().default('sandbox'),
   budget: flagNumber('budget', z, { min: 1 }).default(300),
   'max-experiments': flagNumber('max-experiments', z, { int: true, min: 1 }).optional(),
+  'max-runs': flagNumber('max-runs', z, { int: true, min: 1 }).optional(),
+  hours: z
+    .string()
+    .refine((s) => s.trim() !== '' && Number.isFinite(Number(s)) && Number(s) > 0, { message: '--hours must be a number of hours > 0' })
+    .transform(Number)
+    .optional(),
+  until: z
+    .string()
+    .regex(/^([01]?\d|2[0-3]):[0-5]\d$/, { message: '--until must be a time of day, HH:MM (24-hour)' })
+    .optional(),
   proposer: z.enum(['planner', 'claude'], { message: '--proposer must be planner or claude' }).optional(),
   model: z.string().min(1, '--model must name a model').default(DEFAULT_MODEL),
   program: z.string().min(1).optional(),
@@ -87,6 +105,9 @@ const spec = {
     sandbox: { type: 'string' },
     budget: { type: 'string' },
     'max-experiments': { type: 'string' },
+    'max-runs': { type: 'string' },
+    hours: { type: 'string' },
+    until: { type: 'string' },
     proposer: { type: 'string' },
     model: { type: 'string' },
     program: { type: 'string' },
@@ -115,6 +136,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (flags.hours !== undefined && flags.until !== undefined) throw new UserError('--hours and --until both set the end of the night; give one');
   // The key arrives from the first process on a pipe (secret-handoff.ts); this process's own
   // environment, which every run's would be derived from, never holds it.
   const env: NodeJS.ProcessEnv = { ...process.env, ...handedSecrets() };
@@ -126,6 +148,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     graceS: flags.grace ?? defaultGrace(flags.budget),
     maxExperiments: flags['max-experiments'] ?? null,
     maxExperimentsGiven: flags['max-experiments'] !== undefined,
+    maxRuns: flags['max-runs'] ?? null,
+    maxRunsGiven: flags['max-runs'] !== undefined,
+    deadline: deadlineOf(flags, new Date()),
+    deadlineGiven: flags.hours !== undefined || flags.until !== undefined,
     proposer,
     decision: flags.decision,
     baselineRuns: flags['baseline-runs'],
@@ -190,6 +216,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   } finally {
     db.close();
   }
+}
+
+/** --hours or --until as an absolute time, stored with the session so a resume keeps the same morning. */
+function deadlineOf(flags: { hours?: number; until?: string }, now: Date): string | null {
+  if (flags.hours !== undefined) return deadlineAfterHours(flags.hours, now).toISOString();
+  if (flags.until !== undefined) return nextTimeOfDay(flags.until, now).toISOString();
+  return null;
 }
 
 /** The one sentence for a Claude session that would run its LLM-written code without bubblewrap. */

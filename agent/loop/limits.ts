@@ -1,0 +1,89 @@
+import type { DecisionPolicy } from '../decide/types.ts';
+import { decidedCount, finishedCount, isCandidate, isFinished } from '../session/kinds.ts';
+import type { ExperimentRow } from '../store/types.ts';
+import { clockTime, span } from './deadline.ts';
+import type { SessionOptions } from './options.ts';
+
+/**
+ * The session's limits (--max-experiments, --max-runs, --hours/--until), checked only between
+ * decisions: a candidate in progress always gets its confirmations and its verdict, so a night
+ * never ends with a change half-decided.
+ */
+
+/**
+ * What the loop is about to start: `continue` is a step of a decision already under way (a
+ * confirmation, a verdict, the re-run of an interrupted candidate), which no limit stops; `head`
+ * is one run of the last kept state (baseline, control, top-up); `candidate` a new decision.
+ */
+export type Work = 'continue' | 'head' | 'candidate';
+
+export interface PerRunEstimate {
+  seconds: number;
+  /** False before any run of this session finished: the estimate is then budget + grace, a run's longest. */
+  measured: boolean;
+}
+
+/** Wall seconds per run: the median of this session's finished runs, or budget + grace before the first. */
+export function perRunEstimate(rows: readonly ExperimentRow[], options: Pick<SessionOptions, 'budgetS' | 'graceS'>): PerRunEstimate {
+  const walls = rows
+    .filter((e) => isFinished(e) && e.started_at !== null && e.ended_at !== null)
+    .map((e) => (Date.parse(e.ended_at!) - Date.parse(e.started_at!)) / 1000)
+    .filter((s) => s >= 0);
+  if (walls.length === 0) return { seconds: options.budgetS + options.graceS, measured: false };
+  return { seconds: median(walls), measured: true };
+}
+
+/**
+ * The most runs a new candidate may need. Its own minRuns is known only once it is proposed, so
+ * the bound takes the largest a proposer asks for (an ablation's or interaction's --ablation-runs);
+ * a one-run tweak is then sometimes refused a little early, never started without room to finish.
+ */
+export function candidateRuns(options: Pick<SessionOptions, 'ablationRuns'>, policy: Pick<DecisionPolicy, 'maxRunsPerCandidate'>): number {
+  return policy.maxRunsPerCandidate(Math.max(1, options.ablationRuns));
+}
+
+/** Why the session must end before `work`, or null when it may start. `now` is a time in ms. */
+export function limitEnding(
+  work: Work,
+  rows: readonly ExperimentRow[],
+  options: SessionOptions,
+  policy: Pick<DecisionPolicy, 'maxRunsPerCandidate'>,
+  now: number,
+): string | null {
+  if (work === 'continue') return null;
+  const { maxExperiments } = options;
+  if (maxExperiments !== null && decidedCount(rows) >= maxExperiments) return `reached --max-experiments ${maxExperiments}`;
+  const need = work === 'candidate' ? candidateRuns(options, policy) : 1;
+  const maxRuns = options.maxRuns ?? null;
+  if (maxRuns !== null) {
+    const runs = finishedCount(rows);
+    if (runs >= maxRuns) return `reached --max-runs ${maxRuns}`;
+    if (runs + need > maxRuns) return `reached --max-runs ${maxRuns}: the next decision may need ${need} runs and ${maxRuns - runs} are left`;
+  }
+  if (options.deadline) {
+    const leftS = (Date.parse(options.deadline) - now) / 1000;
+    const at = clockTime(options.deadline);
+    if (leftS <= 0) return `reached the deadline ${at}`;
+    const neededS = worstCaseS(work, need, rows, options);
+    if (neededS > leftS) {
+      const what = work === 'candidate' ? 'decision' : 'run';
+      const runs = work === 'candidate' ? ` for ${need} ${need === 1 ? 'run' : 'runs'}` : '';
+      return `the next ${what} would end after ${at} (about ${span(neededS)}${runs}, ${span(leftS)} left)`;
+    }
+  }
+  return null;
+}
+
+/** A decision's time: its runs at this session's pace, plus what proposing one has taken here. */
+function worstCaseS(work: Work, runs: number, rows: readonly ExperimentRow[], options: SessionOptions): number {
+  const perRun = perRunEstimate(rows, options).seconds;
+  if (work !== 'candidate') return perRun;
+  const proposing = rows.filter((e) => isCandidate(e) && e.propose_s !== null).map((e) => e.propose_s!);
+  return runs * perRun + (proposing.length > 0 ? median(proposing) : 0);
+}
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
