@@ -18,10 +18,15 @@ export interface Marker {
   alternatives: KnobValue[];
   /** For `@knob`: the domain to tune over. */
   domain: KnobDomain | null;
+  /** For `@knob`: the search priority written as `priority=N` (higher first); null when not written. */
+  priority: number | null;
 }
 
 // name (bare, or quoted as a dict key), `:` or `=`, one literal, an optional comma, then the comment.
 const LINE = /^(\s*)([A-Za-z_$][\w$]*|'[^']*'|"[^"]*")(\s*[:=]\s*)('[^']*'|"[^"]*"|[^\s,#/]+)(\s*,?\s*)(\/\/|#)\s*@(knob|ablate)\b(.*)$/;
+
+// `priority=N` on a `@knob` line: an integer, higher first (agent/proposers/knob-order.ts).
+const PRIORITY = /^priority=(.*)$/;
 
 /** Splits a marker's arguments, keeping quoted strings whole. */
 function tokens(text: string): string[] {
@@ -49,6 +54,15 @@ function parseDomain(args: string[]): KnobDomain | string {
   }
   if (values.length === 0) return 'no values';
   return { type: 'set', values };
+}
+
+/** The `priority=N` among a knob's arguments: null when absent, a message when malformed. */
+function parsePriority(args: string[]): number | null | string {
+  const written = args.flatMap((a) => PRIORITY.exec(a)?.[1] ?? []);
+  if (written.length > 1) return 'priority given twice';
+  const [p] = written;
+  if (p === undefined) return null;
+  return /^[+-]?\d+$/.test(p) ? Number(p) : `bad priority ${p || '(empty)'}: an integer, higher first`;
 }
 
 export interface MarkerProblem {
@@ -93,14 +107,16 @@ export function parseMarkers(file: string, text: string): { markers: Marker[]; p
         problems.push({ file, line, message: '@ablate needs one or more literal values' });
         return;
       }
-      markers.push({ ...base, marker: 'ablate', alternatives: alternatives as KnobValue[], domain: null });
+      markers.push({ ...base, marker: 'ablate', alternatives: alternatives as KnobValue[], domain: null, priority: null });
     } else {
-      const domain = parseDomain(args);
-      if (typeof domain === 'string') {
-        problems.push({ file, line, message: `@knob: ${domain}` });
+      const priority = parsePriority(args);
+      const domain = parseDomain(args.filter((a) => !PRIORITY.test(a)));
+      const problem = typeof priority === 'string' ? priority : typeof domain === 'string' ? domain : null;
+      if (problem !== null) {
+        problems.push({ file, line, message: `@knob: ${problem}` });
         return;
       }
-      markers.push({ ...base, marker: 'knob', alternatives: [], domain });
+      markers.push({ ...base, marker: 'knob', alternatives: [], domain: domain as KnobDomain, priority: priority as number | null });
     }
   });
   return { markers, problems };
