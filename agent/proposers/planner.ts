@@ -5,7 +5,7 @@ import { scanMarkers } from '../knobs/scan.ts';
 import type { AblationSpec } from '../store/types.ts';
 import type { Proposal, ProposalContext, Proposer } from './types.ts';
 import { nextInteractionStep } from './interactions.ts';
-import { neighbours } from './neighbours.ts';
+import { nextKnobMove } from './knob-search.ts';
 import { plannerPlan, type PlanPhase } from './plan-estimate.ts';
 
 /** One proposal and the marker edits that make it. */
@@ -36,7 +36,7 @@ export class Planner implements Proposer {
     const markers = scanMarkers(ctx.workspace.dir, ctx.sandbox.editable);
     const tried = new Set(ctx.history.map((e) => e.change_key).filter((k): k is string => k !== null));
     const next =
-      this.nextAblation(markers, tried) ?? this.nextInteraction(ctx, markers, tried, await ctx.workspace.git.head()) ?? this.nextTweak(markers, tried);
+      this.nextAblation(markers, tried) ?? this.nextInteraction(ctx, markers, tried, await ctx.workspace.git.head()) ?? this.nextTweak(ctx, markers, tried);
     if (!next) return null;
     // Edits bottom-up in each file, so an earlier edit never shifts a later marker's position.
     for (const { marker, value } of [...next.edits].sort((a, b) => b.marker.line - a.marker.line)) {
@@ -99,27 +99,12 @@ export class Planner implements Proposer {
     return undefined;
   }
 
-  private nextTweak(markers: Marker[], tried: Set<string>): Step | undefined {
-    const assignment = new Map(markers.map((m) => [m.name, m.value] as const));
-    const configKey = (name: string, value: KnobValue) => `config ${[...assignment].map(([n, v]) => `${n}=${showValue(n === name ? value : v)}`).join(' ')}`;
-    for (const marker of markers.filter((m) => m.marker === 'knob')) {
-      for (const value of neighbours(marker)) {
-        const changeKey = configKey(marker.name, value);
-        if (tried.has(changeKey)) continue;
-        return {
-          edits: [{ marker, value }],
-          proposal: {
-            kind: 'tweak',
-            description: `tweak ${marker.name}: ${showValue(marker.value)} -> ${showValue(value)}`,
-            hypothesis: `${marker.name}=${showValue(value)} does better than ${showValue(marker.value)}`,
-            changeKey,
-            spec: null,
-            minRuns: 1,
-          } satisfies Proposal,
-        };
-      }
-    }
-    return undefined;
+  /** Phase 3: the next `@knob` configuration (agent/proposers/knob-search.ts). */
+  private nextTweak(ctx: ProposalContext, markers: Marker[], tried: Set<string>): Step | undefined {
+    const move = nextKnobMove(markers, ctx.history, tried, ctx.sandbox.goal);
+    if (!move) return undefined;
+    const { edits, changeKey, description, hypothesis } = move;
+    return { edits, proposal: { kind: 'tweak', description, hypothesis, changeKey, spec: null, minRuns: 1 } satisfies Proposal };
   }
 }
 
