@@ -58,7 +58,8 @@ export function limitEnding(
   if (maxRuns !== null) {
     const runs = finishedCount(rows);
     if (runs >= maxRuns) return `reached --max-runs ${maxRuns}`;
-    if (runs + need > maxRuns) return `reached --max-runs ${maxRuns}: the next decision may need ${need} runs and ${maxRuns - runs} are left`;
+    if (runs + need > maxRuns)
+      return `reached --max-runs ${maxRuns}: the next decision may need ${need} runs and ${maxRuns - runs} ${maxRuns - runs === 1 ? 'is' : 'are'} left`;
   }
   if (options.deadline) {
     const leftS = (Date.parse(options.deadline) - now) / 1000;

@@ -113,7 +113,8 @@ async function resumeSession(sessions: SessionStore, experiments: ExperimentStor
     ...(given.maxRunsGiven ? { maxRuns: given.maxRuns ?? null } : {}),
     ...(given.deadlineGiven ? { deadline: given.deadline ?? null } : {}),
   };
-  sessions.claim(session.id, options.maxExperiments);
+  // Stored, so that a later resume (after a crash, say) keeps the limits this one set.
+  sessions.claim(session.id, options.maxExperiments, JSON.stringify(options));
   const interrupted = experiments.interruptInFlight(session.id, 'the agent stopped while this ran; re-run');
   // A training process orphaned by the agent's death would hold the GPU and write into the workspace.
   for (const row of interrupted) await killOrphanedRun(row.pid, row.id);

@@ -43,14 +43,14 @@ export class SessionStore {
     return latestSession(this.db);
   }
 
-  /** Marks the session as run by this process again (after a resume). */
-  claim(id: number, maxExperiments: number | null): void {
+  /** Marks the session as run by this process again (after a resume), with its limits as this resume set them. */
+  claim(id: number, maxExperiments: number | null, optionsJson: string): void {
     this.db
       .prepare(
         `UPDATE sessions SET status = 'running', agent_pid = ?, heartbeat_at = ?, ended_at = NULL,
-           end_reason = NULL, max_experiments = ? WHERE id = ?`,
+           end_reason = NULL, max_experiments = ?, options_json = ? WHERE id = ?`,
       )
-      .run(process.pid, now(), maxExperiments, id);
+      .run(process.pid, now(), maxExperiments, optionsJson, id);
   }
 
   setWorkspace(id: number, dir: string): void {
