@@ -12,10 +12,12 @@ import type { Observation } from './knob-history.ts';
  * steps around the best configuration, so the choice is a function of the log alone.
  */
 
-/** Enough points for a model: two per knob searched, but never more than eight are awaited. */
+/** Enough points for a model: two per knob searched (at least four; a tweak and the baseline it moved from are two), but no more than eight are awaited. */
 export const enoughPoints = (knobs: number): number => Math.min(8, Math.max(4, 2 * knobs));
 
 const HALTON_POINTS = 512;
+// The newest points, at most: a fit costs n³ per grid cell, and the newest lie where the search is.
+const MAX_POINTS = 200;
 const LOCAL_STEPS = [0.02, 0.05, 0.1, 0.2];
 const PRIMES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71];
 
@@ -58,7 +60,7 @@ export interface ModelChoice {
   values: Map<string, KnobValue>;
   expectedImprovement: number;
   prediction: Prediction;
-  /** The configurations the model was fitted to. */
+  /** How many measured points the model was fitted to. */
   points: number;
 }
 
@@ -103,6 +105,8 @@ export function modelChoice(
     ys.push(goal === 'minimize' ? o.value : -o.value);
   }
   if (xs.length < enoughPoints(knobs.length)) return null;
+  xs.splice(0, Math.max(0, xs.length - MAX_POINTS));
+  ys.splice(0, Math.max(0, ys.length - MAX_POINTS));
   const gp = fitGp(xs, ys);
   if (!gp) return null;
   const best = Math.min(...xs.map((x) => gp.predict(x).mean));

@@ -68,7 +68,7 @@ export function modelMove(
     edits,
     changeKey: keyOf(new Map([...current, ...model.values])),
     description: `tweak ${edits.map((e) => `${e.marker.name}: ${showValue(e.marker.value)} -> ${showValue(e.value)}`).join(', ')}`,
-    hypothesis: `a Gaussian process fitted to ${model.points} measured configurations predicts ${mean.toPrecision(4)} ± ${sd.toPrecision(2)} here, the largest expected improvement (${model.expectedImprovement.toPrecision(2)}) among untried ones`,
+    hypothesis: `a Gaussian process fitted to ${model.points} measured points predicts ${mean.toPrecision(4)} ± ${sd.toPrecision(2)} here, the largest expected improvement (${model.expectedImprovement.toPrecision(2)}) among untried ones`,
   };
 }
 

@@ -130,3 +130,13 @@ test('sets are searched by the model: ordinal numbers and categorical strings', 
   assert.ok(Math.min(...values) < 1.0001, `best ${Math.min(...values)}`);
   assert.equal(new Set(history.map((e) => e.change_key)).size, history.length);
 });
+
+test('points measured with another value of an unsearched marker (a kept ablation since) are left out of the model', () => {
+  const text = TWO_D.replace('};', '  residual: true, // @ablate false\n};');
+  const f = (c: Map<string, KnobValue>) => 1 + lrTerm(c) + dropoutTerm(c);
+  const { history, markers } = simulate(text, f, withModel, 8);
+  const tried = new Set(history.map((e) => e.change_key!));
+  assert.ok(modelMove(markers, tweakResults(history, markers), tried, 'minimize'));
+  const ablated = markers.map((m) => (m.name === 'residual' ? { ...m, value: false } : m));
+  assert.equal(modelMove(ablated, tweakResults(history, ablated), tried, 'minimize'), undefined);
+});
