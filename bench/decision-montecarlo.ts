@@ -19,6 +19,7 @@
 import { pathToFileURL } from 'node:url';
 import { GreedyPolicy } from '../agent/decide/greedy.ts';
 import { NoiseAwarePolicy } from '../agent/decide/noise-aware.ts';
+import { sameSeedDifferences } from '../agent/decide/comparison.ts';
 import type { DecisionPolicy, Measurement } from '../agent/decide/types.ts';
 import { gaussian, mulberry32 } from '../agent/stats/random.ts';
 
@@ -71,14 +72,17 @@ export function simulate(spec: SimulationSpec): SimulationResult {
   let truth = 0;
   let baseline: Measurement[] = [];
   let noiseGroups: Measurement[][] = [];
+  // As the loop gives it: each earlier candidate's same-seed differences against its baseline.
+  let pairedGroups: number[][] = [];
   let committed: number[] = [];
+  let tried = 0;
   const decideOne = () => {
     const real = spec.effect !== 0 && rng() < realShare;
     const candidateMean = truth + (real ? spec.effect : 0);
-    const candidate: Measurement[] = [runAt(candidateMean, spec.policy.screenSeed({ baseline }))];
+    const candidate: Measurement[] = [runAt(candidateMean, spec.policy.screenSeed({ baseline, index: tried++ }))];
     for (;;) {
       const best = spec.policy.name === 'greedy' ? Math.min(...committed) : undefined;
-      const d = spec.policy.decide({ goal: 'minimize', baseline, noiseGroups, candidate, bestSingle: best, minRuns: 1 });
+      const d = spec.policy.decide({ goal: 'minimize', baseline, noiseGroups, pairedGroups, candidate, bestSingle: best, minRuns: 1 });
       if (d.verdict === 'confirm') {
         candidate.push(runAt(candidateMean, d.seed));
         continue;
@@ -103,6 +107,7 @@ export function simulate(spec: SimulationSpec): SimulationResult {
       truth = 0;
       baseline = measureBaseline(truth);
       noiseGroups = [];
+      pairedGroups = [];
       committed = baseline.map((m) => m.value);
       let seedMax = spec.baselineRuns;
       let sinceControl = 0;
@@ -121,6 +126,8 @@ export function simulate(spec: SimulationSpec): SimulationResult {
         sinceControl++;
         seedMax = Math.max(seedMax, ...candidate.map((m) => m.seed));
         if (candidate.length > 1) noiseGroups.push(candidate);
+        const differences = sameSeedDifferences(baseline, candidate);
+        if (differences.length > 1) pairedGroups.push(differences);
         if (keep) {
           committed.push(...candidate.map((m) => m.value));
           if (baseline.length > 1) noiseGroups.push(baseline);

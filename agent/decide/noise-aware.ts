@@ -1,52 +1,61 @@
 /**
  * The default keep/revert rule. A candidate is compared with the mean of the current baseline,
- * never with the best single run:
+ * never with the best single run, on the noise and the pairing decide/comparison.ts chooses
+ * (unstable groups set aside, same-seed pairing where the seed correlation pays for it):
  *
- * 1. Screen: one run. While the candidate's mean beats the baseline mean by at least
- *    `promisingSd` noise SDs it earns another run (on a baseline seed it has not used yet),
- *    up to `maxRuns`; otherwise it is reverted at once. Most changes stop after one run.
- * 2. Test: at `maxRuns` runs, a one-sided Student t-test of candidate mean vs baseline mean,
- *    with the noise SD pooled over every group of repeated runs (baseline, candidate, earlier
- *    baselines, controls, confirmed candidates). Keep iff p < `alpha` AND the improvement is
- *    at least `minEffectSd` noise SDs.
+ * 1. Runs: how many runs the final test gets is fixed in advance from the noise estimates alone
+ *    (never from the candidate's own delta, so the test keeps its level): the fewest, between
+ *    `minKeepRuns` and `maxRuns`, that give the test `power` for a true improvement of
+ *    `planEffectSd` noise SDs. With independent seeds and a 5-run baseline that is 3 runs; where
+ *    seeds correlate strongly, pairing makes it 2.
+ * 2. Screen: one run. While the candidate's delta beats the baseline by at least `promisingSd`
+ *    noise SDs it earns another run (on a baseline seed it has not used yet), up to that count;
+ *    otherwise it is reverted at once. Most changes stop after one run.
+ * 3. Test: a one-sided t-test of the delta. Keep iff p < `alpha` AND the improvement is at least
+ *    `minEffectSd` noise SDs.
+ * 4. Simplifications (a change that only removes: an ablation to false/0/none, or a diff with no
+ *    added line) that are not better are kept when a non-inferiority test shows they are not
+ *    worse by `simplifyMarginSd` noise SDs or more (one-sided, level `alpha`: a change exactly
+ *    that much worse is kept with probability alpha, a worse one less often). They go on from the
+ *    screen while their delta is within the margin, and get more runs (up to `simplifyMaxRuns`)
+ *    where that buys the non-inferiority test its `power` on a truly neutral change.
  *
- * Why a pooled t and not Welch or a paired t: noise is assumed equal across configurations
- * (docs/design.md, "The decision rule"), so pooling turns 2–4 df into dozens and the t quantile
- * from 2.9 toward 1.7.
- * Welch on 3 vs 3 runs has those few df and no gain to show for them; a paired t on ≤ 3 pairs
- * (2 df) only wins when the same seed gives strongly correlated results across configurations
- * (correlation above about 0.8, and then by a few points of power). Where seeds do correlate,
- * confirmations on the baseline's seeds cancel the shared part in the difference of means, so
- * the pooled test gains power and stays valid (conservative).
- *
- * False keeps: only the final test can keep, so with no real effect P(keep) ≤ alpha per
- * decision; stopping early for lack of promise only lowers it. Power, from
- * bench/decision-montecarlo.ts: with under 3 runs per candidate on average, a true 2-SD
- * improvement is kept 83% of the time against a 5-seed baseline once earlier runs have pinned
- * the noise down (76% against 3 seeds: the baseline mean's own error is then the limit).
- * Two things the loop does around the policy keep that true over a whole session (82% with 5
- * seeds): a keep's own runs were chosen for looking good, so the new baseline is measured
- * afresh rather than taken from them; and a baseline that turns candidates down is topped up
- * (headRuns below).
+ * False keeps: only the final tests can keep, so with no real effect P(keep) ≤ alpha per
+ * decision (the superiority test); stopping early only lowers it. Two things the loop does around
+ * the policy keep that true over a whole session: a keep's own runs were chosen for looking good,
+ * so the new baseline is measured afresh rather than taken from them; and a baseline that turns
+ * candidates down is topped up (headRuns below).
  */
 import { z } from 'zod';
-import { pooledSd } from '../stats/descriptive.ts';
+import { normalCdf } from '../stats/normal.ts';
 import { interval } from '../stats/intervals.ts';
-import { pooledTTest } from '../stats/tests.ts';
-import { deltaClause, pValue, runs } from './format.ts';
+import { oneSided } from '../stats/tests.ts';
+import { tCdf } from '../stats/t-dist.ts';
+import { proseNum } from '../format/numbers.ts';
+import { compare, critical, type Comparison } from './comparison.ts';
+import { deltaClause, noiseClause, pValue, runs } from './format.ts';
 import { groupsOf, improvement } from './input.ts';
 import { baselineSeeds, nextSeed, screenSeed } from './seeds.ts';
 import type { Decision, DecisionInput, DecisionPolicy, DecisionStats, Measurement } from './types.ts';
 
 export const NoiseAwareOptionsSchema = z.object({
-  /** One-sided significance level of the final test. */
+  /** One-sided significance level of the final tests. */
   alpha: z.number().gt(0).lt(0.5),
   /** The smallest improvement, in noise SDs, that a keep needs beside significance. */
   minEffectSd: z.number().min(0),
-  /** The improvement over the baseline mean, in noise SDs, that earns a candidate another run. */
+  /** The improvement over the baseline, in noise SDs, that earns a candidate another run. */
   promisingSd: z.number().min(0),
-  /** Runs per candidate: the screening run plus confirmations (more only where minRuns asks). */
+  /** Most runs per candidate: the screening run plus confirmations (more only where minRuns asks). */
   maxRuns: z.number().int().min(1),
+  /** Fewest runs behind a keep: one run is never enough to keep, however well paired. */
+  minKeepRuns: z.number().int().min(1),
+  /** The true improvement, in noise SDs, that the test is planned to find with `power`. */
+  planEffectSd: z.number().gt(0),
+  power: z.number().gt(0).lt(1),
+  /** Non-inferiority margin for simplifications, in noise SDs (0: never keep a change that is not better). */
+  simplifyMarginSd: z.number().min(0),
+  /** Most runs a simplification may get for its non-inferiority test. */
+  simplifyMaxRuns: z.number().int().min(1),
 });
 
 export type NoiseAwareOptions = z.infer<typeof NoiseAwareOptionsSchema>;
@@ -56,6 +65,11 @@ export const NOISE_AWARE_DEFAULTS: Readonly<NoiseAwareOptions> = Object.freeze({
   minEffectSd: 1,
   promisingSd: 0.25,
   maxRuns: 3,
+  minKeepRuns: 2,
+  planEffectSd: 2,
+  power: 0.85,
+  simplifyMarginSd: 0.5,
+  simplifyMaxRuns: 6,
 });
 
 /** Level of the interval stored with each verdict, the same as the report's effect table. */
@@ -85,40 +99,38 @@ export class NoiseAwarePolicy implements DecisionPolicy {
     return Math.min(2 * baselineRuns, baselineRuns + reverts);
   }
 
-  /** A promising candidate is confirmed up to maxRuns, or up to the runs it must get if more. */
-  maxRunsPerCandidate(minRuns: number): number {
-    return Math.max(this.options.maxRuns, minRuns);
-  }
-
-  screenSeed(input: Pick<DecisionInput, 'baseline'>): number {
-    return screenSeed(input.baseline);
+  screenSeed(input: Pick<DecisionInput, 'baseline'> & { index?: number }): number {
+    return screenSeed(input.baseline, input.index);
   }
 
   decide(input: DecisionInput): Decision {
-    const { alpha, minEffectSd, promisingSd, maxRuns } = this.options;
-    const g = groupsOf(input);
-    const noise = pooledSd([g.baseline, g.candidate, ...g.noiseGroups]);
-    const test = pooledTTest(g.candidate, g.baseline, input.goal === 'minimize' ? 'less' : 'greater', noise);
-    const sd = noise.df > 0 ? noise.sd : null;
+    const { alpha, minEffectSd, promisingSd, simplifyMarginSd } = this.options;
+    groupsOf(input);
+    const c = compare(input);
+    const sd = c.noise.sd;
+    const n = input.candidate.length;
+    const test = oneSided({ estimate: c.delta, se: c.se, df: c.df }, input.goal === 'minimize' ? 'less' : 'greater');
     const p = Number.isNaN(test.p) ? null : test.p;
-    const ci = sd === null ? null : interval({ estimate: test.delta, se: test.se, df: test.df }, CI_LEVEL);
-    const n = g.candidate.length;
-    const stats: DecisionStats = { delta: test.delta, sd, n, p, ciLow: ci?.low ?? null, ciHigh: ci?.high ?? null };
-    const gain = improvement(input.goal, test.delta);
-    const measured = `${deltaClause(test.delta, sd)}, ${pValue(p)} over ${candidateRuns(input)} vs a baseline of ${g.baseline.length}`;
+    const ci = sd === null || !(c.df > 0) ? null : interval({ estimate: c.delta, se: c.se, df: c.df }, CI_LEVEL);
+    const stats: DecisionStats = { delta: c.delta, sd, n, p, ciLow: ci?.low ?? null, ciHigh: ci?.high ?? null, noise: c.noise };
+    const gain = improvement(input.goal, c.delta);
+    const measured = `${deltaClause(c.delta, sd)}, ${pValue(p)} over ${candidateRuns(input)} vs a baseline of ${input.baseline.length}${noiseClause(c.noise)}`;
+    const needed = this.runsNeeded(input, c);
+    const simplifies = input.simplifies === true && simplifyMarginSd > 0;
 
     if (n < input.minRuns) {
       return this.confirm(input, `run ${n + 1} of the ${input.minRuns} this change needs for an interval; so far ${measured}`);
     }
-    if (n < Math.max(maxRuns, input.minRuns)) {
+    if (n < needed) {
       // With no noise estimate yet, any improvement is worth a second run: that run brings one.
       const promising = gain > 0 && (sd === null || gain >= promisingSd * sd);
       if (promising) return this.confirm(input, `promising: ${measured}`);
-      return {
-        verdict: 'revert',
-        reason: `reverted after ${runs(n)}: ${measured}; another run needs an improvement of at least ${promisingSd} SD`,
-        stats,
-      };
+      const withinMargin = simplifies && sd !== null && -gain < simplifyMarginSd * sd;
+      if (withinMargin) return this.confirm(input, `simpler, and within the ${simplifyMarginSd} SD margin so far: ${measured}`);
+      const why = simplifies
+        ? `at least ${promisingSd} SD better, or within the ${simplifyMarginSd} SD margin as a simplification`
+        : `at least ${promisingSd} SD`;
+      return { verdict: 'revert', reason: `reverted after ${runs(n)}: ${measured}; another run needs an improvement of ${why}`, stats };
     }
     if (sd === null) {
       return { verdict: 'revert', reason: `reverted: ${measured}; no group has two runs, so there is no noise estimate to test against`, stats };
@@ -126,10 +138,55 @@ export class NoiseAwarePolicy implements DecisionPolicy {
     const significant = p !== null && p < alpha;
     const largeEnough = gain > 0 && gain >= minEffectSd * sd;
     if (significant && largeEnough) return { verdict: 'keep', reason: `kept: ${measured}`, stats };
+    if (simplifies) {
+      // H0: the simplification costs at least the margin. t = (cost − margin·σ)/SE, one-sided.
+      const margin = simplifyMarginSd * sd;
+      const pNotWorse = c.se > 0 && c.df > 0 ? tCdf((-gain - margin) / c.se, c.df) : -gain < margin ? 0 : 1;
+      const bound = -gain + (c.df > 0 ? critical(c.se, c.df, alpha) : 0);
+      const test = `at most ${proseNum(Math.max(0, bound))} worse at ${Math.round((1 - alpha) * 100)}% confidence, margin ${proseNum(margin)} (${simplifyMarginSd} SD), ${pValue(pNotWorse)}`;
+      if (pNotWorse < alpha) return { verdict: 'keep', reason: `kept: simpler and not worse: ${measured}; ${test}`, stats };
+      return { verdict: 'revert', reason: `reverted: ${measured}; not better, and as a simplification not shown within the margin (${test})`, stats };
+    }
     const missing = significant
       ? `smaller than the ${minEffectSd} SD minimum effect`
       : `a keep needs p<${alpha} and an improvement of at least ${minEffectSd} SD`;
     return { verdict: 'revert', reason: `reverted: ${measured}; ${missing}`, stats };
+  }
+
+  /** Runs the candidate gets before its final test (see step 1 above); the most it can need is maxRunsPerCandidate. */
+  runsNeeded(input: DecisionInput, c: Comparison): number {
+    const { maxRuns, minKeepRuns, planEffectSd, power, minEffectSd, alpha, simplifyMarginSd, simplifyMaxRuns } = this.options;
+    const cap = Math.max(maxRuns, input.minRuns);
+    const floor = Math.min(Math.max(minKeepRuns, input.minRuns), cap);
+    const sd = c.noise.sd;
+    if (sd === null || c.noise.method === 'welch' || floor >= cap) return Math.max(floor, cap);
+    const m = input.baseline.length;
+    // The test the comparison chose, at k runs (confirmations go to the baseline's seeds first).
+    const seAt = (k: number) => {
+      const paired = c.noise.method === 'paired' && c.noise.pairedSd !== null;
+      const se = paired ? c.noise.pairedSd! / Math.sqrt(Math.min(k, m)) : sd * Math.sqrt(1 / k + 1 / m);
+      return { se, crit: critical(se, paired ? c.noise.pairedDf : c.noise.df, alpha) };
+    };
+    const first = (from: number, to: number, enough: (k: number) => boolean) => {
+      for (let k = from; k <= to; k++) if (enough(k)) return k;
+      return null;
+    };
+    const superiority = first(floor, cap, (k) => {
+      const { se, crit } = seAt(k);
+      return normalCdf((planEffectSd * sd - Math.max(crit, minEffectSd * sd)) / se) >= power;
+    });
+    const runsFor = superiority ?? cap;
+    if (input.simplifies !== true || simplifyMarginSd === 0) return runsFor;
+    // A simplification gets more runs only where they give the non-inferiority test its power.
+    const notWorse = first(floor, Math.max(simplifyMaxRuns, input.minRuns), (k) => {
+      const { se, crit } = seAt(k);
+      return normalCdf((simplifyMarginSd * sd - crit) / se) >= power;
+    });
+    return Math.max(runsFor, notWorse ?? runsFor);
+  }
+
+  maxRunsPerCandidate(minRuns: number): number {
+    return Math.max(this.options.maxRuns, this.options.simplifyMaxRuns, minRuns);
   }
 
   private confirm(input: DecisionInput, why: string): Decision {

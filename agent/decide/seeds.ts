@@ -11,9 +11,15 @@ export function baselineSeeds(count: number): number[] {
   return Array.from({ length: count }, (_, i) => i + 1);
 }
 
-/** The screening run pairs with the first baseline run. */
-export function screenSeed(baseline: readonly Measurement[]): number {
-  return baseline[0]?.seed ?? 1;
+/**
+ * The screening run pairs with a baseline run, in turn: the k-th candidate on a baseline screens
+ * on its (k mod m)-th seed. Why not always the first: with correlated seeds every candidate
+ * screened on seed 1 would carry seed 1's luck alike, so the errors of a session would come in
+ * clusters; rotating spreads that luck over the baseline's seeds.
+ */
+export function screenSeed(baseline: readonly Measurement[], index = 0): number {
+  if (baseline.length === 0) return 1;
+  return baseline[index % baseline.length]!.seed;
 }
 
 /** The first baseline seed the candidate has not run with, else one no run of either has used. */

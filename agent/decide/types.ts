@@ -1,3 +1,4 @@
+import type { NoiseReport } from './comparison.ts';
 /**
  * The seam between the loop and the keep/revert rule. Policies are pure: they see numbers,
  * never the database or the workspace, so they can be unit-tested and benchmarked alone.
@@ -17,10 +18,19 @@ export interface DecisionInput {
   baseline: readonly Measurement[];
   /**
    * Other groups of repeated runs of one configuration each (earlier baselines, controls,
-   * confirmed candidates). Noise is assumed the same across configurations, so a policy may
-   * pool their within-group variance to estimate the run-to-run SD more tightly.
+   * confirmed candidates). A policy may pool the within-group variance of those whose spread
+   * agrees with the baseline's to estimate the run-to-run SD more tightly.
    */
   noiseGroups: readonly (readonly Measurement[])[];
+  /** What each noise group measured, in the same order, for the reason of a group set aside. */
+  noiseLabels?: readonly string[];
+  /**
+   * Earlier candidates' same-seed differences against their own baselines (one group per
+   * candidate with at least two shared seeds): the spread of a paired difference.
+   */
+  pairedGroups?: readonly (readonly number[])[];
+  /** The change only removes (a component ablated to false/0/none, or a diff that adds no line). */
+  simplifies?: boolean;
   /** Runs of the candidate so far: the screening run first, then confirmations. */
   candidate: readonly Measurement[];
   /** The best single value recorded in the session so far (what a greedy rule compares with). */
@@ -40,6 +50,8 @@ export interface DecisionStats {
   p: number | null;
   ciLow: number | null;
   ciHigh: number | null;
+  /** How the noise was estimated (stored as the row's noise_json). */
+  noise?: NoiseReport;
 }
 
 export type Decision = { verdict: 'confirm'; seed: number; reason: string } | { verdict: 'keep' | 'revert'; reason: string; stats: DecisionStats };
@@ -55,7 +67,7 @@ export interface DecisionPolicy {
   headRuns(baselineRuns: number, reverts: number): number;
   /** The most runs a candidate that must get `minRuns` can be given before its verdict (what a run limit must leave room for). */
   maxRunsPerCandidate(minRuns: number): number;
-  /** The seed of a candidate's first (screening) run. */
-  screenSeed(input: Pick<DecisionInput, 'baseline'>): number;
+  /** The seed of a candidate's first (screening) run; `index` counts the candidates already tried on this baseline. */
+  screenSeed(input: Pick<DecisionInput, 'baseline'> & { index?: number }): number;
   decide(input: DecisionInput): Decision;
 }

@@ -22,3 +22,8 @@ export function headRunCount(rows: readonly ExperimentRow[], head: string): numb
 export function revertsOn(rows: readonly ExperimentRow[], head: string): number {
   return rows.filter((e) => isCandidate(e) && e.base_commit === head && e.decision === 'revert' && e.n_runs !== null).length;
 }
+
+/** Candidates already proposed against this commit: which baseline seed the next one screens on. */
+export function candidatesOn(rows: readonly ExperimentRow[], head: string): number {
+  return rows.filter((e) => isCandidate(e) && e.base_commit === head).length;
+}

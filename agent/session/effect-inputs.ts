@@ -18,8 +18,10 @@ export interface EffectFamilyInput {
 }
 
 /** The ablation specs a planner candidate recorded (one for an ablation, two for a pair). */
-export const specsOf = (row: ExperimentRow): AblationSpec[] => (row.spec_json ? (JSON.parse(row.spec_json) as AblationSpec[]) : []);
+export const specsOf = (row: Pick<ExperimentRow, 'spec_json'>): AblationSpec[] => (row.spec_json ? (JSON.parse(row.spec_json) as AblationSpec[]) : []);
 export const specKey = (s: AblationSpec): string => `${s.part}=${s.to}`;
+/** Not a point of a designed experiment: a design's points are analysed together (agent/session/factorial-inputs.ts), never one at a time. */
+const isOneAtATime = (e: ExperimentRow): boolean => e.design === null;
 
 export function effectInputs(rows: readonly ExperimentRow[]): EffectFamilyInput[] {
   const groups = runGroups(rows);
@@ -30,7 +32,7 @@ export function effectInputs(rows: readonly ExperimentRow[]): EffectFamilyInput[
   for (const commit of commits) {
     const baseline = measured(groups.get(commitKey(commit)) ?? []);
     if (baseline.length === 0) continue;
-    const ablationRows = rows.filter((e) => e.kind === 'ablation' && e.base_commit === commit && isDecided(e) && values(e).length > 0);
+    const ablationRows = rows.filter((e) => e.kind === 'ablation' && isOneAtATime(e) && e.base_commit === commit && isDecided(e) && values(e).length > 0);
     const ablations: AblationGroup[] = ablationRows.map((e) => {
       const spec = specsOf(e)[0];
       return { component: spec?.part ?? e.description, change: spec ? `${spec.from} -> ${spec.to}` : e.description, runs: values(e) };
@@ -38,7 +40,7 @@ export function effectInputs(rows: readonly ExperimentRow[]): EffectFamilyInput[
     const index = new Map(ablationRows.map((e, i) => [specsOf(e).map(specKey).join(), i] as const));
     const pairRows: ExperimentRow[] = [];
     const pairs: PairGroup[] = [];
-    for (const e of rows.filter((r) => r.kind === 'interaction' && r.base_commit === commit && isDecided(r))) {
+    for (const e of rows.filter((r) => r.kind === 'interaction' && isOneAtATime(r) && r.base_commit === commit && isDecided(r))) {
       const [sa, sb] = specsOf(e);
       const a = sa && index.get(specKey(sa));
       const b = sb && index.get(specKey(sb));

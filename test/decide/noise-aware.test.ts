@@ -14,7 +14,10 @@ function final(d: Decision): Extract<Decision, { stats: unknown }> {
 
 describe('noise-aware policy', () => {
   it('states its defaults', () => {
-    assert.deepEqual({ ...policy.options }, { alpha: 0.05, minEffectSd: 1, promisingSd: 0.25, maxRuns: 3 });
+    assert.deepEqual(
+      { ...policy.options },
+      { alpha: 0.05, minEffectSd: 1, promisingSd: 0.25, maxRuns: 3, minKeepRuns: 2, planEffectSd: 2, power: 0.85, simplifyMarginSd: 0.5, simplifyMaxRuns: 6 },
+    );
     assert.deepEqual({ ...NOISE_AWARE_DEFAULTS }, { ...policy.options });
     assert.equal(policy.name, 'noise-aware');
     assert.equal(new NoiseAwarePolicy({ alpha: 0.01 }).options.alpha, 0.01);
@@ -26,6 +29,11 @@ describe('noise-aware policy', () => {
     assert.deepEqual(policy.baselineSeeds(3), [1, 2, 3]);
     assert.equal(policy.screenSeed({ baseline: BASELINE }), 1);
     assert.equal(policy.screenSeed({ baseline: [] }), 1);
+    // The k-th candidate on a baseline screens on its (k mod m)-th seed: seed luck is spread, not shared by all.
+    assert.deepEqual(
+      [0, 1, 4, 5].map((index) => policy.screenSeed({ baseline: BASELINE, index })),
+      [1, 2, 5, 1],
+    );
     const d = policy.decide(input({ baseline: runs([1.9, 1.91]), candidate: runs([1.8, 1.79]) }));
     assert.equal(d.verdict, 'confirm');
     assert.equal(d.verdict === 'confirm' && d.seed, 3);
