@@ -74,7 +74,9 @@ test('with less time left than one run may take, nothing starts, and a resume ke
   // --resume with another limit only: the deadline stays.
   const resumed = await runLoop(options(fastSandbox(), { maxExperiments: 3, deadline: null }), { db: first.db, resume: true });
   assert.deepEqual(resumed.rows, []);
-  assert.ok(resumed.session.end_reason!.includes(`after ${clockTime(deadline)}`) || resumed.session.end_reason === `reached the deadline ${clockTime(deadline)}`);
+  assert.ok(
+    resumed.session.end_reason!.includes(`after ${clockTime(deadline)}`) || resumed.session.end_reason === `reached the deadline ${clockTime(deadline)}`,
+  );
   // A new deadline replaces it; the --max-experiments the last resume set is kept, stored with the session.
   const later = new Date(Date.now() + 3600_000).toISOString();
   const again = await runLoop(options(fastSandbox(), { maxExperiments: 1, maxExperimentsGiven: false, deadline: later, deadlineGiven: true }), {

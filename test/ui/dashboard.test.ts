@@ -44,7 +44,7 @@ test('frame: an empty log', () => {
 test('frame: the baseline running', () => {
   const text = frame(view(baselineRunning())).join('\n');
   assert.match(text, /● session 1 running · 1m00s/);
-  assert.match(text, /runs 0\/50 · kept 0 · reverted 0 · crashed 0/);
+  assert.match(text, /runs 0 · decided 0\/50 · kept 0 · reverted 0 · crashed 0/);
   assert.match(text, /▶ #1 baseline baseline, seed 1/);
   assert.match(text, /█+░+ 1m00s\/5m00s · step 1000 · train_loss [▁▂▃▄▅▆▇█]+ 0\.2 · 51\.2k tok\/s/);
   assert.match(text, /val_bpb baseline measuring…/);
@@ -54,11 +54,19 @@ test('frame: the baseline running', () => {
 
 test('frame: a keep', () => {
   const text = frame(view(aKeep(), { now: T0 + 1800_000 })).join('\n');
-  assert.match(text, /runs 5\/50 · kept 1 · reverted 0 · crashed 0 · 10 runs\/h/);
+  assert.match(text, /runs 5 · decided 1\/50 · kept 1 · reverted 0 · crashed 0 · 10 runs\/h/);
   assert.match(text, /baseline 1\.9 ± 0\.01 \(n=3\) · best 1\.85 #4 \(-0\.05, -2\.6%\)/);
   assert.match(text, /◆/);
   assert.match(text, /#4 +ablation +ablate dropout: 0\.1 -> 0 +1\.86 +-0\.05 +keep +kept: Δ −0\.05/);
   assert.match(text, /why: a larger step size converges faster/);
+});
+
+test('frame: the plan printed at the start is a header line, under the counts', () => {
+  const plan = 'plan: baseline 5 runs, ablations 6 runs (2×3), knobs open-ended; about 1 h 12 min for 11 runs at 390 s per run; limits: 20 decisions';
+  const v = dashboardView(logView(session(), aKeep(), null), { now: T0 + 1800_000, agent: run, steps: null, plan });
+  const lines = frame(v);
+  const at = lines.findIndex((l) => l.startsWith('plan: baseline 5 runs'));
+  assert.ok(at > 0 && /^runs 5 · decided 1\/50/.test(lines[at - 1]!), lines.join('\n'));
 });
 
 test('frame: a crash', () => {
@@ -102,7 +110,7 @@ test('frame: a tiny 80x24 terminal with everything on it still fits and keeps wh
   const text = lines.join('\n');
   for (const must of [
     /● session 1 running/,
-    /runs 35\/50 · kept 1/,
+    /runs 35 · decided 31\/50 · kept 1/,
     /▶ #40 llm replace the optimizer/,
     /baseline 1\.9 ± 0\.01/,
     /claude: 12 turns \(1 failed\) · 1\.23M tokens in, 34\.6k out · \$4\.21/,
@@ -183,5 +191,5 @@ test('a resize of the terminal re-lays out the mounted dashboard', async () => {
   await tick();
   fits(lines(), 80, 14);
   assert.ok(lines().length < tall);
-  assert.match(lines().join('\n'), /runs 43\/50/);
+  assert.match(lines().join('\n'), /runs 43 · decided 40\/50/);
 });

@@ -110,6 +110,16 @@ test('run: events bring a new view (steps throttled, the end at once); the keys 
   let views = 0;
   source.subscribe(() => views++);
   try {
+    bus.emit({
+      type: 'plan',
+      phases: [{ name: 'baseline', runs: 2 }],
+      perRunS: 12,
+      perRunMeasured: false,
+      estimateS: 24,
+      limits: { maxExperiments: 5, maxRuns: null, deadline: null },
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.match(source.view().plan ?? '', /^plan: baseline 2 runs; about 24 s for 2 runs at 12 s per run .*; limits: 5 decisions$/);
     const id = w.start(1);
     bus.emit({ type: 'run-started', experiment: w.experiments.get(id)! });
     for (let step = 0; step < 200; step++)

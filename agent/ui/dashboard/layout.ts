@@ -8,6 +8,7 @@ export type Part =
   | 'identity'
   | 'status'
   | 'counts'
+  | 'plan'
   | 'notice'
   | 'inFlight'
   | 'hypothesis'
@@ -24,6 +25,7 @@ export const PARTS: readonly Part[] = [
   'identity',
   'status',
   'counts',
+  'plan',
   'notice',
   'inFlight',
   'hypothesis',
@@ -39,6 +41,8 @@ export const PARTS: readonly Part[] = [
 export interface LayoutInput {
   height: number;
   notice: boolean;
+  /** The plan printed at the start (run only). */
+  plan?: boolean;
   inFlight: boolean;
   hypothesis: boolean;
   metric: boolean;
@@ -62,6 +66,7 @@ export function layout(input: LayoutInput): Layout {
     status: one(true),
     counts: one(input.metric),
     notice: one(input.notice),
+    plan: one(input.plan === true),
     inFlight: { min: input.inFlight ? 2 : 0, max: input.inFlight ? 2 : 0 },
     hypothesis: one(input.inFlight && input.hypothesis),
     metric: one(input.metric),
@@ -83,6 +88,7 @@ export function layout(input: LayoutInput): Layout {
     'llm',
     'chart',
     'identity',
+    'plan',
     'effects',
     'interactions',
     'hypothesis',

@@ -8,7 +8,7 @@
  */
 import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
-import { finishedCount } from '../../session/kinds.ts';
+import { decidedCount, finishedCount } from '../../session/kinds.ts';
 import type { LlmTotals } from '../../store/llm-turns.ts';
 import { isFailedRun, type ExperimentRow, type SessionRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
@@ -34,6 +34,8 @@ export interface LogView {
   /** Newest first. */
   recent: RecentRow[];
   finished: number;
+  /** Changes measured and decided: what --max-experiments counts. */
+  decided: number;
   /** Seconds of training over the runs that ended. */
   trainingS: number;
   /** The row whose process runs (or is about to), if any. */
@@ -69,6 +71,7 @@ export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm
       }))
       .reverse(),
     finished: finishedCount(rows),
+    decided: decidedCount(rows),
     trainingS,
     current: rows.findLast((e) => e.status === 'running' || e.status === 'queued') ?? null,
     lastBackend,
@@ -112,6 +115,8 @@ export interface DashboardView {
   inFlight: InFlightView | null;
   /** The latest warning from the core (run only: warnings are not in the log). */
   notice: string | null;
+  /** The plan the session printed as it started (run only: the plan is not in the log). */
+  plan?: string | null;
 }
 
 export interface LiveInput {
@@ -119,14 +124,15 @@ export interface LiveInput {
   agent: AgentState;
   steps: LiveSteps | null;
   notice?: string | null;
+  plan?: string | null;
 }
 
 const secondsBetween = (from: string, to: number) => Math.max(0, (to - Date.parse(from)) / 1000);
 
-export function dashboardView(log: LogView | null, { now, agent, steps, notice = null }: LiveInput): DashboardView {
+export function dashboardView(log: LogView | null, { now, agent, steps, notice = null, plan = null }: LiveInput): DashboardView {
   if (log === null) {
     const text = agent.mode === 'watch' ? 'no session in this log yet: waiting for `nightshift run`' : 'starting';
-    return { mode: agent.mode, log, status: { tone: 'ended', text }, session: null, inFlight: null, notice };
+    return { mode: agent.mode, log, status: { tone: 'ended', text }, session: null, inFlight: null, notice, plan };
   }
   const s = log.session;
   const live = s.status === 'running' && (agent.mode === 'run' || agent.alive);
@@ -146,6 +152,7 @@ export function dashboardView(log: LogView | null, { now, agent, steps, notice =
     },
     inFlight,
     notice,
+    plan,
   };
 }
 

@@ -3,7 +3,7 @@ import { layout } from '../layout.ts';
 import type { DashboardView } from '../view-model.ts';
 import { Chart } from './Chart.tsx';
 import { EffectsTable, InteractionsTable } from './EffectsTables.tsx';
-import { Counts, Identity, Notice, Status } from './Header.tsx';
+import { Counts, Identity, Notice, Plan, Status } from './Header.tsx';
 import { InFlight } from './InFlight.tsx';
 import { KeysBar } from './KeysBar.tsx';
 import { LlmLine } from './LlmLine.tsx';
@@ -27,6 +27,7 @@ export function Dashboard({ view, width, height, selected, keys = true }: Dashbo
   const lines = layout({
     height,
     notice: view.notice !== null,
+    plan: view.plan != null,
     inFlight: view.inFlight !== null,
     hypothesis: view.inFlight?.hypothesis != null,
     metric: log !== null,
@@ -41,6 +42,7 @@ export function Dashboard({ view, width, height, selected, keys = true }: Dashbo
       {lines.identity > 0 && <Identity view={view} />}
       {lines.status > 0 && <Status view={view} width={width} />}
       {lines.counts > 0 && <Counts view={view} width={width} />}
+      {lines.plan > 0 && view.plan && <Plan text={view.plan} />}
       {lines.notice > 0 && view.notice && <Notice text={view.notice} />}
       {lines.inFlight > 0 && view.inFlight && <InFlight run={view.inFlight} width={width} hypothesis={lines.hypothesis > 0} />}
       {lines.metric > 0 && log && <MetricLine log={log} />}

@@ -33,7 +33,7 @@ export function Status({ view, width }: { view: DashboardView; width: number }) 
   );
 }
 
-/** runs 42/50 · kept 3 · reverted 30 · crashed 2 · 40.1 runs/h · training 93% of the time. */
+/** runs 42 · decided 12/20 · kept 3 · reverted 9 · crashed 2 · 40.1 runs/h · training 93% of the time. */
 export function Counts({ view, width }: { view: DashboardView; width: number }) {
   const log = view.log!;
   const x = log.report.experiments;
@@ -44,7 +44,9 @@ export function Counts({ view, width }: { view: DashboardView; width: number }) 
     <Line
       width={width}
       pieces={[
-        { key: 'runs', text: `runs ${log.finished}${max === null ? '' : `/${max}`}`, bold: true },
+        { key: 'runs', text: `runs ${log.finished}`, bold: true },
+        // --max-experiments counts decided changes, so that is what its limit is shown against.
+        { key: 'decided', text: max === null ? '' : ` · decided ${log.decided}/${max}` },
         { key: 'kept', text: ` · kept ${x.kept}`, colour: x.kept > 0 ? 'green' : undefined },
         { key: 'reverted', text: ` · reverted ${x.reverted}` },
         { key: 'crashed', text: ` · crashed ${x.crashed}`, colour: x.crashed > 0 ? 'red' : undefined },
@@ -52,6 +54,15 @@ export function Counts({ view, width }: { view: DashboardView; width: number }) 
         { key: 'share', text: share === null || share === undefined ? '' : ` · training ${percent(share)} of the time`, colour: 'gray' },
       ]}
     />
+  );
+}
+
+/** The plan the session printed as it started: its phases, their time, the limits. */
+export function Plan({ text }: { text: string }) {
+  return (
+    <Text wrap="truncate-end" color="gray">
+      {text}
+    </Text>
   );
 }
 
