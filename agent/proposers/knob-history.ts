@@ -73,10 +73,10 @@ export function tweakResults(history: readonly ExperimentRow[], markers: readonl
   return results;
 }
 
-/** A measured configuration and its mean metric. */
+/** A measured configuration and its mean metric; null when its run failed (crashed, diverged, timed out). */
 export interface Observation {
   config: Map<string, KnobValue>;
-  value: number;
+  value: number | null;
 }
 
 /**
@@ -86,9 +86,8 @@ export interface Observation {
 export function observations(results: readonly TweakResult[]): Observation[] {
   const out: Observation[] = [];
   for (const r of results) {
-    if (r.mean === null) continue;
     out.push({ config: r.config, value: r.mean });
-    if (r.delta === null || r.moves.length === 0) continue;
+    if (r.mean === null || r.delta === null || r.moves.length === 0) continue;
     const base = new Map(r.config);
     for (const m of r.moves) base.set(m.name, m.from);
     out.push({ config: base, value: r.mean - r.delta });

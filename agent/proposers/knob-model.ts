@@ -95,15 +95,20 @@ export function modelChoice(
     return x;
   };
   const xs: number[][] = [];
-  const ys: number[] = [];
+  const raw: (number | null)[] = [];
   for (const o of measured) {
     if ([...fixed].some(([name, v]) => !searched.has(name) && o.config.get(name) !== v)) continue;
     const x = encodeConfig(o.config);
     if (!x) continue;
     xs.push(x);
     // The model minimises; a metric to maximise is turned round.
-    ys.push(goal === 'minimize' ? o.value : -o.value);
+    raw.push(o.value === null ? null : goal === 'minimize' ? o.value : -o.value);
   }
+  // A failed run (a learning rate that diverges, a size that runs out of memory) counts as the
+  // worst value measured, so the model steers away from it instead of knowing nothing there.
+  const worst = Math.max(...raw.filter((y): y is number => y !== null));
+  if (!Number.isFinite(worst)) return null;
+  const ys = raw.map((y) => y ?? worst);
   if (xs.length < enoughPoints(knobs.length)) return null;
   xs.splice(0, Math.max(0, xs.length - MAX_POINTS));
   ys.splice(0, Math.max(0, ys.length - MAX_POINTS));

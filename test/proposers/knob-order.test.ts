@@ -147,7 +147,7 @@ test('the log is read back: configurations, moves (one or several), means with c
   const [obs, base] = observations(tweakResults([candidate, confirm, failed], ms));
   assert.equal(obs!.value, 1.05);
   assert.equal(base!.config.get('lr'), 0.003);
-  assert.ok(Math.abs(base!.value - 1.1) < 1e-12);
+  assert.ok(Math.abs(base!.value! - 1.1) < 1e-12);
 });
 
 test('the pattern search tweaks the learning rate first though it is last in the file, and never re-proposes a measured baseline', () => {

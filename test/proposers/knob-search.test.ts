@@ -35,6 +35,13 @@ function simulate(text: string, f: Response, strategy: Strategy, proposals: numb
       return edit ? { ...m, value: edit.value } : m;
     });
     const metric = f(configOf(moved));
+    if (Number.isNaN(metric)) {
+      history.push(
+        row({ kind: 'tweak', status: 'crashed', decision: 'revert', change_key: move.changeKey, description: move.description, hypothesis: move.hypothesis }),
+      );
+      values.push(Infinity);
+      continue;
+    }
     const keep = metric < baseline;
     history.push(
       row({
@@ -139,4 +146,13 @@ test('points measured with another value of an unsearched marker (a kept ablatio
   assert.ok(modelMove(markers, tweakResults(history, markers), tried, 'minimize'));
   const ablated = markers.map((m) => (m.name === 'residual' ? { ...m, value: false } : m));
   assert.equal(modelMove(ablated, tweakResults(history, ablated), tried, 'minimize'), undefined);
+});
+
+test('a failed run counts as the worst value measured, so the model stays out of a diverging region', () => {
+  // The optimum sits just below where training diverges, as a good learning rate often does.
+  const f = (c: Map<string, KnobValue>) => (Number(c.get('lr')) > 0.008 ? NaN : 1 + (Math.log10(Number(c.get('lr'))) - Math.log10(0.006)) ** 2);
+  const { values, history } = simulate(ONE_D, f, withModel, 15);
+  const failed = values.filter((v) => v === Infinity).length;
+  assert.ok(failed <= 3, `${failed} failed runs:\n${history.map((e) => e.description).join('\n')}`);
+  assert.ok(Math.min(...values) < 1.001);
 });
