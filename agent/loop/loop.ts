@@ -197,6 +197,7 @@ export class ExperimentLoop {
       seed: interrupted.seed,
       min_runs: interrupted.min_runs,
       proposer: interrupted.proposer,
+      design: interrupted.design,
       decision: 'pending',
     });
     await this.execute(row);
@@ -230,7 +231,11 @@ export class ExperimentLoop {
       change_key: proposal.changeKey,
       spec_json: proposal.spec ? JSON.stringify(proposal.spec) : null,
       diff,
-      seed: this.deps.policy.screenSeed({ baseline: headMeasurements(rows, this.head) }),
+      // A design point gets a seed no run has used, so the design's seeds are spread over its points (docs/design.md, "Designs").
+      seed: proposal.design
+        ? freshSeed(rows)
+        : this.deps.policy.screenSeed({ baseline: headMeasurements(rows, this.head) }),
+      design: proposal.design ?? null,
       min_runs: proposal.minRuns,
       proposer: proposal.proposer ?? this.deps.proposer.name,
       decision: 'pending',
@@ -254,6 +259,13 @@ export class ExperimentLoop {
       return this.finalize(candidate, {
         verdict: 'revert',
         reason: `reverted: ${which} ${failed.status}${failed.reason ? ` (${failed.reason})` : ''}`,
+        stats: null,
+      });
+    }
+    if (candidate.design !== null) {
+      return this.finalize(candidate, {
+        verdict: 'revert',
+        reason: `${candidate.description.split(':')[0]}: measured for the ${candidate.design} analysis, not a keep candidate`,
         stats: null,
       });
     }

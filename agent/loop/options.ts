@@ -25,6 +25,10 @@ export interface SessionOptions {
   ablationRuns: number;
   /** Pairwise interaction tests among this many strongest components (0 or 1 = none). */
   interactionTop: number;
+  /** Pairwise tests among this many weakest, non-significant components: redundancy candidates (absent in older logs: none). */
+  redundancyTop?: number;
+  /** How the components are measured: loco (absent in older logs) or a factorial design (docs/design.md, "Designs"). */
+  design?: 'loco' | 'factorial';
   /** auto: bubblewrap when it works, else warn; strict: refuse without it; none: never. */
   isolation: IsolationMode;
   /** Per-run limits: writable memory in GiB and open files (null = the OS's own). */
@@ -34,6 +38,8 @@ export interface SessionOptions {
   maxProcesses?: number | null;
   /** Disk a run may fill in its workspace and NIGHTSHIFT_OUT, in GiB (absent: 20 GiB or half the free space; null: no limit). */
   diskQuotaGb?: number | null;
+  /** Non-inferiority margin, in noise SDs, under which a simplification is kept (absent: the rule's default, 0.5; 0: never). */
+  simplifyMarginSd?: number;
   /** Re-measure the baseline (a no-op control run) after this many decisions; 0 = never. */
   controlEvery: number;
 }
@@ -56,6 +62,8 @@ export function sessionOptions(sandbox: string, over: Partial<SessionOptions> = 
     baselineRuns: 5,
     ablationRuns: 3,
     interactionTop: 3,
+    redundancyTop: 3,
+    design: 'loco',
     isolation: 'auto',
     ...defaultLimits(),
     controlEvery: 10,

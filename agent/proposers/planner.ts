@@ -4,6 +4,8 @@ import type { Marker } from '../knobs/markers.ts';
 import { scanMarkers } from '../knobs/scan.ts';
 import type { AblationSpec } from '../store/types.ts';
 import type { Proposal, ProposalContext, Proposer } from './types.ts';
+import { ablationSpec } from './ablation-spec.ts';
+import { FACTORIAL, nextFactorialPoint } from '../design/factorial-plan.ts';
 import { nextInteractionStep } from './interactions.ts';
 import { nextKnobMove } from './knob-search.ts';
 import { plannerPlan, type PlanPhase } from './plan-estimate.ts';
@@ -19,6 +21,10 @@ export interface PlannerOptions {
   ablationRuns: number;
   /** Pairwise interaction tests among this many components with the largest effects (0 = none). */
   interactionTop: number;
+  /** Pairwise tests among this many components with the smallest, non-significant effects: redundancy candidates (absent = none). */
+  redundancyTop?: number;
+  /** loco (absent): leave one component out, then pairs; factorial: a fractional factorial design over the components instead. */
+  design?: 'loco' | 'factorial';
 }
 
 /**
@@ -36,7 +42,11 @@ export class Planner implements Proposer {
     const markers = scanMarkers(ctx.workspace.dir, ctx.sandbox.editable);
     const tried = new Set(ctx.history.map((e) => e.change_key).filter((k): k is string => k !== null));
     const next =
-      this.nextAblation(markers, tried) ?? this.nextInteraction(ctx, markers, tried, await ctx.workspace.git.head()) ?? this.nextTweak(ctx, markers, tried);
+      this.options.design === 'factorial'
+        ? (this.nextDesignPoint(ctx, markers, tried, await ctx.workspace.git.head()) ?? this.nextTweak(ctx, markers, tried))
+        : (this.nextAblation(markers, tried) ??
+          this.nextInteraction(ctx, markers, tried, await ctx.workspace.git.head()) ??
+          this.nextTweak(ctx, markers, tried));
     if (!next) return null;
     // Edits bottom-up in each file, so an earlier edit never shifts a later marker's position.
     for (const { marker, value } of [...next.edits].sort((a, b) => b.marker.line - a.marker.line)) {
@@ -50,8 +60,9 @@ export class Planner implements Proposer {
   }
 
   private nextInteraction(ctx: ProposalContext, markers: Marker[], tried: Set<string>, head: string): Step | undefined {
-    if (this.options.interactionTop < 2) return undefined;
-    const step = nextInteractionStep(ctx.history, head, markers, this.options.interactionTop, tried);
+    const options = { top: this.options.interactionTop, redundancyTop: this.options.redundancyTop ?? 0 };
+    if (options.top < 2 && options.redundancyTop < 2) return undefined;
+    const step = nextInteractionStep(ctx.history, head, markers, options, tried);
     if (!step) return undefined;
     if (step.type === 'remeasure') {
       const { marker, value, spec } = step.edit;
@@ -73,6 +84,28 @@ export class Planner implements Proposer {
         changeKey: step.changeKey,
         spec: [a, b],
         minRuns: this.options.ablationRuns,
+      },
+    };
+  }
+
+  /**
+   * --design factorial: the design's points in turn (agent/design/factorial-plan.ts), each on a
+   * fresh seed. A point is measured for the analysis, never kept (the loop sees `design`).
+   */
+  private nextDesignPoint(ctx: ProposalContext, markers: Marker[], tried: Set<string>, head: string): Step | undefined {
+    const point = nextFactorialPoint(ctx.history, markers, head, tried);
+    if (!point) return undefined;
+    const names = point.edits.map((e) => `${e.spec.part} (${e.spec.from} -> ${e.spec.to})`).join(', ');
+    return {
+      edits: point.edits,
+      proposal: {
+        kind: point.edits.length === 1 ? 'ablation' : 'interaction',
+        description: `design point ${point.index} of ${point.of}, pass ${point.pass}: ablate ${names}`,
+        hypothesis: null,
+        changeKey: point.changeKey,
+        spec: point.edits.map((e) => e.spec),
+        minRuns: 1,
+        design: FACTORIAL,
       },
     };
   }
@@ -106,9 +139,4 @@ export class Planner implements Proposer {
     const { edits, changeKey, description, hypothesis } = move;
     return { edits, proposal: { kind: 'tweak', description, hypothesis, changeKey, spec: null, minRuns: 1 } satisfies Proposal };
   }
-}
-
-function ablationSpec(marker: Marker, value: KnobValue): AblationSpec {
-  const removes = value === false || value === 0 || value === 'none';
-  return { part: marker.name, action: removes ? 'REMOVE' : 'REPLACE', from: showValue(marker.value), to: showValue(value) };
 }

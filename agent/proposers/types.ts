@@ -23,6 +23,11 @@ export interface Proposal {
   spec: AblationSpec[] | null;
   /** Runs the candidate must get before a verdict (an ablation wants an interval, not a screen). */
   minRuns: number;
+  /**
+   * Set on a point of a designed experiment ('factorial'): the loop runs it on a fresh seed and
+   * records it for the design's analysis, never as a keep candidate.
+   */
+  design?: 'factorial';
   /** Who made it, when not the session's proposer itself (e.g. 'planner (fallback)'). */
   proposer?: string;
   /** Called with the experiment's id once the loop has recorded the proposal (links LLM turns to it). */

@@ -80,15 +80,17 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
       ]),
     ),
     ...section(
-      'Effects of components',
+      `Effects of components (${r.design_label})`,
       'No ablation was measured.',
-      'Δ = mean with the component ablated − baseline mean. Intervals are simultaneous at 95% over the table (Bonferroni); ' +
-        'a component is significant when its interval excludes 0.',
+      (r.design === 'factorial'
+        ? 'Δ = the least-squares effect of ablating the component alone (0/1 coding), from every run of the design and the baseline; n = runs with it ablated. '
+        : 'Δ = mean with the component ablated − baseline mean. ') +
+        'Intervals are simultaneous at 95% over the table (Bonferroni); a component is significant when its interval excludes 0.',
       ['component', 'change', 'Δ', 'interval', 'n', 'significant', '#'],
       r.effects.map((x) => [x.component, x.change, signed(x.delta), ...tail(x)]),
     ),
     ...section(
-      'Interactions',
+      `Interactions (${r.design_label})`,
       'No pair of ablations was measured together.',
       'Interaction = Δ(a and b together) − Δ(a) − Δ(b): zero when the two effects simply add up.',
       ['a', 'b', 'interaction', 'interval', 'n', 'significant', '#'],

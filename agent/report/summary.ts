@@ -3,7 +3,7 @@
  * few fields the Markdown uses): baseline, best, effects and interactions with intervals, counts, and the
  * expected number of false keeps under the session's decision rule.
  */
-import { effectFamilies } from '../analysis/session-effects.ts';
+import { effectFamilies, LOCO_LABEL, type DesignName } from '../analysis/session-effects.ts';
 import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
 import type { Goal } from '../decide/types.ts';
 import type { SealLevel } from '../config/load.ts';
@@ -30,6 +30,10 @@ export interface SessionReport {
   sandbox: string;
   proposer: string;
   decision_rule: string;
+  /** Which design measured the effect and interaction tables (docs/design.md, "Designs"). */
+  design: DesignName;
+  /** That design in words, for the tables' headings, e.g. "fractional factorial 2^(5-1), resolution V, 16 runs; …". */
+  design_label: string;
   baseline: { mean: number | null; sd: number | null; n: number };
   /** The best kept state, at its re-measured mean where it was re-measured; the baseline (experiment null) when nothing beat it. */
   best: { mean: number | null; experiment: number | null; delta: number | null };
@@ -112,6 +116,11 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
   const bestMean = bestKept && (baselineMean === null || better(value(bestKept), baselineMean)) ? value(bestKept) : baselineMean;
 
   const families = effectFamilies(rows);
+  const design = designOf(session);
+  const designLabel =
+    design === 'loco'
+      ? LOCO_LABEL
+      : (families.find((f) => f.design === 'factorial')?.label ?? 'fractional factorial, not estimable yet (too few points measured)');
   const effects = families.flatMap((f) =>
     f.result.effects.map((r, i) => ({
       component: r.component,
@@ -158,6 +167,8 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
     sandbox: session.sandbox,
     proposer: session.proposer,
     decision_rule: session.decision_rule,
+    design,
+    design_label: designLabel,
     baseline: { mean: baselineMean, sd: baselineRuns.length > 1 ? sd(baselineRuns) : null, n: baselineRuns.length },
     best: {
       mean: bestMean,
@@ -186,6 +197,15 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
       cost_usd: 0,
     }),
   };
+}
+
+/** The session's --design, from its stored options (absent in logs from before the option: leave-one-out). */
+function designOf(session: SessionRow): DesignName {
+  try {
+    return (JSON.parse(session.options_json) as { design?: unknown }).design === 'factorial' ? 'factorial' : 'loco';
+  } catch {
+    return 'loco';
+  }
 }
 
 function falseKeeps(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport['expected_false_keeps'] {

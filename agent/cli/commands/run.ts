@@ -44,6 +44,13 @@ const USAGE = `usage: nightshift run [flags]
   --control-every N      re-measure the baseline after N decisions; 0 = never (default: 10)
   --grace SECONDS        time past the budget for start-up and evaluation (default: 30 + budget/5)
   --isolation MODE       auto | strict | none: run scripts in bubblewrap (default: auto, which
+  --redundancy-top N     also every pair among the N components with the smallest effects, none
+                         significant: two parts that cover for each other look dispensable one
+                         at a time (default: 3; 0 = none)
+  --design NAME          loco | factorial (default: loco). loco: leave one component out, then
+                         the pairs above; factorial: a two-level fractional factorial over the
+                         @ablate components (resolution V where 256 runs allow), one fresh seed
+                         per point, every effect and pair from least squares over all its runs
                          warns and falls back when bwrap is missing; strict refuses)
   --memory-limit GB      memory per run (default: 80% of this machine's): for all of the run's
                          processes together (no swap) where nightshift can make a cgroup (root,
@@ -89,6 +96,8 @@ const Flags = z.object({
   grace: flagNumber('grace', z, { min: 0 }).optional(),
   isolation: z.enum(['auto', 'strict', 'none'], { message: '--isolation must be auto, strict or none' }).default('auto'),
   'memory-limit': flagNumber('memory-limit', z, { min: 0.1 }).optional(),
+  'redundancy-top': flagNumber('redundancy-top', z, { int: true, min: 0 }).default(3),
+  design: z.enum(['loco', 'factorial'], { message: '--design must be loco or factorial' }).default('loco'),
   'open-files': flagNumber('open-files', z, { int: true, min: 16 }).optional(),
   'max-processes': flagNumber('max-processes', z, { int: true, min: 0 }).optional(),
   'disk-quota': flagNumber('disk-quota', z, { min: 0 }).optional(),
@@ -122,6 +131,8 @@ const spec = {
     isolation: { type: 'string' },
     'memory-limit': { type: 'string' },
     'open-files': { type: 'string' },
+    'redundancy-top': { type: 'string' },
+    design: { type: 'string' },
     'max-processes': { type: 'string' },
     'disk-quota': { type: 'string' },
     db: { type: 'string' },
@@ -163,6 +174,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     openFiles: flags['open-files'] ?? defaultLimits().openFiles,
     // Absent: the runner's defaults; 0 on the command line: no limit.
     ...(flags['max-processes'] === undefined ? {} : { maxProcesses: flags['max-processes'] || null }),
+    redundancyTop: flags['redundancy-top'],
+    design: flags.design,
     ...(flags['disk-quota'] === undefined ? {} : { diskQuotaGb: flags['disk-quota'] || null }),
   };
   const claudeFlags: ClaudeFlags = { model: flags.model, program: flags.program, maxTurns: flags['max-turns'], prefetch: !flags['no-prefetch'] };
@@ -179,7 +192,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     const opened = await openSession(sessions, experiments, flags.db, requested, flags.resume);
     // A resumed session keeps its proposer: a Claude one needs the sandbox as much as a new one.
     if (opened.options.proposer === 'claude' && !opened.isolation.bwrap && flags.isolation !== 'none') throw unsandboxedClaude(null);
-    const planner = new Planner({ ablationRuns: opened.options.ablationRuns, interactionTop: opened.options.interactionTop });
+    const planner = new Planner({
+      ablationRuns: opened.options.ablationRuns,
+      interactionTop: opened.options.interactionTop,
+      redundancyTop: opened.options.redundancyTop ?? 0,
+      design: opened.options.design ?? 'loco',
+    });
     // A resumed session keeps its own proposer, whatever this command line asked for.
     const claude = opened.options.proposer === 'claude' ? (checked ?? (await (await claudeSetup()).prepareClaude(env, claudeFlags))) : null;
     const bus = new EventBus();

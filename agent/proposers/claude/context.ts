@@ -101,7 +101,7 @@ function effects(families: EffectFamily[], head: string): string[] {
     const where = family.baseCommit === head ? 'on the current code' : `on earlier commit ${short(family.baseCommit)}`;
     const ci = (low: number | null, high: number | null) => (low === null || high === null ? 'n/a' : `[${num(low)}, ${num(high)}]`);
     const table = [
-      `## Ablation effects, measured ${where}`,
+      `## Ablation effects, measured ${where} (${family.label})`,
       '| component | change | delta | interval | runs | significant |',
       '|---|---|---|---|---|---|',
       ...family.result.effects.map(

@@ -49,8 +49,8 @@ export function Dashboard({ view, width, height, selected, keys = true }: Dashbo
       {lines.llm > 0 && log?.llm && <LlmLine llm={log.llm} proposer={log.session.proposer} runs={log.finished} />}
       {lines.chart > 0 && log && <Chart log={log} width={width} height={lines.chart} />}
       {lines.recent > 0 && log && <RecentTable rows={log.recent} height={lines.recent} width={width} selected={selected} />}
-      {lines.effects > 0 && report && <EffectsTable effects={report.effects} height={lines.effects} />}
-      {lines.interactions > 0 && report && <InteractionsTable interactions={report.interactions} height={lines.interactions} />}
+      {lines.effects > 0 && report && <EffectsTable effects={report.effects} height={lines.effects} design={report.design_label} />}
+      {lines.interactions > 0 && report && <InteractionsTable interactions={report.interactions} height={lines.interactions} design={report.design_label} />}
       {/* A run's last frame stays on the screen after the session: its keys no longer apply. */}
       {keys && lines.keys > 0 && (view.mode === 'watch' || view.status.tone !== 'ended') && <KeysBar mode={view.mode} />}
     </Box>

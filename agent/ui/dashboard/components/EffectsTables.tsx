@@ -5,14 +5,14 @@ import { fit } from '../text.ts';
 
 const interval = (lo: number | null, hi: number | null) => (lo === null || hi === null ? 'no interval yet' : `[${signed(lo)}, ${signed(hi)}]`);
 
-/** Ablation effects (ablated − baseline, simultaneous 95% intervals); significant ones stand out. */
-export function EffectsTable({ effects, height }: { effects: SessionReport['effects']; height: number }) {
+/** Ablation effects (ablated − baseline, simultaneous 95% intervals); significant ones stand out. The heading ends with the design that measured them. */
+export function EffectsTable({ effects, height, design }: { effects: SessionReport['effects']; height: number; design: string }) {
   return (
     <>
       <Text wrap="truncate-end" color="gray">
         {'  '}
         {fit('effect of ablating', 32)}
-        {'delta'.padStart(10)} {fit('95% interval', 22)} n
+        {'delta'.padStart(10)} {fit('95% interval', 22)} n {`  ${design}`}
       </Text>
       {effects.slice(0, height - 1).map((x) => (
         <Text key={`${x.experiment}`} wrap="truncate-end" bold={x.significant}>
@@ -28,13 +28,13 @@ export function EffectsTable({ effects, height }: { effects: SessionReport['effe
 }
 
 /** Δ(a and b) − Δ(a) − Δ(b): zero when two ablations simply add up. */
-export function InteractionsTable({ interactions, height }: { interactions: SessionReport['interactions']; height: number }) {
+export function InteractionsTable({ interactions, height, design }: { interactions: SessionReport['interactions']; height: number; design: string }) {
   return (
     <>
       <Text wrap="truncate-end" color="gray">
         {'  '}
         {fit('interaction', 32)}
-        {'Δab−Δa−Δb'.padStart(10)} {fit('95% interval', 22)} n
+        {'Δab−Δa−Δb'.padStart(10)} {fit('95% interval', 22)} n {`  ${design}`}
       </Text>
       {interactions.slice(0, height - 1).map((x) => (
         <Text key={`${x.experiment}`} wrap="truncate-end" bold={x.significant}>
