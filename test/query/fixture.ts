@@ -25,6 +25,7 @@ export async function buildQueryLog(dir: string): Promise<string> {
     db,
     policy: createPolicy('noise-aware'),
   });
-  await runLoop(options(sandbox, { baselineRuns: 1, ablationRuns: 1, interactionTop: 0, maxExperiments: 9 }), { db, policy: meanRule });
+  // 7 decisions: the two keeps in a row come from the pattern search, before the knob model takes over.
+  await runLoop(options(sandbox, { baselineRuns: 1, ablationRuns: 1, interactionTop: 0, maxExperiments: 7 }), { db, policy: meanRule });
   return db;
 }
