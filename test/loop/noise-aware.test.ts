@@ -12,8 +12,11 @@ import { options, runLoop } from './harness.ts';
  * any seed-to-seed noise: with one run per ablation, the screen must revert it at once.
  */
 test('noise-aware in the loop: a clearly worse ablation is reverted after its screen, with its numbers; the baseline is topped up', async () => {
-  const { rows, session } = await runLoop(options(fastSandbox(), { maxExperiments: 4, ablationRuns: 1 }), { policy: createPolicy('noise-aware') });
-  assert.equal(session.end_reason, 'reached --max-experiments 4');
+  // Room for the baseline, the ablation and its top-up, and not for the most runs the next change could need.
+  const policy = createPolicy('noise-aware');
+  const room = policy.maxRunsPerCandidate(1);
+  const { rows, session } = await runLoop(options(fastSandbox(), { maxExperiments: null, maxRuns: 4 + room - 1, ablationRuns: 1 }), { policy });
+  assert.equal(session.end_reason, `reached --max-runs ${4 + room - 1}: the next decision may need ${room} runs and ${room - 1} are left`);
   assert.deepEqual(
     rows.map((e) => e.kind),
     ['baseline', 'baseline', 'ablation', 'control'],

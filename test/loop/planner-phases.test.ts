@@ -23,7 +23,7 @@ function simSandbox(): string {
 }
 
 test('the planner ablates every component with an interval, then tests pairs of the strongest, and the tables find what was planted', async () => {
-  const { rows } = await runLoop(options(simSandbox(), { maxExperiments: 48, baselineRuns: 3, ablationRuns: 3, interactionTop: 3 }), {
+  const { rows } = await runLoop(options(simSandbox(), { maxExperiments: 12, baselineRuns: 3, ablationRuns: 3, interactionTop: 3 }), {
     policy: createPolicy('noise-aware'),
   });
   const ablations = rows.filter((e) => e.kind === 'ablation' && !e.change_key!.includes('@'));
