@@ -1,3 +1,5 @@
+import { factorialFactors, passesNeeded } from '../design/factorial-plan.ts';
+import { fractionalFactorial } from '../design/fractional-factorial.ts';
 import type { Marker } from '../knobs/markers.ts';
 import { neighbours } from './neighbours.ts';
 
@@ -15,30 +17,50 @@ export interface PlanPhase {
 export interface PlanOptions {
   ablationRuns: number;
   interactionTop: number;
+  redundancyTop?: number;
+  design?: 'loco' | 'factorial';
+  /** The session's --baseline-runs: how many passes the factorial design needs (absent: the default, 5). */
+  baselineRuns?: number;
 }
 
 type PhaseOf = (markers: readonly Marker[], options: PlanOptions) => PlanPhase | null;
 
 /** The alternatives of every `@ablate` marker, each measured --ablation-runs times for its interval. */
-const ablations: PhaseOf = (markers, { ablationRuns }) => {
+const ablations: PhaseOf = (markers, { ablationRuns, design }) => {
+  if (design === 'factorial') return null;
   const count = ablationsOf(markers).reduce((n, m) => n + m.alternatives.filter((v) => v !== m.value).length, 0);
   return count === 0 ? null : { name: 'ablations', runs: count * ablationRuns, note: `${count}×${ablationRuns}` };
 };
 
 /**
- * Every pair among the `interactionTop` strongest components, plus, where a keep moved the
- * baseline, each of those components' ablations measured again on it (planner/interactions.ts).
+ * Every pair among the `interactionTop` strongest components and among the `redundancyTop`
+ * weakest (at most: only those not significant), plus, where a keep moved the baseline, each of
+ * those components' ablations measured again on it (planner/interactions.ts).
  */
-const interactions: PhaseOf = (markers, { ablationRuns, interactionTop }) => {
-  const k = Math.min(interactionTop, ablationsOf(markers).filter((m) => m.alternatives.some((v) => v !== m.value)).length);
-  if (k < 2) return null;
-  const pairs = (k * (k - 1)) / 2;
+const interactions: PhaseOf = (markers, { ablationRuns, interactionTop, redundancyTop = 0, design }) => {
+  if (design === 'factorial') return null;
+  const components = ablationsOf(markers).filter((m) => m.alternatives.some((v) => v !== m.value)).length;
+  const strong = Math.min(interactionTop, components);
+  const weak = Math.min(redundancyTop, components - strong);
+  const pairsOf = (n: number) => (n < 2 ? 0 : (n * (n - 1)) / 2);
+  const pairs = pairsOf(strong) + pairsOf(weak);
+  if (pairs === 0) return null;
+  const k = (strong < 2 ? 0 : strong) + (weak < 2 ? 0 : weak);
   return {
     name: 'interactions',
     runs: (pairs + k) * ablationRuns,
     atMost: true,
     note: `${pairs} ${pairs === 1 ? 'pair' : 'pairs'} + ${k} re-measures, ×${ablationRuns}`,
   };
+};
+
+/** --design factorial: every point of the design but the all-zero one (the baseline's), once per pass (agent/design/). */
+const factorial: PhaseOf = (markers, { design, baselineRuns = 5 }) => {
+  const k = factorialFactors(markers).length;
+  if (design !== 'factorial' || k === 0) return null;
+  const plan = fractionalFactorial(k);
+  const passes = passesNeeded(plan, baselineRuns);
+  return { name: 'factorial design', runs: passes * (plan.runs - 1), note: `${plan.runs - 1} points × ${passes} ${passes === 1 ? 'pass' : 'passes'}` };
 };
 
 /** A pattern search over the `@knob` markers: it refines around each keep, so it has no fixed end. */
@@ -48,7 +70,7 @@ const knobs: PhaseOf = (markers) => {
 };
 
 /** The offline planner's phases, in the order it runs them; a new design adds its phase to this list. */
-const PLANNER_PHASES: readonly PhaseOf[] = [ablations, interactions, knobs];
+const PLANNER_PHASES: readonly PhaseOf[] = [ablations, interactions, factorial, knobs];
 
 export function plannerPlan(markers: readonly Marker[], options: PlanOptions): PlanPhase[] {
   return PLANNER_PHASES.map((phase) => phase(markers, options)).filter((p): p is PlanPhase => p !== null);

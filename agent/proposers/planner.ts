@@ -25,6 +25,8 @@ export interface PlannerOptions {
   redundancyTop?: number;
   /** loco (absent): leave one component out, then pairs; factorial: a fractional factorial design over the components instead. */
   design?: 'loco' | 'factorial';
+  /** The session's --baseline-runs, for the plan's count of the factorial design's passes only. */
+  baselineRuns?: number;
 }
 
 /**

@@ -203,6 +203,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const bus = new EventBus();
     const loop = new ExperimentLoop(opened, {
       db,
+      baselineRuns: opened.options.baselineRuns,
       sessions,
       experiments,
       metrics: new MetricsWriter(db),
