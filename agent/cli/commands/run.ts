@@ -197,13 +197,13 @@ export async function runCommand(argv: string[]): Promise<number> {
       interactionTop: opened.options.interactionTop,
       redundancyTop: opened.options.redundancyTop ?? 0,
       design: opened.options.design ?? 'loco',
+      baselineRuns: opened.options.baselineRuns,
     });
     // A resumed session keeps its own proposer, whatever this command line asked for.
     const claude = opened.options.proposer === 'claude' ? (checked ?? (await (await claudeSetup()).prepareClaude(env, claudeFlags))) : null;
     const bus = new EventBus();
     const loop = new ExperimentLoop(opened, {
       db,
-      baselineRuns: opened.options.baselineRuns,
       sessions,
       experiments,
       metrics: new MetricsWriter(db),
