@@ -39,7 +39,7 @@ else {
 
 const dbPath = path.join(dir, 'soak.db');
 const options = sessionOptions(sandbox, { budgetS: 1, graceS: 1, maxExperiments: n, maxExperimentsGiven: true });
-const { db, experiments, opened, bus, loop } = await benchSession(dbPath, options, () => saltProposer(0));
+const { db, experiments, opened, bus, loop } = await benchSession(dbPath, options, () => saltProposer({ stepBy: 0 }));
 
 const fds = () => fs.readdirSync('/proc/self/fd').length;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

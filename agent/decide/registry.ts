@@ -6,12 +6,13 @@ import type { DecisionPolicy } from './types.ts';
 export const POLICY_NAMES = ['noise-aware', 'greedy'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
-export function createPolicy(name: string): DecisionPolicy {
+/** `simplifyMarginSd`: --simplify-margin, the non-inferiority margin of simplifications (noise-aware only). */
+export function createPolicy(name: string, options: { simplifyMarginSd?: number } = {}): DecisionPolicy {
   switch (name) {
     case 'greedy':
       return new GreedyPolicy();
     case 'noise-aware':
-      return new NoiseAwarePolicy();
+      return new NoiseAwarePolicy(options.simplifyMarginSd === undefined ? {} : { simplifyMarginSd: options.simplifyMarginSd });
     default:
       throw new Error(`unknown decision rule ${name}`);
   }

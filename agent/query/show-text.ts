@@ -8,6 +8,7 @@ import { colourDiff } from './diff-colour.ts';
 import type { ExperimentDetail } from './experiment-detail.ts';
 import type { Colour } from './format.ts';
 import { sparkline } from './sparkline.ts';
+import { noiseLines } from './noise-text.ts';
 import { tailLines } from './tail.ts';
 import { isFailedRun } from '../store/types.ts';
 import { printable, printableFields } from '../text/printable.ts';
@@ -45,6 +46,7 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
   out.push(field('metric', e.metric === null ? '-' : `${session.metric} ${num(e.metric, 6)}`));
   if (candidate) {
     out.push(field('delta', deltaLine(candidate)));
+    for (const line of noiseLines(candidate.noise_json)) out.push(field('noise', line));
     if (candidate.reason) out.push(field('decision', candidate.reason));
     if (candidate.commit_sha) out.push(field('commit', candidate.commit_sha));
   }

@@ -219,14 +219,15 @@ function falseKeeps(session: SessionRow, rows: readonly ExperimentRow[]): Sessio
   }
   if (session.decision_rule === 'noise-aware') {
     // Only the final test can keep: a change reverted before it got all its runs contributes exactly 0, the others at most α.
-    const { alpha, maxRuns } = NOISE_AWARE_DEFAULTS;
-    const tested = decisions.filter((d) => d.runs >= Math.max(maxRuns, d.minRuns)).map((d) => d.state);
+    // The final test comes after at least minKeepRuns runs (more where the noise plan asked): an upper bound.
+    const { alpha, minKeepRuns } = NOISE_AWARE_DEFAULTS;
+    const tested = decisions.filter((d) => d.runs >= Math.max(minKeepRuns, d.minRuns)).map((d) => d.state);
     const value = expectedFalseKeeps({ name: 'noise-aware', alpha }, tested);
     return {
       value,
       rule: 'noise-aware',
       decisions: decisions.length,
-      note: `at most α=${alpha} for each of the ${tested.length} of ${decisions.length} decisions that reached the final test (a change reverted after screening cannot be a false keep)`,
+      note: `at most α=${alpha} for each of the ${tested.length} of ${decisions.length} decisions that got the runs a final test needs (a change reverted after screening cannot be a false keep)`,
     };
   }
   return { value: null, rule: session.decision_rule, decisions: decisions.length, note: `unknown for the rule '${session.decision_rule}'` };

@@ -10,6 +10,8 @@
 //   effects          {component: {value: effect}}: added when config[component] equals value
 //                    (written as JSON text: "false", "none")
 //   interactions     [{when: {component: value, ...}, effect}]: added when all of them hold
+//   noiseScale       {component: {value: factor}}: the noise is multiplied by factor when
+//                    config[component] equals value (an unstable configuration)
 //   knobs            {knob: {optimum, curvature, scale: "log"|"linear", divergeAbove?, divergeBelow?}}
 //                    adds curvature·(t(value) − t(optimum))², t = log10 or identity; outside the
 //                    diverge bounds the run reports NaN. Or {knob: {values: {value: effect}}}.
@@ -66,7 +68,14 @@ function loadTruth() {
   if (typeof truth.base !== 'number' || !(truth.noiseSd >= 0)) fail('truth.json needs a number "base" and "noiseSd" >= 0');
   const rho = truth.seedCorrelation ?? 0;
   if (!(rho >= 0 && rho <= 1)) fail('truth.json "seedCorrelation" must be in [0, 1]');
-  return { ...truth, seedCorrelation: rho, effects: truth.effects ?? {}, interactions: truth.interactions ?? [], knobs: truth.knobs ?? {} };
+  return {
+    ...truth,
+    seedCorrelation: rho,
+    effects: truth.effects ?? {},
+    interactions: truth.interactions ?? [],
+    knobs: truth.knobs ?? {},
+    noiseScale: truth.noiseScale ?? {},
+  };
 }
 
 function knobEffect(name, spec, value) {
@@ -104,7 +113,12 @@ const configText = JSON.stringify(
     .map((k) => [k, config[k]]),
 );
 const rho = truth.seedCorrelation;
-const noise = truth.noiseSd * (Math.sqrt(rho) * normalFrom(hash(`seed ${seed}`)) + Math.sqrt(1 - rho) * normalFrom(hash(`seed ${seed} ${configText}`)));
+let scale = 1;
+for (const [component, byValue] of Object.entries(truth.noiseScale)) {
+  const key = typeof config[component] === 'string' ? config[component] : JSON.stringify(config[component]);
+  scale *= byValue[key] ?? 1;
+}
+const noise = scale * truth.noiseSd * (Math.sqrt(rho) * normalFrom(hash(`seed ${seed}`)) + Math.sqrt(1 - rho) * normalFrom(hash(`seed ${seed} ${configText}`)));
 const valBpb = expected(truth) + noise;
 
 console.log(`sim: seed ${seed}, config ${configText}`);
