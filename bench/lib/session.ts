@@ -26,7 +26,7 @@ export async function benchSession(dbPath: string, options: SessionOptions, prop
     metrics: new MetricsWriter(db),
     bus,
     proposer: proposer({ db, opened }),
-    policy: createPolicy(options.decision),
+    policy: createPolicy(options.decision, options),
   });
   return { db, experiments, opened, bus, loop };
 }

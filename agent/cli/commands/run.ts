@@ -40,10 +40,10 @@ const USAGE = `usage: nightshift run [flags]
   --baseline-runs N      runs of the baseline at the start and after each keep (default: 5);
                          noise-aware adds one per revert, up to twice N
   --ablation-runs N      seeds per ablation, for its interval (default: 3)
+  --simplify-margin SD   keep a change that only removes (an ablation to false/0/none, a diff
+                         adding no line) when a non-inferiority test shows it is not worse by
+                         SD noise SDs (default: 0.5; 0 = keep only what is better)
   --interactions K       test every pair among the K components with the largest effects (default: 3)
-  --control-every N      re-measure the baseline after N decisions; 0 = never (default: 10)
-  --grace SECONDS        time past the budget for start-up and evaluation (default: 30 + budget/5)
-  --isolation MODE       auto | strict | none: run scripts in bubblewrap (default: auto, which
   --redundancy-top N     also every pair among the N components with the smallest effects, none
                          significant: two parts that cover for each other look dispensable one
                          at a time (default: 3; 0 = none)
@@ -51,6 +51,9 @@ const USAGE = `usage: nightshift run [flags]
                          the pairs above; factorial: a two-level fractional factorial over the
                          @ablate components (resolution V where 256 runs allow), one fresh seed
                          per point, every effect and pair from least squares over all its runs
+  --control-every N      re-measure the baseline after N decisions; 0 = never (default: 10)
+  --grace SECONDS        time past the budget for start-up and evaluation (default: 30 + budget/5)
+  --isolation MODE       auto | strict | none: run scripts in bubblewrap (default: auto, which
                          warns and falls back when bwrap is missing; strict refuses)
   --memory-limit GB      memory per run (default: 80% of this machine's): for all of the run's
                          processes together (no swap) where nightshift can make a cgroup (root,
@@ -91,13 +94,14 @@ const Flags = z.object({
   decision: z.enum(POLICY_NAMES, { message: `--decision must be one of ${POLICY_NAMES.join(', ')}` }).default('noise-aware'),
   'baseline-runs': flagNumber('baseline-runs', z, { int: true, min: 1 }).default(5),
   'ablation-runs': flagNumber('ablation-runs', z, { int: true, min: 1 }).default(3),
+  'simplify-margin': flagNumber('simplify-margin', z, { min: 0 }).default(0.5),
   interactions: flagNumber('interactions', z, { int: true, min: 0 }).default(3),
+  'redundancy-top': flagNumber('redundancy-top', z, { int: true, min: 0 }).default(3),
+  design: z.enum(['loco', 'factorial'], { message: '--design must be loco or factorial' }).default('loco'),
   'control-every': flagNumber('control-every', z, { int: true, min: 0 }).default(10),
   grace: flagNumber('grace', z, { min: 0 }).optional(),
   isolation: z.enum(['auto', 'strict', 'none'], { message: '--isolation must be auto, strict or none' }).default('auto'),
   'memory-limit': flagNumber('memory-limit', z, { min: 0.1 }).optional(),
-  'redundancy-top': flagNumber('redundancy-top', z, { int: true, min: 0 }).default(3),
-  design: z.enum(['loco', 'factorial'], { message: '--design must be loco or factorial' }).default('loco'),
   'open-files': flagNumber('open-files', z, { int: true, min: 16 }).optional(),
   'max-processes': flagNumber('max-processes', z, { int: true, min: 0 }).optional(),
   'disk-quota': flagNumber('disk-quota', z, { min: 0 }).optional(),
@@ -125,14 +129,15 @@ const spec = {
     decision: { type: 'string' },
     'baseline-runs': { type: 'string' },
     'ablation-runs': { type: 'string' },
+    'simplify-margin': { type: 'string' },
     interactions: { type: 'string' },
+    'redundancy-top': { type: 'string' },
+    design: { type: 'string' },
     'control-every': { type: 'string' },
     grace: { type: 'string' },
     isolation: { type: 'string' },
     'memory-limit': { type: 'string' },
     'open-files': { type: 'string' },
-    'redundancy-top': { type: 'string' },
-    design: { type: 'string' },
     'max-processes': { type: 'string' },
     'disk-quota': { type: 'string' },
     db: { type: 'string' },
@@ -167,15 +172,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     decision: flags.decision,
     baselineRuns: flags['baseline-runs'],
     ablationRuns: flags['ablation-runs'],
+    simplifyMarginSd: flags['simplify-margin'],
     interactionTop: flags.interactions,
+    redundancyTop: flags['redundancy-top'],
+    design: flags.design,
     controlEvery: flags['control-every'],
     isolation: flags.isolation,
     memoryGb: flags['memory-limit'] ?? defaultLimits().memoryGb,
     openFiles: flags['open-files'] ?? defaultLimits().openFiles,
     // Absent: the runner's defaults; 0 on the command line: no limit.
     ...(flags['max-processes'] === undefined ? {} : { maxProcesses: flags['max-processes'] || null }),
-    redundancyTop: flags['redundancy-top'],
-    design: flags.design,
     ...(flags['disk-quota'] === undefined ? {} : { diskQuotaGb: flags['disk-quota'] || null }),
   };
   const claudeFlags: ClaudeFlags = { model: flags.model, program: flags.program, maxTurns: flags['max-turns'], prefetch: !flags['no-prefetch'] };
@@ -208,7 +214,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       experiments,
       metrics: new MetricsWriter(db),
       proposer: claude ? (await claudeSetup()).createClaudeProposer(claude, db, opened, planner) : planner,
-      policy: createPolicy(opened.options.decision),
+      policy: createPolicy(opened.options.decision, opened.options),
       bus,
     });
     // The live dashboard on a terminal; plain lines for --headless, pipes and files.
