@@ -21,7 +21,7 @@ test('an agent stopped (SIGSTOP) while its run ends, then resumed, records the r
     '1',
     '--grace',
     '3',
-    '--max-experiments',
+    '--max-runs',
     '1',
     '--baseline-runs',
     '1',

@@ -44,7 +44,7 @@ test('a second Ctrl-C stops the run in flight and records it as interrupted; --r
   );
   assert.ok(first.experiments[0]!.run_s! < 5, 'it did not wait for the run');
 
-  const resumed = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '10', '--resume', '--max-experiments', '1']);
+  const resumed = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '10', '--resume', '--max-runs', '1']);
   assert.equal(resumed.exitCode, 0, String(resumed.all));
   const after = rows(db);
   assert.deepEqual(

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
+import { decidedCount } from '../../agent/session/kinds.ts';
 import type { ExperimentRow } from '../../agent/store/types.ts';
 import { isAlive, readLog as read, slowSandbox, tempDir, waitFor, workspaceGit } from '../helpers.ts';
 import { nightshift } from './cli.ts';
 
 test('kill -9 of the agent mid-run: the next run on the same DB resumes, re-runs the lost experiment, loses and duplicates nothing', async () => {
   const db = path.join(tempDir(), 'log.db');
-  const args = ['run', '--sandbox', slowSandbox(700), '--db', db, '--budget', '10', '--max-experiments', '8', '--baseline-runs', '2', '--ablation-runs', '2'];
+  const args = ['run', '--sandbox', slowSandbox(700), '--db', db, '--budget', '10', '--max-experiments', '2', '--baseline-runs', '2', '--ablation-runs', '2'];
 
   // Kill twice: once during a baseline run, once during a candidate's run.
   for (const when of [(r: ExperimentRow) => r.kind === 'baseline' && r.seed === 2, (r: ExperimentRow) => r.kind === 'ablation']) {
@@ -32,7 +33,8 @@ test('kill -9 of the agent mid-run: the next run on the same DB resumes, re-runs
   for (const r of interrupted) assert.ok(!isAlive(r.pid!), `orphaned run ${r.id} was killed on resume`);
 
   const finished = rows.filter((r) => ['done', 'crashed', 'timeout', 'diverged'].includes(r.status));
-  assert.equal(finished.length, 8, 'exactly --max-experiments finished runs');
+  assert.equal(decidedCount(rows), 2, 'exactly --max-experiments decided changes');
+  assert.ok(!rows.some((r) => r.decision === 'pending'), 'none left half-decided');
   assert.deepEqual(
     rows.filter((r) => r.status === 'running' || r.status === 'queued'),
     [],

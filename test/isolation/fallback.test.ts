@@ -40,7 +40,7 @@ function withoutBwrap(args: string[], env: Record<string, string> = {}): { statu
 }
 
 const MAIN = path.join(REPO, 'agent', 'cli', 'main.ts');
-const QUICK = ['--budget', '5', '--baseline-runs', '1', '--max-experiments', '1'];
+const QUICK = ['--budget', '5', '--baseline-runs', '1', '--max-runs', '1'];
 
 test('without bubblewrap, --proposer claude refuses to start in one line unless --isolation none; the planner runs with one warning', async (t) => {
   const db = path.join(tempDir(), 'log.db');

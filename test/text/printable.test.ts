@@ -48,7 +48,7 @@ test('a script printing escape sequences: headless output, show and show --log a
     '5',
     '--baseline-runs',
     '1',
-    '--max-experiments',
+    '--max-runs',
     '1',
     '--isolation',
     'none',
