@@ -31,8 +31,9 @@ export interface PlannerOptions {
 
 /**
  * The offline planner: leave-one-component-out over every `@ablate` marker, then pairwise
- * interaction tests among the strongest components, then a pattern search over the `@knob`
- * markers. It edits only the literal on a marked line, and it is a
+ * interaction tests among the strongest components and among the weakest (redundancy), or with
+ * `design: 'factorial'` a fractional factorial design over the components instead of both; then
+ * a pattern search over the `@knob` markers. It edits only the literal on a marked line, and it is a
  * function of the workspace and the log alone, so a resumed session continues where it was.
  */
 export class Planner implements Proposer {
