@@ -11,22 +11,24 @@ export function planText(event: PlanEvent): string {
   const runs = event.phases.reduce((n, p) => n + (p.runs ?? 0), 0);
   const pace = `${Math.round(event.perRunS)} s per run${event.perRunMeasured ? '' : ' (budget + grace until a run is measured)'}`;
   const open = event.phases.some((p) => p.runs === null) ? ', more for the open-ended' : '';
-  return `plan: ${event.phases.map(phaseText).join(', ')}; about ${span(event.estimateS)} for ${runs} runs at ${pace}${open}; ${limitsText(event.limits, event.perRunS)}`;
+  return `plan: ${event.phases.map(phaseText).join(', ')}; about ${span(event.estimateS)} for ${runsOf(runs)} at ${pace}${open}; ${limitsText(event.limits, event.perRunS)}`;
 }
 
 function phaseText(p: PlanPhase): string {
   const note = p.note ? ` (${p.note})` : '';
   if (p.runs === null) return `${p.name} open-ended${note}`;
-  return `${p.name} ${p.atMost ? '≤ ' : ''}${p.runs} ${p.runs === 1 ? 'run' : 'runs'}${note}`;
+  return `${p.name} ${p.atMost ? '≤ ' : ''}${runsOf(p.runs)}${note}`;
 }
 
 function limitsText(limits: SessionLimits, perRunS: number): string {
   const parts: string[] = [];
-  if (limits.maxExperiments !== null) parts.push(`${limits.maxExperiments} decisions`);
-  if (limits.maxRuns !== null) parts.push(`${limits.maxRuns} runs`);
+  if (limits.maxExperiments !== null) parts.push(`${limits.maxExperiments} ${limits.maxExperiments === 1 ? 'decision' : 'decisions'}`);
+  if (limits.maxRuns !== null) parts.push(runsOf(limits.maxRuns));
   if (limits.deadline) {
     const fit = Math.floor(limits.deadline.leftS / perRunS);
-    parts.push(`ends by ${clockTime(limits.deadline.at)} (${span(limits.deadline.leftS)} from now, about ${fit} ${fit === 1 ? 'run' : 'runs'})`);
+    parts.push(`ends by ${clockTime(limits.deadline.at)} (${span(limits.deadline.leftS)} from now, about ${runsOf(fit)})`);
   }
   return parts.length === 0 ? 'no limits (q or Ctrl-C ends it)' : `limits: ${parts.join(', ')}`;
 }
+
+const runsOf = (n: number): string => `${n} ${n === 1 ? 'run' : 'runs'}`;

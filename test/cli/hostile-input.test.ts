@@ -29,7 +29,7 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-const QUICK = ['--budget', '5', '--baseline-runs', '1', '--max-experiments', '1', '--isolation', 'none'];
+const QUICK = ['--budget', '5', '--baseline-runs', '1', '--max-runs', '1', '--isolation', 'none'];
 
 /** A finished one-run session on a fresh log: its path, sandbox and workspace. */
 async function finishedSession(): Promise<{ db: string; sandbox: string; workspace: string }> {
@@ -147,7 +147,7 @@ test('resuming a session whose workspace.git was deleted is one line; the next r
   const { db, sandbox, workspace } = await finishedSession();
   fs.rmSync(outsideGitDir(workspace), { recursive: true, force: true });
   const before = snapshot(workspace);
-  const resumed = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--resume', '--max-experiments', '2', '--budget', '5', '--isolation', 'none']);
+  const resumed = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--resume', '--max-runs', '2', '--budget', '5', '--isolation', 'none']);
   oneLine(resumed, /session 1 cannot be resumed: its workspace repository .*workspace\.git is gone; run again without --resume/);
   assert.deepEqual(snapshot(workspace), before, 'nothing in the workspace was written');
 

@@ -20,7 +20,7 @@ console.log('@ns {"final": true, "val_loss": 1}');`;
     db,
     '--budget',
     '20',
-    '--max-experiments',
+    '--max-runs',
     '2',
     '--baseline-runs',
     '2',
@@ -28,7 +28,9 @@ console.log('@ns {"final": true, "val_loss": 1}');`;
     '0.01',
     '--headless',
   ]);
-  assert.equal(result.exitCode, 0, String(result.all));
+  // Both runs of the baseline crashed: the session cannot compare anything with it, and says so.
+  assert.equal(result.exitCode, 1, String(result.all));
+  assert.match(String(result.stdout), /session 1 stopped: every baseline run failed/);
   const rows = readLog(db).rows;
   assert.deepEqual(
     rows.map((r) => r.status),
@@ -54,7 +56,7 @@ console.log('@ns {"final": true, "val_loss": 1}');`;
     db,
     '--budget',
     '20',
-    '--max-experiments',
+    '--max-runs',
     '1',
     '--baseline-runs',
     '1',
@@ -62,7 +64,8 @@ console.log('@ns {"final": true, "val_loss": 1}');`;
     '24',
     '--headless',
   ]);
-  assert.equal(result.exitCode, 0, String(result.all));
+  assert.equal(result.exitCode, 1, String(result.all));
+  assert.match(String(result.stdout), /session 1 stopped: every baseline run failed/);
   const [run] = readLog(db).rows;
   assert.equal(run!.status, 'crashed', run!.reason ?? '');
   assert.match(run!.reason!, /the process limit \(24\) was reached/);

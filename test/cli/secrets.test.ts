@@ -62,7 +62,7 @@ test('no environment a run can read holds the API key but the waiting first proc
       '5',
       '--baseline-runs',
       '1',
-      '--max-experiments',
+      '--max-runs',
       '1',
     ],
     {
@@ -164,7 +164,7 @@ test('kill -9 of the first process takes the agent with it, so the next run resu
   first.kill('SIGKILL');
   await first;
   await waitFor(() => !isAlive(agentPid), 5_000, 'the agent to die with the first process');
-  const resumed = await nightshift([...args, '--max-experiments', '1'], { env: { ANTHROPIC_API_KEY: KEY } });
+  const resumed = await nightshift([...args, '--max-runs', '1'], { env: { ANTHROPIC_API_KEY: KEY } });
   assert.equal(resumed.exitCode, 0, String(resumed.all));
   assert.match(String(resumed.stdout), /resumed session 1/);
 });
