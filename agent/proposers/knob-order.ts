@@ -39,13 +39,12 @@ function words(name: string): string[] {
 
 export function defaultPriority(name: string): number {
   const w = words(name);
+  // Short words must stand alone (`lr`, not the lr in `flr_count`); long ones may be part of a word (`lrdecay`).
   const has = (...xs: string[]) => xs.some((x) => w.includes(x));
-  const starts = (...xs: string[]) => xs.some((x) => w.some((word) => word.startsWith(x)));
-  const weightDecay = (w.includes('weight') && w.includes('decay')) || has('wd');
-  if (!weightDecay && (has('lr', 'cosine', 'anneal', 'cooldown') || (has('learning') && has('rate')) || starts('warmup', 'schedul', 'decay'))) {
-    return SCHEDULE_PRIORITY;
-  }
-  if (weightDecay || has('momentum', 'eps', 'epsilon', 'ema', 'smoothing') || starts('dropout', 'beta', 'clip')) return REGULARISATION_PRIORITY;
+  const within = (...xs: string[]) => xs.some((x) => w.some((word) => word.includes(x)));
+  const weightDecay = w.join('').includes('weightdecay') || has('wd');
+  if (!weightDecay && (has('lr', 'learning') || within('cosine', 'anneal', 'cooldown', 'warmup', 'schedul', 'decay'))) return SCHEDULE_PRIORITY;
+  if (weightDecay || has('momentum', 'eps', 'epsilon', 'ema', 'smoothing') || within('dropout', 'beta', 'clip')) return REGULARISATION_PRIORITY;
   return OTHER_PRIORITY;
 }
 

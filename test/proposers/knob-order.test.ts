@@ -63,6 +63,8 @@ test('default priorities: learning rate and schedule, then regularisation and op
     'lr_schedule',
     'cosine_cycles',
     'decay_steps',
+    'lrdecay',
+    'learning_rate_init',
   ]) {
     assert.equal(defaultPriority(n), 2, n);
   }
@@ -79,6 +81,9 @@ test('default priorities: learning rate and schedule, then regularisation and op
     'eps',
     'label_smoothing',
     'ema',
+    'weightdecay',
+    'attndropout',
+    'gradclip',
   ]) {
     assert.equal(defaultPriority(n), 1, n);
   }
