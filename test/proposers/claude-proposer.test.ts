@@ -38,7 +38,7 @@ test('a full proposal (view, str_replace, submit) is applied, run and recorded b
       message([submit('raise the learning rate to 0.05', 'SGD is under-converged at 4 epochs; a larger step lowers val_loss')]),
     ]),
   );
-  const { rows, turns, db, workspace } = await runClaudeLoop(options(sandbox, { maxExperiments: 2, baselineRuns: 1 }), api);
+  const { rows, turns, db, workspace } = await runClaudeLoop(options(sandbox, { maxExperiments: 1, baselineRuns: 1 }), api);
 
   const llm = rows.find((e) => e.kind === 'llm')!;
   assert.equal(llm.proposer, 'claude');
@@ -120,7 +120,7 @@ test('a hostile model cannot touch anything outside the editable files', async (
   const api = await mock(
     scripted(() => [message(attacks), message([submit('nothing', 'nothing')]), message([setLr('0.05'), submit('lr 0.05', 'faster convergence')])]),
   );
-  const { rows, workspace } = await runClaudeLoop(options(sandbox, { maxExperiments: 2, baselineRuns: 1 }), api);
+  const { rows, workspace } = await runClaudeLoop(options(sandbox, { maxExperiments: 1, baselineRuns: 1 }), api);
 
   const results = toolResults(api.messages[1]!);
   assert.equal(results.length, attacks.length);
@@ -151,7 +151,7 @@ test('overloaded answers (529) are retried by the SDK and the proposal goes thro
   let failures = 2;
   const script = scripted(() => proposeLr('0.05'));
   const api = await mock((request) => (failures-- > 0 ? overloaded() : script(request)));
-  const { rows, turns } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api, { maxRetries: 2 });
+  const { rows, turns } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 1, baselineRuns: 1 }), api, { maxRetries: 2 });
   assert.equal(api.messages.length, 3, 'two 529s, then the answer');
   assert.equal(rows.find((e) => e.kind === 'llm')?.proposer, 'claude');
   assert.equal(turns.length, 1, 'retries happen inside one turn');
@@ -162,7 +162,7 @@ test('an API that stays down hands the experiment to the planner, and the next o
   let down = true;
   const script = scripted(() => proposeLr('0.05'));
   const api = await mock((request) => (down ? overloaded() : script(request)));
-  const opts = options(fastSandbox(), { maxExperiments: 3, baselineRuns: 1, ablationRuns: 1 });
+  const opts = options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1, ablationRuns: 1 });
   const result = runClaudeLoop(opts, api, {
     maxRetries: 1,
     fallback: {
@@ -221,7 +221,7 @@ test("tokens and dollars: every turn priced at the model's rates, summed on the 
       }),
     ]),
   );
-  const { turns, db, events, rows, session: sessionRow } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api);
+  const { turns, db, events, rows, session: sessionRow } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 1, baselineRuns: 1 }), api);
   // Sonnet 5.5: $2 input, $2.50 5-minute write, $4 one-hour write, $0.10 read, $10 output per MTok.
   const first = (1000 * 2 + 1000 * 2.5 + 4000 * 4 + 200 * 10) / 1e6;
   const second = (50 * 2 + 300 * 2.5 + 6000 * 0.1 + 100 * 10) / 1e6;
@@ -266,7 +266,7 @@ test('prices: an unknown model costs null, and Haiku 5.5 is dearer past a 100k-t
 
 test('a model that never edits is retried with the error, then skipped; after three skips the planner proposes', async () => {
   const api = await mock(() => message([{ type: 'text', text: 'I think the code is fine as it is.' }], { stop_reason: 'end_turn' }));
-  const { rows } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1, ablationRuns: 1 }), api, { maxTurns: 2 });
+  const { rows } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 1, baselineRuns: 1, ablationRuns: 1 }), api, { maxTurns: 2 });
   const candidates = rows.filter((e) => e.kind !== 'baseline' && e.kind !== 'confirm');
   assert.deepEqual(
     candidates.map((e) => [e.kind, e.status, e.proposer]),

@@ -34,7 +34,7 @@ async function startup(models: Parameters<typeof startMockApi>[1] = {}) {
     '--baseline-runs',
     '1',
     '--max-experiments',
-    '2',
+    '1',
     '--headless',
     '--isolation',
     'none',

@@ -32,7 +32,7 @@ const opening = (api: MockApi, n: number) => JSON.stringify(api.messages.filter(
 
 test('each proposal is made while the previous run is in flight, and used when that run changed no code', async () => {
   const api = await mockWith({ old: 'lr: 0.03,', new: 'lr: 0.05,' });
-  const { rows, turns, workspace } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 3, baselineRuns: 1 }), api, { prefetch: true });
+  const { rows, turns, workspace } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api, { prefetch: true });
   const llm = rows.filter((e) => e.kind === 'llm');
   assert.deepEqual(
     llm.map((e) => [e.description, e.status]),
@@ -64,7 +64,7 @@ test('a speculative proposal made before a keep is discarded and a fresh one mad
   // More epochs lowers this sandbox's val_loss: the first proposal is kept.
   const api = await mockWith({ old: 'epochs: 4,', new: 'epochs: 8,' });
   // A keep is followed by a control run of the new baseline, then the next proposal.
-  const { rows, turns } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 4, baselineRuns: 1 }), api, { prefetch: true });
+  const { rows, turns } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api, { prefetch: true });
   const llm = rows.filter((e) => e.kind === 'llm');
   assert.equal(llm[0]!.decision, 'keep');
   assert.equal(llm[1]!.description, 'idea 2', 'idea 1 was made on the code before the keep');
@@ -88,7 +88,7 @@ test('a bug in a speculative proposal is reported as a warning, and the proposal
     return real.client.messages.create(...args);
   };
   const buggy = { model: real.model, client: { messages: { create } } as unknown as Anthropic };
-  const { rows, events } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api, { prefetch: true, api: buggy });
+  const { rows, events } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 1, baselineRuns: 1 }), api, { prefetch: true, api: buggy });
 
   const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
   assert.ok(
