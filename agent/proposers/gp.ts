@@ -25,7 +25,8 @@ export interface Prediction {
 export interface Gp {
   predict(x: readonly number[]): Prediction;
   lengthScale: number;
-  noiseVariance: number;
+  /** The run-to-run noise SD the fit found, in the values' units. */
+  noiseSd: number;
 }
 
 function matern52(a: readonly number[], b: readonly number[], lengthScale: number): number {
@@ -88,7 +89,7 @@ export function fitGp(xs: readonly (readonly number[])[], values: readonly numbe
   const { lower, alpha, lengthScale, noiseVariance } = best;
   return {
     lengthScale,
-    noiseVariance,
+    noiseSd: scale * Math.sqrt(noiseVariance),
     predict(x) {
       const kx = xs.map((xi) => matern52(x, xi, lengthScale));
       const mean = kx.reduce((s, kv, i) => s + kv * alpha[i]!, 0);

@@ -66,15 +66,18 @@ export interface ModelChoice {
 
 export interface ModelOptions {
   goal: 'minimize' | 'maximize';
-  /** The least expected improvement worth a run, in metric units. */
-  minImprovement: number;
+  /** The run-to-run noise SD the verdicts measured; null when none did (the fit's own is used). */
+  noiseSd: number | null;
   /** Whether a full configuration may still be proposed. */
   untried: (config: ReadonlyMap<string, KnobValue>) => boolean;
 }
 
+// A move expected to gain less than this share of the noise SD could not be told from noise.
+const MIN_IMPROVEMENT_SD = 0.1;
+
 /**
  * The searched knobs' next values, or null when too few points are measured or no untried
- * candidate is expected to improve by `minImprovement`. `fixed` holds every marker's current
+ * candidate is expected to improve by a tenth of the noise SD. `fixed` holds every marker's current
  * value: observations made with another value of an unsearched marker (a kept ablation since)
  * describe another surface and are left out.
  */
@@ -82,7 +85,7 @@ export function modelChoice(
   knobs: readonly Marker[],
   fixed: ReadonlyMap<string, KnobValue>,
   measured: readonly Observation[],
-  { goal, minImprovement, untried }: ModelOptions,
+  { goal, noiseSd, untried }: ModelOptions,
 ): ModelChoice | null {
   const searched = new Set(knobs.map((k) => k.name));
   const encodeConfig = (config: ReadonlyMap<string, KnobValue>): number[] | null => {
@@ -114,8 +117,10 @@ export function modelChoice(
   ys.splice(0, Math.max(0, ys.length - MAX_POINTS));
   const gp = fitGp(xs, ys);
   if (!gp) return null;
-  const best = Math.min(...xs.map((x) => gp.predict(x).mean));
-  const incumbent = xs[xs.map((x) => gp.predict(x).mean).indexOf(best)]!;
+  const means = xs.map((x) => gp.predict(x).mean);
+  const best = Math.min(...means);
+  const incumbent = xs[means.indexOf(best)]!;
+  const minImprovement = MIN_IMPROVEMENT_SD * (noiseSd ?? gp.noiseSd);
 
   const unit: number[][] = [];
   for (let i = 1; i <= HALTON_POINTS; i++) unit.push(knobs.map((_, d) => halton(i, PRIMES[d % PRIMES.length]!)));

@@ -55,12 +55,10 @@ export function modelMove(
   const keyOf = keyFor(markers);
   const current = currentConfig(markers);
   const knobs = markers.filter((m) => m.marker === 'knob' && m.domain !== null);
-  // A move expected to gain less than a tenth of the noise SD could not be told from noise.
   const noise = results.map((r) => r.noiseSd).filter((s): s is number => s !== null);
-  const minImprovement = noise.length > 0 ? 0.1 * Math.min(...noise) : 0;
   const seen = measuredKeys(markers, results, tried);
   const untried = (config: ReadonlyMap<string, KnobValue>) => !seen.has(keyOf(config));
-  const model = modelChoice(knobs, current, observations(results), { goal, minImprovement, untried });
+  const model = modelChoice(knobs, current, observations(results), { goal, noiseSd: noise.length > 0 ? Math.min(...noise) : null, untried });
   if (!model) return undefined;
   const edits = knobs.filter((k) => model.values.get(k.name) !== k.value).map((marker) => ({ marker, value: model.values.get(marker.name)! }));
   const { mean, sd } = model.prediction;
