@@ -1,4 +1,4 @@
-import { factorialFactors, passesNeeded } from '../design/factorial-plan.ts';
+import { factorialFactors, passesNeeded } from './factorial-points.ts';
 import { fractionalFactorial } from '../design/fractional-factorial.ts';
 import type { Marker } from '../knobs/markers.ts';
 import { neighbours } from './neighbours.ts';
@@ -54,7 +54,7 @@ const interactions: PhaseOf = (markers, { ablationRuns, interactionTop, redundan
   };
 };
 
-/** --design factorial: every point of the design but the all-zero one (the baseline's), once per pass (agent/design/). */
+/** --design factorial: every point of the design but the all-zero one (the baseline's), once per pass (factorial-points.ts). */
 const factorial: PhaseOf = (markers, { design, baselineRuns = 5 }) => {
   const k = factorialFactors(markers).length;
   if (design !== 'factorial' || k === 0) return null;

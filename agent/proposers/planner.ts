@@ -5,7 +5,7 @@ import { scanMarkers } from '../knobs/scan.ts';
 import type { AblationSpec } from '../store/types.ts';
 import type { Proposal, ProposalContext, Proposer } from './types.ts';
 import { ablationSpec } from './ablation-spec.ts';
-import { FACTORIAL, nextFactorialPoint } from '../design/factorial-plan.ts';
+import { FACTORIAL, nextFactorialPoint } from './factorial-points.ts';
 import { nextInteractionStep } from './interactions.ts';
 import { nextKnobMove } from './knob-search.ts';
 import { plannerPlan, type PlanPhase } from './plan-estimate.ts';
@@ -92,7 +92,7 @@ export class Planner implements Proposer {
   }
 
   /**
-   * --design factorial: the design's points in turn (agent/design/factorial-plan.ts), each on a
+   * --design factorial: the design's points in turn (agent/proposers/factorial-points.ts), each on a
    * fresh seed. A point is measured for the analysis, never kept (the loop sees `design`).
    */
   private nextDesignPoint(ctx: ProposalContext, markers: Marker[], tried: Set<string>, head: string): Step | undefined {

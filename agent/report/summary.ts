@@ -203,7 +203,8 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
 function designOf(session: SessionRow): DesignName {
   try {
     return (JSON.parse(session.options_json) as { design?: unknown }).design === 'factorial' ? 'factorial' : 'loco';
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     return 'loco';
   }
 }

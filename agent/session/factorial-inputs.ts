@@ -6,7 +6,7 @@ import { commitKey, runGroups } from './groups.ts';
 import { isDecided } from './kinds.ts';
 
 /**
- * The runs behind a factorial design's tables (agent/design/): its points that were measured,
+ * The runs behind a factorial design's tables (agent/proposers/factorial-points.ts): its points that were measured,
  * plus the baseline runs of the commit it ran on, which measure the all-zero point. One family
  * per commit, as for leave-one-out, though the planner runs a design on one commit only.
  */

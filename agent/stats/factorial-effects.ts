@@ -1,7 +1,7 @@
 /**
  * The effect and interaction tables from a factorial design, by least squares.
  *
- * Model and coding: agent/design/model.ts (0/1, so a main effect is "ablate i alone" and an
+ * Model and coding: factorial-model.ts (0/1, so a main effect is "ablate i alone" and an
  * interaction is Δ(i,j) − Δ(i) − Δ(j), as in the leave-one-out tables). The runs are the design
  * points plus the baseline's runs, which measure the all-zero point. The noise is the residual
  * SD: the baseline's within-group spread is already in the residuals (its runs are rows of the
@@ -9,7 +9,7 @@
  * is one family, its intervals simultaneous at 1 − familyAlpha by Bonferroni, and a row is
  * significant iff its interval excludes zero.
  */
-import { modelColumns, modelRow } from '../design/model.ts';
+import { modelColumns, modelRow } from './factorial-model.ts';
 import type { Effects, EffectRow, InteractionRow } from './effects.ts';
 import { interval } from './intervals.ts';
 import { leastSquares } from './least-squares.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeDesign, factorialRuns, fractionalFactorial } from '../../agent/design/fractional-factorial.ts';
-import { modelColumns } from '../../agent/design/model.ts';
+import { modelColumns } from '../../agent/stats/factorial-model.ts';
 
 /** ±1 columns of the main effects and two-way interactions, as the textbook checks them. */
 function columns(points: number[][], k: number): number[][] {

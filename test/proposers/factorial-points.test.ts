@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { factorialFactors, MIN_RESIDUAL_DF, nextFactorialPoint, passesNeeded } from '../../agent/design/factorial-plan.ts';
+import { factorialFactors, MIN_RESIDUAL_DF, nextFactorialPoint, passesNeeded } from '../../agent/proposers/factorial-points.ts';
 import { fractionalFactorial } from '../../agent/design/fractional-factorial.ts';
 import { scanMarkers } from '../../agent/knobs/scan.ts';
 import { plannerPlan } from '../../agent/proposers/plan-estimate.ts';

@@ -4,13 +4,13 @@
  * session goes on with the next point not yet tried).
  */
 import type { Marker } from '../knobs/markers.ts';
-import { ablationSpec, removes } from '../proposers/ablation-spec.ts';
-import type { AblationEdit } from '../proposers/interactions.ts';
+import { fractionalFactorial, type FactorialDesign } from '../design/fractional-factorial.ts';
 import { headMeasurements } from '../session/baseline.ts';
 import { specKey } from '../session/effect-inputs.ts';
+import { modelColumns } from '../stats/factorial-model.ts';
 import type { ExperimentRow } from '../store/types.ts';
-import { fractionalFactorial, type FactorialDesign } from './fractional-factorial.ts';
-import { modelColumns } from './model.ts';
+import { ablationSpec, removes } from './ablation-spec.ts';
+import type { AblationEdit } from './interactions.ts';
 
 /** The value of experiments.design on a factorial design point. */
 export const FACTORIAL = 'factorial';
