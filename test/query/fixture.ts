@@ -21,7 +21,8 @@ export async function buildQueryLog(dir: string): Promise<string> {
     )
     .replace('steps: step,', 'steps: step, floor_val_loss: 0.09, memory_gb: 1.25,');
   const sandbox = fastSandbox({ 'train.mjs': script });
-  await runLoop(options(sandbox, { decision: 'noise-aware', baselineRuns: 3, ablationRuns: 2, controlEvery: 3, maxExperiments: 15 }), {
+  // 6 decisions (15 runs): the ablations, the interaction, and three tweaks, one of them crashing.
+  await runLoop(options(sandbox, { decision: 'noise-aware', baselineRuns: 3, ablationRuns: 2, controlEvery: 3, maxExperiments: 6 }), {
     db,
     policy: createPolicy('noise-aware'),
   });
