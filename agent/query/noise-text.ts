@@ -24,7 +24,8 @@ export function noiseLines(json: string | null): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
-  } catch {
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     return [];
   }
   const noise = NoiseSchema.safeParse(parsed).data;
