@@ -30,11 +30,17 @@ export function factorialInputs(rows: readonly ExperimentRow[]): FactorialFamily
     const baseline = measured(groups.get(commitKey(commit)) ?? []);
     const here = points.filter((e) => e.base_commit === commit);
     if (baseline.length === 0 || here.length === 0) return [];
-    // The factors in the order they first appear (the design's own order: its first points ablate one factor at a time or in pairs).
-    const keys = new Map<string, FactorialFactor>();
+    const found = new Map<string, FactorialFactor>();
+    // Each point lists its ablations in the markers' order, and every pair of factors is ablated together somewhere, so that order is recoverable.
+    const before = new Set<string>();
     for (const e of here) {
-      for (const s of specsOf(e)) if (!keys.has(specKey(s))) keys.set(specKey(s), { component: s.part, change: `${s.from} -> ${s.to}` });
+      const specs = specsOf(e).map((s) => ({ key: specKey(s), factor: { component: s.part, change: `${s.from} -> ${s.to}` } }));
+      specs.forEach((s, i) => {
+        if (!found.has(s.key)) found.set(s.key, s.factor);
+        for (const later of specs.slice(i + 1)) before.add(`${s.key}\n${later.key}`);
+      });
     }
+    const keys = new Map([...found].sort(([a], [b]) => (before.has(`${a}\n${b}`) ? -1 : before.has(`${b}\n${a}`) ? 1 : 0)));
     const index = new Map([...keys.keys()].map((key, i) => [key, i] as const));
     const xOf = (e: ExperimentRow) => {
       const x = new Array<number>(keys.size).fill(0);
