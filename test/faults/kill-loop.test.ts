@@ -21,7 +21,7 @@ test('kill -9 at many random moments (runs, commits, DB writes): the log stays c
     db,
     '--budget',
     '5',
-    '--max-experiments',
+    '--max-runs',
     String(max),
     '--baseline-runs',
     '2',
@@ -54,13 +54,18 @@ test('kill -9 at many random moments (runs, commits, DB writes): the log stays c
   assert.equal(sessions.length, 1, `every start continued the same session: ${JSON.stringify(sessions.map((s) => [s.id, s.status, s.end_reason]))}`);
   const [session] = sessions;
   assert.equal(session!.status, 'finished');
-  assert.equal(session!.end_reason, `reached --max-experiments ${max}`);
+  assert.match(session!.end_reason!, new RegExp(`^reached --max-runs ${max}`));
 
   assert.deepEqual(
     rows.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id),
     [],
   );
-  assert.equal(rows.filter((r) => FINISHED.includes(r.status)).length, max);
+  // At most --max-runs, and no change left half-decided: a change starts only with room for all its runs.
+  assert.ok(rows.filter((r) => FINISHED.includes(r.status)).length <= max);
+  assert.deepEqual(
+    rows.filter((r) => r.decision === 'pending').map((r) => r.id),
+    [],
+  );
   for (const r of rows.filter((x) => x.status !== 'interrupted' && x.status !== 'rejected')) {
     assert.ok(r.log_path && fs.existsSync(r.log_path), `run ${r.id} has its log`);
   }

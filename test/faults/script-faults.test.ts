@@ -42,7 +42,7 @@ console.log('@ns {"final": true, "val_loss": 99}');`;
 
 test('a reader holding a long read transaction on the log never blocks the run', async () => {
   const db = path.join(tempDir(), 'log.db');
-  const agent = nightshift(['run', '--sandbox', slowSandbox(200), '--db', db, '--budget', '5', '--max-experiments', '6', '--baseline-runs', '2']);
+  const agent = nightshift(['run', '--sandbox', slowSandbox(200), '--db', db, '--budget', '5', '--max-runs', '6', '--baseline-runs', '6']);
   await waitFor(() => readLog(db).rows.length > 0, 20_000, 'the first run');
   const reader = new Database(db, { readonly: true });
   reader.exec('BEGIN');
@@ -57,7 +57,7 @@ test('a reader holding a long read transaction on the log never blocks the run',
 test('a second run on a log whose session is running refuses in one line, and the first is unharmed', async () => {
   const db = path.join(tempDir(), 'log.db');
   const sandbox = slowSandbox(1500);
-  const first = nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '5', '--max-experiments', '3', '--baseline-runs', '2']);
+  const first = nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '5', '--max-runs', '3', '--baseline-runs', '3']);
   await waitFor(() => readLog(db).rows.length > 0, 20_000, 'the first run');
   const second = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '5']);
   assert.equal(second.exitCode, 2);

@@ -43,7 +43,7 @@ test('log, show, sql and report read the log while run writes it (WAL, read-only
     db,
     '--budget',
     '5',
-    '--max-experiments',
+    '--max-runs',
     '10',
     '--baseline-runs',
     '2',
