@@ -45,7 +45,7 @@ test('sealed: the metric comes from the evaluation; a forged final line from a p
   );
   assert.notEqual(forging, TRAIN);
   const sandbox = sealed({ 'train.mjs': forging });
-  const { rows, session } = await runLoop(options(sandbox, { maxExperiments: 6, baselineRuns: 2, ablationRuns: 1 }));
+  const { rows, session } = await runLoop(options(sandbox, { maxExperiments: null, maxRuns: 6, baselineRuns: 2, ablationRuns: 1 }));
   assert.equal(session.seal, 'sealed');
   for (const run of baselines(rows)) {
     assert.equal(run.status, 'done');
@@ -74,7 +74,7 @@ test('sealed: a forged final line written by a mock Claude does not set the metr
     ]),
   );
   mocks.push(api);
-  const { rows } = await runClaudeLoop(options(sealed(), { maxExperiments: 4, baselineRuns: 2 }), api);
+  const { rows } = await runClaudeLoop(options(sealed(), { maxExperiments: 1, baselineRuns: 2 }), api);
   const llm = rows.find((r) => r.kind === 'llm')!;
   assert.equal(llm.proposer, 'claude');
   // The edit printed a second final line after the script's own: that alone makes it invalid.
@@ -127,7 +127,7 @@ test('an ignored file a run leaves in the workspace does not survive the reset, 
   // The script trains far better when it finds its own leftovers: a warm start.
   const warm = beforeSave("  if (fs.existsSync('warm.ckpt')) model.b += 1000;\n  fs.writeFileSync('warm.ckpt', 'weights');");
   const sandbox = sealed({ '.gitignore': '*.ckpt\n', 'train.mjs': warm });
-  const { rows, workspace } = await runLoop(options(sandbox, { maxExperiments: 4, baselineRuns: 3 }));
+  const { rows, workspace } = await runLoop(options(sandbox, { maxExperiments: null, maxRuns: 4, baselineRuns: 3 }));
   for (const run of baselines(rows)) assert.ok(run.status === 'done' && run.metric! < 1, `run ${run.id}: ${run.status} ${run.metric}`);
   assert.equal(fs.existsSync(path.join(workspace.dir, 'warm.ckpt')), false);
 });
@@ -141,13 +141,13 @@ test('no folder a run can write outlives it: a script that stores state everywhe
       "  if (places.some((p) => { try { return fs.existsSync(path.join(p, 'warm.state')); } catch { return false; } })) model.b += 1000;\n" +
       "  for (const p of places) { try { fs.writeFileSync(path.join(p, 'warm.state'), 'weights'); } catch {} }",
   );
-  const { rows } = await runLoop(options(sealed({ 'train.mjs': warm }), { maxExperiments: 4, baselineRuns: 4, isolation: 'strict' }));
+  const { rows } = await runLoop(options(sealed({ 'train.mjs': warm }), { maxExperiments: null, maxRuns: 4, baselineRuns: 4, isolation: 'strict' }));
   for (const run of baselines(rows)) assert.ok(run.status === 'done' && run.metric! < 1, `run ${run.id} started warm: ${run.status} ${run.metric}`);
 });
 
 test('a script that ignores its seed is invalid from its second run on', async () => {
   const fixed = TRAIN.replace('const seed = Number(process.env.NIGHTSHIFT_SEED ?? 1);', 'const seed = 1;');
-  const { rows } = await runLoop(options(sealed({ 'train.mjs': fixed }), { maxExperiments: 4, baselineRuns: 3 }));
+  const { rows } = await runLoop(options(sealed({ 'train.mjs': fixed }), { maxExperiments: null, maxRuns: 4, baselineRuns: 3 }));
   const [first, ...rest] = baselines(rows);
   assert.equal(first!.status, 'done');
   for (const run of rest) {
@@ -267,7 +267,7 @@ const val = validationRows();
 const loss = val.reduce((s, r) => s + (r.x.reduce((a, xi, i) => a + xi * model.w[i], model.b) - r.y) ** 2, 0) / val.length;
 console.log('@ns ' + JSON.stringify({ final: true, val_loss: loss, floor: NOISE ** 2 * 0.5 }));`;
   const sandbox = sealed({ 'nightshift.json': JSON.stringify(config), 'evaluate.mjs': evaluate });
-  const { rows, session, events } = await runLoop(options(sandbox, { maxExperiments: 2, baselineRuns: 2 }));
+  const { rows, session, events } = await runLoop(options(sandbox, { maxExperiments: null, maxRuns: 2, baselineRuns: 2 }));
   assert.equal(session.seal, 'separate');
   assert.ok(!events.some((e) => e.type === 'warning' && /self-reported/.test(e.message)));
   for (const run of rows) {
