@@ -63,8 +63,7 @@ async function scenario(name: string, make: (ctx: { db: Db; scratch: string; ses
   const options = sessionOptions(sandbox, {
     budgetS: trainS,
     graceS: 30,
-    maxExperiments: runs,
-    maxExperimentsGiven: true,
+    maxRuns: runs,
     baselineRuns,
     ablationRuns: 1,
     interactionTop: 0,

@@ -27,7 +27,7 @@ fs.writeFileSync(path.join(sandbox, 'config.ts'), `export const config = {\n  on
 const dbPath = path.join(dir, 'bench.db');
 const { db, experiments, opened, loop } = await benchSession(
   dbPath,
-  sessionOptions(sandbox, { maxExperiments: n + 3 }),
+  sessionOptions(sandbox, { maxRuns: n + 3 }),
   () => new Planner({ ablationRuns: 3, interactionTop: 3 }),
 );
 const started = performance.now();

@@ -38,7 +38,7 @@ else {
 );
 
 const dbPath = path.join(dir, 'soak.db');
-const options = sessionOptions(sandbox, { budgetS: 1, graceS: 1, maxExperiments: n, maxExperimentsGiven: true });
+const options = sessionOptions(sandbox, { budgetS: 1, graceS: 1, maxRuns: n });
 const { db, experiments, opened, bus, loop } = await benchSession(dbPath, options, () => saltProposer({ stepBy: 0 }));
 
 const fds = () => fs.readdirSync('/proc/self/fd').length;
