@@ -23,7 +23,7 @@ test('an edit over the size limit is rejected with the limit named, and only its
 test('a run whose output line is cut at the line cap goes on, and its record says so', async () => {
   const train = fs.readFileSync(path.join(fastSandbox(), 'train.mjs'), 'utf8');
   const sandbox = fastSandbox({ 'train.mjs': `process.stdout.write('y'.repeat(3 * 2 ** 20) + '\\n');\n${train}` });
-  const { rows } = await runLoop(options(sandbox, { maxExperiments: 1, baselineRuns: 1 }));
+  const { rows } = await runLoop(options(sandbox, { maxExperiments: null, maxRuns: 1, baselineRuns: 1 }));
   assert.equal(rows[0]!.status, 'done');
   assert.match(rows[0]!.reason!, /^1 output line over the line cap cut$/);
 });

@@ -35,19 +35,7 @@ test('log, show, sql and report read the log while run writes it (WAL, read-only
     .readFileSync(path.join(FAST_SANDBOX, 'train.mjs'), 'utf8')
     .replace('console.log(`epoch ${epoch} done`);', 'console.log(`epoch ${epoch} done`); await new Promise((r) => setTimeout(r, 100));');
   const db = path.join(tempDir(), 'log.db');
-  const run = nightshift([
-    'run',
-    '--sandbox',
-    fastSandbox({ 'train.mjs': script }),
-    '--db',
-    db,
-    '--budget',
-    '5',
-    '--max-runs',
-    '10',
-    '--baseline-runs',
-    '2',
-  ]);
+  const run = nightshift(['run', '--sandbox', fastSandbox({ 'train.mjs': script }), '--db', db, '--budget', '5', '--max-runs', '10', '--baseline-runs', '2']);
   try {
     await waitFor(() => finished(db) >= 3, 60_000, 'three finished runs');
     let rounds = 0;
