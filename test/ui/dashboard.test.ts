@@ -69,6 +69,13 @@ test('frame: the plan printed at the start is a header line, under the counts', 
   assert.ok(at > 0 && /^runs 5 · decided 1\/50/.test(lines[at - 1]!), lines.join('\n'));
 });
 
+test('frame: the limits stored with the session, --max-runs and the deadline, are in the counts (run and watch alike)', () => {
+  const deadline = new Date(2025, 0, 1, 7, 0, 0).toISOString();
+  const limited = session({ options_json: JSON.stringify({ maxRuns: 40, deadline }) });
+  const text = frame(dashboardView(logView(limited, aKeep(), null), { now: T0 + 1800_000, agent: run, steps: null })).join('\n');
+  assert.match(text, /runs 5\/40 · decided 1\/50 · kept 1 · reverted 0 · crashed 0 · ends by 07:00 ·/);
+});
+
 test('frame: a crash', () => {
   const text = frame(view(aCrash(), { now: T0 + 1000_000 })).join('\n');
   assert.match(text, /crashed 1/);

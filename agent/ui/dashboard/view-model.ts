@@ -9,6 +9,7 @@
 import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
 import { decidedCount, finishedCount } from '../../session/kinds.ts';
+import type { SessionOptions } from '../../loop/options.ts';
 import type { LlmTotals } from '../../store/llm-turns.ts';
 import { isFailedRun, type ExperimentRow, type SessionRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
@@ -36,6 +37,9 @@ export interface LogView {
   finished: number;
   /** Changes measured and decided: what --max-experiments counts. */
   decided: number;
+  /** The limits the session's row has no column for, from its stored options. */
+  maxRuns: number | null;
+  deadline: string | null;
   /** Seconds of training over the runs that ended. */
   trainingS: number;
   /** The row whose process runs (or is about to), if any. */
@@ -72,11 +76,22 @@ export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm
       .reverse(),
     finished: finishedCount(rows),
     decided: decidedCount(rows),
+    ...storedLimits(session),
     trainingS,
     current: rows.findLast((e) => e.status === 'running' || e.status === 'queued') ?? null,
     lastBackend,
     llm: session.proposer === 'claude' || (llm !== null && llm.turns > 0) ? llm : null,
   };
+}
+
+function storedLimits(session: SessionRow): Pick<LogView, 'maxRuns' | 'deadline'> {
+  try {
+    const options = JSON.parse(session.options_json) as Partial<SessionOptions>;
+    return { maxRuns: options.maxRuns ?? null, deadline: options.deadline ?? null };
+  } catch {
+    // A log written by hand or by an older nightshift: no limits to show.
+    return { maxRuns: null, deadline: null };
+  }
 }
 
 /** What drives the agent: `run` knows what its user asked; `watch` only whether the agent lives. */

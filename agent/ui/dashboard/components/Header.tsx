@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Text } from 'ink';
 import type { DashboardView, Tone } from '../view-model.ts';
+import { clockTime } from '../../../loop/deadline.ts';
 import { duration, percent } from '../text.ts';
 import { Line } from './Line.tsx';
 
@@ -33,7 +34,7 @@ export function Status({ view, width }: { view: DashboardView; width: number }) 
   );
 }
 
-/** runs 42 · decided 12/20 · kept 3 · reverted 9 · crashed 2 · 40.1 runs/h · training 93% of the time. */
+/** runs 42/60 · decided 12/20 · kept 3 · reverted 9 · crashed 2 · ends by 07:00 · 40.1 runs/h · training 93% of the time. */
 export function Counts({ view, width }: { view: DashboardView; width: number }) {
   const log = view.log!;
   const x = log.report.experiments;
@@ -44,12 +45,13 @@ export function Counts({ view, width }: { view: DashboardView; width: number }) 
     <Line
       width={width}
       pieces={[
-        { key: 'runs', text: `runs ${log.finished}`, bold: true },
+        { key: 'runs', text: `runs ${log.finished}${log.maxRuns === null ? '' : `/${log.maxRuns}`}`, bold: true },
         // --max-experiments counts decided changes, so that is what its limit is shown against.
         { key: 'decided', text: max === null ? '' : ` · decided ${log.decided}/${max}` },
         { key: 'kept', text: ` · kept ${x.kept}`, colour: x.kept > 0 ? 'green' : undefined },
         { key: 'reverted', text: ` · reverted ${x.reverted}` },
         { key: 'crashed', text: ` · crashed ${x.crashed}`, colour: x.crashed > 0 ? 'red' : undefined },
+        { key: 'deadline', text: log.deadline === null ? '' : ` · ends by ${clockTime(log.deadline)}` },
         { key: 'rate', text: rate === null || rate === undefined ? '' : ` · ${Number(rate.toPrecision(3))} runs/h`, colour: 'gray' },
         { key: 'share', text: share === null || share === undefined ? '' : ` · training ${percent(share)} of the time`, colour: 'gray' },
       ]}
