@@ -185,8 +185,10 @@ export class NoiseAwarePolicy implements DecisionPolicy {
     return Math.max(runsFor, notWorse ?? runsFor);
   }
 
-  maxRunsPerCandidate(minRuns: number): number {
-    return Math.max(this.options.maxRuns, this.options.simplifyMaxRuns, minRuns);
+  /** The most runs a change can get: a simplification's non-inferiority test may take up to simplifyMaxRuns. */
+  maxRunsPerCandidate(minRuns: number, simplifies = false): number {
+    const { maxRuns, simplifyMaxRuns, simplifyMarginSd } = this.options;
+    return Math.max(maxRuns, minRuns, simplifies && simplifyMarginSd > 0 ? simplifyMaxRuns : 0);
   }
 
   private confirm(input: DecisionInput, why: string): Decision {

@@ -66,7 +66,7 @@ export interface DecisionPolicy {
    */
   headRuns(baselineRuns: number, reverts: number): number;
   /** The most runs a candidate that must get `minRuns` can be given before its verdict (what a run limit must leave room for). */
-  maxRunsPerCandidate(minRuns: number): number;
+  maxRunsPerCandidate(minRuns: number, simplifies?: boolean): number;
   /** The seed of a candidate's first (screening) run; `index` counts the candidates already tried on this baseline. */
   screenSeed(input: Pick<DecisionInput, 'baseline'> & { index?: number }): number;
   decide(input: DecisionInput): Decision;

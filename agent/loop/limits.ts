@@ -1,4 +1,3 @@
-import type { DecisionPolicy } from '../decide/types.ts';
 import { decidedCount, finishedCount, isCandidate, isFinished } from '../session/kinds.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { clockTime, span } from './deadline.ts';
@@ -13,9 +12,10 @@ import type { SessionOptions } from './options.ts';
 /**
  * What the loop is about to start: `continue` is a step of a decision already under way (a
  * confirmation, a verdict, the re-run of an interrupted candidate), which no limit stops; `head`
- * is one run of the last kept state (baseline, control, top-up); `candidate` a new decision.
+ * is one run of the last kept state (baseline, control, top-up); `candidate` a new decision, before
+ * it is proposed; `proposed` a new decision once proposed, when the runs it may need are known.
  */
-export type Work = 'continue' | 'head' | 'candidate';
+export type Work = 'continue' | 'head' | 'candidate' | 'proposed';
 
 export interface PerRunEstimate {
   seconds: number;
@@ -34,26 +34,15 @@ export function perRunEstimate(rows: readonly ExperimentRow[], options: Pick<Ses
 }
 
 /**
- * The most runs a new candidate may need. Its own minRuns is known only once it is proposed, so
- * the bound takes the largest a proposer asks for (an ablation's or interaction's --ablation-runs);
- * a one-run tweak is then sometimes refused a little early, never started without room to finish.
+ * Why the session must end before `work`, or null when it may start. `need` is the most runs the
+ * work may take: 1 for a run of the last kept state, and for a new decision before it is proposed
+ * (its own runs are known only then: the loop asks again, exactly, once it is, and drops the
+ * proposal unstarted when it cannot finish). `now` is a time in ms.
  */
-export function candidateRuns(options: Pick<SessionOptions, 'ablationRuns'>, policy: Pick<DecisionPolicy, 'maxRunsPerCandidate'>): number {
-  return policy.maxRunsPerCandidate(Math.max(1, options.ablationRuns));
-}
-
-/** Why the session must end before `work`, or null when it may start. `now` is a time in ms. */
-export function limitEnding(
-  work: Work,
-  rows: readonly ExperimentRow[],
-  options: SessionOptions,
-  policy: Pick<DecisionPolicy, 'maxRunsPerCandidate'>,
-  now: number,
-): string | null {
+export function limitEnding(work: Work, rows: readonly ExperimentRow[], options: SessionOptions, need: number, now: number): string | null {
   if (work === 'continue') return null;
   const { maxExperiments } = options;
   if (maxExperiments !== null && decidedCount(rows) >= maxExperiments) return `reached --max-experiments ${maxExperiments}`;
-  const need = work === 'candidate' ? candidateRuns(options, policy) : 1;
   const maxRuns = options.maxRuns ?? null;
   if (maxRuns !== null) {
     const runs = finishedCount(rows);
@@ -67,18 +56,18 @@ export function limitEnding(
     if (leftS <= 0) return `reached the deadline ${at}`;
     const neededS = worstCaseS(work, need, rows, options);
     if (neededS > leftS) {
-      const what = work === 'candidate' ? 'decision' : 'run';
-      const runs = work === 'candidate' ? ` for ${need} ${need === 1 ? 'run' : 'runs'}` : '';
+      const what = work === 'head' ? 'run' : 'decision';
+      const runs = work === 'head' ? '' : ` for ${need} ${need === 1 ? 'run' : 'runs'}`;
       return `the next ${what} would end after ${at} (about ${span(neededS)}${runs}, ${span(leftS)} left)`;
     }
   }
   return null;
 }
 
-/** A decision's time: its runs at this session's pace, plus what proposing one has taken here. */
+/** A decision's time: its runs at this session's pace, plus what proposing one has taken here (unless it is proposed already). */
 function worstCaseS(work: Work, runs: number, rows: readonly ExperimentRow[], options: SessionOptions): number {
   const perRun = perRunEstimate(rows, options).seconds;
-  if (work !== 'candidate') return perRun;
+  if (work !== 'candidate') return runs * perRun;
   const proposing = rows.filter((e) => isCandidate(e) && e.propose_s !== null).map((e) => e.propose_s!);
   return runs * perRun + (proposing.length > 0 ? median(proposing) : 0);
 }

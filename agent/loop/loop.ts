@@ -12,9 +12,10 @@ import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { changedReadonly } from '../workspace/readonly-guard.ts';
 import type { EventBus } from './events.ts';
 import type { OpenedSession } from './session-setup.ts';
-import { headMeasurements, headRunCount, revertsOn } from '../session/baseline.ts';
+import { candidatesOn, headMeasurements, headRunCount, revertsOn } from '../session/baseline.ts';
 import { failedRunOf } from '../session/candidates.ts';
 import { decisionInput } from '../session/decision-input.ts';
+import { isSimplification } from '../session/simplification.ts';
 import { isFinished, isHeadRun } from '../session/kinds.ts';
 import { limitEnding, type Work } from './limits.ts';
 import { sessionPlan } from './plan.ts';
@@ -128,7 +129,7 @@ export class ExperimentLoop {
       const rows = this.deps.experiments.forSession(this.id);
       const next = this.nextStep(rows);
       if ('status' in next) return next;
-      const limit = limitEnding(next.work, rows, this.opened.options, this.deps.policy, Date.now());
+      const limit = limitEnding(next.work, rows, this.opened.options, 1, Date.now());
       if (limit) return { status: 'finished', reason: limit };
       const ending = await next.step();
       if (ending) return ending;
@@ -224,17 +225,25 @@ export class ExperimentLoop {
     const diff = oversize
       ? `${whole.slice(0, KEPT_OF_OVERSIZE_EDIT)}\n[nightshift] the rest of this ${Buffer.byteLength(whole)}-byte edit was not stored\n`
       : whole;
+    // Now that the change is known, the runs it may need are too: one that cannot finish is dropped unstarted.
+    const spec_json = proposal.spec ? JSON.stringify(proposal.spec) : null;
+    const need = proposal.design ? 1 : this.deps.policy.maxRunsPerCandidate(proposal.minRuns, isSimplification({ spec_json, diff }));
+    const limit = limitEnding('proposed', rows, this.opened.options, need, Date.now());
+    if (limit) {
+      await workspace.resetTo(this.head);
+      return { status: 'finished', reason: limit };
+    }
     const row = this.create({
       kind: proposal.kind,
       description: proposal.description,
       hypothesis: proposal.hypothesis,
       change_key: proposal.changeKey,
-      spec_json: proposal.spec ? JSON.stringify(proposal.spec) : null,
+      spec_json,
       diff,
       // A design point gets a seed no run has used, so the design's seeds are spread over its points (docs/design.md, "Designs").
       seed: proposal.design
         ? freshSeed(rows)
-        : this.deps.policy.screenSeed({ baseline: headMeasurements(rows, this.head) }),
+        : this.deps.policy.screenSeed({ baseline: headMeasurements(rows, this.head), index: candidatesOn(rows, this.head) }),
       design: proposal.design ?? null,
       min_runs: proposal.minRuns,
       proposer: proposal.proposer ?? this.deps.proposer.name,
@@ -308,6 +317,7 @@ export class ExperimentLoop {
         ci_low: stats?.ciLow ?? null,
         ci_high: stats?.ciHigh ?? null,
         n_runs: stats?.n ?? null,
+        noise_json: stats?.noise ? JSON.stringify(stats.noise) : null,
         commit_sha: commit,
       });
       if (commit) this.deps.sessions.setCommits(this.id, { head: commit });
