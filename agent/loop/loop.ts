@@ -2,15 +2,14 @@ import { freshSeed } from '../decide/seeds.ts';
 import type { Decision, DecisionPolicy } from '../decide/types.ts';
 import { describeEnvironmentFailure } from '../errors.ts';
 import type { Proposer } from '../proposers/types.ts';
-import { measureRun } from '../measurement/measure-run.ts';
 import type { Db } from '../store/db.ts';
 import type { ExperimentStore, NewExperiment } from '../store/experiments.ts';
-import type { MetricsWriter, StepMetrics } from '../store/metrics.ts';
+import type { MetricsWriter } from '../store/metrics.ts';
 import { PlanStore } from '../store/plans.ts';
 import type { SessionStore } from '../store/sessions.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
-import { changedReadonly } from '../workspace/readonly-guard.ts';
 import type { EventBus } from './events.ts';
+import { executeRun, rejectRun } from './execute-run.ts';
 import type { OpenedSession } from './session-setup.ts';
 import { candidatesOn, headMeasurements, headRunCount, revertsOn } from '../session/baseline.ts';
 import { failedRunOf } from '../session/candidates.ts';
@@ -327,8 +326,7 @@ export class ExperimentLoop {
   }
 
   private reject(row: ExperimentRow, reason: string): void {
-    this.deps.experiments.rejected(row.id, reason);
-    this.deps.bus.emit({ type: 'rejected', experiment: this.deps.experiments.get(row.id)! });
+    rejectRun(this.deps, row, reason);
   }
 
   private create(fields: Partial<NewExperiment> & Pick<NewExperiment, 'kind' | 'description' | 'seed'>): ExperimentRow {
@@ -349,43 +347,19 @@ export class ExperimentLoop {
     });
   }
 
-  /** Measures one row's run (training, evaluation, rules) in the workspace as it stands, and records how it ended. */
-  private async execute(row: ExperimentRow): Promise<void> {
-    const { workspace, readonlyHashes, sandbox } = this.opened;
-    const { experiments, metrics, bus } = this.deps;
-    const touched = changedReadonly(workspace.dir, readonlyHashes);
-    if (touched.length > 0) return this.reject(row, `it changed read-only ${touched.join(', ')}`);
-
-    const hooks = {
-      signal: this.abort.signal,
-      onSpawn: (pid: number) => experiments.spawned(row.id, pid),
-      onStep: (step: StepMetrics) => {
-        metrics.add(row.id, step);
-        bus.emit({ type: 'run-step', experimentId: row.id, step });
-      },
-    };
-    const measured = await measureRun(
-      this.opened,
-      this.plans,
-      row,
-      hooks,
-      () => experiments.forSession(this.id),
-      async (request) => {
-        experiments.started(row.id, request.logPath);
-        bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
-        await this.deps.proposer.prefetch?.({
-          workspace,
-          sandbox: sandbox.config,
-          history: experiments.forSession(this.id),
-          signal: this.abort.signal,
-          // A speculation that fails by a bug says so, as a propose() would.
-          warn: (message) => bus.emit({ type: 'warning', message }),
-        });
-      },
-    );
-    metrics.flush();
-    if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);
-    else experiments.finished(row.id, measured.outcome);
-    bus.emit({ type: 'run-finished', experiment: experiments.get(row.id)! });
+  /** Measures one row's run in the workspace as it stands (execute-run.ts), letting the proposer think meanwhile. */
+  private execute(row: ExperimentRow): Promise<void> {
+    const { workspace, sandbox } = this.opened;
+    const { experiments, bus } = this.deps;
+    return executeRun(this.opened, { ...this.deps, plans: this.plans }, row, this.abort.signal, async () => {
+      await this.deps.proposer.prefetch?.({
+        workspace,
+        sandbox: sandbox.config,
+        history: experiments.forSession(this.id),
+        signal: this.abort.signal,
+        // A speculation that fails by a bug says so, as a propose() would.
+        warn: (message) => bus.emit({ type: 'warning', message }),
+      });
+    });
   }
 }
