@@ -21,6 +21,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: 'the session as Markdown or JSON, with a progress chart',
     run: async (argv) => (await import('./commands/report.ts')).reportCommand(argv),
   },
+  compare: {
+    summary: 'experiments side by side: decisions, metrics, facts, their diff, curves overlaid',
+    run: async (argv) => (await import('./commands/compare.ts')).compareCommand(argv),
+  },
   init: { summary: 'a new sandbox from a template (tfjs or torch)', run: async (argv) => (await import('./commands/init.ts')).initCommand(argv) },
   export: {
     summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch',
