@@ -1,6 +1,7 @@
 import type { ExperimentRow } from '../store/types.ts';
 import { candidateRunIndex } from '../session/candidates.ts';
 import { candidateIdOf, isHeadRun } from '../session/kinds.ts';
+import { chartTimeline, type BaselineStep } from './chart-timeline.ts';
 import type { SessionReport } from './summary.ts';
 import { isFailedRun } from '../store/types.ts';
 
@@ -16,10 +17,13 @@ export interface ChartData {
   points: { x: number; y: number; role: PointRole; tip: string }[];
   /** Runs that ended without a metric (crashed, timeout, diverged), marked along the x axis. */
   failed: number[];
-  /** The running best: the baseline mean, then each kept change's (re-measured where possible) mean where it beats it. */
+  /** The baseline the loop compared against, a step from each x on, with its noise SD (chart-timeline.ts). */
+  baseline: BaselineStep[];
+  /** The running best as known at each decision, a step from each x on (chart-timeline.ts). */
   best: { x: number; y: number }[];
   /** Kept changes; `gain` (improvement over the baseline they were compared with) ranks them when not all fit. */
   labels: { x: number; y: number; text: string; gain: number }[];
+  /** floor_<metric> where the script states one; drawn as an edge marker when off the data's range. */
   floor: number | null;
   xMin: number;
   xMax: number;
@@ -36,23 +40,19 @@ export function chartData(report: SessionReport, rows: readonly ExperimentRow[])
     points.push({ x: e.id, y: e.metric, role, tip: `#${e.id} ${e.description.startsWith(e.kind) ? '' : `${e.kind}: `}${e.description} = ${e.metric}` });
   }
 
-  const better = (a: number, b: number) => (report.goal === 'minimize' ? a < b : a > b);
-  const best: ChartData['best'] = [];
-  const firstBaseline = rows.find((e) => e.kind === 'baseline');
-  if (report.baseline.mean !== null && firstBaseline) best.push({ x: firstBaseline.id, y: report.baseline.mean });
+  const { baseline, best } = chartTimeline(rows, report.goal);
   const labels: ChartData['labels'] = [];
   const runsOf = candidateRunIndex(rows);
   const byId = new Map(rows.map((e) => [e.id, e] as const));
   for (const k of report.kept) {
     // The keep takes effect after its last confirmation run.
-    const x = Math.max(...runsOf(byId.get(k.experiment)!).map((e) => e.id));
-    const value = k.remeasured?.mean ?? k.mean;
-    const current = best.at(-1)?.y;
-    if (current === undefined || better(value, current)) best.push({ x, y: value });
-    labels.push({ x, y: k.mean, text: k.description, gain: k.delta === null ? 0 : report.goal === 'minimize' ? -k.delta : k.delta });
+    const row = byId.get(k.experiment)!;
+    const x = Math.max(...runsOf(row).map((e) => e.id));
+    // The row's delta is the one the decision saw (against the baseline it was compared with).
+    const delta = row.delta ?? 0;
+    labels.push({ x, y: k.mean, text: k.description, gain: report.goal === 'minimize' ? -delta : delta });
   }
   const xMax = rows.at(-1)?.id ?? 1;
-  if (best.length > 0) best.push({ x: xMax, y: best.at(-1)!.y });
 
   const direction = report.goal === 'minimize' ? 'lower is better' : 'higher is better';
   const { changes, crashed } = report.experiments;
@@ -64,6 +64,7 @@ export function chartData(report: SessionReport, rows: readonly ExperimentRow[])
     goal: report.goal,
     points,
     failed,
+    baseline,
     best,
     labels,
     floor: report.floor,

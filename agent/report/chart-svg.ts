@@ -1,12 +1,14 @@
 /**
  * The progress chart as a standalone SVG (like autoresearch's progress.png): every run's metric
- * by experiment id, kept changes highlighted and labelled, the running best as a step line,
- * the floor when known. Runs far worse than anything kept are drawn as triangles on the edge
- * so that one broken ablation doesn't flatten the rest of the night into a line.
+ * by experiment id, kept changes highlighted and labelled, the baseline the loop compared
+ * against as a step line in its noise band, the running best as known at each decision, the
+ * floor when known. The y-range hugs the data (chart-range.ts): runs far worse than anything
+ * kept are triangles on the edge, and a floor off the range is a labelled marker there.
  */
 import { scaleLinear } from 'd3-scale';
 import { num } from '../format/numbers.ts';
 import type { ChartData, PointRole } from './chart-data.ts';
+import { chartRange } from './chart-range.ts';
 
 const W = 1200;
 const H = 660;
@@ -14,17 +16,18 @@ const M = { left: 86, right: 36, top: 92, bottom: 70 };
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 const COLOURS: Record<PointRole, string> = { baseline: '#2f6fd0', tried: '#9a9a9a', kept: '#1a9b3c' };
 const FAILED_COLOUR = '#d23c3c';
+const BAND_COLOUR = '#2f6fd0';
+const FLOOR_COLOUR = '#7a4cc2';
 const MAX_LABELS = 12;
 const LABEL_GAP = 40;
 
 export function chartSvg(data: ChartData): string {
-  const [lo, hi] = yDomain(data);
+  const range = chartRange(data) ?? { lo: 0, hi: 1, floor: null };
   const x = scaleLinear()
     .domain([data.xMin - 0.5, data.xMax + 0.5])
     .range([M.left, W - M.right]);
   const y = scaleLinear()
-    .domain([lo, hi])
-    .nice()
+    .domain([range.lo, range.hi])
     .range([H - M.bottom, M.top]);
   const [yLo, yHi] = y.domain() as [number, number];
   const clip = (v: number) => Math.min(yHi, Math.max(yLo, v));
@@ -49,12 +52,8 @@ export function chartSvg(data: ChartData): string {
   out.push(text((M.left + W - M.right) / 2, H - 22, 'experiment #', { size: 14, anchor: 'middle' }));
   out.push(text(22, (M.top + H - M.bottom) / 2, data.metric, { size: 14, anchor: 'middle', rotate: -90 }));
 
-  if (data.floor !== null && !off(data.floor)) {
-    out.push(
-      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(data.floor))}" y2="${f(y(data.floor))}" stroke="#7a4cc2" stroke-width="1.5" stroke-dasharray="7 5"/>`,
-    );
-    out.push(text(W - M.right - 6, y(data.floor) - 6, `floor ${num(data.floor)}`, { size: 12, anchor: 'end', fill: '#7a4cc2' }));
-  }
+  out.push(...baselineBand(data, x, y, clip));
+  if (data.floor !== null && range.floor !== null) out.push(floorMark(data.floor, range.floor, y));
 
   // Points: the tried ones first, so kept and baseline runs stay on top.
   const offChart = data.points.filter((p) => off(p.y));
@@ -77,11 +76,13 @@ export function chartSvg(data: ChartData): string {
   }
   for (const id of data.failed) out.push(cross(x(id), H - M.bottom - 8));
 
-  const [start, ...steps] = data.best;
-  if (start) {
-    const d = `M${f(x(start.x))} ${f(y(clip(start.y)))}${steps.map((p) => ` H${f(x(p.x))} V${f(y(clip(p.y)))}`).join('')}`;
-    out.push(`<path d="${d}" fill="none" stroke="${COLOURS.kept}" stroke-width="2.5"/>`);
-  }
+  const best = stepPath(
+    data.best.map((p) => ({ x: p.x, y: p.y })),
+    data.xMax,
+    x,
+    (v) => y(clip(v)),
+  );
+  if (best) out.push(`<path d="${best}" fill="none" stroke="${COLOURS.kept}" stroke-width="2.5"/>`);
   for (const l of labelled(data.labels, x)) {
     const label = l.text.length > 48 ? `${l.text.slice(0, 47)}…` : l.text;
     // Labels lean up and right, or up and left near the right edge so they stay inside the image.
@@ -105,35 +106,71 @@ function labelled(labels: ChartData['labels'], x: (v: number) => number): ChartD
   return chosen;
 }
 
-/**
- * Every improvement is shown (it is the story of the night); on the worse side the axis stops a
- * few spreads past the baseline and kept runs, and runs beyond are clipped to the edge.
- */
-function yDomain(data: ChartData): [number, number] {
-  const all = data.points.map((p) => p.y);
-  const core = [...data.points.filter((p) => p.role !== 'tried').map((p) => p.y), ...data.best.map((p) => p.y)];
-  if (data.floor !== null) core.push(data.floor);
-  const anchor = core.length > 0 ? core : all;
-  if (anchor.length === 0) return [0, 1];
-  const lo = Math.min(...anchor);
-  const hi = Math.max(...anchor);
-  const spread = hi - lo || Math.abs(hi) * 0.05 || 1;
-  const minimize = data.goal === 'minimize';
-  const worstAllowed = minimize ? hi + 3 * spread : lo - 3 * spread;
-  const values = [...all, ...anchor];
-  if (minimize) return [Math.min(...values) - spread * 0.1, Math.min(Math.max(...values), worstAllowed) + spread * 0.1];
-  return [Math.max(Math.min(...values), worstAllowed) - spread * 0.1, Math.max(...values) + spread * 0.1];
+type Scale = (v: number) => number;
+
+/** A step line through (x, y) points, held to xEnd; null without points. */
+function stepPath(points: readonly { x: number; y: number }[], xEnd: number, x: Scale, y: Scale): string | null {
+  const [start, ...rest] = points;
+  if (!start) return null;
+  const steps = rest.map((p) => ` H${f(x(p.x))} V${f(y(p.y))}`).join('');
+  return `M${f(x(start.x))} ${f(y(start.y))}${steps} H${f(x(Math.max(xEnd, points.at(-1)!.x)))}`;
+}
+
+/** The baseline's mean ± noise SD as a shaded step band, its mean as a dashed step line. */
+function baselineBand(data: ChartData, x: Scale, y: Scale, clip: (v: number) => number): string[] {
+  const out: string[] = [];
+  data.baseline.forEach((b, i) => {
+    if (b.sd === null || b.sd === 0) return;
+    const x0 = x(b.x);
+    const x1 = x(data.baseline[i + 1]?.x ?? Math.max(data.xMax, b.x));
+    const top = y(clip(b.mean + b.sd));
+    const bottom = y(clip(b.mean - b.sd));
+    out.push(
+      `<rect x="${f(x0)}" y="${f(Math.min(top, bottom))}" width="${f(x1 - x0)}" height="${f(Math.abs(bottom - top))}" fill="${BAND_COLOUR}" fill-opacity="0.1"/>`,
+    );
+  });
+  const mean = stepPath(
+    data.baseline.map((b) => ({ x: b.x, y: b.mean })),
+    data.xMax,
+    x,
+    (v) => y(clip(v)),
+  );
+  if (mean) out.push(`<path d="${mean}" fill="none" stroke="${BAND_COLOUR}" stroke-width="1.5" stroke-dasharray="6 4"/>`);
+  return out;
+}
+
+/** The floor as a dashed line inside the range, or a labelled arrow on the edge it lies past. */
+function floorMark(floor: number, where: 'inside' | 'below' | 'above', y: Scale): string {
+  if (where === 'inside')
+    return [
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${f(y(floor))}" y2="${f(y(floor))}" stroke="${FLOOR_COLOUR}" stroke-width="1.5" stroke-dasharray="7 5"/>`,
+      text(W - M.right - 6, y(floor) - 6, `floor ${num(floor)}`, { size: 12, anchor: 'end', fill: FLOOR_COLOUR }),
+    ].join('\n');
+  const edge = where === 'below' ? H - M.bottom : M.top;
+  const arrow = where === 'below' ? '↓' : '↑';
+  return [
+    `<line x1="${W - M.right - 150}" x2="${W - M.right}" y1="${f(edge)}" y2="${f(edge)}" stroke="${FLOOR_COLOUR}" stroke-width="3" stroke-dasharray="7 5"/>`,
+    text(W - M.right - 6, where === 'below' ? edge - 8 : edge + 18, `floor ${num(floor)} ${arrow} (off the range)`, {
+      size: 12,
+      anchor: 'end',
+      fill: FLOOR_COLOUR,
+    }),
+  ].join('\n');
 }
 
 function legend(data: ChartData): string {
   const items: [string, string][] = [
-    [`<circle r="4.5" fill="${COLOURS.baseline}"/>`, 'baseline / control run'],
-    [`<circle r="3.5" fill="${COLOURS.tried}"/>`, 'change tried, reverted'],
-    [`<circle r="6" fill="${COLOURS.kept}" stroke="#0d5a21"/>`, 'kept change (all its runs)'],
-    [`<line x1="-9" x2="9" stroke="${COLOURS.kept}" stroke-width="2.5"/>`, 'running best (mean)'],
+    [`<circle r="4.5" fill="${COLOURS.baseline}"/>`, 'baseline run'],
+    [`<circle r="3.5" fill="${COLOURS.tried}"/>`, 'reverted'],
+    [`<circle r="6" fill="${COLOURS.kept}" stroke="#0d5a21"/>`, 'kept change'],
+    [`<line x1="-9" x2="9" stroke="${COLOURS.kept}" stroke-width="2.5"/>`, 'best at each decision'],
+    [
+      `<rect x="-9" y="-6" width="18" height="12" fill="${BAND_COLOUR}" fill-opacity="0.15"/><line x1="-9" x2="9" stroke="${BAND_COLOUR}" stroke-width="1.5" stroke-dasharray="4 3"/>`,
+      'baseline ± noise SD',
+    ],
   ];
   if (data.failed.length > 0) items.push([cross(0, 0), 'failed run']);
-  if (data.floor !== null) items.push([`<line x1="-9" x2="9" stroke="#7a4cc2" stroke-width="1.5" stroke-dasharray="5 3"/>`, 'floor']);
+  if (data.floor !== null) items.push([`<line x1="-9" x2="9" stroke="${FLOOR_COLOUR}" stroke-width="1.5" stroke-dasharray="5 3"/>`, 'floor']);
   items.push([triangle(0, 0, true, COLOURS.tried), 'off the chart']);
   let cx = M.left + 10;
   return items

@@ -151,6 +151,7 @@ test('chart: well-formed SVG for a maximized metric, with escaped labels and poi
       { x: 4, y: 0.9, role: 'kept', tip: 'good "one"' },
     ],
     failed: [5],
+    baseline: [{ x: 2, mean: 0.81, sd: 0.014 }],
     best: [
       { x: 1, y: 0.81 },
       { x: 4, y: 0.9 },

@@ -52,7 +52,11 @@ const chart = (over: Partial<ChartData> = {}): ChartData => ({
   subtitle: '',
   metric: 'val_bpb',
   goal: 'minimize',
-  best: [],
+  baseline: [{ x: 3, mean: 1.9, sd: 0.02 }],
+  best: [
+    { x: 3, y: 1.9 },
+    { x: 4, y: 1.8 },
+  ],
   labels: [],
   floor: null,
   xMin: 1,
@@ -72,10 +76,10 @@ const chart = (over: Partial<ChartData> = {}): ChartData => ({
 const text = (lines: { text: string }[][]) => lines.map((l) => l.map((s) => s.text).join(''));
 
 test('the text chart: kept runs marked, the baseline as a line at its value, a failed run as a cross, a far-off run clipped', () => {
-  const lines = text(textChart(chart(), 1.9, 40, 8));
+  const lines = text(textChart(chart(), 40, 8));
   assert.equal(lines.length, 8);
   for (const line of lines) assert.equal([...line].length, 40);
-  const baselineRow = lines.find((l) => l.startsWith(' 1.9┼'))!;
+  const baselineRow = lines.find((l) => l.trimStart().startsWith('1.9┼'))!;
   assert.ok(baselineRow, lines.join('\n'));
   assert.match(baselineRow, /─{5}/);
   assert.ok(lines.at(-1)!.includes('◆'), 'the kept run is the best: bottom row');
@@ -84,8 +88,8 @@ test('the text chart: kept runs marked, the baseline as a line at its value, a f
 });
 
 test('the text chart draws nothing without points, or without room', () => {
-  assert.deepEqual(textChart(chart({ points: [], failed: [] }), null, 40, 8), []);
-  assert.deepEqual(textChart(chart(), 1.9, 8, 8), []);
+  assert.deepEqual(textChart(chart({ points: [], failed: [], baseline: [], best: [] }), 40, 8), []);
+  assert.deepEqual(textChart(chart(), 8, 8), []);
 });
 
 test('pieces of a line are cut to its width: the flexible one gives up its tail, then the last ones go', () => {

@@ -2,11 +2,21 @@ import { Text } from 'ink';
 import type { LogView } from '../view-model.ts';
 import { textChart, type Mark } from '../text-chart.ts';
 
-const COLOUR: Partial<Record<Mark, string>> = { axis: 'gray', line: 'blue', floor: 'magenta', failed: 'red', tried: 'white', baseline: 'blue', kept: 'green' };
+const COLOUR: Partial<Record<Mark, string>> = {
+  axis: 'gray',
+  band: 'blue',
+  line: 'blue',
+  best: 'green',
+  floor: 'magenta',
+  failed: 'red',
+  tried: 'white',
+  baseline: 'blue',
+  kept: 'green',
+};
 
 /** The metric over experiments; its last line names the marks. */
 export function Chart({ log, width, height }: { log: LogView; width: number; height: number }) {
-  const lines = textChart(log.chart, log.report.baseline.mean, width, height - 1);
+  const lines = textChart(log.chart, width, height - 1);
   if (lines.length === 0) return null;
   return (
     <>
@@ -24,7 +34,7 @@ export function Chart({ log, width, height }: { log: LogView; width: number; hei
       <Text wrap="truncate-end" color="gray">
         {'  '}
         {log.chart.metric} by experiment: <Text color="green">◆ kept</Text> <Text color="blue">• baseline/control</Text> · tried{' '}
-        <Text color="red">× failed</Text> <Text color="blue">─ baseline mean</Text>
+        <Text color="red">× failed</Text> <Text color="blue">─ baseline ░ ±noise</Text> <Text color="green">━ best</Text>
         {log.chart.floor === null ? '' : ' ┄ floor'}
       </Text>
     </>
