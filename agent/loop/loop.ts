@@ -77,13 +77,17 @@ export class ExperimentLoop {
   /** Paused, the run in flight finishes and nothing new starts until unpaused; a stop request ends the wait. */
   pause(paused: boolean): void {
     this.paused = paused;
+    this.deps.sessions.setPaused(this.id, paused);
     if (!paused) this.wake?.();
   }
 
   async run(): Promise<SessionRow> {
     const { sessions, bus, metrics } = this.deps;
     bus.emit({ type: 'session-started', session: this.opened.session, resumed: this.opened.resumed, interrupted: this.opened.interrupted });
-    bus.emit(sessionPlan(this.opened, this.deps.proposer, this.deps.experiments.forSession(this.id), Date.now()));
+    const plan = sessionPlan(this.opened, this.deps.proposer, this.deps.experiments.forSession(this.id), Date.now());
+    // Stored before it is said: the dashboard reads it from the log, as `watch` does.
+    sessions.setPlan(this.id, JSON.stringify(plan));
+    bus.emit(plan);
     if (this.opened.isolation.warning) bus.emit({ type: 'warning', message: this.opened.isolation.warning });
     if (this.opened.session.seal === 'self-reported') bus.emit({ type: 'warning', message: SELF_REPORTED });
     const heartbeat = setInterval(() => {

@@ -194,10 +194,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE experiments ADD COLUMN noise_json TEXT;
   ALTER TABLE experiments ADD COLUMN design TEXT;
   `,
+  // v6: what a watcher must see of the running agent: whether its user paused it (since when),
+  // and the plan it printed as it started (the phases and the pace, as the plan event's JSON).
+  `
+  ALTER TABLE sessions ADD COLUMN paused_at TEXT;
+  ALTER TABLE sessions ADD COLUMN plan_json TEXT;
+  `,
 ];
 
 /**
  * The oldest schema a read-only command can use as it is: later migrations only add indexes.
  * Raise it with any migration that adds or changes a table or a column.
  */
-export const READABLE_FROM = 5;
+export const READABLE_FROM = 6;

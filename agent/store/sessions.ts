@@ -48,7 +48,7 @@ export class SessionStore {
     this.db
       .prepare(
         `UPDATE sessions SET status = 'running', agent_pid = ?, heartbeat_at = ?, ended_at = NULL,
-           end_reason = NULL, max_experiments = ?, options_json = ? WHERE id = ?`,
+           end_reason = NULL, paused_at = NULL, max_experiments = ?, options_json = ? WHERE id = ?`,
       )
       .run(process.pid, now(), maxExperiments, optionsJson, id);
   }
@@ -68,11 +68,22 @@ export class SessionStore {
       .run(commits.baseline ?? null, commits.head, id);
   }
 
+  /** Stored so that `watch`, another process, can show the pause. */
+  setPaused(id: number, paused: boolean): void {
+    this.db.prepare('UPDATE sessions SET paused_at = ? WHERE id = ?').run(paused ? now() : null, id);
+  }
+
+  setPlan(id: number, planJson: string): void {
+    this.db.prepare('UPDATE sessions SET plan_json = ? WHERE id = ?').run(planJson, id);
+  }
+
   heartbeat(id: number): void {
     this.db.prepare('UPDATE sessions SET heartbeat_at = ? WHERE id = ?').run(now(), id);
   }
 
   end(id: number, status: Exclude<SessionStatus, 'running'>, reason: string): void {
-    this.db.prepare('UPDATE sessions SET status = ?, end_reason = ?, ended_at = ?, agent_pid = NULL WHERE id = ?').run(status, reason, now(), id);
+    this.db
+      .prepare('UPDATE sessions SET status = ?, end_reason = ?, ended_at = ?, agent_pid = NULL, paused_at = NULL WHERE id = ?')
+      .run(status, reason, now(), id);
   }
 }

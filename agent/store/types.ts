@@ -41,6 +41,10 @@ export interface SessionRow {
   seal: SealLevel;
   /** sha256 of each file the evaluation runs with (readonly + hidden), taken when the session began. */
   evaluation_json: string | null;
+  /** When the agent's user paused it (p); null while it runs on. */
+  paused_at: string | null;
+  /** The plan the session printed as it started (a PlanEvent as JSON), for `watch`. */
+  plan_json: string | null;
 }
 
 /** AblationBench-style description of what an ablation removes or replaces; `spec_json` holds a list of them. */

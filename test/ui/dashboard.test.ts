@@ -62,8 +62,19 @@ test('frame: a keep', () => {
 });
 
 test('frame: the plan printed at the start is a header line, under the counts', () => {
-  const plan = 'plan: baseline 5 runs, ablations 6 runs (2×3), knobs open-ended; about 1 h 12 min for 11 runs at 390 s per run; limits: 20 decisions';
-  const v = dashboardView(logView(session(), aKeep(), null), { now: T0 + 1800_000, agent: run, steps: null, plan });
+  const plan_json = JSON.stringify({
+    type: 'plan',
+    phases: [
+      { name: 'baseline', runs: 5 },
+      { name: 'ablations', runs: 6, note: '2×3' },
+      { name: 'knobs', runs: null },
+    ],
+    perRunS: 390,
+    perRunMeasured: true,
+    estimateS: 4290,
+    limits: { maxExperiments: 20, maxRuns: null, deadline: null },
+  });
+  const v = dashboardView(logView(session({ plan_json }), aKeep(), null), { now: T0 + 1800_000, agent: run, steps: null });
   const lines = frame(v);
   const at = lines.findIndex((l) => l.startsWith('plan: baseline 5 runs'));
   assert.ok(at > 0 && /^runs 5 · decided 1\/50/.test(lines[at - 1]!), lines.join('\n'));

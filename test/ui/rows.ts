@@ -28,6 +28,8 @@ export function session(over: Partial<SessionRow> = {}): SessionRow {
     heartbeat_at: at(0),
     seal: 'sealed',
     evaluation_json: null,
+    paused_at: null,
+    plan_json: null,
     ...over,
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { EventBus } from '../../agent/loop/events.ts';
+import { EventBus, type PlanEvent } from '../../agent/loop/events.ts';
 import { openLogForWriting, openLogReadOnly } from '../../agent/store/db.ts';
 import { ExperimentStore, type NewExperiment } from '../../agent/store/experiments.ts';
 import { MetricsWriter } from '../../agent/store/metrics.ts';
@@ -80,6 +80,12 @@ test('watch: follows the log through a read-only connection: rows, live steps, a
     source.poll();
     assert.deepEqual(source.view().inFlight?.loss, [2, 1.5, 1], 'only the new steps are read');
 
+    w.sessions.setPaused(1, true);
+    source.poll();
+    assert.equal(source.view().status.tone, 'paused', 'the pause the agent stored reaches the watcher');
+    assert.match(source.view().status.text, /pausing after the run in flight/);
+    w.sessions.setPaused(1, false);
+
     w.finish(id, 0.5);
     source.poll();
     view = source.view();
@@ -110,14 +116,17 @@ test('run: events bring a new view (steps throttled, the end at once); the keys 
   let views = 0;
   source.subscribe(() => views++);
   try {
-    bus.emit({
+    const plan: PlanEvent = {
       type: 'plan',
       phases: [{ name: 'baseline', runs: 2 }],
       perRunS: 12,
       perRunMeasured: false,
       estimateS: 24,
       limits: { maxExperiments: 5, maxRuns: null, deadline: null },
-    });
+    };
+    // As the loop does: stored with the session, then said.
+    w.sessions.setPlan(w.session.id, JSON.stringify(plan));
+    bus.emit(plan);
     await new Promise((r) => setTimeout(r, 400));
     assert.match(source.view().plan ?? '', /^plan: baseline 2 runs; about 24 s for 2 runs at 12 s per run .*; limits: 5 decisions$/);
     const id = w.start(1);

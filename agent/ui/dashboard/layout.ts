@@ -9,6 +9,7 @@ export type Part =
   | 'status'
   | 'counts'
   | 'plan'
+  | 'phase'
   | 'notice'
   | 'inFlight'
   | 'hypothesis'
@@ -26,6 +27,7 @@ export const PARTS: readonly Part[] = [
   'status',
   'counts',
   'plan',
+  'phase',
   'notice',
   'inFlight',
   'hypothesis',
@@ -41,8 +43,10 @@ export const PARTS: readonly Part[] = [
 export interface LayoutInput {
   height: number;
   notice: boolean;
-  /** The plan printed at the start (run only). */
+  /** The plan printed at the start. */
   plan?: boolean;
+  /** The phase the session is in and its estimate. */
+  phase?: boolean;
   inFlight: boolean;
   hypothesis: boolean;
   metric: boolean;
@@ -67,6 +71,7 @@ export function layout(input: LayoutInput): Layout {
     counts: one(input.metric),
     notice: one(input.notice),
     plan: one(input.plan === true),
+    phase: one(input.phase === true),
     inFlight: { min: input.inFlight ? 2 : 0, max: input.inFlight ? 2 : 0 },
     hypothesis: one(input.inFlight && input.hypothesis),
     metric: one(input.metric),
@@ -83,6 +88,7 @@ export function layout(input: LayoutInput): Layout {
     'inFlight',
     'keys',
     'metric',
+    'phase',
     'recent',
     'notice',
     'llm',

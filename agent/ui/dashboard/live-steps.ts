@@ -18,6 +18,8 @@ export class LiveSteps {
   loss: number[] = [];
   step: number | null = null;
   tokensPerS: number | null = null;
+  /** The script's own clock at its latest step: training time without the process's start-up. */
+  elapsedS: number | null = null;
   private stride = 1;
   private pending: number[] = [];
 
@@ -25,6 +27,7 @@ export class LiveSteps {
 
   add(metrics: StepMetrics): void {
     this.step = metrics.step;
+    if (metrics.elapsed_s !== null) this.elapsedS = metrics.elapsed_s;
     const throughput = metrics.values[THROUGHPUT];
     if (typeof throughput === 'number') this.tokensPerS = throughput;
     this.lossName ??= LOSS_NAMES.find((n) => n in metrics.values) ?? Object.keys(metrics.values).find((n) => n !== THROUGHPUT) ?? null;

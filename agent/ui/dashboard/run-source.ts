@@ -2,7 +2,6 @@ import type { EventBus, LoopEvent } from '../../loop/events.ts';
 import type { Db } from '../../store/db.ts';
 import { sessionById } from '../../store/session-reads.ts';
 import { printable } from '../../text/printable.ts';
-import { planText } from '../plan-text.ts';
 import { LiveSteps } from './live-steps.ts';
 import { detailLines, readLogView } from './log-reader.ts';
 import { ViewStore, type DashboardSource, type RunControls } from './source.ts';
@@ -30,7 +29,6 @@ export class RunSource extends ViewStore implements DashboardSource {
   private steps: LiveSteps | null = null;
   private agent: Extract<AgentState, { mode: 'run' }> = { mode: 'run', paused: false, stopping: null, proposing: false };
   private notice: string | null = null;
-  private plan: string | null = null;
   private timer: NodeJS.Timeout | undefined;
   private lastRefresh = 0;
   private readonly ticker: NodeJS.Timeout;
@@ -91,9 +89,6 @@ export class RunSource extends ViewStore implements DashboardSource {
       case 'warning':
         this.notice = printable(event.message);
         break;
-      case 'plan':
-        this.plan = printable(planText(event));
-        break;
       case 'session-ended':
         // The last frame must be the final state: no throttling.
         this.logDirty = true;
@@ -120,6 +115,6 @@ export class RunSource extends ViewStore implements DashboardSource {
       this.logDirty = false;
     }
     const now = this.options.now?.() ?? Date.now();
-    this.publish(dashboardView(this.log, { now, agent: this.agent, steps: this.steps, notice: this.notice, plan: this.plan }));
+    this.publish(dashboardView(this.log, { now, agent: this.agent, steps: this.steps, notice: this.notice }));
   }
 }

@@ -9,11 +9,16 @@
 import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
 import { decidedCount, finishedCount } from '../../session/kinds.ts';
-import type { SessionOptions } from '../../loop/options.ts';
+import { perRunEstimate } from '../../loop/limits.ts';
+import type { PlanPhase } from '../../proposers/plan-estimate.ts';
 import type { LlmTotals } from '../../store/llm-turns.ts';
 import { isFailedRun, type ExperimentRow, type SessionRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
+import { planText } from '../plan-text.ts';
 import type { LiveSteps } from './live-steps.ts';
+import { phaseProgress, type PhaseProgress } from './phase-progress.ts';
+import { storedOptions, storedPlan } from './stored-session.ts';
+import { trainingTime, type TrainingSource } from './training-time.ts';
 
 export type { LlmTotals };
 
@@ -40,8 +45,13 @@ export interface LogView {
   /** The limits the session's row has no column for, from its stored options. */
   maxRuns: number | null;
   deadline: string | null;
-  /** Seconds of training over the runs that ended. */
+  /** Seconds of training over the runs that ended, and whether the scripts' clocks or the runs' wall time said so. */
   trainingS: number;
+  trainingSource: TrainingSource | null;
+  /** The plan the session stored as it started, in one line; null in a log from before plans were stored. */
+  plan: string | null;
+  /** The plan's phases and the session's pace now, for the phase line. */
+  phases: PhaseInput | null;
   /** The row whose process runs (or is about to), if any. */
   current: ExperimentRow | null;
   /** The backend the last run reported: a run only names its own in its final line. */
@@ -49,14 +59,18 @@ export interface LogView {
   llm: LlmTotals | null;
 }
 
+interface PhaseInput {
+  phases: readonly PlanPhase[];
+  rows: readonly ExperimentRow[];
+  perRunS: number;
+}
+
 export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm: LlmTotals | null): LogView {
   const report = summarize(session, rows);
-  let trainingS = 0;
-  let lastBackend: string | null = null;
-  for (const e of rows) {
-    if (e.status !== 'running' && e.run_s !== null) trainingS += e.run_s;
-    if (e.backend) lastBackend = e.backend;
-  }
+  const training = trainingTime(rows);
+  const lastBackend = rows.findLast((e) => e.backend)?.backend ?? null;
+  const options = storedOptions(session);
+  const plan = storedPlan(session);
   return {
     session,
     report,
@@ -76,22 +90,17 @@ export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm
       .reverse(),
     finished: finishedCount(rows),
     decided: decidedCount(rows),
-    ...storedLimits(session),
-    trainingS,
+    maxRuns: options.maxRuns,
+    deadline: options.deadline,
+    trainingS: training.seconds,
+    trainingSource: training.source,
+    // Plans and reasons quote proposers: nothing of theirs may steer the terminal.
+    plan: plan === null ? null : printable(planText(plan)),
+    phases: plan === null ? null : { phases: plan.phases, rows, perRunS: perRunEstimate(rows, options).seconds },
     current: rows.findLast((e) => e.status === 'running' || e.status === 'queued') ?? null,
     lastBackend,
     llm: session.proposer === 'claude' || (llm !== null && llm.turns > 0) ? llm : null,
   };
-}
-
-function storedLimits(session: SessionRow): Pick<LogView, 'maxRuns' | 'deadline'> {
-  try {
-    const options = JSON.parse(session.options_json) as Partial<SessionOptions>;
-    return { maxRuns: options.maxRuns ?? null, deadline: options.deadline ?? null };
-  } catch {
-    // A log written by hand or by an older nightshift: no limits to show.
-    return { maxRuns: null, deadline: null };
-  }
 }
 
 /** What drives the agent: `run` knows what its user asked; `watch` only whether the agent lives. */
@@ -106,6 +115,8 @@ export interface InFlightView {
   hypothesis: string | null;
   /** Null while queued (the process has not started). */
   elapsedS: number | null;
+  /** The training script's own clock: its latest step line's elapsed_s (null before one). */
+  trainedS: number | null;
   budgetS: number;
   /** Share of the budget used, 0..1 (the grace period past it shows as 1). */
   progress: number;
@@ -130,8 +141,12 @@ export interface DashboardView {
   inFlight: InFlightView | null;
   /** The latest warning from the core (run only: warnings are not in the log). */
   notice: string | null;
-  /** The plan the session printed as it started (run only: the plan is not in the log). */
-  plan?: string | null;
+  /** The plan the session printed as it started (stored in the log, so watch has it too). */
+  plan: string | null;
+  /** The phase the live session is in, its runs left and their time; null once it has ended. */
+  phase: PhaseProgress | null;
+  /** The agent's user paused it: the footer of `run` and the status of `watch` say so. */
+  paused: boolean;
 }
 
 export interface LiveInput {
@@ -139,15 +154,14 @@ export interface LiveInput {
   agent: AgentState;
   steps: LiveSteps | null;
   notice?: string | null;
-  plan?: string | null;
 }
 
 const secondsBetween = (from: string, to: number) => Math.max(0, (to - Date.parse(from)) / 1000);
 
-export function dashboardView(log: LogView | null, { now, agent, steps, notice = null, plan = null }: LiveInput): DashboardView {
+export function dashboardView(log: LogView | null, { now, agent, steps, notice = null }: LiveInput): DashboardView {
   if (log === null) {
     const text = agent.mode === 'watch' ? 'no session in this log yet: waiting for `nightshift run`' : 'starting';
-    return { mode: agent.mode, log, status: { tone: 'ended', text }, session: null, inFlight: null, notice, plan };
+    return { mode: agent.mode, log, status: { tone: 'ended', text }, session: null, inFlight: null, notice, plan: null, phase: null, paused: false };
   }
   const s = log.session;
   const live = s.status === 'running' && (agent.mode === 'run' || agent.alive);
@@ -155,7 +169,10 @@ export function dashboardView(log: LogView | null, { now, agent, steps, notice =
   const end = s.ended_at ? Date.parse(s.ended_at) : live ? now : Date.parse(s.heartbeat_at ?? s.started_at);
   const elapsedS = Math.max(0, (end - Date.parse(s.started_at)) / 1000);
   const inFlight = live && log.current ? inFlightView(log, steps, now) : null;
-  const trainingS = log.trainingS + (inFlight?.elapsedS ?? 0);
+  // The run in flight trains for what its latest step line says, or (wall time) since it started.
+  const liveTraining = log.trainingSource === 'wall' ? inFlight?.elapsedS : inFlight?.trainedS;
+  const trainingS = log.trainingS + (liveTraining ?? 0);
+  const paused = live && (agent.mode === 'run' ? agent.paused : s.paused_at !== null);
   return {
     mode: agent.mode,
     log,
@@ -167,7 +184,9 @@ export function dashboardView(log: LogView | null, { now, agent, steps, notice =
     },
     inFlight,
     notice,
-    plan,
+    plan: log.plan,
+    phase: live && log.phases ? phaseProgress(log.phases.phases, log.phases.rows, log.phases.perRunS, inFlight?.elapsedS ?? null) : null,
+    paused,
   };
 }
 
@@ -182,6 +201,7 @@ function inFlightView(log: LogView, steps: LiveSteps | null, now: number): InFli
     description: printable(e.description),
     hypothesis: e.hypothesis === null ? null : printable(e.hypothesis),
     elapsedS,
+    trainedS: mine?.elapsedS ?? null,
     budgetS,
     progress: elapsedS === null ? 0 : Math.min(1, elapsedS / budgetS),
     lossName: mine?.lossName ?? null,
@@ -199,7 +219,12 @@ function status(log: LogView, agent: AgentState, live: boolean): DashboardView['
     const prefix = agent.mode === 'watch' ? 'no running session — showing the last state of ' : '';
     return { tone: 'ended', text: `${prefix}session ${s.id}, ${ending}` };
   }
-  if (agent.mode === 'watch') return { tone: 'live', text: `watching session ${s.id} (agent pid ${s.agent_pid})` };
+  if (agent.mode === 'watch') {
+    const watching = `watching session ${s.id} (agent pid ${s.agent_pid})`;
+    if (s.paused_at === null) return { tone: 'live', text: watching };
+    const pause = log.current ? 'pausing after the run in flight' : 'paused: nothing new starts';
+    return { tone: 'paused', text: `${watching}, ${pause} (p in the agent's terminal resumes)` };
+  }
   if (agent.stopping === 'now') return { tone: 'stopping', text: 'stopping now: the run in flight is interrupted' };
   if (agent.stopping === 'after-run') return { tone: 'stopping', text: 'stopping after the run in flight (Q: stop it now)' };
   if (agent.paused) {

@@ -75,7 +75,8 @@ export class WatchSource extends ViewStore implements DashboardSource {
     const session = latestSession(this.db);
     this.session = session;
     if (!session) return;
-    const fingerprint = `${session.id} ${session.status} ${session.head_commit} ${rowsFingerprint(this.db, session.id)}`;
+    // The plan is stored once, just after the session's row: the view's line for it is read then.
+    const fingerprint = `${session.id} ${session.status} ${session.head_commit} ${session.plan_json !== null} ${rowsFingerprint(this.db, session.id)}`;
     if (fingerprint !== this.fingerprint || !this.log) {
       this.fingerprint = fingerprint;
       this.log = readLogView(this.db, session);

@@ -2,6 +2,7 @@ import { useApp, useInput, useStdin, type Key } from 'ink';
 import { useRef, useState, useSyncExternalStore } from 'react';
 import type { DashboardSource, RunControls } from '../source.ts';
 import { Dashboard } from './Dashboard.tsx';
+import { wrapLines } from '../wrap.ts';
 import { Detail } from './Detail.tsx';
 import { useTerminalSize } from './use-terminal-size.ts';
 
@@ -28,10 +29,13 @@ export function App({ source, controls }: AppProps) {
   const [, setNav] = useState(nav.current);
   const update = (next: Nav) => setNav((nav.current = next));
   const page = Math.max(1, rows - 3);
+  // The detail's text is folded to the width it is shown at, so a resize re-folds it.
+  const width = useRef(columns);
+  width.current = columns;
 
   const onDetailKey = (opened: NonNullable<Nav['opened']>, input: string, key: Key) => {
     if (key.escape || key.return || input === 'q' || input === 'Q') return update({ ...nav.current, opened: null });
-    const last = Math.max(0, opened.lines.length - page);
+    const last = Math.max(0, wrapLines(opened.lines, width.current).length - page);
     const by = key.upArrow ? -1 : key.downArrow ? 1 : key.pageUp ? -page : key.pageDown ? page : 0;
     if (by !== 0) update({ ...nav.current, opened: { ...opened, offset: Math.max(0, Math.min(last, opened.offset + by)) } });
   };
@@ -55,6 +59,6 @@ export function App({ source, controls }: AppProps) {
   useInput(onKey, { isActive: isRawModeSupported === true });
 
   const { opened, selected } = nav.current;
-  if (opened) return <Detail lines={opened.lines} offset={opened.offset} height={rows} />;
+  if (opened) return <Detail lines={wrapLines(opened.lines, columns)} offset={opened.offset} height={rows} />;
   return <Dashboard view={view} width={columns} height={rows} selected={selected} />;
 }

@@ -3,7 +3,7 @@ import { layout } from '../layout.ts';
 import type { DashboardView } from '../view-model.ts';
 import { Chart } from './Chart.tsx';
 import { EffectsTable, InteractionsTable } from './EffectsTables.tsx';
-import { Counts, Identity, Notice, Plan, Status } from './Header.tsx';
+import { Counts, Identity, Notice, Phase, Plan, Status } from './Header.tsx';
 import { InFlight } from './InFlight.tsx';
 import { KeysBar } from './KeysBar.tsx';
 import { LlmLine } from './LlmLine.tsx';
@@ -27,7 +27,8 @@ export function Dashboard({ view, width, height, selected, keys = true }: Dashbo
   const lines = layout({
     height,
     notice: view.notice !== null,
-    plan: view.plan != null,
+    plan: view.plan !== null,
+    phase: view.phase !== null,
     inFlight: view.inFlight !== null,
     hypothesis: view.inFlight?.hypothesis != null,
     metric: log !== null,
@@ -43,6 +44,7 @@ export function Dashboard({ view, width, height, selected, keys = true }: Dashbo
       {lines.status > 0 && <Status view={view} width={width} />}
       {lines.counts > 0 && <Counts view={view} width={width} />}
       {lines.plan > 0 && view.plan && <Plan text={view.plan} />}
+      {lines.phase > 0 && view.phase && <Phase phase={view.phase} width={width} />}
       {lines.notice > 0 && view.notice && <Notice text={view.notice} />}
       {lines.inFlight > 0 && view.inFlight && <InFlight run={view.inFlight} width={width} hypothesis={lines.hypothesis > 0} />}
       {lines.metric > 0 && log && <MetricLine log={log} />}
@@ -52,7 +54,9 @@ export function Dashboard({ view, width, height, selected, keys = true }: Dashbo
       {lines.effects > 0 && report && <EffectsTable effects={report.effects} height={lines.effects} design={report.design_label} />}
       {lines.interactions > 0 && report && <InteractionsTable interactions={report.interactions} height={lines.interactions} design={report.design_label} />}
       {/* A run's last frame stays on the screen after the session: its keys no longer apply. */}
-      {keys && lines.keys > 0 && (view.mode === 'watch' || view.status.tone !== 'ended') && <KeysBar mode={view.mode} />}
+      {keys && lines.keys > 0 && (view.mode === 'watch' || view.status.tone !== 'ended') && (
+        <KeysBar mode={view.mode === 'run' && view.paused ? 'paused' : view.mode} />
+      )}
     </Box>
   );
 }

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { KeysBar } from './KeysBar.tsx';
 
-/** One experiment full-screen (`nightshift show`'s text): a window of `height − 1` lines from `offset`. */
+/** One experiment full-screen (`nightshift show`'s text, folded to the width): a window of `height − 2` lines from `offset`. */
 export function Detail({ lines, offset, height }: { lines: readonly string[]; offset: number; height: number }) {
   const visible = height - 2;
   const shown = lines.slice(offset, offset + visible);

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { Text } from 'ink';
 import type { DashboardView, Tone } from '../view-model.ts';
-import { clockTime } from '../../../loop/deadline.ts';
+import { clockTime, span } from '../../../loop/deadline.ts';
+import type { PhaseProgress } from '../phase-progress.ts';
 import { duration, percent } from '../text.ts';
+import { trainingLabel } from '../training-time.ts';
 import { Line } from './Line.tsx';
 
 export const TONE_COLOUR: Record<Tone, string> = { live: 'green', paused: 'yellow', stopping: 'yellow', ended: 'gray' };
@@ -53,7 +55,7 @@ export function Counts({ view, width }: { view: DashboardView; width: number }) 
         { key: 'crashed', text: ` · crashed ${x.crashed}`, colour: x.crashed > 0 ? 'red' : undefined },
         { key: 'deadline', text: log.deadline === null ? '' : ` · ends by ${clockTime(log.deadline)}` },
         { key: 'rate', text: rate === null || rate === undefined ? '' : ` · ${Number(rate.toPrecision(3))} runs/h`, colour: 'gray' },
-        { key: 'share', text: share === null || share === undefined ? '' : ` · training ${percent(share)} of the time`, colour: 'gray' },
+        { key: 'share', text: share === null || share === undefined ? '' : ` · ${trainingLabel(percent(share), log.trainingSource)}`, colour: 'gray' },
       ]}
     />
   );
@@ -65,6 +67,34 @@ export function Plan({ text }: { text: string }) {
     <Text wrap="truncate-end" color="gray">
       {text}
     </Text>
+  );
+}
+
+/**
+ * now: baseline 2/5 runs · candidates start in about 18 min; now: ablations (2 of 4) 7/18 runs,
+ * 11 left · about 1 h 10 min to its end; now: knobs (4 of 4) 12 runs so far, open-ended.
+ */
+export function Phase({ phase, width }: { phase: PhaseProgress; width: number }) {
+  const of =
+    phase.runs === null
+      ? `${phase.done} ${phase.done === 1 ? 'run' : 'runs'} so far, open-ended`
+      : `${phase.done}/${phase.atMost ? '≤ ' : ''}${phase.runs} runs`;
+  const when =
+    phase.candidatesInS !== null
+      ? ` · candidates start in about ${span(phase.candidatesInS)}`
+      : phase.leftS === null
+        ? ''
+        : ` · ${phase.left} left, about ${span(phase.leftS)} to its end`;
+  return (
+    <Line
+      width={width}
+      pieces={[
+        { key: 'name', text: `now: ${phase.name}`, bold: true },
+        { key: 'index', text: phase.phases > 1 ? ` (${phase.index} of ${phase.phases})` : '', colour: 'gray' },
+        { key: 'runs', text: ` ${of}` },
+        { key: 'when', text: when, colour: 'cyan', flex: true },
+      ]}
+    />
   );
 }
 
