@@ -93,7 +93,7 @@ async function session(withUi: boolean) {
   const sessions = new SessionStore(db);
   const experiments = new ExperimentStore(db);
   const options = sessionOptions(makeSandbox(dir), { budgetS: 30, maxRuns: n, isolation: 'none', controlEvery: 10 });
-  const opened = await openSession(sessions, experiments, dbPath, options, false);
+  const opened = await openSession(sessions, experiments, dbPath, options, 'new');
   const bus = new EventBus();
   const loop = new ExperimentLoop(opened, {
     db,

@@ -27,8 +27,12 @@ export function parseCommand<S extends z.ZodType>(spec: CommandSpec<S>, argv: st
   }
   if (parsed.values.help) return 'help';
   const result = spec.schema.safeParse({ ...parsed.values, positionals: parsed.positionals });
-  // Positional arguments have no flag name worth showing; their message says what they are.
-  if (!result.success) throw new UserError(`nightshift ${spec.name}: ${describeZodError(result.error).replace(/^positionals(\.\d+)?: /, '')}`);
+  // main.ts prefixes every error with 'nightshift: ' once, so the message names neither it nor the
+  // command; a flag's message names the flag already, and positionals have no name worth showing.
+  if (!result.success) {
+    const text = describeZodError(result.error);
+    throw new UserError(text.replace(/^positionals(\.\d+)?: /, '').replace(/^([\w-]+): (?=--\1\b)/, ''));
+  }
   return result.data;
 }
 

@@ -42,6 +42,10 @@ export interface SessionOptions {
   simplifyMarginSd?: number;
   /** Re-measure the baseline (a no-op control run) after this many decisions; 0 = never. */
   controlEvery: number;
+  /** The sandbox's content as the session began (settings-match.ts): a plain `run` continues the session only while it is unchanged. */
+  sandboxHash?: string;
+  /** Set on a session of `nightshift rerun`: the experiment it re-measures. Such a session is never resumed, nor a query's default. */
+  rerunOf?: number;
 }
 
 /** Per-run limits unless flags say otherwise: most of the machine's memory, and 4096 open files. */

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.ts';
 import { scanMarkers } from '../knobs/scan.ts';
 import { PACKAGE_ROOT, sessionDir } from '../paths.ts';
 import { snapshotEvaluationFiles } from '../measurement/evaluation-files.ts';
@@ -14,6 +13,8 @@ import { killOrphanedRun } from '../runner/orphans.ts';
 import { hashFiles, type Hashes } from '../workspace/readonly-guard.ts';
 import { Workspace } from '../workspace/workspace.ts';
 import type { SessionOptions } from './options.ts';
+import { chooseSession, type SessionMode } from './session-choice.ts';
+import { sandboxFingerprint } from './settings-match.ts';
 
 export interface OpenedSession extends MeasuredSession {
   session: SessionRow;
@@ -24,46 +25,31 @@ export interface OpenedSession extends MeasuredSession {
   resumed: boolean;
   interrupted: ExperimentRow[];
   isolation: Isolation;
+  /** Why a stopped session was not continued, in one line (session-choice.ts); null otherwise. */
+  note: string | null;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isAlive } from './session-choice.ts';
 
 /**
- * Continues the latest session when asked to (--resume) or when its agent died mid-run;
- * otherwise starts a new one. A session another live process is running is refused.
+ * Opens the session `chooseSession` picks for this mode: the latest continued (stopped with the
+ * same settings, crashed, or --resume), or a new one.
  */
 export async function openSession(
   sessions: SessionStore,
   experiments: ExperimentStore,
   dbPath: string,
   options: SessionOptions,
-  resume: boolean,
+  mode: SessionMode,
 ): Promise<OpenedSession> {
-  const latest = sessions.latest();
-  if (latest?.status === 'running' && latest.agent_pid !== null && latest.agent_pid !== process.pid && isAlive(latest.agent_pid)) {
-    throw new UserError(`session ${latest.id} in ${dbPath} is being run by process ${latest.agent_pid}; use 'nightshift watch' to follow it`);
-  }
-  const crashed = latest?.status === 'running';
-  if (resume && (!latest || latest.status === 'finished') && !limitGiven(options)) {
-    throw new UserError(latest ? `session ${latest.id} has finished; start a new one without --resume` : `no session to resume in ${dbPath}`);
-  }
+  const choice = await chooseSession(sessions, experiments, dbPath, options, mode);
   // Isolation is about this machine now, so it follows this command line, also on resume.
   const isolation = await chooseIsolation(options.isolation);
-  const opened = latest && (crashed || resume) ? await resumeSession(sessions, experiments, latest, options) : await createSession(sessions, dbPath, options);
-  return { ...opened, isolation, dbPath };
+  const opened = choice.resume ? await resumeSession(sessions, experiments, choice.resume, options) : await createSession(sessions, dbPath, options);
+  return { ...opened, isolation, dbPath, note: choice.note };
 }
 
-type Opened = Omit<OpenedSession, 'isolation' | 'dbPath'>;
-
-/** A limit on this command line: what lets --resume continue a session that finished (on its limit). */
-const limitGiven = (options: SessionOptions): boolean => options.maxExperimentsGiven || options.maxRunsGiven === true || options.deadlineGiven === true;
+type Opened = Omit<OpenedSession, 'isolation' | 'dbPath' | 'note'>;
 
 /** Where a session keeps the evaluation's files (beside its workspace, out of every run's view). */
 const evaluationSnapshot = (workspaceDir: string): string => path.join(path.dirname(workspaceDir), 'evaluation');
@@ -74,6 +60,8 @@ async function createSession(sessions: SessionStore, dbPath: string, options: Se
   scanMarkers(sandbox.dir, sandbox.config.editable);
   // nightshift.json itself is guarded too: a change to the command or the metric is no experiment.
   const readonlyHashes = hashFiles(sandbox.dir, ['nightshift.json', ...sandbox.config.readonly]);
+  // Stored with the settings, so that a later plain `run` continues it only on the same files.
+  const stored: SessionOptions = { ...options, sandboxHash: sandboxFingerprint(sandbox) };
   const created = sessions.create({
     sandbox: sandbox.dir,
     workspace: '',
@@ -84,7 +72,7 @@ async function createSession(sessions: SessionStore, dbPath: string, options: Se
     decision_rule: options.decision,
     budget_s: options.budgetS,
     max_experiments: options.maxExperiments,
-    options_json: JSON.stringify(options),
+    options_json: JSON.stringify(stored),
     readonly_json: JSON.stringify(readonlyHashes),
     seal: sealLevel(sandbox.config),
   });
@@ -94,7 +82,7 @@ async function createSession(sessions: SessionStore, dbPath: string, options: Se
   if (evaluation) sessions.setEvaluationFiles(created.id, JSON.stringify(evaluation.hashes));
   const { workspace, commit } = await Workspace.create(sandbox.dir, dir, path.join(PACKAGE_ROOT, 'node_modules'), sandbox.config.hidden);
   sessions.setCommits(created.id, { baseline: commit, head: commit });
-  return { session: sessions.get(created.id)!, sandbox, workspace, readonlyHashes, options, resumed: false, interrupted: [], evaluation };
+  return { session: sessions.get(created.id)!, sandbox, workspace, readonlyHashes, options: stored, resumed: false, interrupted: [], evaluation };
 }
 
 /** A sealed or separate session's evaluation files, copied from the sandbox as the session begins. */

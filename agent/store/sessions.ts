@@ -1,5 +1,5 @@
 import type { Db } from './db.ts';
-import { latestSession, sessionById } from './session-reads.ts';
+import { latestRunSession, latestSession, runningSessions, sessionById } from './session-reads.ts';
 import type { SessionRow, SessionStatus } from './types.ts';
 
 export const now = (): string => new Date().toISOString();
@@ -41,6 +41,15 @@ export class SessionStore {
 
   latest(): SessionRow | undefined {
     return latestSession(this.db);
+  }
+
+  /** The latest session of `run` (not of `rerun`): what a plain `run` may continue. */
+  latestRun(): SessionRow | undefined {
+    return latestRunSession(this.db);
+  }
+
+  running(): SessionRow[] {
+    return runningSessions(this.db);
   }
 
   /** Marks the session as run by this process again (after a resume), with its limits as this resume set them. */

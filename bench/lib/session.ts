@@ -17,7 +17,7 @@ export async function benchSession(dbPath: string, options: SessionOptions, prop
   const db = openLogForWriting(dbPath);
   const sessions = new SessionStore(db);
   const experiments = new ExperimentStore(db);
-  const opened = await openSession(sessions, experiments, dbPath, options, false);
+  const opened = await openSession(sessions, experiments, dbPath, options, 'new');
   const bus = new EventBus();
   const loop = new ExperimentLoop(opened, {
     db,

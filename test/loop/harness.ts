@@ -75,7 +75,7 @@ export async function runLoop(
   const experiments = new ExperimentStore(handle);
   const events: LoopEvent[] = [];
   try {
-    const opened = await openSession(sessions, experiments, db, opts, resume);
+    const opened = await openSession(sessions, experiments, db, opts, resume ? 'resume' : 'auto');
     const bus = new EventBus();
     bus.subscribe((e) => events.push(e));
     const loop = new ExperimentLoop(opened, {

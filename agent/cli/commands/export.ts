@@ -20,7 +20,7 @@ const USAGE = `usage: nightshift export --format F [flags]
                      autoresearch-tsv: autoresearch's results.tsv (commit, val_bpb, memory_gb, status, description)
                      patch: the kept changes as a git patch series against the baseline (git apply / git am)
   --db FILE          the experiment log (default: experiments.db)
-  --session ID       this session (default: the latest)
+  --session ID       this session (default: the latest run with experiments)
   --all              every session (csv, tsv, json, jsonl only)
   --out FILE         write to FILE instead of stdout`;
 

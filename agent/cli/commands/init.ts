@@ -14,7 +14,7 @@ const spec = {
   options: { template: { type: 'string' } },
   schema: z.object({
     template: z.enum(['tfjs', 'torch'], { message: '--template must be tfjs or torch' }).default('tfjs'),
-    positionals: z.tuple([z.string().min(1)], { message: 'nightshift init needs exactly one folder' }),
+    positionals: z.tuple([z.string().min(1)], { message: 'init needs exactly one folder' }),
   }),
 } as const;
 

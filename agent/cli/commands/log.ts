@@ -14,7 +14,7 @@ import { printableTable } from '../../text/printable.ts';
 const USAGE = `usage: nightshift log [flags]
 
   --db FILE          the experiment log (default: experiments.db)
-  --session ID       this session (default: the latest)
+  --session ID       this session (default: the latest run with experiments)
   --all              every session
   --kept             only kept changes
   --status S[,S]     ${EXPERIMENT_STATUSES.join(' | ')}

@@ -18,7 +18,7 @@ import { dbFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
 const USAGE = `usage: nightshift report [flags]
 
   --db FILE          the experiment log (default: experiments.db)
-  --session ID       this session (default: the latest)
+  --session ID       this session (default: the latest run with experiments)
   --format F         md | json (default: md, or json for an --out ending in .json)
   --out FILE         write the report to FILE instead of stdout
   --chart FILE.svg   where the progress chart goes (PNG beside it); md always has one, json only with this flag

@@ -3,11 +3,10 @@ import { EventBus } from '../../loop/events.ts';
 import { ExperimentLoop } from '../../loop/loop.ts';
 import { deadlineAfterHours, nextTimeOfDay } from '../../loop/deadline.ts';
 import { defaultGrace, defaultLimits, type SessionOptions } from '../../loop/options.ts';
-import { isAlive, openSession } from '../../loop/session-setup.ts';
+import { openSession } from '../../loop/session-setup.ts';
 import { UserError } from '../../errors.ts';
 import { chooseIsolation, type IsolationMode } from '../../runner/isolation/choose.ts';
 import { probeBwrap } from '../../runner/isolation/probe.ts';
-import { outsideGitDir, Workspace } from '../../workspace/workspace.ts';
 import { handedSecrets, RELAYED_SIGINT, startedByHandOff } from '../secret-handoff.ts';
 import { createPolicy, POLICY_NAMES } from '../../decide/registry.ts';
 import { DEFAULT_MODEL } from '../../proposers/claude/model.ts';
@@ -66,10 +65,15 @@ const USAGE = `usage: nightshift run [flags]
   --open-files N         open files per run (default: 4096)
   --db FILE              the experiment log (default: experiments.db)
   --headless             plain lines instead of the live UI
-  --resume               continue the latest session of --db (a crashed one resumes by itself)
+  --new                  start a new session, never continue the latest one
+  --resume               continue the latest session of --db with its own settings, or fail
 
-Limits end a session only between decisions: a change under way gets all its runs and its verdict.
-A resumed session keeps its limits; a limit flag given with --resume replaces that one.
+A session that was stopped (q, Ctrl-C, an error) is continued by the next run on the same --db when
+that asks for the same experiment: the same sandbox with the same files, and the same settings
+(every flag above but the limits and --isolation); otherwise a new session starts, saying why. A
+session whose agent died resumes by itself; a finished one is not continued (--resume with a limit
+flag goes on past its limit). Limits end a session only between decisions: a change under way gets
+all its runs and its verdict. A continued session keeps its limits; a limit flag replaces that one.
 First Ctrl-C: finish the run in flight, then stop. Second Ctrl-C: stop it now (it is re-run on resume).`;
 
 const Flags = z.object({
@@ -108,6 +112,7 @@ const Flags = z.object({
   db: z.string().default('experiments.db'),
   headless: z.boolean().default(false),
   resume: z.boolean().default(false),
+  new: z.boolean().default(false),
 });
 
 const spec = {
@@ -143,6 +148,7 @@ const spec = {
     db: { type: 'string' },
     headless: { type: 'boolean' },
     resume: { type: 'boolean' },
+    new: { type: 'boolean' },
   },
 } as const;
 
@@ -153,6 +159,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.hours !== undefined && flags.until !== undefined) throw new UserError('--hours and --until both set the end of the night; give one');
+  if (flags.resume && flags.new) throw new UserError('--resume continues the latest session and --new starts another; give one');
   // The key arrives from the first process on a pipe (secret-handoff.ts); this process's own
   // environment, which every run's would be derived from, never holds it.
   const env: NodeJS.ProcessEnv = { ...process.env, ...handedSecrets() };
@@ -194,8 +201,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const sessions = new SessionStore(db);
     const experiments = new ExperimentStore(db);
-    refuseLostRepository(sessions, flags.resume);
-    const opened = await openSession(sessions, experiments, flags.db, requested, flags.resume);
+    const opened = await openSession(sessions, experiments, flags.db, requested, flags.resume ? 'resume' : flags.new ? 'new' : 'auto');
     // A resumed session keeps its proposer: a Claude one needs the sandbox as much as a new one.
     if (opened.options.proposer === 'claude' && !opened.isolation.bwrap && flags.isolation !== 'none') throw unsandboxedClaude(null);
     const planner = new Planner({
@@ -220,7 +226,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     // The live dashboard on a terminal; plain lines for --headless, pipes and files.
     const closeDashboard = !flags.headless && process.stdout.isTTY ? (await loadDashboard()).mountRunDashboard(db, opened.session.id, bus, loop) : null;
     if (!closeDashboard) bus.subscribe(printHeadless());
-    for (const message of claude?.warnings ?? []) bus.emit({ type: 'warning', message });
+    for (const message of [...(opened.note ? [opened.note] : []), ...(claude?.warnings ?? [])]) bus.emit({ type: 'warning', message });
     const onSignal = () => loop.requestStop();
     // Started without the secrets (secret-handoff.ts), a Ctrl-C arrives twice: from the terminal
     // and relayed by the first process. Only the relayed one counts, so one Ctrl-C is one.
@@ -269,21 +275,4 @@ async function refuseUnsandboxedClaude(mode: IsolationMode): Promise<void> {
   const probe = await probeBwrap();
   // The reason's gist ("bwrap is not installed"), not the command line it may quote: one short line.
   throw unsandboxedClaude(probe.usable ? null : probe.reason.split(' (')[0]!);
-}
-
-/**
- * A session about to be resumed whose git repository is gone cannot be: it is marked stopped
- * (so the next run starts a new session instead of failing on it again) and refused in one line,
- * before anything else is written.
- */
-function refuseLostRepository(sessions: SessionStore, resume: boolean): void {
-  const latest = sessions.latest();
-  if (!latest || latest.head_commit === null || latest.workspace === '') return;
-  const resuming = resume || latest.status === 'running';
-  if (!resuming || Workspace.hasRepository(latest.workspace)) return;
-  // A live agent's session is openSession's to refuse, with its own sentence.
-  if (latest.status === 'running' && latest.agent_pid !== null && latest.agent_pid !== process.pid && isAlive(latest.agent_pid)) return;
-  const reason = `its workspace repository ${outsideGitDir(latest.workspace)} is gone`;
-  if (latest.status === 'running') sessions.end(latest.id, 'stopped', reason);
-  throw new UserError(`session ${latest.id} cannot be resumed: ${reason}; run again without --resume to start a new session`);
 }
