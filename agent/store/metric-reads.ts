@@ -39,3 +39,30 @@ export function stepSeries(db: Db, experimentId: number): StepSeries[] {
   }
   return [...byName.values()];
 }
+
+/** One run's series of one step metric with the seconds each step was reached at (null where not reported). */
+export interface TimedSeries extends StepSeries {
+  experiment: number;
+  elapsed: (number | null)[];
+}
+
+/** Step metrics of several runs at once, one series per run and name, for learning curves. */
+export function timedSeries(db: Db, experimentIds: readonly number[]): TimedSeries[] {
+  const rows = db
+    .prepare(
+      'SELECT experiment_id, name, step, value, elapsed_s FROM metrics WHERE experiment_id IN (SELECT value FROM json_each(?)) ORDER BY experiment_id, name, step',
+    )
+    .raw(true)
+    .all(JSON.stringify(experimentIds)) as [number, string, number, number | null, number | null][];
+  const series = new Map<string, TimedSeries>();
+  for (const [experiment, name, step, value, elapsed] of rows) {
+    if (value === null) continue;
+    const key = `${experiment} ${name}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { experiment, name, steps: [], values: [], elapsed: [] }));
+    s.steps.push(step);
+    s.values.push(value);
+    s.elapsed.push(elapsed);
+  }
+  return [...series.values()];
+}
