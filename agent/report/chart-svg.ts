@@ -163,7 +163,7 @@ function legend(data: ChartData): string {
     [`<circle r="4.5" fill="${COLOURS.baseline}"/>`, 'baseline run'],
     [`<circle r="3.5" fill="${COLOURS.tried}"/>`, 'reverted'],
     [`<circle r="6" fill="${COLOURS.kept}" stroke="#0d5a21"/>`, 'kept change'],
-    [`<line x1="-9" x2="9" stroke="${COLOURS.kept}" stroke-width="2.5"/>`, 'best at each decision'],
+    [`<line x1="-9" x2="9" stroke="${COLOURS.kept}" stroke-width="2.5"/>`, 'running best, at each decision'],
     [
       `<rect x="-9" y="-6" width="18" height="12" fill="${BAND_COLOUR}" fill-opacity="0.15"/><line x1="-9" x2="9" stroke="${BAND_COLOUR}" stroke-width="1.5" stroke-dasharray="4 3"/>`,
       'baseline ± noise SD',
