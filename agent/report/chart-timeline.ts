@@ -17,7 +17,7 @@
 import type { Goal } from '../decide/types.ts';
 import { candidateRunIndex, measured } from '../session/candidates.ts';
 import { isCandidate, isDecided, isHeadRun } from '../session/kinds.ts';
-import { mean, sumSquares } from '../stats/descriptive.ts';
+import { mean } from '../stats/descriptive.ts';
 import type { ExperimentRow } from '../store/types.ts';
 
 export interface BaselineStep {
@@ -33,9 +33,27 @@ export interface Timeline {
   best: { x: number; y: number }[];
 }
 
+/** One commit's runs so far (Welford): the noise is updated per run, not recomputed over every run at each step. */
+class Runs {
+  n = 0;
+  mean = 0;
+  m2 = 0;
+  /** Adds a value; returns its increase of the sum of squares. */
+  add(x: number): number {
+    this.n++;
+    const d = x - this.mean;
+    this.mean += d / this.n;
+    const before = this.m2;
+    this.m2 += d * (x - this.mean);
+    return this.m2 - before;
+  }
+}
+
 export function chartTimeline(rows: readonly ExperimentRow[], goal: Goal): Timeline {
   const better = (a: number, b: number) => (goal === 'minimize' ? a < b : a > b);
-  const commits = new Map<string, number[]>();
+  const commits = new Map<string, Runs>();
+  let ss = 0;
+  let df = 0;
   // Commits whose batch of fresh runs is complete, so the loop compares against their mean.
   const measuredCommits = new Set<string>();
   const kept: { commit: string | null; mean: number }[] = [];
@@ -52,19 +70,9 @@ export function chartTimeline(rows: readonly ExperimentRow[], goal: Goal): Timel
   let current: string | null = null;
   let batch: { commit: string; last: number } | null = null;
 
-  const noise = (): number | null => {
-    let ss = 0;
-    let df = 0;
-    for (const values of commits.values()) {
-      if (values.length < 2) continue;
-      ss += sumSquares(values);
-      df += values.length - 1;
-    }
-    return df > 0 ? Math.sqrt(ss / df) : null;
-  };
   const step = (x: number) => {
     if (current === null) return;
-    const point = { x, mean: mean(commits.get(current)!), sd: noise() };
+    const point = { x, mean: commits.get(current)!.mean, sd: df > 0 ? Math.sqrt(ss / df) : null };
     if (baseline.at(-1)?.x === x) baseline[baseline.length - 1] = point;
     else baseline.push(point);
   };
@@ -77,7 +85,7 @@ export function chartTimeline(rows: readonly ExperimentRow[], goal: Goal): Timel
     batch = null;
   };
   const bestKnown = (): number => {
-    const values = [...measuredCommits].map((c) => mean(commits.get(c)!));
+    const values = [...measuredCommits].map((c) => commits.get(c)!.mean);
     for (const k of kept) if (k.commit === null || !measuredCommits.has(k.commit)) values.push(k.mean);
     return values.reduce((b, v) => (better(v, b) ? v : b));
   };
@@ -85,9 +93,10 @@ export function chartTimeline(rows: readonly ExperimentRow[], goal: Goal): Timel
   for (const e of rows) {
     const value = e.status === 'done' ? e.metric : null;
     if (isHeadRun(e) && value !== null) {
-      const values = commits.get(e.base_commit) ?? [];
-      values.push(value);
-      commits.set(e.base_commit, values);
+      let runs = commits.get(e.base_commit);
+      if (!runs) commits.set(e.base_commit, (runs = new Runs()));
+      if (runs.n > 0) df++;
+      ss += runs.add(value);
       if (e.base_commit === current) step(e.id);
       else {
         if (batch && batch.commit !== e.base_commit) closeBatch();
