@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: 'experiments side by side: decisions, metrics, facts, their diff, curves overlaid',
     run: async (argv) => (await import('./commands/compare.ts')).compareCommand(argv),
   },
+  rerun: {
+    summary: 're-measure a logged experiment on fresh seeds and say whether it agrees with the log',
+    run: async (argv) => (await import('./commands/rerun.ts')).rerunCommand(argv),
+  },
   init: { summary: 'a new sandbox from a template (tfjs or torch)', run: async (argv) => (await import('./commands/init.ts')).initCommand(argv) },
   export: {
     summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch',
@@ -53,8 +57,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const isRun = first === undefined || first.startsWith('-') || first === 'run';
-  // A run's scripts must find no key in any environment of the agent's (secret-handoff.ts).
-  if (isRun && mustHandOff()) return runWithoutSecrets(argv);
+  // A run's scripts must find no key in any environment of the agent's (secret-handoff.ts); a rerun's too.
+  if ((isRun || first === 'rerun') && mustHandOff()) return runWithoutSecrets(argv);
   if (first === undefined || first.startsWith('-')) return runCommand(argv);
   const command = COMMANDS[first];
   if (!command) throw new UserError(`unknown command '${first}' (see 'nightshift --help')`);

@@ -15,6 +15,15 @@ export class PlanStore {
     return row?.steps ?? null;
   }
 
+  /** A rerun measures with its original session's plans: the same steps as the runs it checks. */
+  copy(fromSession: number, toSession: number): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO plans (session_id, config, budget_s, steps, experiment_id) SELECT ?, config, budget_s, steps, experiment_id FROM plans WHERE session_id = ?',
+      )
+      .run(toSession, fromSession);
+  }
+
   /** The first plan recorded for a configuration stands; later ones are ignored. */
   record(sessionId: number, config: string, budgetS: number, steps: number, experimentId: number): void {
     this.db

@@ -15,6 +15,10 @@ async function refuses(args: string[], pattern: RegExp, cwd?: string) {
   assert.match(lines[0]!, /^nightshift: /);
   assert.match(lines[0]!, pattern);
   assert.doesNotMatch(String(result.stderr), /\n\s+at /, 'no stack trace');
+  // Said once: neither the prefix nor the command's name again, nor a flag named twice.
+  assert.doesNotMatch(lines[0]!, /^nightshift: .*\bnightshift( \w+)?: /);
+  assert.doesNotMatch(lines[0]!, /^nightshift: (run|watch|log|show|sql|report|export|init|compare|rerun)\b: /);
+  assert.doesNotMatch(lines[0]!, /^nightshift: ([\w-]+): --\1\b/);
   return result;
 }
 
@@ -63,6 +67,18 @@ test('a script that never prints a final metric fails every baseline run and say
   assert.equal(result.exitCode, 1);
   assert.match(String(result.stdout), /#1 baseline crashed .*without a final line/);
   assert.match(String(result.stdout), /session 1 stopped: every baseline run failed/);
+});
+
+test("every command's error is one line, said once", async () => {
+  const db = path.join(tempDir(), 'none.db');
+  await refuses(['init'], /^nightshift: init needs exactly one folder$/);
+  await refuses(['show', '--db', db], /^nightshift: give one experiment id$/);
+  await refuses(['show', 'abc', '--db', db], /^nightshift: an experiment id is a whole number like 12, got 'abc'$/);
+  await refuses(['sql', '--db', db], /^nightshift: give exactly one query, in quotes$/);
+  await refuses(['report', '--format', 'x', '--db', db], /^nightshift: --format must be md\b/);
+  await refuses(['log', '--session', 'x', '--db', db], /^nightshift: --session must be a whole number ≥ 1$/);
+  await refuses(['run', '--budget', 'x'], /^nightshift: --budget must be a number ≥ 1$/);
+  await refuses(['rerun', '--db', db], /^nightshift: give one experiment id to re-measure$/);
 });
 
 test('--help prints the flags and exits 0', async () => {
