@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { deltasOf, type CandidateDeltas } from '../session/kept-deltas.ts';
 import type { Db } from '../store/db.ts';
 import { experimentById, highestExperimentId, runsOfCandidate, runsOfCommit } from '../store/experiment-reads.ts';
 import { stepSeries, type StepSeries } from '../store/metric-reads.ts';
@@ -14,6 +15,8 @@ export interface ExperimentDetail {
   /** Every run of the same configuration: a candidate with its confirmations, or the baseline/control runs of a commit. */
   runs: ExperimentRow[];
   series: StepSeries[];
+  /** A candidate's two labelled deltas (agent/session/kept-deltas.ts); null for baseline and control runs. */
+  deltas: CandidateDeltas | null;
 }
 
 export function experimentDetail(db: Db, id: number): ExperimentDetail {
@@ -32,5 +35,15 @@ export function experimentDetail(db: Db, id: number): ExperimentDetail {
         ? null
         : experiment;
   const runs = candidate ? runsOfCandidate(db, candidate.id) : runsOfCommit(db, experiment.session_id, experiment.base_commit);
-  return { experiment, session, candidate, runs, series: stepSeries(db, id) };
+  const deltas = candidate
+    ? deltasOf(
+        [
+          ...runsOfCommit(db, experiment.session_id, candidate.base_commit),
+          ...(candidate.commit_sha ? runsOfCommit(db, experiment.session_id, candidate.commit_sha) : []),
+          ...runs,
+        ],
+        candidate,
+      )
+    : null;
+  return { experiment, session, candidate, runs, series: stepSeries(db, id), deltas };
 }

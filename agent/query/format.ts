@@ -6,6 +6,8 @@ export type { Cell };
 
 export interface Column {
   name: string;
+  /** The aligned table's heading, where a person needs more than the machine name (TSV, CSV and JSON keep `name`). */
+  label?: string;
   /** How the aligned table shows the value (machine formats always get the raw value). */
   display?: (value: Cell) => string;
   /** A colour for the table cell on a terminal, by value. */
@@ -84,12 +86,13 @@ function objects(table: Table): Record<string, unknown>[] {
 function aligned(table: Table, { width, paint }: RenderOptions): string {
   const { columns } = table;
   const shown = table.rows.map((row) => columns.map((c, i) => oneLine(c.display ? c.display(row[i] ?? null) : plain(row[i] ?? null))));
-  const widths = columns.map((c, i) => Math.max(c.name.length, ...shown.map((r) => r[i]!.length)));
+  const heading = (c: Column) => c.label ?? c.name;
+  const widths = columns.map((c, i) => Math.max(heading(c).length, ...shown.map((r) => r[i]!.length)));
   const numeric = columns.map((_, i) => table.rows.every((r) => r[i] === null || typeof r[i] === 'number' || typeof r[i] === 'bigint'));
   const last = columns.length - 1;
   if (width !== undefined && last >= 0) {
     const before = widths.slice(0, last).reduce((s, w) => s + w + 2, 0);
-    widths[last] = Math.max(columns[last]!.name.length, Math.min(widths[last]!, width - before));
+    widths[last] = Math.max(heading(columns[last]!).length, Math.min(widths[last]!, width - before));
   }
   const line = (cells: string[], row?: Cell[]) =>
     cells
@@ -101,7 +104,7 @@ function aligned(table: Table, { width, paint }: RenderOptions): string {
       })
       .join('  ')
       .trimEnd();
-  const header = line(columns.map((c) => c.name));
+  const header = line(columns.map(heading));
   return `${[paint ? paint('gray', header) : header, ...shown.map((cells, r) => line(cells, table.rows[r]))].join('\n')}\n`;
 }
 

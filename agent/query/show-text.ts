@@ -5,6 +5,7 @@ import { measured } from '../session/candidates.ts';
 import { mean, sd } from '../stats/descriptive.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { colourDiff } from './diff-colour.ts';
+import { DELTA_AT_DECISION, DELTA_REMEASURED, type CandidateDeltas, type DeltaRemeasured } from '../session/kept-deltas.ts';
 import type { ExperimentDetail } from './experiment-detail.ts';
 import type { Colour } from './format.ts';
 import { sparkline } from './sparkline.ts';
@@ -45,7 +46,8 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
   if (e.reason && e.status !== 'done' && (!candidate || e.id !== candidate.id)) out.push(field('ended', e.reason));
   out.push(field('metric', e.metric === null ? '-' : `${session.metric} ${num(e.metric, 6)}`));
   if (candidate) {
-    out.push(field('delta', deltaLine(candidate)));
+    out.push(field('delta', deltaLine(candidate, detail.deltas)));
+    if (detail.deltas?.remeasured) out.push(field('', remeasuredLine(detail.deltas.remeasured)));
     for (const line of noiseLines(candidate.noise_json)) out.push(field('noise', line));
     if (candidate.reason) out.push(field('decision', candidate.reason));
     if (candidate.commit_sha) out.push(field('commit', candidate.commit_sha));
@@ -91,14 +93,26 @@ function runLine(e: ExperimentRow): string {
   return parts.join(' · ');
 }
 
-function deltaLine(c: ExperimentRow): string {
-  if (c.delta === null) return '- (no verdict with numbers yet)';
-  const parts = [`${signed(c.delta)} vs the baseline mean`];
+/** The verdict's delta, named for what it compares: the baseline the change was decided on. */
+function deltaLine(c: ExperimentRow, deltas: CandidateDeltas | null): string {
+  if (c.delta === null) return `${DELTA_AT_DECISION} - (no verdict with numbers yet)`;
+  const base = deltas?.at_decision;
+  const against =
+    base && base.baseline_mean !== null
+      ? `vs the baseline it was decided on (${num(base.baseline_mean)} over ${base.baseline_n} runs of ${c.base_commit.slice(0, 10)})`
+      : `vs the baseline it was decided on (${c.base_commit.slice(0, 10)})`;
+  const parts = [`${DELTA_AT_DECISION} ${signed(c.delta)} ${against}`];
   if (c.n_runs !== null) parts.push(`n=${c.n_runs}`);
   if (c.noise_sd !== null) parts.push(`noise SD ${num(c.noise_sd)}`);
   if (c.p_value !== null) parts.push(`p=${num(c.p_value, 2)}`);
   if (c.ci_low !== null && c.ci_high !== null) parts.push(`95% CI [${num(c.ci_low)}, ${num(c.ci_high)}]`);
   return parts.join(' · ');
+}
+
+/** A kept change measured again: its commit's fresh runs against the baseline it replaced. */
+function remeasuredLine(r: DeltaRemeasured): string {
+  const ci = r.ci_low === null || r.ci_high === null ? '' : ` · 95% CI [${num(r.ci_low)}, ${num(r.ci_high)}]`;
+  return `${DELTA_REMEASURED} ${signed(r.delta)}: ${num(r.mean)} over ${r.n} fresh runs of its commit vs ${num(r.previous_mean)} over ${r.previous_n} runs of the baseline it replaced${ci}`;
 }
 
 const SpecsSchema = z.array(z.object({ part: z.string(), action: z.string(), from: z.string(), to: z.string() }));

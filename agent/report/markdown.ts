@@ -1,4 +1,7 @@
 import { num, signed } from '../format/numbers.ts';
+import { DELTA_AT_DECISION, DELTA_REMEASURED } from '../session/kept-deltas.ts';
+import { learnedMarkdown } from './learned-markdown.ts';
+import { interval, table } from './md.ts';
 import type { SessionReport } from './summary.ts';
 
 export interface ChartLinks {
@@ -7,10 +10,6 @@ export interface ChartLinks {
   png: string | null;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const row = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
-const table = (head: string[], rows: string[][]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
-const interval = (lo: number | null, hi: number | null) => (lo === null || hi === null ? 'no noise estimate' : `[${signed(lo)}, ${signed(hi)}]`);
 const yes = (b: boolean) => (b ? '**yes**' : 'no');
 
 /** The session report as Markdown: the same numbers as the JSON, for a person. */
@@ -23,6 +22,7 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
       `${r.status}${r.end_reason ? ` (${r.end_reason})` : ''} · ${r.started_at} → ${r.ended_at ?? 'still running'}`,
     '',
   );
+  out.push(...learnedMarkdown(r));
   if (chart)
     out.push(
       `![progress: ${r.metric} of every run, kept changes in green, running best as a step line](${chart.png ?? chart.svg})`,
@@ -34,15 +34,16 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
   const e = r.experiments;
   const best =
     r.best.experiment === null
-      ? `${num(r.best.mean)} (the baseline: no kept change beat it)`
-      : `${num(r.best.mean)} (#${r.best.experiment}, ${signed(r.best.delta)} vs the baseline)`;
+      ? `${num(r.best.mean)} (the start: no kept change beat it)`
+      : `${num(r.best.mean)} (#${r.best.experiment}, ${signed(r.best.delta)} vs the start)`;
   const fk = r.expected_false_keeps;
   out.push('## Summary', '');
   out.push(
     table(
       ['', ''],
       [
-        ['baseline', baselineText(r.baseline)],
+        ['baseline', currentText(r.baseline)],
+        ['start', `${measuredText(r.start)}, the first baseline`],
         ['best', best],
         [
           'runs',
@@ -66,16 +67,21 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
     ...section(
       'Kept changes',
       'None: every change was reverted.',
-      null,
-      ['#', 'change', 'mean of its runs', 'Δ vs its baseline', 'p', 'runs', 're-measured', 'commit'],
+      `${DELTA_AT_DECISION}: its runs − the baseline it was decided on, with the verdict's interval and p (its runs were kept for looking good). ` +
+        `${DELTA_REMEASURED}: its commit's fresh baseline/control runs − the runs of the baseline it replaced, 95% interval; - until they are measured.`,
+      ['#', 'change', 'mean of its runs', 'runs', DELTA_AT_DECISION, 'interval', 'p', DELTA_REMEASURED, 'interval', 'commit'],
       r.kept.map((k) => [
         String(k.experiment),
         k.description,
         num(k.mean),
-        signed(k.delta),
-        num(k.p, 2),
         String(k.n),
-        k.remeasured ? `${num(k.remeasured.mean)} (n=${k.remeasured.n})` : '-',
+        signed(k.delta_at_decision),
+        interval(k.at_decision.ci_low, k.at_decision.ci_high),
+        num(k.at_decision.p, 2),
+        k.remeasured
+          ? `${signed(k.remeasured.delta)} (${num(k.remeasured.mean)} over ${k.remeasured.n} runs vs ${num(k.remeasured.previous_mean)} over ${k.remeasured.previous_n})`
+          : '-',
+        k.remeasured ? interval(k.remeasured.ci_low, k.remeasured.ci_high) : '-',
         k.commit?.slice(0, 10) ?? '-',
       ]),
     ),
@@ -125,8 +131,14 @@ function section(title: string, none: string, intro: string | null, head: string
   return [`## ${title}`, '', ...(intro ? [intro, ''] : []), table(head, rows), ''];
 }
 
-function baselineText(b: SessionReport['baseline']): string {
+function measuredText(b: SessionReport['start']): string {
   if (b.mean === null) return 'no finished run';
   if (b.sd === null) return `${num(b.mean)} (one run: no spread yet)`;
   return `${num(b.mean)} ± ${num(b.sd)} (SD over ${b.n} runs)`;
+}
+
+/** The current baseline and where it comes from: the start, or a kept change's commit measured afresh. */
+function currentText(b: SessionReport['baseline']): string {
+  const from = b.experiment === null ? 'the start' : `the commit of #${b.experiment}, measured afresh`;
+  return b.mean === null ? `being measured (${from})` : `${measuredText(b)}, ${from}: what changes are compared with`;
 }

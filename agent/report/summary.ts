@@ -4,15 +4,17 @@
  * expected number of false keeps under the session's decision rule.
  */
 import { effectFamilies, LOCO_LABEL, type DesignName } from '../analysis/session-effects.ts';
-import { NOISE_AWARE_DEFAULTS } from '../decide/noise-aware.ts';
 import type { Goal } from '../decide/types.ts';
 import type { SealLevel } from '../config/load.ts';
+import type { Marker } from '../knobs/markers.ts';
+import { learned, type Learned } from './learned.ts';
 import { mean, pooledSd, sd } from '../stats/descriptive.ts';
-import { expectedFalseKeeps } from '../stats/false-keeps.ts';
+import { falseKeeps } from './false-keeps.ts';
+import type { LlmTotals } from '../store/llm-turns.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { finalFields, finalNumber, floorNames } from '../runner/final-fields.ts';
 import { candidateRunIndex, measured } from '../session/candidates.ts';
-import { decisionStates } from '../session/decision-states.ts';
+import { deltasOf, type DeltaAtDecision, type DeltaRemeasured } from '../session/kept-deltas.ts';
 import { commitKey, runGroups } from '../session/groups.ts';
 import { CANDIDATE_KINDS } from '../session/kinds.ts';
 import { isFailedRun } from '../store/types.ts';
@@ -34,8 +36,15 @@ export interface SessionReport {
   design: DesignName;
   /** That design in words, for the tables' headings, e.g. "fractional factorial 2^(5-1), resolution V, 16 runs; …". */
   design_label: string;
-  baseline: { mean: number | null; sd: number | null; n: number };
-  /** The best kept state, at its re-measured mean where it was re-measured; the baseline (experiment null) when nothing beat it. */
+  /**
+   * The current baseline, what the next change is compared with: the last kept commit's own
+   * fresh baseline/control runs (experiment: the kept change that made it; null for the session's
+   * start). mean null while a new commit is still being measured. "Baseline" means this one everywhere.
+   */
+  baseline: { mean: number | null; sd: number | null; n: number; commit: string; experiment: number | null };
+  /** The session's first baseline, what the night started from. */
+  start: { mean: number | null; sd: number | null; n: number; commit: string };
+  /** The best kept state, at its re-measured mean where it was re-measured; the start (experiment null) when nothing beat it. delta: best − start. */
   best: { mean: number | null; experiment: number | null; delta: number | null };
   effects: {
     component: string;
@@ -63,16 +72,21 @@ export interface SessionReport {
   experiments: { total: number; kept: number; reverted: number; crashed: number; changes: number; rejected: number; interrupted: number };
   expected_false_keeps: { value: number | null; rule: string; decisions: number; note: string };
   noise: { sd: number | null; df: number };
-  /** mean: of the change's own runs; remeasured: its commit's later baseline/control runs. */
+  /**
+   * mean, n: of the change's own runs. Two deltas, each labelled where shown (agent/session/kept-deltas.ts):
+   * delta_at_decision against the baseline it was decided on, delta_remeasured (null until measured)
+   * of its commit's fresh runs against the previous baseline's runs; at_decision and remeasured hold their details.
+   */
   kept: {
     experiment: number;
     description: string;
     mean: number;
-    delta: number | null;
-    p: number | null;
     n: number;
     commit: string | null;
-    remeasured: { mean: number; n: number } | null;
+    delta_at_decision: number | null;
+    delta_remeasured: number | null;
+    at_decision: DeltaAtDecision;
+    remeasured: DeltaRemeasured | null;
   }[];
   /** expected: the commit's earlier fresh runs' mean, or the kept change's own mean right after a keep. */
   controls: { experiment: number; metric: number | null; expected: number | null }[];
@@ -80,40 +94,54 @@ export interface SessionReport {
   floor: number | null;
   /** What an LLM proposer spent on the session's experiments (discarded speculations are in llm_turns). */
   llm: { tokens_in: number; tokens_out: number; cost_usd: number };
+  /** What the night found, for the top of the report (agent/report/learned.ts). */
+  learned: Learned;
 }
 
-export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport {
+/** What the report reads beside the rows, where its caller has it. */
+export interface ReportExtras {
+  /** The session's llm_turns, summed: the night's whole LLM cost, discarded proposals included. */
+  llmTurns?: LlmTotals | null;
+  /** The sandbox's markers, for the knob suggestions (agent/report/session-markers.ts). */
+  markers?: readonly Marker[] | null;
+}
+
+export function summarize(session: SessionRow, rows: readonly ExperimentRow[], extras: ReportExtras = {}): SessionReport {
   const goal = session.goal;
   // Fresh runs of each commit (baseline and control runs), oldest first.
   const groups = runGroups(rows);
   const commitRuns = (commit: string) => groups.get(commitKey(commit)) ?? [];
   const meanOf = (runs: readonly ExperimentRow[]) => (runs.length > 0 ? mean(measured(runs)) : null);
-  const baselineCommit = session.baseline_commit ?? rows.find((e) => e.kind === 'baseline')?.base_commit ?? '';
-  const baselineRuns = measured(commitRuns(baselineCommit));
-  const baselineMean = meanOf(commitRuns(baselineCommit));
+  const startCommit = session.baseline_commit ?? rows.find((e) => e.kind === 'baseline')?.base_commit ?? '';
+  const startRuns = measured(commitRuns(startCommit));
+  const startMean = meanOf(commitRuns(startCommit));
 
   const runsOf = candidateRunIndex(rows);
   const kept = rows
     .filter((e) => e.decision === 'keep')
     .map((e) => {
       const runs = measured(runsOf(e));
-      const fresh = e.commit_sha ? commitRuns(e.commit_sha) : [];
+      const deltas = deltasOf([...commitRuns(e.base_commit), ...(e.commit_sha ? commitRuns(e.commit_sha) : []), ...runsOf(e)], e);
       return {
         experiment: e.id,
         description: e.description,
         mean: mean(runs),
-        delta: e.delta,
-        p: e.p_value,
         n: runs.length,
         commit: e.commit_sha,
-        remeasured: fresh.length > 0 ? { mean: meanOf(fresh)!, n: fresh.length } : null,
+        delta_at_decision: deltas.at_decision.delta,
+        delta_remeasured: deltas.remeasured?.delta ?? null,
+        ...deltas,
       };
     });
   // A kept change's own runs were selected for looking good; its commit's fresh runs, where there are any, are the fair value.
   const value = (k: (typeof kept)[number]) => k.remeasured?.mean ?? k.mean;
   const better = (a: number, b: number) => (goal === 'minimize' ? a < b : a > b);
   const bestKept = kept.reduce<(typeof kept)[number] | null>((b, k) => (b === null || better(value(k), value(b)) ? k : b), null);
-  const bestMean = bestKept && (baselineMean === null || better(value(bestKept), baselineMean)) ? value(bestKept) : baselineMean;
+  const bestMean = bestKept && (startMean === null || better(value(bestKept), startMean)) ? value(bestKept) : startMean;
+  // The current baseline: the last kept commit, measured afresh (its own runs were selected for looking good).
+  const lastKept = kept.at(-1);
+  const headCommit = lastKept?.commit ?? startCommit;
+  const headRuns = measured(commitRuns(headCommit));
 
   const families = effectFamilies(rows);
   const design = designOf(session);
@@ -169,11 +197,18 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
     decision_rule: session.decision_rule,
     design,
     design_label: designLabel,
-    baseline: { mean: baselineMean, sd: baselineRuns.length > 1 ? sd(baselineRuns) : null, n: baselineRuns.length },
+    baseline: {
+      mean: headRuns.length > 0 ? mean(headRuns) : null,
+      sd: headRuns.length > 1 ? sd(headRuns) : null,
+      n: headRuns.length,
+      commit: headCommit,
+      experiment: lastKept?.experiment ?? null,
+    },
+    start: { mean: startMean, sd: startRuns.length > 1 ? sd(startRuns) : null, n: startRuns.length, commit: startCommit },
     best: {
       mean: bestMean,
       experiment: bestKept !== null && bestMean === value(bestKept) ? bestKept.experiment : null,
-      delta: bestMean !== null && baselineMean !== null ? bestMean - baselineMean : null,
+      delta: bestMean !== null && startMean !== null ? bestMean - startMean : null,
     },
     effects,
     interactions,
@@ -196,6 +231,7 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[]): 
       tokens_out: 0,
       cost_usd: 0,
     }),
+    learned: learned({ goal, rows, kept, families, markers: extras.markers ?? null, llmTurns: extras.llmTurns ?? null }),
   };
 }
 
@@ -207,29 +243,4 @@ function designOf(session: SessionRow): DesignName {
     if (!(error instanceof SyntaxError)) throw error;
     return 'loco';
   }
-}
-
-function falseKeeps(session: SessionRow, rows: readonly ExperimentRow[]): SessionReport['expected_false_keeps'] {
-  const decisions = decisionStates(rows, session.goal);
-  if (session.decision_rule === 'greedy') {
-    const value = expectedFalseKeeps(
-      { name: 'greedy' },
-      decisions.map((d) => d.state),
-    );
-    return { value, rule: 'greedy', decisions: decisions.length, note: `Σ P(a no-op run beats the best single run so far) over ${decisions.length} decisions` };
-  }
-  if (session.decision_rule === 'noise-aware') {
-    // Only the final test can keep: a change reverted before it got all its runs contributes exactly 0, the others at most α.
-    // The final test comes after at least minKeepRuns runs (more where the noise plan asked): an upper bound.
-    const { alpha, minKeepRuns } = NOISE_AWARE_DEFAULTS;
-    const tested = decisions.filter((d) => d.runs >= Math.max(minKeepRuns, d.minRuns)).map((d) => d.state);
-    const value = expectedFalseKeeps({ name: 'noise-aware', alpha }, tested);
-    return {
-      value,
-      rule: 'noise-aware',
-      decisions: decisions.length,
-      note: `at most α=${alpha} for each of the ${tested.length} of ${decisions.length} decisions that got the runs a final test needs (a change reverted after screening cannot be a false keep)`,
-    };
-  }
-  return { value: null, rule: session.decision_rule, decisions: decisions.length, note: `unknown for the rule '${session.decision_rule}'` };
 }

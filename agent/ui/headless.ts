@@ -1,6 +1,7 @@
 import { num, seconds, signed } from '../format/numbers.ts';
 import type { LoopEvent } from '../loop/events.ts';
 import type { ExperimentRow } from '../store/types.ts';
+import { DELTA_AT_DECISION } from '../session/kept-deltas.ts';
 import { printable } from '../text/printable.ts';
 import { planText } from './plan-text.ts';
 
@@ -44,7 +45,7 @@ function rawLine(event: LoopEvent): string | null {
     }
     case 'decided': {
       const e = event.experiment;
-      return `${tag(e)} ${e.decision}: ${e.description}; delta ${signed(e.delta)}; ${e.reason}`;
+      return `${tag(e)} ${e.decision}: ${e.description}; ${DELTA_AT_DECISION} ${signed(e.delta)}; ${e.reason}`;
     }
     case 'rejected':
       return `${tag(event.experiment)} rejected: ${event.experiment.description}; ${event.experiment.reason}`;

@@ -45,12 +45,14 @@ test('steps of another experiment are not shown for the run in flight', () => {
   assert.deepEqual(view.inFlight!.loss, []);
 });
 
-test('a keep: counts, baseline ± SD, best and its gain, the kept runs marked on the chart, the table newest first', () => {
+test('a keep: counts, the start ± SD and the new baseline being measured, best and its gain, the kept runs marked on the chart, the table newest first', () => {
   const log = logView(session(), aKeep(), null);
   const view = dashboardView(log, { now: T0 + 1800_000, agent: run, steps: null });
   const r = log.report;
-  close(r.baseline.mean, 1.9);
-  close(r.baseline.sd, 0.01);
+  close(r.start.mean, 1.9);
+  close(r.start.sd, 0.01);
+  // The current baseline is the kept commit, measured afresh: its fresh runs have not finished yet.
+  assert.deepEqual([r.baseline.mean, r.baseline.commit, r.baseline.experiment], [null, 'c1', 4]);
   assert.equal(r.best.experiment, 4);
   close(r.best.mean, 1.85);
   close(r.best.delta, -0.05);

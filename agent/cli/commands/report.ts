@@ -6,11 +6,13 @@ import { resolveSession } from '../../query/session-scope.ts';
 import { chartData } from '../../report/chart-data.ts';
 import { chartSvg } from '../../report/chart-svg.ts';
 import { reportMarkdown } from '../../report/markdown.ts';
+import { sessionMarkers } from '../../report/session-markers.ts';
 import { summarize } from '../../report/summary.ts';
 import { writeChart, type WrittenChart } from '../../report/write-chart.ts';
 import { UserError } from '../../errors.ts';
 import { openLogReadOnly } from '../../store/db.ts';
 import { experimentsWithoutDiffs } from '../../store/experiment-reads.ts';
+import { llmTotals } from '../../store/llm-turns.ts';
 import { printable } from '../../text/printable.ts';
 import { parseCommand } from '../args.ts';
 import { dbFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
@@ -47,7 +49,7 @@ export async function reportCommand(argv: string[], stdout: Stdout = process.std
   try {
     const session = resolveSession(db, flags.db, flags.session);
     const rows = experimentsWithoutDiffs(db, session.id);
-    const report = summarize(session, rows);
+    const report = summarize(session, rows, { llmTurns: llmTotals(db, session.id), markers: sessionMarkers(session.workspace) });
     const chartPath = flags.chart ?? (format === 'json' ? undefined : defaultChartPath(flags.out, flags.db, session.id));
     const svg = chartPath === undefined ? null : chartSvg(chartData(report, rows));
     const chart =

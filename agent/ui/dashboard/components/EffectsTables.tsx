@@ -12,7 +12,7 @@ export function EffectsTable({ effects, height, design }: { effects: SessionRepo
       <Text wrap="truncate-end" color="gray">
         {'  '}
         {fit('effect of ablating', 32)}
-        {'delta'.padStart(10)} {fit('95% interval', 22)} n {`  ${design}`}
+        {'Δ ablated'.padStart(10)} {fit('95% interval', 22)} n {`  ${design}`}
       </Text>
       {effects.slice(0, height - 1).map((x) => (
         <Text key={`${x.experiment}`} wrap="truncate-end" bold={x.significant}>

@@ -2,12 +2,12 @@ import { Text } from 'ink';
 import { num, signed } from '../../../format/numbers.ts';
 import type { LogView } from '../view-model.ts';
 
-/** baseline mean ± noise SD · best so far and its gain · floor. */
+/** the current baseline's mean ± noise SD · best so far and its gain over the session's start · floor. */
 export function MetricLine({ log }: { log: LogView }) {
-  const { baseline, best, noise, floor, metric } = log.report;
+  const { baseline, start, best, noise, floor, metric } = log.report;
   const sd = baseline.sd ?? noise.sd;
-  const pct = best.delta !== null && baseline.mean ? (best.delta / Math.abs(baseline.mean)) * 100 : null;
-  const gain = best.delta === null ? '' : ` (${signed(best.delta)}${pct === null ? '' : `, ${pct > 0 ? '+' : ''}${pct.toFixed(1)}%`})`;
+  const pct = best.delta !== null && start.mean ? (best.delta / Math.abs(start.mean)) * 100 : null;
+  const gain = best.delta === null ? '' : ` (${signed(best.delta)}${pct === null ? '' : `, ${pct > 0 ? '+' : ''}${pct.toFixed(1)}%`} vs start)`;
   return (
     <Text wrap="truncate-end">
       <Text bold>{metric}</Text> baseline{' '}

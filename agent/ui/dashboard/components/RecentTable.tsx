@@ -1,5 +1,6 @@
 import { Text } from 'ink';
 import { num, signed } from '../../../format/numbers.ts';
+import { DELTA_DECIDED_COLUMN } from '../../../session/kept-deltas.ts';
 import { fit } from '../text.ts';
 import { isFailed, type RecentRow } from '../view-model.ts';
 
@@ -30,7 +31,7 @@ export function RecentTable({ rows, height, width, selected }: { rows: readonly 
   const index = selected === null ? -1 : rows.findIndex((r) => r.id === selected);
   const offset = Math.max(0, index - visible + 1);
   const { change, reason } = columns(width);
-  const head = `  ${'#'.padEnd(6)}${'kind'.padEnd(12)}${fit('change', change)}${'metric'.padStart(10)}${'delta'.padStart(10)}  ${'decision'.padEnd(10)}${reason > 0 ? ' reason' : ''}`;
+  const head = `  ${'#'.padEnd(6)}${'kind'.padEnd(12)}${fit('change', change)}${'metric'.padStart(10)}${DELTA_DECIDED_COLUMN.padStart(10)}  ${'decision'.padEnd(10)}${reason > 0 ? ' reason' : ''}`;
   return (
     <>
       <Text wrap="truncate-end" color="gray">
