@@ -6,6 +6,7 @@
  * row of the original's kind and the others its `confirm` rows. The candidate never goes to the
  * keep rule: it is finalized `revert` (nothing is committed) with the agreement as its reason.
  */
+import { describeEnvironmentFailure } from '../errors.ts';
 import type { EventBus } from '../loop/events.ts';
 import { executeRun, type RunRecorder } from '../loop/execute-run.ts';
 import { candidateRuns, measured } from '../session/candidates.ts';
@@ -59,7 +60,13 @@ export class Rerun {
     const { sessions, bus } = this.deps;
     const id = this.opened.session.id;
     bus.emit({ type: 'session-started', session: this.opened.session, resumed: false, interrupted: [] });
-    const heartbeat = setInterval(() => sessions.heartbeat(id), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => {
+      try {
+        sessions.heartbeat(id);
+      } catch {
+        // A full disk or a locked log: the next run's rows meet it too, and that error is reported.
+      }
+    }, HEARTBEAT_MS);
     try {
       const candidate = await this.measure();
       const result = candidate ? this.judge(candidate) : null;
@@ -72,7 +79,8 @@ export class Rerun {
       bus.emit({ type: 'session-ended', session });
       return { session, agreement: result };
     } catch (error) {
-      sessions.end(id, 'stopped', `error: ${(error as Error).message}`);
+      // A full disk may refuse this too; the error that brought us here is the one to report.
+      if (!describeEnvironmentFailure(error)) sessions.end(id, 'stopped', `error: ${(error as Error).message}`);
       throw error;
     } finally {
       clearInterval(heartbeat);

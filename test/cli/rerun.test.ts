@@ -4,7 +4,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { SessionOptions } from '../../agent/loop/options.ts';
-import { fastSandbox, readLog, tempDir } from '../helpers.ts';
+import { fastSandbox, readLog, SEALED_SANDBOX, tempDir } from '../helpers.ts';
 import { nightshift } from './cli.ts';
 
 /** A night of the real loop on the fast sandbox: a baseline of 3 and two ablations of 2 runs each. */
@@ -143,4 +143,37 @@ test('rerun refuses, in one line, an unknown id, a baseline run, a missing log, 
     [String(ablation.id), '--db', copy],
     /^nightshift: the workspace repository of session 1 \(.*gone\.git\) is gone: rerun checks out #\d+'s base commit from it$/,
   );
+});
+
+test('a sealed session is re-measured as it was scored: its evaluation files, copied and checked, score every run', async () => {
+  const sealedDb = path.join(tempDir(), 'log.db');
+  const night = await nightshift([
+    'run',
+    '--sandbox',
+    fastSandbox({}, SEALED_SANDBOX),
+    '--db',
+    sealedDb,
+    '--budget',
+    '5',
+    '--baseline-runs',
+    '2',
+    '--ablation-runs',
+    '2',
+    '--max-experiments',
+    '1',
+  ]);
+  assert.equal(night.exitCode, 0, String(night.all));
+  const ablation = readLog(sealedDb).rows.find((r) => r.kind === 'ablation')!;
+  const result = await nightshift(['rerun', String(ablation.id), '--db', sealedDb, '--seeds', '2']);
+  assert.ok(result.exitCode === 0 || result.exitCode === 1, String(result.all));
+  assert.match(String(result.stdout), new RegExp(`^#${ablation.id}: (agrees|shifted|disagrees)$`, 'm'));
+  const { sessions, rows } = readLog(sealedDb);
+  assert.equal(sessions[1]!.seal, 'sealed');
+  assert.equal(sessions[1]!.evaluation_json, sessions[0]!.evaluation_json);
+  const mine = rows.filter((r) => r.session_id === 2);
+  assert.equal(mine.length, 4);
+  for (const r of mine) {
+    assert.equal(r.status, 'done', r.reason ?? '');
+    assert.ok(r.eval_json !== null, 'scored by the evaluation');
+  }
 });
