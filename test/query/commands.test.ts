@@ -255,16 +255,26 @@ test("report --format json: DESIGN.md's shape, effects and interaction with inte
   assert.equal(report.metric, 'val_loss');
   assert.equal(report.goal, 'minimize');
   const rows = sessionRows(1);
-  const baselineRuns = rows.filter((e) => (e.kind === 'baseline' || e.kind === 'control') && e.status === 'done').map((e) => e.metric as number);
-  assert.equal(report.baseline.n, baselineRuns.length);
-  assert.ok(Math.abs(report.baseline.mean - baselineRuns.reduce((s, v) => s + v, 0) / baselineRuns.length) < 1e-12);
+  // Session 1 keeps one change: "baseline" is its commit measured afresh, "start" the first commit's runs.
+  const keptRow = rows.find((e) => e.decision === 'keep')!;
+  const headRuns = (commit: unknown) =>
+    rows.filter((e) => (e.kind === 'baseline' || e.kind === 'control') && e.base_commit === commit && e.status === 'done').map((e) => e.metric as number);
+  const avg = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+  const startRuns = headRuns(rows[0]!.base_commit);
+  const currentRuns = headRuns(keptRow.commit_sha);
+  assert.deepEqual([report.start.n, report.baseline.n, report.baseline.experiment], [startRuns.length, currentRuns.length, keptRow.id]);
+  assert.ok(Math.abs(report.start.mean - avg(startRuns)) < 1e-12);
+  assert.ok(Math.abs(report.baseline.mean - avg(currentRuns)) < 1e-12);
   assert.equal(typeof report.baseline.sd, 'number');
-  assert.deepEqual(report.best, { mean: report.baseline.mean, experiment: null, delta: 0 });
+  assert.equal(report.best.experiment, keptRow.id);
+  assert.ok(Math.abs(report.best.delta - (report.best.mean - report.start.mean)) < 1e-12, 'the best is measured against the start');
+  // One table per commit the ablations ran on: after the keep, bias is measured again on the new baseline.
   assert.deepEqual(
-    report.effects.map((e: any) => [e.component, e.change, e.significant]),
+    report.effects.map((e: any) => [e.component, e.change, e.significant, e.base_commit]),
     [
-      ['bias', 'true -> false', true],
-      ['features', "'all' -> 'half'", true],
+      ['bias', 'true -> false', true, rows[0]!.base_commit],
+      ['features', "'all' -> 'half'", true, rows[0]!.base_commit],
+      ['bias', 'true -> false', true, keptRow.commit_sha],
     ],
   );
   for (const e of report.effects) {
@@ -276,7 +286,7 @@ test("report --format json: DESIGN.md's shape, effects and interaction with inte
   for (const k of ['interaction', 'ci_low', 'ci_high']) assert.equal(typeof report.interactions[0][k], 'number');
   assert.equal(report.experiments.total, rows.length);
   assert.equal(report.experiments.crashed, rows.filter((e) => e.status === 'crashed').length);
-  assert.equal(report.experiments.kept, 0);
+  assert.equal(report.experiments.kept, 1);
   assert.equal(report.experiments.reverted, rows.filter((e) => e.decision === 'revert').length);
   const fk = report.expected_false_keeps;
   assert.equal(fk.rule, 'noise-aware');
@@ -315,7 +325,7 @@ test('report --out: Markdown with the chart beside it as valid SVG and PNG', asy
   for (const heading of ['# nightshift session 2', '## Summary', '## Kept changes', '## Effects of components', '## Interactions', '## Drift'])
     assert.ok(md.includes(heading), heading);
   assert.ok(md.includes('![progress: val_loss of every run, kept changes in green, running best as a step line](night-progress.png)'));
-  assert.match(md, /\| 20 \| tweak lr: 0\.03 -> 0\.015 \|/);
+  assert.match(md, /\| \d+ \| tweak lr: 0\.03 -> 0\.015 \|/);
 
   const svgText = fs.readFileSync(path.join(dir, 'reports', 'night-progress.svg'), 'utf8');
   assert.equal(XMLValidator.validate(svgText), true, 'well-formed XML');
