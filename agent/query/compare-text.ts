@@ -3,6 +3,7 @@
  * terminal gets an aligned table (long text cut to fit), a pipe TSV with every text whole.
  */
 import { num, seconds, signed } from '../format/numbers.ts';
+import { DELTA_AT_DECISION, DELTA_REMEASURED } from '../session/kept-deltas.ts';
 import { printable } from '../text/printable.ts';
 import type { ComparedExperiment, Comparison } from './compare.ts';
 import type { DiffSection } from './compare-diff.ts';
@@ -26,7 +27,8 @@ export function compareText(c: Comparison, diffs: readonly DiffSection[], termin
     fact('decision', (e) => e.candidate?.decision ?? e.row.decision),
     fact('reason', (e) => e.candidate?.reason ?? null),
     fact(`${metricName} mean ± SD`, metricCell),
-    fact('delta', (e) => deltaCell(e)),
+    fact(DELTA_AT_DECISION, atDecision),
+    fact(DELTA_REMEASURED, remeasured),
     fact('seeds', (e) => e.runs.map((r) => r.seed).join(', ')),
     fact('run time', runTime),
     fact('steps', (e) => numOrNull(e.facts.steps)),
@@ -56,14 +58,24 @@ function metricCell(e: ComparedExperiment): string {
   return `${num(m.mean)}${spread} (n=${m.n}${m.failed > 0 ? `, ${m.failed} failed` : ''})`;
 }
 
-/** The verdict's delta against its baseline mean, labelled with its direction and size in noise SDs. */
-function deltaCell(e: ComparedExperiment): string | null {
+/** The verdict's delta against the baseline it was decided on, with its direction and size in noise SDs. */
+function atDecision(e: ComparedExperiment): string | null {
   const c = e.candidate;
-  if (c === null || c.delta === null) return null;
-  const better = e.session.goal === 'minimize' ? c.delta < 0 : c.delta > 0;
-  const z = c.noise_sd !== null && c.noise_sd > 0 ? Math.abs(c.delta) / c.noise_sd : null;
-  const label = z !== null && z < 1 ? 'within noise' : c.delta === 0 ? 'no change' : better ? 'better' : 'worse';
-  return `${signed(c.delta)} vs its baseline (${label}${z === null ? '' : `, ${num(z, 2)} SD`})`;
+  const delta = e.deltas?.at_decision.delta ?? null;
+  if (c === null || delta === null) return null;
+  const better = e.session.goal === 'minimize' ? delta < 0 : delta > 0;
+  const z = c.noise_sd !== null && c.noise_sd > 0 ? Math.abs(delta) / c.noise_sd : null;
+  const label = z !== null && z < 1 ? 'within noise' : delta === 0 ? 'no change' : better ? 'better' : 'worse';
+  const p = e.deltas!.at_decision.p;
+  return `${signed(delta)} (${label}${z === null ? '' : `, ${num(z, 2)} SD`}${p === null ? '' : `, p=${num(p, 2)}`})`;
+}
+
+/** A kept change's commit measured afresh against the runs of the baseline it replaced. */
+function remeasured(e: ComparedExperiment): string | null {
+  const r = e.deltas?.remeasured;
+  if (!r) return e.candidate?.decision === 'keep' ? 'not yet (its commit has no fresh runs)' : null;
+  const ci = r.ci_low === null || r.ci_high === null ? '' : ` [${signed(r.ci_low)}, ${signed(r.ci_high)}]`;
+  return `${signed(r.delta)}${ci} (n=${r.n} vs ${r.previous_n})`;
 }
 
 function runTime(e: ComparedExperiment): string | null {

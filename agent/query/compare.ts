@@ -6,6 +6,7 @@
 import { UserError } from '../errors.ts';
 import { finalFields, finalNumber } from '../runner/final-fields.ts';
 import { measured } from '../session/candidates.ts';
+import { deltasOf, type CandidateDeltas } from '../session/kept-deltas.ts';
 import { isHeadRun } from '../session/kinds.ts';
 import { mean, sd } from '../stats/descriptive.ts';
 import type { Db } from '../store/db.ts';
@@ -26,6 +27,8 @@ export interface ComparedExperiment {
   metric: { mean: number | null; sd: number | null; n: number; failed: number };
   /** Facts from the row's final line: steps, tokens_per_s, params, peak memory in GB; null where absent. */
   facts: { steps: number | null; tokens_per_s: number | null; params: number | null; memory_gb: number | null };
+  /** A candidate's Δ at decision and, once its kept commit was measured afresh, Δ re-measured (session/kept-deltas.ts). */
+  deltas: CandidateDeltas | null;
   series: StepSeries[];
 }
 
@@ -70,8 +73,15 @@ function compared(db: Db, id: number): ComparedExperiment {
       params: finalNumber(fields, 'params'),
       memory_gb: finalNumber(fields, 'memory_gb', 'peak_memory_gb') ?? (mb === null ? null : mb / 1024),
     },
+    deltas: candidate && deltasOf([...runs, ...headRuns(db, candidate)], candidate),
     series: stepSeries(db, id),
   };
+}
+
+/** The baseline/control runs deltasOf compares a candidate with: its base commit's, and its own commit's once kept. */
+function headRuns(db: Db, candidate: ExperimentRow): ExperimentRow[] {
+  const commits = [candidate.base_commit, ...(candidate.commit_sha ? [candidate.commit_sha] : [])];
+  return commits.flatMap((commit) => runsOfCommit(db, candidate.session_id, commit));
 }
 
 // The training loss says most about how a change trained; the session's metric, when logged per step, next.

@@ -67,7 +67,11 @@ test('piped, compare is TSV: one column per experiment with its decision, metric
       .map((r) => r.seed)
       .join(', '),
   ]);
-  assert.match(field('delta')![1]!, /^-[0-9.e-]+ vs its baseline \(better, [0-9.]+ SD\)$/);
+  // Each delta under its label: the verdict's own, and the kept commit's fresh runs against the baseline it replaced.
+  assert.match(field('Δ at decision')![0]!, /^\+[0-9.e-]+ \(worse, [0-9.]+ SD, p=[0-9.]+\)$/);
+  assert.match(field('Δ at decision')![1]!, /^-[0-9.e-]+ \(better, [0-9.]+ SD, p=[0-9.]+\)$/);
+  assert.deepEqual(field('Δ re-measured')![0], '-');
+  assert.match(field('Δ re-measured')![1]!, /^-[0-9.e-]+ \[-[0-9.e-]+, [-+][0-9.e-]+\] \(n=3 vs \d+\)$/);
   assert.deepEqual(field('steps'), ['800', '800']);
   assert.deepEqual(field('peak memory'), ['1.25 GB', '1.25 GB']);
   assert.match(field('run time')![1]!, /^[0-9.]+ s \(all 3 runs: [0-9.]+ s\)$/);

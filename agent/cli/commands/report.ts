@@ -5,6 +5,8 @@ import { outputSink, type Stdout } from '../../query/output.ts';
 import { resolveSession } from '../../query/session-scope.ts';
 import { chartData } from '../../report/chart-data.ts';
 import { chartSvg } from '../../report/chart-svg.ts';
+import { reportHtml } from '../../report/html.ts';
+import { keptCurves } from '../../report/html-curves.ts';
 import { reportMarkdown } from '../../report/markdown.ts';
 import { sessionMarkers } from '../../report/session-markers.ts';
 import { summarize } from '../../report/summary.ts';
@@ -21,15 +23,16 @@ const USAGE = `usage: nightshift report [flags]
 
   --db FILE          the experiment log (default: experiments.db)
   --session ID       this session (default: the latest run with experiments)
-  --format F         md | json (default: md, or json for an --out ending in .json)
+  --format F         md | json | html (default: md, or json/html for an --out ending in .json/.html);
+                     html is one self-contained page, its charts inline
   --out FILE         write the report to FILE instead of stdout
-  --chart FILE.svg   where the progress chart goes (PNG beside it); md always has one, json only with this flag
+  --chart FILE.svg   where the progress chart goes (PNG beside it); md always has one, json and html only with this flag
                      (default: beside --out as NAME-progress.svg, else in the session's folder beside the log)`;
 
 const Flags = z.object({
   db: dbFlag,
   session: sessionFlag,
-  format: z.enum(['md', 'json'], { message: '--format must be md or json' }).optional(),
+  format: z.enum(['md', 'json', 'html'], { message: '--format must be md, json or html' }).optional(),
   out: z.string().optional(),
   chart: z
     .string()
@@ -43,14 +46,14 @@ const spec = { name: 'report', usage: USAGE, schema: Flags, options: { db: dbOpt
 export async function reportCommand(argv: string[], stdout: Stdout = process.stdout): Promise<number> {
   const flags = parseCommand(spec, argv);
   if (flags === 'help') return (void stdout.write(`${USAGE}\n`), 0);
-  const format = flags.format ?? (flags.out?.toLowerCase().endsWith('.json') ? 'json' : 'md');
+  const format = flags.format ?? formatOf(flags.out);
   const sink = outputSink(flags.out, stdout);
   const db = openLogReadOnly(flags.db);
   try {
     const session = resolveSession(db, flags.db, flags.session);
     const rows = experimentsWithoutDiffs(db, session.id);
     const report = summarize(session, rows, { llmTurns: llmTotals(db, session.id), markers: sessionMarkers(session.workspace) });
-    const chartPath = flags.chart ?? (format === 'json' ? undefined : defaultChartPath(flags.out, flags.db, session.id));
+    const chartPath = flags.chart ?? (format === 'md' ? defaultChartPath(flags.out, flags.db, session.id) : undefined);
     const svg = chartPath === undefined ? null : chartSvg(chartData(report, rows));
     const chart =
       chartPath === undefined || svg === null
@@ -63,12 +66,20 @@ export async function reportCommand(argv: string[], stdout: Stdout = process.std
             return null;
           });
     if (format === 'json') sink.write(`${JSON.stringify({ ...report, chart }, null, 2)}\n`);
+    // The page escapes every text from the log itself (report/html-parts.ts).
+    else if (format === 'html') sink.write(reportHtml({ report, rows, curves: keptCurves(db, report) }));
     // Descriptions and reasons come from runs and proposers: the Markdown is made printable.
     else sink.write(printable(reportMarkdown(report, chart && relativeTo(flags.out, chart))));
     return 0;
   } finally {
     db.close();
   }
+}
+
+/** --out report.json gets JSON and report.html a page, anything else Markdown. */
+function formatOf(out: string | undefined): 'md' | 'json' | 'html' {
+  const ext = out?.toLowerCase().match(/\.(json|html?)$/)?.[1];
+  return ext === 'json' ? 'json' : ext === undefined ? 'md' : 'html';
 }
 
 function defaultChartPath(out: string | undefined, db: string, sessionId: number): string {
