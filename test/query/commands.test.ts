@@ -114,8 +114,9 @@ test('log: the latest session as TSV when piped, every format, filters and sort'
   assert.deepEqual(new Set(jsonLines(kinds).map((r) => r.kind)), new Set(['ablation', 'interaction']));
   assert.equal(jsonLines(since).length, latest.length);
   assert.equal(future.trim(), '');
-  const minimum = Math.min(...latest.filter((e) => e.metric !== null).map((e) => e.metric as number));
-  assert.equal(jsonLines(best)[0]!.metric, minimum);
+  // Ranked by what was measured, a candidate's or a commit's mean, never one run (test/query/sort-best.test.ts).
+  const means = jsonLines(await ok(['log', '--sort', 'best', '--format', 'jsonl'])).flatMap((r) => (typeof r.mean === 'number' ? [r.mean] : []));
+  assert.equal(jsonLines(best)[0]!.mean, Math.min(...means));
 });
 
 test('show: description, hypothesis, spec, runs with confirmations, decision, diff, step chart, log tail; --log', async () => {
