@@ -41,22 +41,21 @@ const MOVED = /(?:^tweak |, )([A-Za-z_$][\w$]*): /g;
 
 export function suggestions({ rows, components, families, markers }: SuggestionInput): Suggestion[] {
   const knobs = markers?.filter((m) => m.marker === 'knob') ?? null;
-  const tweaks = rows.filter((e) => e.kind === 'tweak');
-  const movesIn = (e: ExperimentRow): Move[] => movesOf(e.description, knobs?.map((k) => k.name) ?? [...e.description.matchAll(MOVED)].map((m) => m[1]!));
-  return [
-    ...knobDirections(tweaks, movesIn, knobs),
-    ...wideIntervals(components),
-    ...untestedPairs(components, families),
-    ...untriedKnobs(tweaks, movesIn, knobs),
-  ];
+  // Each tweak's moves, read once: a night may hold tens of thousands of them.
+  const tweaks = rows
+    .filter((e) => e.kind === 'tweak')
+    .map((e) => ({ row: e, moves: movesOf(e.description, knobs?.map((k) => k.name) ?? [...e.description.matchAll(MOVED)].map((m) => m[1]!)) }));
+  return [...knobDirections(tweaks, knobs), ...wideIntervals(components), ...untestedPairs(components, families), ...untriedKnobs(tweaks, knobs)];
 }
 
-function knobDirections(tweaks: readonly ExperimentRow[], movesIn: (e: ExperimentRow) => Move[], knobs: readonly Marker[] | null): Suggestion[] {
+type Tweak = { row: ExperimentRow; moves: Move[] };
+
+function knobDirections(tweaks: readonly Tweak[], knobs: readonly Marker[] | null): Suggestion[] {
   const latest = new Map<string, { move: Move; id: number }>();
-  for (const e of tweaks) if (e.decision === 'keep') for (const move of movesIn(e)) latest.set(move.name, { move, id: e.id });
+  for (const t of tweaks) if (t.row.decision === 'keep') for (const move of t.moves) latest.set(move.name, { move, id: t.row.id });
   // A move on from the kept value the same way, whatever its size, has already tested the direction.
   const triedOnwards = (name: string, from: number, to: number) =>
-    tweaks.some((e) => movesIn(e).some((m) => m.name === name && m.from === to && typeof m.to === 'number' && (m.to - to) * (to - from) > 0));
+    tweaks.some((t) => t.moves.some((m) => m.name === name && m.from === to && typeof m.to === 'number' && (m.to - to) * (to - from) > 0));
   return [...latest.values()].flatMap(({ move: { name, from, to }, id }): Suggestion[] => {
     if (typeof from !== 'number' || typeof to !== 'number' || from === to) return [];
     const way = to > from ? 'up' : 'down';
@@ -120,8 +119,8 @@ function untestedPairs(components: readonly ComponentEffect[], families: readonl
   return out;
 }
 
-function untriedKnobs(tweaks: readonly ExperimentRow[], movesIn: (e: ExperimentRow) => Move[], knobs: readonly Marker[] | null): Suggestion[] {
+function untriedKnobs(tweaks: readonly Tweak[], knobs: readonly Marker[] | null): Suggestion[] {
   if (knobs === null) return [];
-  const moved = new Set(tweaks.flatMap((e) => movesIn(e).map((m) => m.name)));
+  const moved = new Set(tweaks.flatMap((t) => t.moves.map((m) => m.name)));
   return knobs.filter((k) => !moved.has(k.name)).map((k) => ({ rule: 'untried-knob' as const, subject: k.name, text: `${k.name} was never tweaked` }));
 }
