@@ -43,10 +43,10 @@ export function learnedHtml(l: Learned, metric: string): Html {
   if (l.dispensable.length > 0)
     parts.push(
       html`<h3>Dispensable as far as measured</h3>`,
-      html`<p>Ablating these changed nothing the session could see; an effect as large as the last column would have been found 80% of the time.</p>`,
+      html`<p>Ablating these changed nothing the session could see: effects beyond the interval's half-width are ruled out, and one as large as the 80% column would have shown with 80% power.</p>`,
       table(
-        ['component', 'change', 'Δ', 'interval', 'smallest effect seen (80%)', '#'],
-        l.dispensable.map((d) => [d.component, d.change, signed(d.delta), ciText(d), num(d.mde80), String(d.experiment)]),
+        ['component', 'change', 'Δ', 'interval', 'runs', 'ruled out beyond ±', 'seen with 80% power', '#'],
+        l.dispensable.map((d) => [d.component, d.change, signed(d.delta), ciText(d), String(d.n), num(d.half_width), num(d.mde80), String(d.experiment)]),
       ),
     );
   if (l.invalid.length > 0)
@@ -66,7 +66,11 @@ export function learnedHtml(l: Learned, metric: string): Html {
   if (l.next.length > 0)
     parts.push(
       html`<h3>What to try next</h3>`,
-      html`<ul>${l.next.map((s) => html`<li>${s.text} <span class="rule" title="${SUGGESTION_RULES[s.rule]}">(${s.rule})</span></li>`)}</ul>`,
+      html`<ul>${l.next.map((s) => html`<li>${s.text} <span class="rule">(${s.rule})</span></li>`)}</ul>`,
+      html`<p class="note">${`Rules: ${Object.entries(SUGGESTION_RULES)
+        .filter(([name]) => l.next.some((s) => s.rule === name))
+        .map(([name, rule]) => `${name}: ${rule}`)
+        .join('; ')}.`}</p>`,
     );
   return html`${parts}`;
 }

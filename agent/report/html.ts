@@ -67,10 +67,15 @@ function summaryTable(r: SessionReport): Html {
     r.best.experiment === null
       ? `${num(r.best.mean)} (the start: no kept change beat it)`
       : `${num(r.best.mean)} (#${r.best.experiment}, ${signed(r.best.delta)} vs the start)`;
+  // Where the current baseline comes from: the start, or a kept change's commit measured afresh.
+  const current = (b: SessionReport['baseline'], text: string) => {
+    const from = b.experiment === null ? 'the start' : `the commit of #${b.experiment}, measured afresh`;
+    return b.mean === null ? `being measured (${from})` : `${text}, ${from}: what changes are compared with`;
+  };
   const fk = r.expected_false_keeps;
   const rows: [string, string][] = [
-    ['start', baseline(r.start)],
-    ['current baseline', baseline(r.baseline)],
+    ['baseline', current(r.baseline, baseline(r.baseline))],
+    ['start', `${baseline(r.start)}, the first baseline`],
     ['best', best],
     [
       'runs',
@@ -113,7 +118,8 @@ function keptTable(r: SessionReport, curves: ReadonlyMap<number, string>): Html 
     r.kept.length > MAX_CURVES
       ? html`<p class="note">${`Learning curves of the ${MAX_CURVES} kept changes with the largest ${DELTA_AT_DECISION}, of ${r.kept.length}; \`nightshift show ID --chart\` draws any other.`}</p>`
       : null;
-  return html`${table(['#', 'change', 'mean of its runs', DELTA_AT_DECISION, DELTA_REMEASURED, 'commit'], rows, (i) => ({ kept: String(r.kept[i]!.experiment) }))}${capped}${figures}`;
+  const intro = html`<p class="note">${`${DELTA_AT_DECISION}: its runs − the baseline it was decided on (its runs were kept for looking good). ${DELTA_REMEASURED}: its commit's fresh runs − the runs of the baseline it replaced.`}</p>`;
+  return html`${intro}${table(['#', 'change', 'mean of its runs', DELTA_AT_DECISION, DELTA_REMEASURED, 'commit'], rows, (i) => ({ kept: String(r.kept[i]!.experiment) }))}${capped}${figures}`;
 }
 
 const ci = (lo: number | null, hi: number | null) => (lo === null || hi === null ? 'no noise estimate' : `[${signed(lo)}, ${signed(hi)}]`);

@@ -9,6 +9,8 @@ import { num } from '../../agent/format/numbers.ts';
 import type { Stdout } from '../../agent/query/output.ts';
 import type { ChartData } from '../../agent/report/chart-data.ts';
 import { decimateChart } from '../../agent/report/html-chart.ts';
+import { MAX_CHANGES } from '../../agent/report/html.ts';
+import { buildSyntheticLog } from '../../bench/synthetic-log.ts';
 import { tempDir } from '../helpers.ts';
 import { buildQueryLog } from '../query/fixture.ts';
 import { decodePng, nonWhite } from './png-pixels.ts';
@@ -31,10 +33,12 @@ before(async () => {
   page = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
 });
 
-async function report(args: string[]): Promise<string> {
+const report = (args: string[]) => reportOn(db, args);
+
+async function reportOn(log: string, args: string[]): Promise<string> {
   let text = '';
   const stdout = { write: (s: string) => ((text += s), true), isTTY: false, columns: 0, on: () => stdout } as unknown as Stdout;
-  assert.equal(await reportCommand([...args, '--db', db], stdout), 0);
+  assert.equal(await reportCommand([...args, '--db', log], stdout), 0);
   return text;
 }
 
@@ -89,6 +93,22 @@ test('the progress chart is decimated past its budget: each stretch keeps its be
     small.points.map((p) => p.x),
     [...small.points.map((p) => p.x)].sort((a, b) => a - b),
   );
+});
+
+test('a big session gives a bounded page: the latest changes listed and the chart decimated, each cut said', async () => {
+  const big = path.join(dir, 'big.db');
+  buildSyntheticLog(big, { sessions: [6_000], stepsPerRun: 2 });
+  const text = await reportOn(big, ['--format', 'html']);
+  const sqlite = new Database(big, { readonly: true });
+  const changes = (sqlite.prepare("SELECT count(*) AS n FROM experiments WHERE kind IN ('ablation', 'interaction', 'tweak', 'llm')").get() as { n: number }).n;
+  sqlite.close();
+  assert.ok(changes > MAX_CHANGES);
+  assert.equal(text.match(/<tr data-decision=/g)?.length, MAX_CHANGES);
+  assert.ok(text.includes(`The latest ${MAX_CHANGES} of ${changes} changes`));
+  const [, drawn, total] = text.match(/(\d+) of (\d+) runs drawn/)!.map(Number);
+  assert.equal(total, 6_000);
+  assert.ok(drawn! < 6_000);
+  assert.ok(text.length < 1_500_000, `${text.length} bytes`);
 });
 
 const chromium = ['chromium', 'chromium-browser'].map((name) => whichSync(name)).find((p) => p !== null) ?? null;
