@@ -13,13 +13,15 @@ import { logCommand } from '../../agent/cli/commands/log.ts';
 import { reportCommand } from '../../agent/cli/commands/report.ts';
 import { showCommand } from '../../agent/cli/commands/show.ts';
 import { createPolicy } from '../../agent/decide/registry.ts';
+import { reportMarkdown } from '../../agent/report/markdown.ts';
+import { summarize } from '../../agent/report/summary.ts';
 import type { Decision, DecisionInput, DecisionPolicy } from '../../agent/decide/types.ts';
 import type { Stdout } from '../../agent/query/output.ts';
 import { pooledSd } from '../../agent/stats/descriptive.ts';
 import { meanDiffInterval } from '../../agent/stats/intervals.ts';
 import { tQuantile } from '../../agent/stats/t-dist.ts';
 import type { ExperimentRow } from '../../agent/store/types.ts';
-import { FAST_SANDBOX, fastSandbox, tempDir } from '../helpers.ts';
+import { FAST_SANDBOX, fastSandbox, readLog, tempDir } from '../helpers.ts';
 import { meanRule, options, runLoop } from '../loop/harness.ts';
 
 const dir = tempDir('nightshift-learned-');
@@ -201,4 +203,16 @@ test('kept changes: Δ at decision and Δ re-measured, each from the rows, in th
   const log = await run(logCommand, ['--session', '2', '--format', 'table']);
   assert.match(log.split('\n')[0]!, /Δ decided/);
   assert.match((await run(logCommand, ['--session', '2'])).split('\n')[0]!, /\tdelta\t/, 'machine formats keep the column name');
+});
+
+test("cost: an LLM's tokens and dollars come from its llm_turns, every request counted", () => {
+  const { sessions, rows } = readLog(db);
+  const llmTurns = { turns: 3, errors: 1, tokensIn: 12_000, tokensOut: 900, costUsd: 0.42, pendingTurns: 0 };
+  const r = summarize(
+    sessions[0]!,
+    rows.filter((e) => e.session_id === 1),
+    { llmTurns },
+  );
+  assert.deepEqual([r.learned.cost.tokens_in, r.learned.cost.tokens_out, r.learned.cost.cost_usd, r.learned.cost.llm_turns], [12_000, 900, 0.42, 3]);
+  assert.match(reportMarkdown(r, null), /; Claude: 12000 tokens in, 900 out over 3 requests, \$0\.42\./);
 });
