@@ -90,7 +90,7 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
       'No ablation was measured.',
       (r.design === 'factorial'
         ? 'Δ = the least-squares effect of ablating the component alone (0/1 coding), from every run of the design and the baseline; n = runs with it ablated. '
-        : 'Δ = mean with the component ablated − baseline mean. ') +
+        : 'Δ = mean with the component ablated − the mean of the baseline it was measured on (after a keep, components are measured again on the new one: each row names its experiment). ') +
         'Intervals are simultaneous at 95% over the table (Bonferroni); a component is significant when its interval excludes 0.',
       ['component', 'change', 'Δ', 'interval', 'n', 'significant', '#'],
       r.effects.map((x) => [x.component, x.change, signed(x.delta), ...tail(x)]),
