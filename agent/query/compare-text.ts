@@ -14,7 +14,10 @@ const CELL = 60;
 
 export function compareText(c: Comparison, diffs: readonly DiffSection[], terminal: boolean, render: RenderOptions): string {
   const xs = c.experiments;
-  const metricName = xs[0]!.session.metric;
+  // Experiments of sessions with different metrics say which metric each mean is of.
+  const metrics = new Set(xs.map((e) => e.session.metric));
+  const metricName = metrics.size === 1 ? `${xs[0]!.session.metric} mean ± SD` : 'metric mean ± SD';
+  const metricOf = (e: ComparedExperiment) => (metrics.size === 1 ? metricCell(e) : `${e.session.metric} ${metricCell(e)}`);
   const fact = (name: string, value: (e: ComparedExperiment) => string | null): [string, string[]] | null => {
     const values = xs.map(value);
     return values.every((v) => v === null) ? null : [name, values.map((v) => v ?? '-')];
@@ -26,7 +29,7 @@ export function compareText(c: Comparison, diffs: readonly DiffSection[], termin
     fact('description', (e) => e.row.description),
     fact('decision', (e) => e.candidate?.decision ?? e.row.decision),
     fact('reason', (e) => e.candidate?.reason ?? null),
-    fact(`${metricName} mean ± SD`, metricCell),
+    fact(metricName, metricOf),
     fact(DELTA_AT_DECISION, atDecision),
     fact(DELTA_REMEASURED, remeasured),
     fact('seeds', (e) => e.runs.map((r) => r.seed).join(', ')),
