@@ -53,10 +53,18 @@ export async function openRerunSession(
   });
   const dir = path.join(sessionDir(dbPath, created.id), 'workspace');
   sessions.setWorkspace(created.id, dir);
-  const evaluation = copyEvaluation(original, dir);
-  if (evaluation) sessions.setEvaluationFiles(created.id, JSON.stringify(evaluation.hashes));
-  const modules = Workspace.modulesFor(original.sandbox, path.join(PACKAGE_ROOT, 'node_modules'));
-  const workspace = await checkoutBase(original.workspace, base, dir, modules);
+  let evaluation: MeasuredSession['evaluation'];
+  let workspace: { workspace: Workspace; commit: string };
+  try {
+    evaluation = copyEvaluation(original, dir);
+    if (evaluation) sessions.setEvaluationFiles(created.id, JSON.stringify(evaluation.hashes));
+    const modules = Workspace.modulesFor(original.sandbox, path.join(PACKAGE_ROOT, 'node_modules'));
+    workspace = await checkoutBase(original, experimentId, base, dir, modules);
+  } catch (error) {
+    // Not left 'running': it never ran, and says why.
+    sessions.end(created.id, 'stopped', `error: ${(error as Error).message}`);
+    throw error;
+  }
   sessions.setCommits(created.id, { baseline: workspace.commit, head: workspace.commit });
   plans.copy(original.id, created.id);
   return {
@@ -72,14 +80,26 @@ export async function openRerunSession(
 }
 
 /** The base commit's files, exported from the original workspace's repository (never touching it) into a new workspace. */
-async function checkoutBase(originalDir: string, base: string, dir: string, modules: string): Promise<{ workspace: Workspace; commit: string }> {
+async function checkoutBase(
+  original: SessionRow,
+  experimentId: number,
+  base: string,
+  dir: string,
+  modules: string,
+): Promise<{ workspace: Workspace; commit: string }> {
   const exported = path.join(path.dirname(dir), 'base-export');
   const tar = `${exported}.tar`;
   fs.mkdirSync(exported, { recursive: true });
   try {
     const env = gitEnvironment(process.env, null);
-    const gitDir = fs.existsSync(outsideGitDir(originalDir)) ? outsideGitDir(originalDir) : path.join(originalDir, '.git');
-    await execa('git', ['-c', 'core.hooksPath=/dev/null', '--git-dir', gitDir, 'archive', '--format=tar', '-o', tar, base], { extendEnv: false, env });
+    const gitDir = fs.existsSync(outsideGitDir(original.workspace)) ? outsideGitDir(original.workspace) : path.join(original.workspace, '.git');
+    const archive = await execa('git', ['-c', 'core.hooksPath=/dev/null', '--git-dir', gitDir, 'archive', '--format=tar', '-o', tar, base], {
+      extendEnv: false,
+      env,
+      reject: false,
+    });
+    if (archive.exitCode !== 0)
+      throw new UserError(`#${experimentId}'s base commit ${base.slice(0, 7)} is not in session ${original.id}'s repository ${gitDir}`);
     await execa('tar', ['-xf', tar, '-C', exported], { extendEnv: false, env });
     return await Workspace.create(exported, dir, modules);
   } finally {

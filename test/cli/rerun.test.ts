@@ -143,6 +143,15 @@ test('rerun refuses, in one line, an unknown id, a baseline run, a missing log, 
     [String(ablation.id), '--db', copy],
     /^nightshift: the workspace repository of session 1 \(.*gone\.git\) is gone: rerun checks out #\d+'s base commit from it$/,
   );
+
+  // A base commit its repository does not hold: refused, and the session made for it is not left running.
+  const unknownBase = path.join(tempDir(), 'log.db');
+  fs.copyFileSync(db, unknownBase);
+  const edit = new Database(unknownBase);
+  edit.prepare('UPDATE experiments SET base_commit = ? WHERE id = ?').run('0'.repeat(40), ablation.id);
+  edit.close();
+  await refused([String(ablation.id), '--db', unknownBase], /^nightshift: #\d+'s base commit 0000000 is not in session 1's repository /);
+  assert.ok(readLog(unknownBase).sessions.every((s) => s.status !== 'running'));
 });
 
 test('a sealed session is re-measured as it was scored: its evaluation files, copied and checked, score every run', async () => {
