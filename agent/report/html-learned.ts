@@ -2,7 +2,7 @@
 import { num, signed } from '../format/numbers.ts';
 import { DELTA_AT_DECISION, DELTA_REMEASURED } from '../session/kept-deltas.ts';
 import type { Learned } from './learned.ts';
-import { html, type Html, table } from './html-parts.ts';
+import { html, type Html, latest, table } from './html-parts.ts';
 import { SUGGESTION_RULES } from './suggestions.ts';
 
 const interval = (ci: readonly [number, number] | null) => (ci === null ? '' : ` [${signed(ci[0])}, ${signed(ci[1])}]`);
@@ -10,12 +10,13 @@ const delta = (d: number | null, ci: readonly [number, number] | null) => (d ===
 
 export function learnedHtml(l: Learned, metric: string): Html {
   const parts: Html[] = [];
+  const kept = latest(l.kept, 'kept changes', '`nightshift log --kept`');
   if (l.kept.length > 0)
     parts.push(
-      html`<h3>Kept changes</h3>`,
+      html`<h3>Kept changes</h3>${kept.note}`,
       table(
         ['#', 'change', `${DELTA_AT_DECISION} [95% interval]`, `${DELTA_REMEASURED} [95% interval]`],
-        l.kept.map((k) => [
+        kept.shown.map((k) => [
           String(k.experiment),
           `${k.description}${k.simplification ? ' (simpler, not worse)' : ''}`,
           delta(k.delta_at_decision, k.at_decision_ci),

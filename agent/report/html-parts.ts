@@ -52,6 +52,15 @@ export function section(id: string, title: string, content: Html | null, none: s
   return html`<section id="${id}"><h2>${title}</h2>${content ?? html`<p class="none">${none}</p>`}</section>`;
 }
 
+/** Rows a table shows at most: the latest ones, with a note; the log has them all. */
+export const MAX_ROWS = 1000;
+
+/** The latest MAX_ROWS of `items`, and a note saying so when some are left out (`what`: "changes"; `where`: the command that lists them all). */
+export function latest<T>(items: readonly T[], what: string, where: string): { shown: readonly T[]; note: Html | null } {
+  if (items.length <= MAX_ROWS) return { shown: items, note: null };
+  return { shown: items.slice(-MAX_ROWS), note: html`<p class="note">${`The latest ${MAX_ROWS} of ${items.length} ${what}; ${where} lists them all.`}</p>` };
+}
+
 /** Markup made by nightshift itself (never from the log): the SVG renderers' output, tag names. */
 export const raw = (markup: string): Html => ({ html: markup });
 

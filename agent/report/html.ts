@@ -1,9 +1,10 @@
+import { sessionNoiseText } from './session-noise.ts';
 /**
  * `report --format html`: the session as one self-contained page. No script, font, stylesheet or
  * image is fetched (a Content-Security-Policy forbids it): charts are inline SVG, the style is in
  * the page. Built from the report's own pieces (summary.ts's numbers, learned.ts's findings,
  * chart-data.ts and chart-svg.ts's progress chart), so it says what the Markdown and JSON say.
- * Bounded on huge sessions: the chart is decimated (html-chart.ts), the list of changes capped.
+ * Bounded on huge sessions: the chart is decimated (html-chart.ts), long tables show their latest rows.
  */
 import { num, signed } from '../format/numbers.ts';
 import { DELTA_AT_DECISION, DELTA_REMEASURED } from '../session/kept-deltas.ts';
@@ -14,11 +15,8 @@ import { chartSvg } from './chart-svg.ts';
 import { decimateChart } from './html-chart.ts';
 import { MAX_CURVES } from './html-curves.ts';
 import { learnedHtml } from './html-learned.ts';
-import { esc, html, type Html, inlineSvg, section, table } from './html-parts.ts';
+import { esc, html, type Html, inlineSvg, latest, section, table } from './html-parts.ts';
 import type { SessionReport } from './summary.ts';
-
-/** Changes listed at most: the latest ones; the log has them all. */
-export const MAX_CHANGES = 1000;
 
 export interface HtmlInput {
   report: SessionReport;
@@ -81,7 +79,7 @@ function summaryTable(r: SessionReport): Html {
       'runs',
       `${e.total} total · ${e.changes} changes tried · ${e.kept} kept · ${e.reverted} reverted · ${e.crashed} failed · ${e.rejected} rejected · ${e.interrupted} interrupted`,
     ],
-    ['noise', r.noise.sd === null ? 'no group has two runs yet' : `SD ${num(r.noise.sd)} (df=${r.noise.df})`],
+    ['noise', sessionNoiseText(r.noise, num)],
     ['expected false keeps', fk.value === null ? fk.note : `${num(fk.value, 3)} (${fk.rule}: ${fk.note})`],
   ];
   const counts = { total: e.total, changes: e.changes, kept: e.kept, reverted: e.reverted, failed: e.crashed };
@@ -102,7 +100,8 @@ function progressChart(r: SessionReport, rows: readonly ExperimentRow[]): Html |
 
 function keptTable(r: SessionReport, curves: ReadonlyMap<number, string>): Html | null {
   if (r.kept.length === 0) return null;
-  const rows = r.kept.map((k) => [
+  const { shown, note } = latest(r.kept, 'kept changes', `\`nightshift log --session ${r.session} --kept\``);
+  const rows = shown.map((k) => [
     String(k.experiment),
     k.description,
     `${num(k.mean)} (n=${k.n})`,
@@ -119,7 +118,7 @@ function keptTable(r: SessionReport, curves: ReadonlyMap<number, string>): Html 
       ? html`<p class="note">${`Learning curves of the ${MAX_CURVES} kept changes with the largest ${DELTA_AT_DECISION}, of ${r.kept.length}; \`nightshift show ID --chart\` draws any other.`}</p>`
       : null;
   const intro = html`<p class="note">${`${DELTA_AT_DECISION}: its runs − the baseline it was decided on (its runs were kept for looking good). ${DELTA_REMEASURED}: its commit's fresh runs − the runs of the baseline it replaced.`}</p>`;
-  return html`${intro}${table(['#', 'change', 'mean of its runs', DELTA_AT_DECISION, DELTA_REMEASURED, 'commit'], rows, (i) => ({ kept: String(r.kept[i]!.experiment) }))}${capped}${figures}`;
+  return html`${intro}${note}${table(['#', 'change', 'mean of its runs', DELTA_AT_DECISION, DELTA_REMEASURED, 'commit'], rows, (i) => ({ kept: String(shown[i]!.experiment) }))}${capped}${figures}`;
 }
 
 const ci = (lo: number | null, hi: number | null) => (lo === null || hi === null ? 'no noise estimate' : `[${signed(lo)}, ${signed(hi)}]`);
@@ -141,25 +140,18 @@ function interactionsTable(r: SessionReport): Html | null {
 }
 
 function driftTable(r: SessionReport): Html {
-  return table(
+  const { shown, note } = latest(r.controls, 'control runs', `\`nightshift log --session ${r.session} --kind control\``);
+  const t = table(
     ['#', r.metric, 'expected', 'difference'],
-    r.controls.map((c) => [
-      String(c.experiment),
-      num(c.metric),
-      num(c.expected),
-      c.metric === null || c.expected === null ? '-' : signed(c.metric - c.expected),
-    ]),
+    shown.map((c) => [String(c.experiment), num(c.metric), num(c.expected), c.metric === null || c.expected === null ? '-' : signed(c.metric - c.expected)]),
   );
+  return html`${note}${t}`;
 }
 
 function changesTable(r: SessionReport, rows: readonly ExperimentRow[]): Html | null {
   const changes = rows.filter((e) => CANDIDATE_KINDS.has(e.kind));
   if (changes.length === 0) return null;
-  const shown = changes.slice(-MAX_CHANGES);
-  const note =
-    shown.length < changes.length
-      ? html`<p class="note">${`The latest ${shown.length} of ${changes.length} changes; \`nightshift log --session ${r.session}\` lists them all.`}</p>`
-      : null;
+  const { shown, note } = latest(changes, 'changes', `\`nightshift log --session ${r.session}\``);
   const t = table(
     ['#', 'kind', 'change', 'status', 'decision', r.metric, 'Δ', 'reason'],
     shown.map((e) => [String(e.id), e.kind, e.description, e.status, e.decision ?? '-', num(e.metric), signed(e.delta), e.reason ?? '']),
