@@ -65,7 +65,7 @@ test('kill -9 of the agent mid-run: the next run on the same DB resumes, re-runs
 test('a clean stop and a plain run continue the session; a finished one, --new, or other settings start another, saying why', async () => {
   const db = path.join(tempDir(), 'log.db');
   const sandbox = slowSandbox(1500);
-  const args = (...more: string[]) => ['run', '--sandbox', sandbox, '--db', db, '--baseline-runs', '2', '--headless', ...more];
+  const args = (...more: string[]) => ['run', '--sandbox', sandbox, '--db', db, '--baseline-runs', '3', '--headless', ...more];
   /** Starts a run and stops it with one Ctrl-C once a run is in flight: the session ends stopped. */
   const stopped = async (...more: string[]) => {
     const before = read(db).rows.length;
@@ -85,14 +85,15 @@ test('a clean stop and a plain run continue the session; a finished one, --new, 
   };
 
   await stopped('--max-runs', '2');
-  const continued = await nightshift(args('--budget', '10', '--max-runs', '2'));
+  // A limit is no setting of the experiment: given anew, it replaces the stored one.
+  const continued = await nightshift(args('--budget', '10', '--max-runs', '3'));
   assert.equal(continued.exitCode, 0, String(continued.all));
   assert.match(String(continued.stdout), /^resumed session 1: /m);
   assert.deepEqual(
     read(db).sessions.map((s) => [s.id, s.status]),
     [[1, 'finished']],
   );
-  assert.equal(read(db).rows.length, 2, 'the stopped session went on to its limit');
+  assert.equal(read(db).rows.length, 3, 'the stopped session went on to its new limit');
 
   // Finished: the next run is a new session, with nothing to say about it.
   const second = await stopped('--max-runs', '2');
