@@ -20,6 +20,7 @@
  *   own runs: choosing by the same variance the test then divides by would pick the test whose
  *   estimate came out small by chance, and keep no-ops more often than alpha.
  */
+import { z } from 'zod';
 import { mean } from '../stats/descriptive.ts';
 import { fCdf } from '../stats/f-dist.ts';
 import { homogeneousNoise } from '../stats/heterogeneity.ts';
@@ -34,6 +35,31 @@ const CANDIDATE_ALPHA = 0.01;
 /** Evidence that pairing pays (ρ > ½) before a paired test is used, and the df it needs. */
 const PAIRING_ALPHA = 0.05;
 const MIN_PAIRED_DF = 4;
+
+/** NoiseReport as read back from the log's noise_json (the shape it is written with). */
+export const NoiseReportSchema = z.object({
+  method: z.enum(['pooled', 'paired', 'welch']),
+  sd: z.number().nullable(),
+  df: z.number(),
+  groups: z.number(),
+  excluded: z.array(z.object({ label: z.string(), sd: z.number(), n: z.number(), p: z.number() })),
+  candidateSd: z.number().nullable(),
+  pairedSd: z.number().nullable(),
+  pairedDf: z.number(),
+  rho: z.number().nullable(),
+  shared: z.number(),
+});
+
+/** A stored noise_json, or null where it is absent or unreadable. */
+export function parseNoiseReport(json: string | null): NoiseReport | null {
+  if (!json) return null;
+  try {
+    return NoiseReportSchema.safeParse(JSON.parse(json)).data ?? null;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return null;
+  }
+}
 
 export interface NoiseReport {
   method: 'pooled' | 'paired' | 'welch';

@@ -1,34 +1,12 @@
-import { z } from 'zod';
+import { parseNoiseReport } from '../decide/comparison.ts';
 import { num } from '../format/numbers.ts';
-
-/** A verdict's NoiseReport (decide/comparison.ts) as stored in noise_json; anything unreadable shows as nothing. */
-const NoiseSchema = z.object({
-  method: z.enum(['pooled', 'paired', 'welch']),
-  sd: z.number().nullable(),
-  df: z.number(),
-  groups: z.number(),
-  excluded: z.array(z.object({ label: z.string(), sd: z.number(), n: z.number(), p: z.number() })),
-  candidateSd: z.number().nullable(),
-  pairedSd: z.number().nullable(),
-  pairedDf: z.number(),
-  rho: z.number().nullable(),
-  shared: z.number(),
-});
 
 /**
  * How a verdict measured its noise, in words: which test, over which groups, which groups were
  * set aside and why, and the seed correlation the log shows.
  */
 export function noiseLines(json: string | null): string[] {
-  if (!json) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    return [];
-  }
-  const noise = NoiseSchema.safeParse(parsed).data;
+  const noise = parseNoiseReport(json);
   if (!noise) return [];
   const lines: string[] = [];
   const sigma = noise.sd === null ? 'no noise estimate' : `run-to-run SD ${num(noise.sd)} pooled over ${noise.groups} groups of repeated runs (${noise.df} df)`;

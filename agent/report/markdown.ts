@@ -1,3 +1,4 @@
+import { sessionNoiseText } from './session-noise.ts';
 import { num, signed } from '../format/numbers.ts';
 import { DELTA_AT_DECISION, DELTA_REMEASURED } from '../session/kept-deltas.ts';
 import { learnedMarkdown } from './learned-markdown.ts';
@@ -49,7 +50,7 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
           'runs',
           `${e.total} total · ${e.changes} changes tried · ${e.kept} kept · ${e.reverted} reverted · ${e.crashed} crashed/timed out/diverged · ${e.rejected} rejected · ${e.interrupted} interrupted`,
         ],
-        ['noise', r.noise.sd === null ? 'no group has two runs yet' : `SD ${num(r.noise.sd)}, pooled over every repeated configuration (df=${r.noise.df})`],
+        ['noise', sessionNoiseText(r.noise, num)],
         ['expected false keeps', fk.value === null ? fk.note : `${num(fk.value, 3)} (${fk.rule}: ${fk.note})`],
         ...(r.llm.tokens_in + r.llm.tokens_out > 0 ? [['LLM', `${r.llm.tokens_in} tokens in · ${r.llm.tokens_out} out · $${r.llm.cost_usd.toFixed(2)}`]] : []),
       ],

@@ -1,3 +1,4 @@
+import { sessionNoise, type SessionNoise } from './session-noise.ts';
 /**
  * The session report's numbers (the `report --format json` shape outside readers rely on, plus a
  * few fields the Markdown uses): baseline, best, effects and interactions with intervals, counts, and the
@@ -71,7 +72,8 @@ export interface SessionReport {
   /** total: rows (one per launched run); kept/reverted: changes; crashed: runs that crashed, timed out or diverged. */
   experiments: { total: number; kept: number; reverted: number; crashed: number; changes: number; rejected: number; interrupted: number };
   expected_false_keeps: { value: number | null; rule: string; decisions: number; note: string };
-  noise: { sd: number | null; df: number };
+  /** The noise the verdicts used: the latest one's pool, the seed correlation, how they compared, the groups set aside. */
+  noise: SessionNoise;
   /**
    * mean, n: of the change's own runs. Two deltas, each labelled where shown (agent/session/kept-deltas.ts):
    * delta_at_decision against the baseline it was decided on, delta_remeasured (null until measured)
@@ -177,7 +179,6 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[], e
   );
 
   const changes = rows.filter((e) => CANDIDATE_KINDS.has(e.kind));
-  const noise = pooledSd([...groups.values()].map(measured));
   // What a control run checks: the commit's earlier fresh runs, or right after a keep, the kept change's own runs.
   const keptByCommit = new Map(kept.map((k) => [k.commit, k] as const));
   const expected = (control: ExperimentRow) =>
@@ -222,7 +223,7 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[], e
       interrupted: rows.filter((e) => e.status === 'interrupted').length,
     },
     expected_false_keeps: falseKeeps(session, rows),
-    noise: { sd: noise.df > 0 ? noise.sd : null, df: noise.df },
+    noise: sessionNoise(rows, [...groups.values()].map(measured)),
     kept,
     controls: rows.filter((e) => e.kind === 'control').map((e) => ({ experiment: e.id, metric: e.metric, expected: expected(e) })),
     floor: rows.reduce<number | null>((f, e) => finalNumber(finalFields(e.eval_json ?? e.final_json), 'floor', ...floorNames(session.metric)) ?? f, null),

@@ -15,7 +15,8 @@ import { sqlCommand } from '../../agent/cli/commands/sql.ts';
 import type { Stdout } from '../../agent/query/output.ts';
 import { nightshift } from '../cli/cli.ts';
 import { outsideGitDir } from '../../agent/workspace/workspace.ts';
-import { tempDir } from '../helpers.ts';
+import { fastSandbox, tempDir } from '../helpers.ts';
+import { options, runLoop } from '../loop/harness.ts';
 import { buildQueryLog } from './fixture.ts';
 
 // The commands run in this process (each takes its stdout as a parameter); a few checks at the
@@ -245,7 +246,10 @@ test('export --format patch: the kept changes, applied to the baseline, give the
   assert.equal((await git('rev-list', '--count', `${session.baseline_commit}..HEAD`)).stdout, '2', 'git am: one commit per kept change');
   assert.equal((await git('diff', '--stat', session.head_commit)).stdout, '');
 
-  assert.equal(await ok(['export', '--format', 'patch', '--session', '1']), '', 'session 1 kept nothing');
+  // Session 1 (the noise-aware rule): one patch per change it kept.
+  const keptInOne = sessionRows(1).filter((e) => e.decision === 'keep').length;
+  const first = await ok(['export', '--format', 'patch', '--session', '1']);
+  assert.equal((first.match(/^Subject: \[PATCH /gm) ?? []).length, keptInOne);
 });
 
 test("report --format json: DESIGN.md's shape, effects and interaction with intervals, counts, false keeps", async () => {
@@ -397,7 +401,8 @@ test('the binary: TSV when piped, a note on stderr, and bad input as one line on
   const missing = path.join(tempDir(), 'missing.db');
   const [piped, emptyPatch, ...bad] = await Promise.all([
     nightshift(['log', '--db', db]),
-    nightshift(['export', '--format', 'patch', '--session', '1', '--db', db]),
+    // A session that kept nothing: its baseline runs only.
+    runLoop(options(fastSandbox(), { maxExperiments: null, maxRuns: 2 })).then((r) => nightshift(['export', '--format', 'patch', '--db', r.db])),
     ...[
       ['show', '999', '--db', db],
       ['sql', 'DELETE FROM metrics', '--db', db],
