@@ -4,6 +4,7 @@ import type { ExperimentRow } from '../store/types.ts';
 import { DELTA_AT_DECISION } from '../session/kept-deltas.ts';
 import { printable } from '../text/printable.ts';
 import { planText } from './plan-text.ts';
+import { statedTrainingS } from './training-time.ts';
 
 /**
  * One plain line per event (steps are left out: they are in the log). For pipes, files and
@@ -40,8 +41,11 @@ function rawLine(event: LoopEvent): string | null {
     case 'run-finished': {
       const e = event.experiment;
       const metric = e.status === 'done' ? ` ${num(e.metric)}` : '';
+      // The script's own clock, where it states one: the rest of the run was start-up and saving.
+      const trained = statedTrainingS(e.final_json);
+      const training = trained === null ? '' : ` (training ${seconds(trained)})`;
       const evaluated = e.eval_s === null ? '' : ` + ${seconds(e.eval_s)} evaluation`;
-      return `${tag(e)} ${e.status}${metric} in ${seconds(e.run_s)}${evaluated}${e.reason ? ` (${e.reason})` : ''}`;
+      return `${tag(e)} ${e.status}${metric} in ${seconds(e.run_s)}${training}${evaluated}${e.reason ? ` (${e.reason})` : ''}`;
     }
     case 'decided': {
       const e = event.experiment;

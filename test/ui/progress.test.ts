@@ -17,9 +17,10 @@ import { Dashboard } from '../../agent/ui/dashboard/components/Dashboard.tsx';
 import { LiveSteps } from '../../agent/ui/dashboard/live-steps.ts';
 import { phaseProgress } from '../../agent/ui/dashboard/phase-progress.ts';
 import type { DashboardSource } from '../../agent/ui/dashboard/source.ts';
-import { trainingTime } from '../../agent/ui/dashboard/training-time.ts';
+import { trainingTime } from '../../agent/ui/training-time.ts';
 import { dashboardView, logView, type AgentState, type DashboardView } from '../../agent/ui/dashboard/view-model.ts';
 import { wrapLines } from '../../agent/ui/dashboard/wrap.ts';
+import { headlessLine } from '../../agent/ui/headless.ts';
 import { aKeep, at, baselines, row, session, T0 } from './rows.ts';
 
 afterEach(cleanup);
@@ -169,7 +170,7 @@ test('watch shows the pause the agent stored, and that it ends', () => {
   const paused = session({ paused_at: at(800), heartbeat_at: at(890) });
   const v = dashboardView(logView(paused, baselines(), null), { now: T0 + 900_000, agent: watch, steps: null });
   assert.equal(v.status.tone, 'paused');
-  assert.equal(v.status.text, "watching session 1 (agent pid 4242), paused: nothing new starts (p in the agent's terminal resumes)");
+  assert.equal(v.status.text, 'watching session 1 (agent pid 4242): paused, nothing new starts');
   const inFlight = dashboardView(logView(paused, aKeep(), null), { now: T0 + 1600_000, agent: watch, steps: null });
   assert.match(inFlight.status.text, /pausing after the run in flight/);
   const resumed = dashboardView(logView(session(), baselines(), null), { now: T0 + 900_000, agent: watch, steps: null });
@@ -220,4 +221,10 @@ test('the detail view shows a long reason in full at 80 columns', async () => {
   const text = stripVTControlCharacters(lastFrame() ?? '');
   assert.match(text, /is not above one half/, text);
   assert.doesNotMatch(text, /…/);
+});
+
+test('the headless line of a finished run says how much of it the script trained', () => {
+  const e = row({ id: 3, run_s: 301, final_json: '{"final":true,"elapsed_s":290.4}', eval_s: 2, metric: 0.84 });
+  assert.match(headlessLine({ type: 'run-finished', experiment: e })!, /^#3 baseline done 0\.84 in 301\.0 s \(training 290\.4 s\) \+ 2\.0 s evaluation$/);
+  assert.match(headlessLine({ type: 'run-finished', experiment: { ...e, final_json: null } })!, /in 301\.0 s \+ 2\.0 s evaluation$/);
 });

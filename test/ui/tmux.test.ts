@@ -145,7 +145,7 @@ test('keys under tmux: p pauses after the run in flight, p again resumes, q stop
     [70, 20],
   ] as const) {
     tmux('resize-window', '-t', 'keys', '-x', String(x), '-y', String(y));
-    const resized = await paneShows('keys:0', /^nightshift · session 1[\s\S]*p pause/, `the dashboard at ${x}x${y}`);
+    const resized = await paneShows('keys:0', /^nightshift · session 1[\s\S]*^paused — p resume/m, `the dashboard, paused, at ${x}x${y}`);
     const lines = resized.split('\n');
     assert.ok(
       lines.every((l) => [...l].length <= x),
@@ -168,4 +168,59 @@ test('keys under tmux: p pauses after the run in flight, p again resumes, q stop
     'q let the run in flight finish',
   );
   assert.match(final, /■ session 1, stopped: stopped by the user/);
+});
+
+test('under tmux: the phase line and its estimate, the pause in the footer of run and in watch, a long reason folded in the detail view', {
+  skip,
+}, async () => {
+  const db = path.join(tempDir(), 'log.db');
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'phase',
+    '-x',
+    '80',
+    '-y',
+    '40',
+    pane(['run', '--sandbox', slowSandbox(6000), '--db', db, '--budget', '10', '--baseline-runs', '2', '--ablation-runs', '2', '--max-experiments', '1']),
+  );
+  await paneShows('phase:0', /^now: baseline \(1 of \d+\) [01]\/2 runs · candidates start in about \d+ (s|min)$/m, 'the phase line with its estimate');
+  tmux('new-window', '-t', 'phase', '-n', 'watch', pane(['watch', '--db', db]));
+  await paneShows('phase:watch', /^now: baseline \(1 of \d+\) [01]\/2 runs · candidates start in about/m, 'watch to show the phase line too');
+
+  tmux('send-keys', '-t', 'phase:0', 'p');
+  await paneShows('phase:0', /^paused — p resume · q quit after this run/m, 'the footer to say paused and how to resume');
+  await paneShows(
+    'phase:watch',
+    /● watching session 1 \(agent pid \d+\): (pausing after the run in flight|paused, nothing new starts) · /,
+    'watch to show the pause',
+  );
+  tmux('send-keys', '-t', 'phase:0', 'p');
+  await paneShows('phase:watch', /● watching session 1 \(agent pid \d+\) · /, 'watch to show the pause lifted');
+  assert.doesNotMatch(await paneShows('phase:0', /q quit after this run/, 'the footer'), /paused — p resume/);
+
+  const final = await paneShows('phase:0', /exited \d+/, 'the run to end', 120_000);
+  assert.match(final, /exited 0/);
+  await paneShows('phase:watch', /no running session — showing the last state of session 1/, 'watch to see the end');
+  assert.doesNotMatch(capture('phase:watch'), /^now: /m, 'no phase once the session ended');
+
+  // The decided change's reason is longer than the detail view's 80 columns leave it: it is folded, not cut.
+  const { rows } = lastSession(db);
+  const candidate = rows.find((e) => e.decision === 'keep' || e.decision === 'revert')!;
+  assert.ok(candidate.reason!.length > 80 - 12, candidate.reason!);
+  const newer = rows.filter((e) => e.id > candidate.id).length;
+  for (let i = 0; i <= newer; i++) tmux('send-keys', '-t', 'phase:watch', 'Down');
+  await paneShows('phase:watch', new RegExp(`^› #${candidate.id} `, 'm'), 'the decided change selected');
+  tmux('send-keys', '-t', 'phase:watch', 'Enter');
+  const detail = (await paneShows('phase:watch', /^decision {4}/m, 'the detail view')).split('\n');
+  const at = detail.findIndex((l) => l.startsWith('decision    '));
+  const folded = [detail[at]!.slice(12)];
+  for (const line of detail.slice(at + 1)) {
+    if (!/^ {12}\S/.test(line)) break;
+    folded.push(line.slice(12));
+  }
+  assert.ok(folded.length > 1, detail.join('\n'));
+  assert.ok(detail.every((l) => [...l].length <= 80));
+  assert.equal(folded.join(' ').replace(/\s+/g, ' '), candidate.reason!.replace(/\s+/g, ' '));
 });

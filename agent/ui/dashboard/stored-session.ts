@@ -31,7 +31,9 @@ function parse<T>(json: string | null): T | null {
   try {
     const value: unknown = JSON.parse(json);
     return typeof value === 'object' && value !== null ? (value as T) : null;
-  } catch {
+  } catch (error) {
+    // Only malformed JSON reads as none; anything else is a bug to see.
+    if (!(error instanceof SyntaxError)) throw error;
     return null;
   }
 }

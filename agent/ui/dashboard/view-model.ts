@@ -18,7 +18,7 @@ import { planText } from '../plan-text.ts';
 import type { LiveSteps } from './live-steps.ts';
 import { phaseProgress, type PhaseProgress } from './phase-progress.ts';
 import { storedOptions, storedPlan } from './stored-session.ts';
-import { trainingTime, type TrainingSource } from './training-time.ts';
+import { trainingTime, type TrainingSource } from '../training-time.ts';
 
 export type { LlmTotals };
 
@@ -222,8 +222,9 @@ function status(log: LogView, agent: AgentState, live: boolean): DashboardView['
   if (agent.mode === 'watch') {
     const watching = `watching session ${s.id} (agent pid ${s.agent_pid})`;
     if (s.paused_at === null) return { tone: 'live', text: watching };
-    const pause = log.current ? 'pausing after the run in flight' : 'paused: nothing new starts';
-    return { tone: 'paused', text: `${watching}, ${pause} (p in the agent's terminal resumes)` };
+    // Short enough for 80 columns: the agent's own screen says how to resume.
+    const pause = log.current ? 'pausing after the run in flight' : 'paused, nothing new starts';
+    return { tone: 'paused', text: `${watching}: ${pause}` };
   }
   if (agent.stopping === 'now') return { tone: 'stopping', text: 'stopping now: the run in flight is interrupted' };
   if (agent.stopping === 'after-run') return { tone: 'stopping', text: 'stopping after the run in flight (Q: stop it now)' };

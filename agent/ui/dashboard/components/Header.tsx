@@ -4,7 +4,7 @@ import type { DashboardView, Tone } from '../view-model.ts';
 import { clockTime, span } from '../../../loop/deadline.ts';
 import type { PhaseProgress } from '../phase-progress.ts';
 import { duration, percent } from '../text.ts';
-import { trainingLabel } from '../training-time.ts';
+import { trainingLabel } from '../../training-time.ts';
 import { Line } from './Line.tsx';
 
 export const TONE_COLOUR: Record<Tone, string> = { live: 'green', paused: 'yellow', stopping: 'yellow', ended: 'gray' };

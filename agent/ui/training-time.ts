@@ -6,8 +6,8 @@
  * template print `elapsed_s`, timed from the first step to the last). The run's wall time counts
  * only for a run whose script states nothing, and the label says so.
  */
-import { finalFields, finalNumber } from '../../runner/final-fields.ts';
-import type { ExperimentRow } from '../../store/types.ts';
+import { finalFields, finalNumber } from '../runner/final-fields.ts';
+import type { ExperimentRow } from '../store/types.ts';
 
 /** Where the seconds came from: the scripts' own clocks, the runs' wall time, or both. */
 export type TrainingSource = 'script' | 'wall' | 'mixed';
@@ -19,6 +19,9 @@ export interface TrainingTime {
 
 const TRAINING_FIELDS = ['training_s', 'elapsed_s'];
 
+/** The training seconds a run's script states in its final line, or null. */
+export const statedTrainingS = (finalJson: string | null): number | null => finalNumber(finalFields(finalJson), ...TRAINING_FIELDS);
+
 /** Seconds of training over the runs that ended (a running row is the in-flight run's: added live). */
 export function trainingTime(rows: readonly Pick<ExperimentRow, 'status' | 'run_s' | 'final_json'>[]): TrainingTime {
   let seconds = 0;
@@ -26,7 +29,7 @@ export function trainingTime(rows: readonly Pick<ExperimentRow, 'status' | 'run_
   let wall = false;
   for (const e of rows) {
     if (e.status === 'running' || e.run_s === null) continue;
-    const stated = finalNumber(finalFields(e.final_json), ...TRAINING_FIELDS);
+    const stated = statedTrainingS(e.final_json);
     if (stated !== null) script = true;
     else wall = true;
     // A script's clock can only be shorter than its process's.
