@@ -1,4 +1,3 @@
-import { sessionNoiseText } from './session-noise.ts';
 /**
  * `report --format html`: the session as one self-contained page. No script, font, stylesheet or
  * image is fetched (a Content-Security-Policy forbids it): charts are inline SVG, the style is in
@@ -16,6 +15,7 @@ import { decimateChart } from './html-chart.ts';
 import { MAX_CURVES } from './html-curves.ts';
 import { learnedHtml } from './html-learned.ts';
 import { esc, html, type Html, inlineSvg, latest, section, table } from './html-parts.ts';
+import { sessionNoiseText } from './session-noise.ts';
 import type { SessionReport } from './summary.ts';
 
 export interface HtmlInput {
