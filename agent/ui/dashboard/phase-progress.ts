@@ -25,7 +25,7 @@ export interface PhaseProgress {
   candidatesInS: number | null;
 }
 
-/** The candidate (or its confirmation's candidate) a run belongs to. */
+/** What the progress reads of a run: its kind and design, and for a confirmation its candidate. */
 type RowOf = Pick<ExperimentRow, 'id' | 'kind' | 'status' | 'parent_id' | 'design'>;
 
 /**
