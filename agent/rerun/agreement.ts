@@ -1,16 +1,18 @@
 /**
  * Whether a re-measure agrees with the logged result (README, "Checking a result"). Two checks,
- * each a two-sided 95% t-interval on the pooled noise:
+ * each a two-sided 95% t-interval:
  *
  * - the effect: the new delta (the change's new runs minus its base's new runs) against the
- *   logged delta, SE = σ·√(1/n₀ + 1/b₀ + 1/n₁ + 1/b₁);
- * - the level: the change's new mean against its logged mean, SE = σ·√(1/n₀ + 1/n₁).
+ *   logged delta, SE² = σc²·(1/n₀ + 1/n₁) + σb²·(1/b₀ + 1/b₁), Welch–Satterthwaite df;
+ * - the level: the change's new mean against its logged mean, SE = σc·√(1/n₀ + 1/n₁).
  *
- * σ is pooled over the four groups (the logged runs of the change and of its base, the new
- * runs of each), every group around its own mean. The new runs share seeds pairwise, but the
- * test is unpaired: exact with independent seeds and conservative where seeds correlate. The
- * logged delta may come from a paired test; its variance is then smaller than assumed, which
- * again errs towards "agrees" only where the noise says the runs cannot tell.
+ * σc is the change's run-to-run SD, pooled over its logged and its new runs; σb the base's, over
+ * its logged runs (up to the verdict) and its new ones. Not one σ for both: a change can make
+ * training far more (or less) erratic than its base, and a pool dominated by the quieter base
+ * would call an erratic change's honest spread a disagreement. Where one of them has no spread
+ * to measure (single runs), the other's stands in for it. The new runs share seeds pairwise, but
+ * the test is unpaired: exact with independent seeds, conservative where seeds correlate; a
+ * logged delta from a paired test errs the same way.
  *
  * Verdict: `agrees` when both checks do; `shifted` when the effect agrees but the level moved
  * (the base moved as much: this machine or this day measures differently, the change does what
@@ -41,31 +43,44 @@ export interface Agreement {
   verdict: 'agrees' | 'shifted' | 'disagrees' | 'undetermined';
   effect: Check | null;
   level: Check | null;
-  noise: PooledSd;
+  /** The run-to-run SD of the change and of its base, each pooled over its logged and new runs. */
+  noise: { change: PooledSd; base: PooledSd };
   /** The new delta: the change's new mean minus its base's. */
   delta: number | null;
 }
 
 const LEVEL = 0.95;
 
-function check(logged: number, now: number, weights: readonly number[], noise: PooledSd): Check {
-  const se = noise.sd * Math.sqrt(weights.reduce((sum, n) => sum + 1 / n, 0));
+/** A part of a difference's variance: one configuration's noise over its two groups of runs. */
+interface Part {
+  noise: PooledSd;
+  sizes: readonly number[];
+}
+
+function check(logged: number, now: number, parts: readonly Part[]): Check {
+  const variances = parts.map((part) => part.noise.sd ** 2 * part.sizes.reduce((sum, n) => sum + 1 / n, 0));
+  const se = Math.sqrt(variances.reduce((a, b) => a + b, 0));
   const diff = now - logged;
-  const half = tQuantile(1 - (1 - LEVEL) / 2, noise.df) * se;
-  const p = se > 0 ? 2 * (1 - tCdf(Math.abs(diff) / se, noise.df)) : diff === 0 ? 1 : 0;
-  return { logged, now, low: diff - half, high: diff + half, p, agrees: diff - half <= 0 && 0 <= diff + half };
+  if (!(se > 0)) return { logged, now, low: diff, high: diff, p: diff === 0 ? 1 : 0, agrees: diff === 0 };
+  // Welch–Satterthwaite: exactly the part's own df when there is one part.
+  const df = se ** 4 / variances.reduce((sum, v, i) => sum + v ** 2 / parts[i]!.noise.df, 0);
+  const half = tQuantile(1 - (1 - LEVEL) / 2, df) * se;
+  return { logged, now, low: diff - half, high: diff + half, p: 2 * (1 - tCdf(Math.abs(diff) / se, df)), agrees: diff - half <= 0 && 0 <= diff + half };
 }
 
 /** `loggedDelta`: the delta the log holds for the change (null: none, e.g. a design point). */
 export function agreement(logged: Measured, now: Measured, loggedDelta: number | null): Agreement {
-  const noise = pooledSd([logged.runs, logged.base, now.runs, now.base]);
+  const own = { change: pooledSd([logged.runs, now.runs]), base: pooledSd([logged.base, now.base]) };
+  // Single runs have no spread of their own: the other configuration's stands in.
+  const noise = { change: own.change.df > 0 ? own.change : own.base, base: own.base.df > 0 ? own.base : own.change };
   const delta = now.runs.length > 0 && now.base.length > 0 ? mean(now.runs) - mean(now.base) : null;
-  if (noise.df === 0 || now.runs.length === 0 || logged.runs.length === 0) return { verdict: 'undetermined', effect: null, level: null, noise, delta };
-  const level = check(mean(logged.runs), mean(now.runs), [logged.runs.length, now.runs.length], noise);
+  if (noise.change.df === 0 || now.runs.length === 0 || logged.runs.length === 0) return { verdict: 'undetermined', effect: null, level: null, noise, delta };
+  const change = { noise: noise.change, sizes: [logged.runs.length, now.runs.length] };
+  const level = check(mean(logged.runs), mean(now.runs), [change]);
   const effect =
     delta === null || loggedDelta === null || logged.base.length === 0
       ? null
-      : check(loggedDelta, delta, [logged.runs.length, logged.base.length, now.runs.length, now.base.length], noise);
+      : check(loggedDelta, delta, [change, { noise: noise.base, sizes: [logged.base.length, now.base.length] }]);
   const verdict = effect === null ? (level.agrees ? 'agrees' : 'disagrees') : !effect.agrees ? 'disagrees' : level.agrees ? 'agrees' : 'shifted';
   return { verdict, effect, level, noise, delta };
 }
@@ -84,5 +99,6 @@ const checkText = (name: string, c: Check, value: (x: number) => string): string
 export function agreementText(a: Agreement): string {
   if (a.verdict === 'undetermined') return `${VERDICT_WORDS.undetermined}: too few finished runs to estimate the noise`;
   const parts = [a.effect ? checkText('Δ', a.effect, signed) : null, a.level ? checkText('mean', a.level, num) : null].filter((x) => x !== null);
-  return `${VERDICT_WORDS[a.verdict]}: ${parts.join('; ')}; noise SD ${num(a.noise.sd)} (${a.noise.df} df)`;
+  const sd = (p: PooledSd) => `${num(p.sd)} (${p.df} df)`;
+  return `${VERDICT_WORDS[a.verdict]}: ${parts.join('; ')}; noise SD ${sd(a.noise.change)} of the change, ${sd(a.noise.base)} of the base`;
 }

@@ -123,7 +123,8 @@ export class Rerun {
   private judge(candidate: ExperimentRow): Agreement | null {
     if (this.deps.experiments.get(candidate.id)!.status === 'rejected') return null;
     const rows = this.deps.experiments.forSession(this.opened.session.id);
-    const runs = candidateRuns(rows, candidate);
+    // The row as it ended, not as it was created.
+    const runs = candidateRuns(rows, rows.find((e) => e.id === candidate.id)!);
     const now = { runs: measured(runs), base: measured(rows.filter(isHeadRun)) };
     const result = agreement(this.target.logged, now, this.target.candidate.delta);
     const partial = this.stopRequested ? `stopped after ${runs.filter(isFinished).length} of ${this.seeds.length} seeds; ` : '';
@@ -131,7 +132,7 @@ export class Rerun {
       decision: 'revert',
       reason: `re-measure of #${this.target.candidate.id}, not a keep candidate: ${partial}${agreementText(result)}`,
       delta: result.delta,
-      noise_sd: Number.isFinite(result.noise.sd) ? result.noise.sd : null,
+      noise_sd: Number.isFinite(result.noise.change.sd) ? result.noise.change.sd : null,
       p_value: result.effect?.p ?? result.level?.p ?? null,
       ci_low: null,
       ci_high: null,

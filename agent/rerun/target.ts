@@ -7,7 +7,7 @@ import { UserError } from '../errors.ts';
 import { candidateRuns, measured } from '../session/candidates.ts';
 import { isCandidate, isHeadRun } from '../session/kinds.ts';
 import type { Db } from '../store/db.ts';
-import { experimentById, highestExperimentId } from '../store/experiment-reads.ts';
+import { experimentById, highestExperimentId, seedsOfReruns } from '../store/experiment-reads.ts';
 import { ExperimentStore } from '../store/experiments.ts';
 import { sessionById } from '../store/session-reads.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
@@ -18,7 +18,7 @@ export interface RerunTarget {
   candidate: ExperimentRow;
   session: SessionRow;
   logged: Measured;
-  /** Every seed its session used: the rerun's seeds are fresh ones. */
+  /** Every seed its session and earlier reruns of it used: the rerun's seeds are fresh ones. */
   usedSeeds: number[];
   /** Said before the runs when the id given was not the candidate's (a confirmation's). */
   note: string | null;
@@ -54,5 +54,6 @@ export function rerunTarget(db: Db, file: string, id: number): RerunTarget {
   // The base as the verdict saw it: its runs up to the change's last one.
   const last = Math.max(...runs.map((e) => e.id));
   const base = measured(rows.filter((e) => isHeadRun(e) && e.base_commit === candidate.base_commit && e.id < last));
-  return { candidate, session, logged: { runs: values, base }, usedSeeds: rows.map((e) => e.seed), note };
+  // Earlier reruns' seeds too: each rerun is a new draw of the noise, not a repeat of the last.
+  return { candidate, session, logged: { runs: values, base }, usedSeeds: [...rows.map((e) => e.seed), ...seedsOfReruns(db, candidate.id)], note };
 }

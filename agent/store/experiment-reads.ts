@@ -34,3 +34,11 @@ export function experimentsWithoutDiffs(db: Db, sessionId: number): ExperimentRo
   const columns = (db.prepare('PRAGMA table_info(experiments)').all() as { name: string }[]).map((c) => c.name).filter((name) => name !== 'diff');
   return db.prepare(`SELECT ${columns.join(', ')}, '' AS diff FROM experiments WHERE session_id = ? ORDER BY id`).all(sessionId) as ExperimentRow[];
 }
+
+/** The seeds of every run of the sessions that re-measured experiment `id` (`nightshift rerun`). */
+export function seedsOfReruns(db: Db, id: number): number[] {
+  const rows = db
+    .prepare(`SELECT e.seed FROM experiments e JOIN sessions s ON s.id = e.session_id WHERE json_extract(s.options_json, '$.rerunOf') = ?`)
+    .all(id) as { seed: number }[];
+  return rows.map((r) => r.seed);
+}

@@ -82,6 +82,7 @@ test('rerun re-measures a change and its base on fresh seeds, logs the runs, and
   const candidate = mine[1]!;
   assert.equal(candidate.diff, ablation.diff);
   assert.equal(candidate.decision, 'revert', 'never a keep candidate');
+  assert.equal(candidate.n_runs, 3, 'the verdict counts every run of the change');
   assert.match(
     candidate.reason!,
     new RegExp(`^re-measure of #${ablation.id}, not a keep candidate: (agrees with the log|the effect agrees).*Δ .* now vs .* logged`),
@@ -123,6 +124,10 @@ test('a logged result the runs contradict is said to disagree, with exit 1', asy
   assert.equal(result.exitCode, 1, String(result.all));
   assert.match(String(result.stdout), new RegExp(`^#${ablation.id}: disagrees$`, 'm'));
   assert.match(String(result.stdout), /does not agree with the log: Δ/);
+  // The first test's rerun of the same change drew other seeds: this one draws new ones again.
+  const { rows } = readLog(copy);
+  const earlier = new Set(rows.filter((r) => r.session_id === 2).map((r) => r.seed));
+  assert.ok(rows.filter((r) => r.session_id === 3).every((r) => !earlier.has(r.seed)));
 });
 
 test('rerun refuses, in one line, an unknown id, a baseline run, a missing log, and a log without its workspace repository', async () => {
