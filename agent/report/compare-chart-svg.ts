@@ -19,6 +19,7 @@ const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 const COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 /** Points per curve: more than a chart's width in pixels shows nothing more, and makes the file large. */
 const MAX_POINTS = 1000;
+const colourOf = (i: number) => COLOURS[i % COLOURS.length]!;
 
 export function compareChartSvg(title: string, metric: string, curves: readonly OverlayCurve[]): string {
   const shown = curves.map((c) => thin(c));
@@ -44,14 +45,17 @@ export function compareChartSvg(title: string, metric: string, curves: readonly 
     `<text x="20" y="${f((M.top + H - M.bottom) / 2)}" font-size="13" text-anchor="middle" transform="rotate(-90 20 ${f((M.top + H - M.bottom) / 2)})">${escapeXml(metric)}</text>`,
   );
   shown.forEach((c, i) => {
-    const colour = COLOURS[i % COLOURS.length]!;
     const points = c.steps.map((s, j) => [s, c.values[j]!] as const).filter(([, v]) => Number.isFinite(v));
     const d = points.map(([s, v], j) => `${j === 0 ? 'M' : 'L'}${f(x(s))} ${f(y(v))}`).join('');
-    if (d !== '') out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"><title>${escapeXml(c.label)}</title></path>`);
-    // The legend, one line per curve at the top right.
-    const ly = M.top + 16 + i * 18;
-    out.push(`<line x1="${W - M.right - 250}" x2="${W - M.right - 230}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="3"/>`);
-    out.push(text(W - M.right - 224, ly, c.label.length > 36 ? `${c.label.slice(0, 35)}…` : c.label, 12, 'start'));
+    if (d !== '') out.push(`<path d="${d}" fill="none" stroke="${colourOf(i)}" stroke-width="2"><title>${escapeXml(c.label)}</title></path>`);
+  });
+  // The legend last, on a white box at the top right, so no curve runs through its text.
+  const lx = W - M.right - 260;
+  out.push(`<rect x="${lx}" y="${M.top + 4}" width="252" height="${shown.length * 18 + 8}" fill="#ffffff" fill-opacity="0.9" stroke="#cccccc"/>`);
+  shown.forEach((c, i) => {
+    const ly = M.top + 20 + i * 18;
+    out.push(`<line x1="${lx + 8}" x2="${lx + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colourOf(i)}" stroke-width="3"/>`);
+    out.push(text(lx + 34, ly, c.label.length > 34 ? `${c.label.slice(0, 33)}…` : c.label, 12, 'start'));
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="${FONT}">\n${out.join('\n')}\n</svg>\n`;
 }
