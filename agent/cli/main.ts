@@ -18,7 +18,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   },
   sql: { summary: 'a read-only SQL query over the log', run: async (argv) => (await import('./commands/sql.ts')).sqlCommand(argv) },
   report: {
-    summary: 'the session as Markdown or JSON, with a progress chart',
+    summary: 'the session as Markdown, JSON or one self-contained HTML page, with a progress chart',
     run: async (argv) => (await import('./commands/report.ts')).reportCommand(argv),
   },
   compare: {
