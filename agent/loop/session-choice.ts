@@ -32,7 +32,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** A session marked running whose agent is another live process. */
-export const runByOther = (s: SessionRow): boolean => s.status === 'running' && s.agent_pid !== null && s.agent_pid !== process.pid && isAlive(s.agent_pid);
+const runByOther = (s: SessionRow): boolean => s.status === 'running' && s.agent_pid !== null && s.agent_pid !== process.pid && isAlive(s.agent_pid);
 
 /** A limit on this command line: what lets --resume continue a session that finished (on its limit). */
 const limitGiven = (options: SessionOptions): boolean => options.maxExperimentsGiven || options.maxRunsGiven === true || options.deadlineGiven === true;
@@ -44,12 +44,7 @@ export async function chooseSession(
   requested: SessionOptions,
   mode: SessionMode,
 ): Promise<SessionChoice> {
-  // One agent per log: two would share the machine and skew each other's measurements.
-  for (const s of sessions.running()) {
-    if (runByOther(s)) throw new UserError(`session ${s.id} in ${dbPath} is being run by process ${s.agent_pid}; use 'nightshift watch' to follow it`);
-    // A rerun whose agent died is not resumed: `nightshift rerun` starts it afresh.
-    if (isRerun(s)) await abandon(sessions, experiments, s, 'its agent died before the re-measure finished');
-  }
+  await settleRunning(sessions, experiments, dbPath);
   const latest = sessions.latestRun();
   const crashed = latest?.status === 'running';
   if (mode === 'new') {
@@ -75,6 +70,18 @@ export async function chooseSession(
     resume: null,
     note: `session ${latest.id} was stopped but is not continued: ${why}; a new session starts ('nightshift run --resume' continues ${latest.id} with its own settings)`,
   };
+}
+
+/**
+ * Before an agent starts on a log (`run` or `rerun`): one agent per log, as two would share the
+ * machine and skew each other's measurements; a rerun whose agent died is ended, never resumed
+ * (`nightshift rerun` starts it afresh).
+ */
+export async function settleRunning(sessions: SessionStore, experiments: ExperimentStore, dbPath: string): Promise<void> {
+  for (const s of sessions.running()) {
+    if (runByOther(s)) throw new UserError(`session ${s.id} in ${dbPath} is being run by process ${s.agent_pid}; use 'nightshift watch' to follow it`);
+    if (isRerun(s)) await abandon(sessions, experiments, s, 'its agent died before the re-measure finished');
+  }
 }
 
 const isRerun = (s: SessionRow): boolean => (JSON.parse(s.options_json) as SessionOptions).rerunOf !== undefined;

@@ -154,9 +154,19 @@ test('rerun refuses, in one line, an unknown id, a baseline run, a missing log, 
   fs.copyFileSync(db, unknownBase);
   const edit = new Database(unknownBase);
   edit.prepare('UPDATE experiments SET base_commit = ? WHERE id = ?').run('0'.repeat(40), ablation.id);
+  // And the first test's rerun as if its agent had died mid-way: it is ended, never resumed.
+  edit.prepare(`UPDATE sessions SET status = 'running', agent_pid = 2147483646 WHERE id = 2`).run();
   edit.close();
   await refused([String(ablation.id), '--db', unknownBase], /^nightshift: #\d+'s base commit 0000000 is not in session 1's repository /);
   assert.ok(readLog(unknownBase).sessions.every((s) => s.status !== 'running'));
+
+  // Another live agent on the log: no rerun beside it.
+  const busy = path.join(tempDir(), 'log.db');
+  fs.copyFileSync(db, busy);
+  const mark = new Database(busy);
+  mark.prepare(`UPDATE sessions SET status = 'running', agent_pid = ? WHERE id = 1`).run(process.pid);
+  mark.close();
+  await refused([String(ablation.id), '--db', busy], new RegExp(`^nightshift: session 1 in .*log\\.db is being run by process ${process.pid}; `));
 });
 
 test('a sealed session is re-measured as it was scored: its evaluation files, copied and checked, score every run', async () => {

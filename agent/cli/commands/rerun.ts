@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import { EventBus } from '../../loop/events.ts';
 import type { SessionOptions } from '../../loop/options.ts';
-import { runByOther } from '../../loop/session-choice.ts';
+import { settleRunning } from '../../loop/session-choice.ts';
 import { openRerunSession } from '../../rerun/rerun-session.ts';
 import { Rerun, rerunSeeds } from '../../rerun/rerun.ts';
 import { rerunTarget } from '../../rerun/target.ts';
@@ -66,9 +66,7 @@ export async function rerunCommand(argv: string[]): Promise<number> {
     const sessions = new SessionStore(db);
     const experiments = new ExperimentStore(db);
     const target = rerunTarget(db, flags.db, flags.id);
-    // A rerun beside a running agent would share the machine and skew both measurements.
-    const busy = sessions.running().find(runByOther);
-    if (busy) throw new UserError(`session ${busy.id} in ${flags.db} is being run by process ${busy.agent_pid}; rerun once it ends`);
+    await settleRunning(sessions, experiments, flags.db);
     const stored = JSON.parse(target.session.options_json) as SessionOptions;
     const isolation = await chooseIsolation(stored.isolation);
     // As `run` refuses to: an LLM's code is not run without bubblewrap unless its session said so.
