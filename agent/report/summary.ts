@@ -1,4 +1,3 @@
-import { sessionNoise, type SessionNoise } from './session-noise.ts';
 /**
  * The session report's numbers (the `report --format json` shape outside readers rely on, plus a
  * few fields the Markdown uses): baseline, best, effects and interactions with intervals, counts, and the
@@ -9,7 +8,8 @@ import type { Goal } from '../decide/types.ts';
 import type { SealLevel } from '../config/load.ts';
 import type { Marker } from '../knobs/markers.ts';
 import { learned, type Learned } from './learned.ts';
-import { mean, pooledSd, sd } from '../stats/descriptive.ts';
+import { mean, sd } from '../stats/descriptive.ts';
+import { sessionNoise, type SessionNoise } from './session-noise.ts';
 import { falseKeeps } from './false-keeps.ts';
 import type { LlmTotals } from '../store/llm-turns.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';

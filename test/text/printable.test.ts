@@ -38,21 +38,7 @@ test('a script printing escape sequences: headless output, show and show --log a
   const train = fs.readFileSync(path.join(fastSandbox(), 'train.mjs'), 'utf8');
   const sandbox = fastSandbox({ 'train.mjs': `console.log(${JSON.stringify(HOSTILE)});\nprocess.stderr.write(${JSON.stringify(HOSTILE)});\n${train}` });
   const db = path.join(tempDir(), 'log.db');
-  const run = await nightshift([
-    'run',
-    '--sandbox',
-    sandbox,
-    '--db',
-    db,
-    '--budget',
-    '5',
-    '--baseline-runs',
-    '1',
-    '--max-runs',
-    '1',
-    '--isolation',
-    'none',
-  ]);
+  const run = await nightshift(['run', '--sandbox', sandbox, '--db', db, '--budget', '5', '--baseline-runs', '1', '--max-runs', '1', '--isolation', 'none']);
   assert.equal(run.exitCode, 0, String(run.all));
   assert.doesNotMatch(String(run.all), CONTROLS);
   const sql = await nightshift(['sql', "SELECT char(27) || '[2J' || char(27) || ']0;title' || char(7) || 'text' AS t", '--db', db]);
