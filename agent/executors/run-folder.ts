@@ -1,0 +1,95 @@
+/**
+ * The run folder's contract, the same for every executor: `run.sh` (the wrapper, POSIX sh so it
+ * runs on a GPU node with no Node.js), `output.log` (the command's stdout and stderr) and
+ * `result.json`, written by the wrapper when the command ends, atomically (write, then rename).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { RunResult, RunSpec } from './types.ts';
+
+export const WRAPPER = 'run.sh';
+export const OUTPUT_LOG = 'output.log';
+export const RESULT_FILE = 'result.json';
+
+/** One word for sh: single-quoted, a quote inside closed, escaped and reopened. */
+export function shellWord(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The wrapper's text. It runs the command with exactly `spec.env` (plus the GPUs the executor or
+ * Slurm chose, and the run's name), forwards TERM and INT to it, and records how it ended.
+ */
+export function wrapperScript(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'argv' | 'env'>): string {
+  const bad = Object.keys(spec.env).find((key) => !ENV_NAME.test(key));
+  if (bad !== undefined) throw new Error(`the environment variable name ${JSON.stringify(bad)} cannot be passed to a run`);
+  if (spec.argv.length === 0) throw new Error(`run ${spec.name} has no command`);
+  const env = Object.entries(spec.env)
+    .filter(([key]) => key !== 'CUDA_VISIBLE_DEVICES' && key !== 'NIGHTSHIFT_RUN_NAME')
+    .map(([key, value]) => shellWord(`${key}=${value}`));
+  const dir = shellWord(path.resolve(spec.runDir));
+  return [
+    '#!/bin/sh',
+    `# nightshift run ${spec.name}: runs the command, then writes ${RESULT_FILE} (agent/executors/run-folder.ts)`,
+    `dir=${dir}`,
+    'started=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
+    'gpus="${CUDA_VISIBLE_DEVICES-}"',
+    // A cancel (TERM, INT) goes to the command; the wrapper lives on to record how it ended.
+    `cd ${shellWord(spec.cwd)} && env -i ${env.join(' ')} CUDA_VISIBLE_DEVICES="$gpus" NIGHTSHIFT_RUN_NAME=${shellWord(spec.name)} ${spec.argv.map(shellWord).join(' ')} >"$dir/${OUTPUT_LOG}" 2>&1 &`,
+    'child=$!',
+    "trap 'kill -TERM $child 2>/dev/null' TERM INT",
+    'code=0',
+    // wait returns early (above 128) when a trapped signal arrives: wait again until the command is gone.
+    'while :; do wait $child; code=$?; kill -0 $child 2>/dev/null || break; done',
+    'signal=null',
+    'if [ $code -gt 128 ]; then signal="\\"SIG$(kill -l $((code - 128)))\\""; code=null; fi',
+    'ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
+    'node=$(hostname)',
+    `printf '{"exitCode":%s,"signal":%s,"startedAt":"%s","endedAt":"%s","node":"%s","gpus":"%s"}\\n' "$code" "$signal" "$started" "$ended" "$node" "$gpus" >"$dir/${RESULT_FILE}.tmp"`,
+    `mv "$dir/${RESULT_FILE}.tmp" "$dir/${RESULT_FILE}"`,
+    '',
+  ].join('\n');
+}
+
+/** Makes the run folder and writes the wrapper into it; returns the wrapper's path. */
+export function prepareRunFolder(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'argv' | 'env'>): string {
+  fs.mkdirSync(spec.runDir, { recursive: true });
+  const file = path.join(spec.runDir, WRAPPER);
+  fs.writeFileSync(file, wrapperScript(spec), { mode: 0o755 });
+  return file;
+}
+
+const ResultFile = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  node: z.string(),
+  gpus: z.string(),
+});
+
+/** The result the wrapper wrote, or null while the command runs; a garbled file is an error naming it. */
+export function readResult(runDir: string): RunResult | null {
+  const file = path.join(runDir, RESULT_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new Error(`${file} is not the JSON its wrapper writes`);
+    throw error;
+  }
+  const parsed = ResultFile.safeParse(json);
+  if (!parsed.success) throw new Error(`${file} is not the result its wrapper writes (${parsed.error.issues[0]?.path.join('.')})`);
+  const { gpus, ...rest } = parsed.data;
+  return { ...rest, gpus: gpus === '' ? [] : gpus.split(',') };
+}
