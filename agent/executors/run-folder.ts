@@ -36,7 +36,7 @@ export function wrapperScript(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'a
     `# nightshift run ${spec.name}: runs the command, then writes ${RESULT_FILE} (agent/executors/run-folder.ts)`,
     `dir=${dir}`,
     'started=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
-    'gpus="${CUDA_VISIBLE_DEVICES-}"',
+    'gpus="$CUDA_VISIBLE_DEVICES"',
     // A cancel (TERM, INT) goes to the command; the wrapper lives on to record how it ended.
     `cd ${shellWord(spec.cwd)} && env -i ${env.join(' ')} CUDA_VISIBLE_DEVICES="$gpus" NIGHTSHIFT_RUN_NAME=${shellWord(spec.name)} ${spec.argv.map(shellWord).join(' ')} >"$dir/${OUTPUT_LOG}" 2>&1 &`,
     'child=$!',
