@@ -115,8 +115,9 @@ const planted = {
     { when: { gelu: false, bias: false }, effect: 0.06 },
   ],
 };
+// Each pair in sorted order, as the comparisons below sort a table row's two names.
 const pairs = [
-  ['residual', 'layerNorm'],
+  ['layerNorm', 'residual'],
   ['bias', 'gelu'],
 ];
 if (list(flags.designs).length > 0) {
@@ -150,6 +151,11 @@ if (list(flags.designs).length > 0) {
         `${design.padEnd(10)} ${String(noise).padEnd(6)} ${String(runs).padEnd(11)} ${`${found}/2`.padEnd(14)} ${`${nulls.filter((e) => e.significant).length + flaggedPairs}/${nulls.length + interactions.length - 2}`.padEnd(14)} ` +
           `${pair('layerNorm', 'residual').padEnd(12)} ${pair('bias', 'gelu').padEnd(16)} ${families.at(-1)?.label ?? 'none'}`,
       );
+      const flagged = [
+        ...nulls.filter((e) => e.significant).map((e) => `${e.component} ${e.delta.toFixed(3)}`),
+        ...interactions.filter((i) => i.significant && !pairs.some(([a, b]) => [i.a, i.b].sort().join() === [a, b].join())).map((i) => `${i.a}×${i.b}`),
+      ];
+      if (flagged.length > 0) console.log(`           flagged: ${flagged.join(', ')}`);
     }
   }
 }
