@@ -18,15 +18,21 @@ export function shellWord(text: string): string {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const RUN_NAME = /^[A-Za-z0-9._-]+$/;
 
 /**
  * The wrapper's text. It runs the command with exactly `spec.env` (plus the GPUs the executor or
  * Slurm chose, and the run's name), forwards TERM and INT to it, and records how it ended.
  */
 export function wrapperScript(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'argv' | 'env'>): string {
+  // The name stands in the script's comment, a Slurm job name and process environments: plain characters only.
+  if (!RUN_NAME.test(spec.name)) throw new Error(`the run name ${JSON.stringify(spec.name)} is not letters, digits, dots, dashes and underscores`);
   const bad = Object.keys(spec.env).find((key) => !ENV_NAME.test(key));
   if (bad !== undefined) throw new Error(`the environment variable name ${JSON.stringify(bad)} cannot be passed to a run`);
   if (spec.argv.length === 0) throw new Error(`run ${spec.name} has no command`);
+  // A NUL cannot stand in a sh script, an argument or the environment: say so rather than write a broken wrapper.
+  const words = [spec.cwd, ...spec.argv, ...Object.values(spec.env)];
+  if (words.some((word) => word.includes('\0'))) throw new Error(`run ${spec.name} has a NUL character in its command, directory or environment`);
   const env = Object.entries(spec.env)
     .filter(([key]) => key !== 'CUDA_VISIBLE_DEVICES' && key !== 'NIGHTSHIFT_RUN_NAME')
     .map(([key, value]) => shellWord(`${key}=${value}`));
@@ -37,17 +43,22 @@ export function wrapperScript(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'a
     `dir=${dir}`,
     'started=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
     'gpus="$CUDA_VISIBLE_DEVICES"',
-    // A cancel (TERM, INT) goes to the command; the wrapper lives on to record how it ended.
-    `cd ${shellWord(spec.cwd)} && env -i ${env.join(' ')} CUDA_VISIBLE_DEVICES="$gpus" NIGHTSHIFT_RUN_NAME=${shellWord(spec.name)} ${spec.argv.map(shellWord).join(' ')} >"$dir/${OUTPUT_LOG}" 2>&1 &`,
+    // In a subshell that execs the command, so $! is the command's pid in any POSIX sh, and a cd
+    // that fails says why in the log. (An asynchronous command starts with INT ignored: POSIX.)
+    `(cd ${shellWord(path.resolve(spec.cwd))} && exec env -i ${env.join(' ')} CUDA_VISIBLE_DEVICES="$gpus" NIGHTSHIFT_RUN_NAME=${shellWord(spec.name)} ${spec.argv.map(shellWord).join(' ')}) >"$dir/${OUTPUT_LOG}" 2>&1 </dev/null &`,
     'child=$!',
+    // A cancel (TERM, INT) goes to the command; the wrapper lives on to record how it ended.
     "trap 'kill -TERM $child 2>/dev/null' TERM INT",
     'code=0',
     // wait returns early (above 128) when a trapped signal arrives: wait again until the command is gone.
     'while :; do wait $child; code=$?; kill -0 $child 2>/dev/null || break; done',
     'signal=null',
+    // sh reports a command killed by signal n as 128+n; one that exits 129..255 by itself reads the same.
     'if [ $code -gt 128 ]; then signal="\\"SIG$(kill -l $((code - 128)))\\""; code=null; fi',
     'ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
-    'node=$(hostname)',
+    // uname is POSIX (hostname is not on every node); both values are kept to characters JSON needs no escape for.
+    "node=$(uname -n | tr -cd 'A-Za-z0-9._-')",
+    "gpus=$(printf '%s' \"$gpus\" | tr -cd 'A-Za-z0-9,._:/-')",
     `printf '{"exitCode":%s,"signal":%s,"startedAt":"%s","endedAt":"%s","node":"%s","gpus":"%s"}\\n' "$code" "$signal" "$started" "$ended" "$node" "$gpus" >"$dir/${RESULT_FILE}.tmp"`,
     `mv "$dir/${RESULT_FILE}.tmp" "$dir/${RESULT_FILE}"`,
     '',
