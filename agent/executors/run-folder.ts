@@ -56,8 +56,9 @@ export function wrapperScript(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'a
     // sh reports a command killed by signal n as 128+n; one that exits 129..255 by itself reads the same.
     'if [ $code -gt 128 ]; then signal="\\"SIG$(kill -l $((code - 128)))\\""; code=null; fi',
     'ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
-    // uname is POSIX (hostname is not on every node); both values are kept to characters JSON needs no escape for.
-    "node=$(uname -n | tr -cd 'A-Za-z0-9._-')",
+    // uname is POSIX (hostname is not on every node); under Slurm the node's Slurm name, as squeue shows it.
+    // Both values are kept to characters JSON needs no escape for.
+    "node=$(printf '%s' \"${SLURMD_NODENAME:-$(uname -n)}\" | tr -cd 'A-Za-z0-9._-')",
     "gpus=$(printf '%s' \"$gpus\" | tr -cd 'A-Za-z0-9,._:/-')",
     `printf '{"exitCode":%s,"signal":%s,"startedAt":"%s","endedAt":"%s","node":"%s","gpus":"%s"}\\n' "$code" "$signal" "$started" "$ended" "$node" "$gpus" >"$dir/${RESULT_FILE}.tmp"`,
     `mv "$dir/${RESULT_FILE}.tmp" "$dir/${RESULT_FILE}"`,
