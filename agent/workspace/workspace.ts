@@ -21,7 +21,8 @@ export class Workspace {
 
   private constructor(
     readonly dir: string,
-    private readonly gitDir: string,
+    /** The repository: `<dir>.git`, `<dir>/.git` (older workspaces), or a run's worktree folder (checkouts.ts). */
+    readonly gitDir: string,
     /** What `node_modules` in the work tree links to, put back by a reset if a script removed it. */
     readonly modules: string | null,
   ) {
@@ -79,6 +80,14 @@ export class Workspace {
     return new Workspace(dir, inside, modules);
   }
 
+  /**
+   * A work tree whose git folder is `gitDir`, kept outside it: a run's checkout, a worktree of the
+   * session's repository whose `.git` file was removed (checkouts.ts). Nothing on disk is touched.
+   */
+  static attach(dir: string, gitDir: string, modules: string | null): Workspace {
+    return new Workspace(dir, gitDir, modules);
+  }
+
   /** After the agent died: git may have been killed mid-command and left its lock behind. */
   clearStaleLock(): void {
     fs.rmSync(path.join(this.gitDir, 'index.lock'), { force: true });
@@ -97,7 +106,7 @@ export class Workspace {
   }
 
   /** node_modules is a link, untracked, so a reset alone would not bring it back; a script may have re-pointed it. */
-  private linkModules(): void {
+  linkModules(): void {
     if (this.modules === null) return;
     const link = path.join(this.dir, 'node_modules');
     // Whatever is there (the old link, a dangling one, a folder a script made) is replaced.
