@@ -22,10 +22,9 @@ const Started = z.object({
   submittedAt: z.string(),
 });
 const Failed = z.object({ error: z.string(), submittedAt: z.string() });
-const LaunchRecord = z.union([Started, Failed]);
 
 export type StartedRecord = z.infer<typeof Started>;
-export type LaunchRecord = z.infer<typeof LaunchRecord>;
+export type LaunchRecord = StartedRecord | z.infer<typeof Failed>;
 
 /** Takes the run's name for this folder; false when a submit (this agent's or an earlier one's) already has. */
 export function claim(runDir: string): boolean {
@@ -72,7 +71,8 @@ export function readRecord(runDir: string): LaunchRecord | null {
     if (error instanceof SyntaxError) throw new Error(`${file} is not the JSON a local submit writes`);
     throw error;
   }
-  const parsed = LaunchRecord.safeParse(json);
+  // One of the two shapes by its key, so that a bad field is named rather than "no shape matched".
+  const parsed = (typeof json === 'object' && json !== null && 'error' in json ? Failed : Started).safeParse(json);
   if (!parsed.success) throw new Error(`${file} is not the record a local submit writes (${parsed.error.issues[0]?.path.join('.') || 'its shape'})`);
   return parsed.data;
 }

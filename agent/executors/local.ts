@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Slot, SlotPool } from './gpu-pool.ts';
 import { claim, claimedAt, readRecord, type StartedRecord, writeRecord } from './local-record.ts';
 import { bootId, groupMembers, isRunning, processEnviron, processesWithEnv, processStat } from './proc.ts';
-import { prepareRunFolder, readResult, WRAPPER, wrapperScript } from './run-folder.ts';
+import { OUTPUT_LOG, prepareRunFolder, readResult, WRAPPER, wrapperScript } from './run-folder.ts';
 import type { Executor, RunSpec, RunStatus } from './types.ts';
 
 type RunRef = Pick<RunSpec, 'name' | 'runDir'>;
@@ -250,10 +250,13 @@ export class LocalExecutor implements Executor {
     if (status?.state !== 'running' || status.id === undefined) return;
     const wrapper = Number(status.id);
     const done = () => readResult(spec.runDir) !== null || !isRunning(processStat(wrapper));
-    signalGroup(wrapper, 'SIGTERM');
     const waitUntil = async (ms: number, check: () => boolean) => {
       for (const end = Date.now() + ms; !check() && Date.now() < end; ) await sleep(POLL_MS);
     };
+    // A wrapper just started may not have set its trap yet, and TERM would kill it unrecorded; its
+    // command's log appears only after the trap is set.
+    await waitUntil(2000, () => done() || fs.existsSync(path.join(spec.runDir, OUTPUT_LOG)));
+    signalGroup(wrapper, 'SIGTERM');
     await waitUntil(this.graceMs, done);
     // Processes that fork while being killed: a few sweeps catch the stragglers.
     for (let sweep = 0; sweep < 20 && !done(); sweep++) {

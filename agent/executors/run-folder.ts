@@ -43,12 +43,16 @@ export function wrapperScript(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'a
     `dir=${dir}`,
     'started=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
     'gpus="$CUDA_VISIBLE_DEVICES"',
+    // A cancel (TERM, INT) goes to the command; the wrapper lives on to record how it ended. Set
+    // before the command starts, so a cancel that comes at once is recorded too.
+    'child=',
+    'stop=',
+    `trap 'stop=1; [ -z "$child" ] || kill -TERM $child 2>/dev/null' TERM INT`,
     // In a subshell that execs the command, so $! is the command's pid in any POSIX sh, and a cd
     // that fails says why in the log. (An asynchronous command starts with INT ignored: POSIX.)
     `(cd ${shellWord(path.resolve(spec.cwd))} && exec env -i ${env.join(' ')} CUDA_VISIBLE_DEVICES="$gpus" NIGHTSHIFT_RUN_NAME=${shellWord(spec.name)} ${spec.argv.map(shellWord).join(' ')}) >"$dir/${OUTPUT_LOG}" 2>&1 </dev/null &`,
     'child=$!',
-    // A cancel (TERM, INT) goes to the command; the wrapper lives on to record how it ended.
-    "trap 'kill -TERM $child 2>/dev/null' TERM INT",
+    '[ -z "$stop" ] || kill -TERM $child 2>/dev/null',
     'code=0',
     // wait returns early (above 128) when a trapped signal arrives: wait again until the command is gone.
     'while :; do wait $child; code=$?; kill -0 $child 2>/dev/null || break; done',
@@ -58,7 +62,7 @@ export function wrapperScript(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'a
     'ended=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
     // uname is POSIX (hostname is not on every node); under Slurm the node's Slurm name, as squeue shows it.
     // Both values are kept to characters JSON needs no escape for.
-    "node=$(printf '%s' \"${SLURMD_NODENAME:-$(uname -n)}\" | tr -cd 'A-Za-z0-9._-')",
+    `node=$(printf '%s' "\${SLURMD_NODENAME:-$(uname -n)}" | tr -cd 'A-Za-z0-9._-')`,
     "gpus=$(printf '%s' \"$gpus\" | tr -cd 'A-Za-z0-9,._:/-')",
     `printf '{"exitCode":%s,"signal":%s,"startedAt":"%s","endedAt":"%s","node":"%s","gpus":"%s"}\\n' "$code" "$signal" "$started" "$ended" "$node" "$gpus" >"$dir/${RESULT_FILE}.tmp"`,
     `mv "$dir/${RESULT_FILE}.tmp" "$dir/${RESULT_FILE}"`,
