@@ -165,7 +165,9 @@ export class LocalExecutor implements Executor {
   private async existing(spec: RunRef): Promise<LocalRunStatus> {
     for (;;) {
       const status = await this.find(spec);
-      if (status !== null && status.state !== 'pending') return status;
+      // The folder went away under it (removed by hand): nothing of the run is left to find.
+      if (status === null) return { name: spec.name, state: 'vanished', reason: 'its run folder was removed while it was being submitted' };
+      if (status.state !== 'pending') return status;
       await sleep(POLL_MS);
     }
   }

@@ -87,7 +87,7 @@ test('each run gets the GPUs of its slot and records them; a full pool refuses a
   assert.deepEqual([first.gpus, second.gpus], [['0'], ['1']]);
   assert.equal(first.gpuModel, 'Fake GPU');
   await assert.rejects(executor.submit(spec('true')), /all 2 slots are taken \(ns-9-\d+-1, ns-9-\d+-1\); submit ns-9-\d+-1 when one is free/);
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await waitFor(() => [a, b].every((run) => fs.existsSync(path.join(run.runDir, 'result.json'))), 20_000, 'both runs to end');
   // Nobody looked at the runs since they ended: the full pool asks them before refusing.
   const c = spec('echo "[$CUDA_VISIBLE_DEVICES]"');
   assert.equal((await executor.submit(c)).state, 'running');
@@ -149,12 +149,12 @@ test('a run outlives its agent killed with SIGKILL (its whole process group), an
 });
 
 test('cancel TERMs the run and the wrapper records it; an ended run is left alone', async () => {
-  const executor = new LocalExecutor({ pool: cpuPool(1), graceMs: 5000 });
+  const executor = new LocalExecutor({ pool: cpuPool(1), graceMs: 20_000 });
   const run = spec('sleep 30');
   const pid = Number((await executor.submit(run)).id);
   const t0 = Date.now();
   await executor.cancel(run);
-  assert.ok(Date.now() - t0 < 3000, 'a command that obeys TERM is not waited on for the grace period');
+  assert.ok(Date.now() - t0 < 10_000, 'a command that obeys TERM is not waited on for the grace period');
   const status = await executor.find(run);
   assert.equal(status?.state, 'ended');
   assert.equal(status?.result?.signal, 'SIGTERM');
