@@ -8,7 +8,7 @@ import { startDeadline } from './deadline.ts';
 import { watchDiskQuota } from './disk-quota.ts';
 import { killLeftovers, runMarks } from './leftovers.ts';
 import { readLines } from './lines.ts';
-import { parseLine } from './protocol.ts';
+import { LINE_CAP, outputReader } from './output-reader.ts';
 import type { StepMetrics } from '../store/metrics.ts';
 
 export interface TrainingRequest {
@@ -60,11 +60,7 @@ export interface TrainingResult {
 }
 
 const KILL_AFTER_TERM_MS = 3000;
-const TAIL_LINES = 20;
 const DEFAULT_LOG_CAP = 64 * 2 ** 20;
-const DEFAULT_STEP_ROWS = 100_000;
-// Longer than any log or @ns line; cutting there keeps an endless line from growing the agent.
-const LINE_CAP = 2 ** 20;
 // The line that names the failure, rather than a runtime's closing banner ("Node.js v20…").
 const ERROR_LINE = /error|exception|traceback|fatal|panic|killed|abort/i;
 
@@ -119,40 +115,9 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     : execa(...cage.wrap('/bin/sh', ['-c', command]), { ...options, env: req.env });
 
   if (child.pid !== undefined) req.onSpawn?.(child.pid);
-  let final: Record<string, unknown> | null = null;
-  let finalLines = 0;
-  let invalidLines = 0;
-  const tail: string[] = [];
-  const keepTail = (line: string) => {
-    if (line.trim() === '') return;
-    tail.push(line);
-    if (tail.length > TAIL_LINES) tail.shift();
-  };
-
-  let cutLines = 0;
-  let steps = 0;
-  const stepCap = req.maxStepRows ?? DEFAULT_STEP_ROWS;
+  const output = outputReader({ log: (text) => log.write(text), onStep: req.onStep, maxStepRows: req.maxStepRows, lineCap: LINE_CAP });
   const consume = (stream: Readable | null, isStdout: boolean) =>
-    !stream
-      ? Promise.resolve()
-      : readLines(stream, LINE_CAP, (line, cut) => {
-          log.write(`${line}\n`);
-          if (cut && cutLines++ === 0) log.write(`[nightshift] a line of over ${LINE_CAP} bytes was cut; the rest of it was dropped\n`);
-          if (!isStdout) return keepTail(line);
-          const parsed = parseLine(line);
-          if (parsed.type === 'text') keepTail(line);
-          else if (parsed.type === 'invalid') {
-            invalidLines++;
-            log.write(`[nightshift] ignored a malformed @ns line: ${parsed.reason}\n`);
-          } else if (parsed.type === 'step') {
-            // Steps past the cap are parsed, not stored: a script printing every micro-step must not fill the database.
-            if (++steps === stepCap + 1) log.write(`[nightshift] more than ${stepCap} step lines: the rest are not stored\n`);
-            if (steps <= stepCap) req.onStep?.({ step: parsed.step, elapsed_s: parsed.elapsedS, values: parsed.values });
-          } else {
-            finalLines++;
-            final = parsed.fields;
-          }
-        });
+    !stream ? Promise.resolve() : readLines(stream, LINE_CAP, (line, cut) => output.line(line, cut, isStdout));
   const reading = Promise.all([consume(child.stdout, true), consume(child.stderr, false)]);
 
   let stopped: 'timeout' | 'interrupted' | null = null;
@@ -203,7 +168,9 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
 
   const exitCode = result.exitCode ?? null;
   const signal = result.signal ?? null;
-  const base = { final, finalLines, exitCode, signal, runS, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), backend: backendOf(final) };
+  const { tail, ...read } = output.summary();
+  const { final } = read;
+  const base = { ...read, exitCode, signal, runS, backend: backendOf(final) };
   if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
   if (overQuota) return { ...base, status: 'crashed', metric: null, reason: overQuota };
   const outcome = classify(final, req.metric, stopped === 'timeout', req.budgetS + req.graceS, exitCode, signal, tail);
@@ -211,11 +178,12 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
   return { ...base, ...outcome, reason: limit ? `${limit}: ${outcome.reason}` : outcome.reason };
 }
 
-function backendOf(final: Record<string, unknown> | null): string | null {
+export function backendOf(final: Record<string, unknown> | null): string | null {
   return typeof final?.backend === 'string' ? final.backend : null;
 }
 
-function classify(
+/** How a run ended, from its final line (if any), its exit and the last lines it printed. */
+export function classify(
   final: Record<string, unknown> | null,
   metric: string | null,
   timedOut: boolean,
