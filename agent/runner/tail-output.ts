@@ -71,25 +71,28 @@ export async function tailOutput(req: TailRequest): Promise<TailResult> {
   let file: fs.promises.FileHandle | null = null;
   let aborted = false;
   try {
-    let endSeen = false;
+    // Once the run has ended: the file's size then. A process the command left behind may write on;
+    // reading stops there, so it cannot keep the tail going.
+    let endSize: number | null = null;
     for (;;) {
       if (req.signal?.aborted) {
         aborted = true;
         break;
       }
+      if (endSize !== null && offset >= endSize) break;
       file ??= await openIfThere(req.file);
-      const bytes = file ? await readAt(file, offset) : null;
+      const bytes = file ? await readAt(file, offset, endSize) : null;
       if (bytes) {
         offset += bytes.length;
         push(bytes);
         continue;
       }
-      if (endSeen) break;
+      if (endSize !== null) break;
       if (req.ended()) {
-        // Read once more from a fresh open: on NFS an open fd may not see the last writes of another node yet.
-        endSeen = true;
+        // Read on from a fresh open: on NFS an open fd may not see the last writes of another node yet.
         await file?.close();
-        file = null;
+        file = await openIfThere(req.file);
+        endSize = file ? (await file.stat()).size : 0;
         continue;
       }
       if (!(await pause(req.pollMs ?? 250, req.signal))) {
@@ -145,10 +148,12 @@ async function openIfThere(file: string): Promise<fs.promises.FileHandle | null>
   }
 }
 
-/** The bytes at `offset` (a fresh buffer: lines.ts keeps pieces of it), or null at the end of the file. */
-async function readAt(file: fs.promises.FileHandle, offset: number): Promise<Buffer | null> {
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  const { bytesRead } = await file.read(buffer, 0, CHUNK, offset);
+/** The bytes at `offset`, before `end` if given (a fresh buffer: lines.ts keeps pieces of it), or null at the end. */
+async function readAt(file: fs.promises.FileHandle, offset: number, end: number | null): Promise<Buffer | null> {
+  const length = end === null ? CHUNK : Math.min(CHUNK, end - offset);
+  if (length <= 0) return null;
+  const buffer = Buffer.allocUnsafe(length);
+  const { bytesRead } = await file.read(buffer, 0, length, offset);
   return bytesRead === 0 ? null : Buffer.from(buffer.subarray(0, bytesRead));
 }
 

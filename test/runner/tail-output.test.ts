@@ -187,3 +187,24 @@ test('a tail started before the run exists waits for output.log to appear', asyn
     [7],
   );
 });
+
+test('a process the command left behind, writing on after result.json, does not keep the tail going', async () => {
+  const leftover = `const b = 'left behind\\n'.repeat(1500); const end = Date.now() + 3000; const t = setInterval(() => { process.stdout.write(b); if (Date.now() > end) clearInterval(t); }, 1);`;
+  const run = runFolder(`
+    const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(leftover)}], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    c.unref();
+    w('@ns {"leftover":' + c.pid + ',"final":true,"val_loss":1}\\n');`);
+  const tail = collect({ file: run.file, ended: run.ended, log: () => {} });
+  await run.start().done;
+  const ended = fs.statSync(run.file).size;
+  const result = await tail.result;
+  const pid = result.final?.leftover as number;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch (error) {
+    // It may have ended on its own already.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+  assert.deepEqual(result.final?.val_loss, 1);
+  assert.ok(result.offset < ended + 5 * 2 ** 20, `the tail read ${result.offset} bytes; the file had ${ended} when the run ended`);
+});
