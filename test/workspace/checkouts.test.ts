@@ -86,7 +86,8 @@ test('making a checkout of a sandbox of a few MB takes well under a second', asy
   const removeMs = performance.now() - start;
   const median = [...times].sort((a, b) => a - b)[2]!;
   console.log(`checkout of a 4 MB sandbox: median ${median.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')}), remove ${removeMs.toFixed(0)} ms`);
-  assert.ok(median < 1000, `a checkout took ${median} ms`);
+  // About 0.3 s on a loaded 2-core machine; the bound catches a checkout that copies or checks out far more, not load.
+  assert.ok(median < 2000, `a checkout took ${median} ms`);
 });
 
 test('after a restart a whole checkout is reused untouched; one for another diff or made in part is made again', async () => {
