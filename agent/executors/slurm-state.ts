@@ -64,7 +64,10 @@ export function runStatus(seen: Observed, limits: Limits): RunStatus | null {
   }
   if (ACTIVE.has(row.state)) return { ...base, state: 'running', ...(row.nodes ? { node: row.nodes } : {}) };
   // Ended (COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL, …) and no result: the wrapper never finished,
-  // unless the file is only slow to show here.
+  // unless the file is only slow to show here. A job that never had a node never ran it at all.
+  if (row.nodes === '') {
+    return { ...base, state: 'vanished', reason: `Slurm job ${row.id} of run ${name} ended ${row.state}${reasonText(row.reason)} before it started.` };
+  }
   if (row.endsAt !== null && (limits.now - row.endsAt) / 1000 < limits.resultGraceS) {
     return {
       ...base,

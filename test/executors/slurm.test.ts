@@ -4,7 +4,6 @@
  * probe and --slurm-args. Skips with a reason where Slurm or root is missing.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -43,12 +42,16 @@ async function until(ex: SlurmExecutor, run: RunSpec, wanted: (s: RunStatus) => 
 const started = (run: RunSpec) => fs.existsSync(path.join(run.runDir, 'output.log'));
 
 /** The command notes its parent, the wrapper, so a test can kill it as the OOM killer or a dying node would. */
-const WRAPPER_THEN_SLEEP = 'echo $PPID >wrapper.pid; exec sleep 60';
+const WRAPPER_THEN_SLEEP = 'echo $PPID >wrapper.pid; echo $$ >command.pid; exec sleep 60';
 const wrapperPid = (run: RunSpec) => path.join(run.runDir, 'wrapper.pid');
 
-function killWrapper(run: RunSpec): void {
+async function waitForFile(file: string): Promise<void> {
   const end = Date.now() + 10_000;
-  while (!fs.existsSync(wrapperPid(run)) && Date.now() < end) execFileSync('sleep', ['0.05']);
+  while (!fs.existsSync(file) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function killWrapper(run: RunSpec): Promise<void> {
+  await waitForFile(wrapperPid(run));
   process.kill(Number(fs.readFileSync(wrapperPid(run), 'utf8')), 'SIGKILL');
 }
 
@@ -66,6 +69,18 @@ describe('the Slurm executor on a two-node test cluster', { skip: missing ?? fal
     const result = await executor().probe(path.join(cluster.dir, 'probes'), 10_000);
     assert.ok((NODES as readonly string[]).includes(result.node), result.node);
     assert.ok(result.seconds < 5, `the probe took ${result.seconds} s`);
+  });
+
+  test('a probe whose file never shows, or whose job cannot start in time, fails in one sentence', async () => {
+    // An --output the node cannot open fails the job before it runs, as a folder the nodes do not see would.
+    await assert.rejects(executor({ slurmArgs: '--output=/nonexistent/probe.log' }).probe(path.join(cluster.dir, 'probes'), 3000), {
+      message:
+        /^The Slurm probe job \d+ ended [A-Z_]+( on n[12])? but its file \S+ did not appear here within 3 s: the run folders must be on a file system the nodes share\.$/,
+    });
+    await assert.rejects(executor({ slurmArgs: '--begin=now+3600' }).probe(path.join(cluster.dir, 'probes'), 1000), {
+      message:
+        /^The Slurm probe job \d+ was still pending \(BeginTime\) after 1 s, so nightshift cannot tell whether the nodes see the run folders; it was cancelled\.$/,
+    });
   });
 
   test('a run goes pending or running, then ends with its exit code, node and the GPU Slurm gave it', async () => {
@@ -168,6 +183,9 @@ describe('the Slurm executor on a two-node test cluster', { skip: missing ?? fal
       new RegExp(`^Slurm job ${submitted.id} of run ${run.name} was pending for 1\\d\\d s \\(BeginTime\\), past the 60 s limit, and was cancelled\\.$`),
     );
     assert.match(cluster.tool('squeue', '--noheader', '--states=all', `--jobs=${submitted.id}`, '--format=%T'), /CANCELLED/);
+    const next = (await executor().status([run])).get(run.name);
+    assert.equal(next?.state, 'vanished', 'once cancelled, the run stays vanished');
+    assert.match(next?.reason ?? '', /ended CANCELLED.* before it started\.$/);
   });
 
   test('a job killed without its wrapper writing a result, or forgotten by Slurm, has vanished with the reason', async () => {
@@ -175,7 +193,7 @@ describe('the Slurm executor on a two-node test cluster', { skip: missing ?? fal
     const run = spec(WRAPPER_THEN_SLEEP);
     const { id } = await ex.submit(run);
     await until(ex, run, (s) => s.state === 'running' && started(run));
-    killWrapper(run);
+    await killWrapper(run);
     const gone = await until(ex, run, (s) => s.state === 'vanished');
     assert.match(gone.reason ?? '', new RegExp(`^Slurm job ${id} of run ${run.name} ended [A-Z_]+ on n[12].* without writing ${RESULT_FILE}\\.$`));
     assert.equal(fs.existsSync(path.join(run.runDir, RESULT_FILE)), false);
@@ -193,9 +211,25 @@ describe('the Slurm executor on a two-node test cluster', { skip: missing ?? fal
     const run = spec(WRAPPER_THEN_SLEEP);
     await executor().submit(run);
     await until(executor(), run, (s) => s.state === 'running' && started(run));
-    killWrapper(run);
+    await killWrapper(run);
     const patient = executor({ resultGraceS: 600 });
     const waiting = await until(patient, run, (s) => /waiting for its result\.json/.test(s.reason ?? ''));
     assert.equal(waiting.state, 'running');
+  });
+
+  // Last: it leaves node n2 down.
+  test('a node that fails mid-run (slurmd, slurmstepd and the job killed) makes the run vanish with NODE_FAIL', async () => {
+    const ex = executor();
+    const run = spec(WRAPPER_THEN_SLEEP);
+    const { id } = await executor({ slurmArgs: '--nodelist=n2' }).submit(run);
+    await until(ex, run, (s) => s.state === 'running' && started(run));
+    await waitForFile(wrapperPid(run));
+    const wrapper = Number(fs.readFileSync(wrapperPid(run), 'utf8'));
+    const stepd = Number(fs.readFileSync(`/proc/${wrapper}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    for (const pid of [cluster.pids.get('slurmd-n2')!, stepd, wrapper, Number(fs.readFileSync(path.join(run.runDir, 'command.pid'), 'utf8'))]) {
+      process.kill(pid, 'SIGKILL');
+    }
+    const gone = await until(ex, run, (s) => s.state === 'vanished', 30_000);
+    assert.match(gone.reason ?? '', new RegExp(`^Slurm job ${id} of run ${run.name} ended NODE_FAIL on n2 .*without writing ${RESULT_FILE}\\.$`));
   });
 });
