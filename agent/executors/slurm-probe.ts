@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { shellWord } from './run-folder.ts';
-import { type SlurmCli, sbatch, scancel, squeueIds } from './slurm-cli.ts';
+import { type QueueRow, type SlurmCli, sbatch, scancel, squeueIds } from './slurm-cli.ts';
 
 export interface ProbeResult {
   /** The node the probe ran on (its Slurm name). */
@@ -44,21 +44,30 @@ export async function probe(cli: SlurmCli, options: ProbeOptions): Promise<Probe
     ...options.userArgs,
     `--wrap=${script}`,
   ]);
+  let checked = started;
   while (Date.now() - started < options.timeoutMs) {
     if (fs.existsSync(seen)) return { node: fs.readFileSync(seen, 'utf8').trim(), seconds: (Date.now() - started) / 1000 };
     await sleep(options.pollMs ?? 100);
+    // Once a second, a look at the job: one that failed (its folder missing on the node, say) will never write.
+    if (Date.now() - checked >= 1000) {
+      checked = Date.now();
+      const [row] = await squeueIds(cli, [id]);
+      if (row && !LIVE.has(row.state) && row.state !== 'COMPLETED') throw new Error(`${ended(id, row)} without writing ${seen}: ${SHARED}`);
+    }
   }
   const [row] = await squeueIds(cli, [id]);
   await scancel(cli, id);
   const waited = `${Math.round(options.timeoutMs / 1000)} s`;
-  if (row === undefined || !['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING'].includes(row.state)) {
-    const how = row ? `ended ${row.state}${row.nodes ? ` on ${row.nodes}` : ''}` : 'ended';
-    throw new Error(
-      `The Slurm probe job ${id} ${how} but its file ${seen} did not appear here within ${waited}: the run folders must be on a file system the nodes share.`,
-    );
-  }
+  if (row === undefined || !LIVE.has(row.state)) throw new Error(`${ended(id, row)} but its file ${seen} did not appear here within ${waited}: ${SHARED}`);
   const why = row.reason && row.reason !== 'None' ? ` (${row.reason})` : '';
   throw new Error(
     `The Slurm probe job ${id} was still ${row.state.toLowerCase()}${why} after ${waited}, so nightshift cannot tell whether the nodes see the run folders; it was cancelled.`,
   );
+}
+
+const LIVE = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING']);
+const SHARED = 'the run folders must be on a file system the nodes share.';
+
+function ended(id: string, row: QueueRow | undefined): string {
+  return `The Slurm probe job ${id} ended${row ? ` ${row.state}${row.nodes ? ` on ${row.nodes}` : ''}` : ''}`;
 }

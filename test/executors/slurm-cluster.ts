@@ -32,6 +32,14 @@ export function clusterMissing(): string | null {
   const absent = [...DAEMONS, ...TOOLS].filter((tool) => which(tool, SBIN) === null);
   if (absent.length > 0) return `Slurm is not installed (no ${absent.join(', ')}; apt-get install slurmctld slurmd slurm-client munge)`;
   if (process.getuid?.() !== 0) return 'the test cluster needs root (slurmd runs each job as its user)';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-mknod-'));
+  try {
+    execFileSync('mknod', [path.join(dir, 'gpu'), 'c', '195', '0'], { stdio: 'pipe' });
+  } catch (error) {
+    return `the fake GPUs cannot be made here (mknod: ${String((error as { stderr?: unknown }).stderr ?? error).trim()})`;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   return null;
 }
 
