@@ -16,13 +16,23 @@ export const SLURM_LOG = 'slurm.log';
  */
 export function splitSlurmArgs(text: string): string[] {
   const words = parse(text, (name) => `$${name}`);
-  return words.map((word) => {
+  const split = words.map((word) => {
     if (typeof word === 'string') return word;
     if ('pattern' in word) return word.pattern;
     const what = 'op' in word ? word.op : `#${word.comment}`;
     throw new Error(`--slurm-args ${JSON.stringify(text)} holds ${JSON.stringify(what)}, which is shell syntax, not an sbatch option: quote it`);
   });
+  const taken = split.find((word) => RESERVED.test(word));
+  if (taken !== undefined) throw new Error(`--slurm-args cannot hold ${taken.split('=')[0]}: ${RESERVED_WHY}`);
+  return split;
 }
+
+/**
+ * Options nightshift must own: the job's name is how a restarted agent finds its run, an array or
+ * a requeue would start a run more than once, and --wrap would replace the wrapper.
+ */
+const RESERVED = /^(--job-name|--array|--wrap|--requeue)(=|$)|^-[Ja]/;
+const RESERVED_WHY = 'nightshift names each job after its run and submits it once, with its own wrapper.';
 
 /** Options by which the user already chose the job's GPUs; then nightshift adds no --gres of its own. */
 const GPU_OPTION = /^(--gres|--gpus|--gpus-per-node|--gpus-per-task|--gpus-per-socket|-G)(=|$)|^-G\d/;

@@ -3,6 +3,7 @@
  * function whose output is parsed and checked with zod. The tools read SLURM_CONF from the
  * environment they are given, so a test cluster or a second cluster needs nothing more.
  */
+import os from 'node:os';
 import { execa } from 'execa';
 import { z } from 'zod';
 
@@ -130,7 +131,14 @@ export function parseQueue(text: string): QueueRow[] {
 /** This user's jobs of those names, in any state Slurm still remembers (ended ones for MinJobAge). */
 export async function squeue(cli: SlurmCli, names: readonly string[]): Promise<QueueRow[]> {
   if (names.length === 0) return [];
-  const out = await call(cli, 'squeue', ['--me', '--noheader', '--states=all', `--name=${names.join(',')}`, `--format=${FIELDS.join(SEP)}`]);
+  // --user rather than --me, which Slurm before 20.11 lacks.
+  const out = await call(cli, 'squeue', [
+    `--user=${os.userInfo().username}`,
+    '--noheader',
+    '--states=all',
+    `--name=${names.join(',')}`,
+    `--format=${FIELDS.join(SEP)}`,
+  ]);
   return parseQueue(out);
 }
 

@@ -26,6 +26,12 @@ test('--slurm-args split as sh would: quotes keep a value whole, $NAME stays, sh
     /^Error: --slurm-args "-p gpu; rm -rf x" holds ";", which is shell syntax, not an sbatch option: quote it$/,
   );
   assert.throws(() => splitSlurmArgs('--constraint=a|b'), /holds "\|"/);
+  for (const words of ['-J mine', '--job-name=mine', '--array=1-4', '--requeue', '--wrap=true']) {
+    assert.throws(
+      () => splitSlurmArgs(`-p gpu ${words}`),
+      /^Error: --slurm-args cannot hold (-J|--[a-z-]+): nightshift names each job after its run and submits it once, with its own wrapper\.$/,
+    );
+  }
 });
 
 test("sbatch's arguments: name, folders, time in minutes, no requeue, GPUs unless the user chose them, the user's words last", () => {
