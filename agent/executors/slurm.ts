@@ -66,7 +66,7 @@ export class SlurmExecutor implements Executor {
     try {
       id = await sbatch(this.cli, sbatchArgs(spec, wrapper, this.userArgs));
     } catch (error) {
-      if (error instanceof SlurmCommandError) throw new Error(`Slurm refused run ${spec.name}: ${error.detail}.`);
+      if (error instanceof SlurmCommandError) throw new Error(`Slurm refused run ${spec.name}: ${error.detail.replace(/\.$/, '')}.`);
       throw error;
     }
     fs.writeFileSync(path.join(spec.runDir, JOB_ID_FILE), `${id}\n`);
