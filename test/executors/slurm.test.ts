@@ -28,7 +28,7 @@ function spec(script: string, extra: Partial<RunSpec> = {}): RunSpec {
   return { name, runDir, cwd: runDir, argv: ['sh', '-c', script], env: { PATH: '/usr/bin:/bin' }, gpus: 0, timeLimitS: 120, ...extra };
 }
 
-async function until(ex: SlurmExecutor, run: RunSpec, wanted: (s: RunStatus) => boolean, timeoutMs = 15_000): Promise<RunStatus> {
+async function until(ex: SlurmExecutor, run: RunSpec, wanted: (s: RunStatus) => boolean, timeoutMs = 20_000): Promise<RunStatus> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const status = await ex.find(run);
@@ -228,7 +228,7 @@ describe('the Slurm executor on a two-node test cluster', { skip: missing ?? fal
     for (const pid of [cluster.pids.get('slurmd-n2')!, stepd, wrapper, Number(fs.readFileSync(path.join(run.runDir, 'command.pid'), 'utf8'))]) {
       process.kill(pid, 'SIGKILL');
     }
-    const gone = await until(ex, run, (s) => s.state === 'vanished', 30_000);
+    const gone = await until(ex, run, (s) => s.state === 'vanished', 45_000);
     assert.match(gone.reason ?? '', new RegExp(`^Slurm job ${id} of run ${run.name} ended NODE_FAIL on n2 .*without writing ${RESULT_FILE}\\.$`));
   });
 });
