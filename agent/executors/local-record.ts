@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { GarbledJsonError, readJsonFile } from '../json-file.ts';
 
 export const CLAIM_FILE = 'local.claim';
 export const RECORD_FILE = 'local.json';
@@ -57,20 +58,14 @@ export function writeRecord(runDir: string, record: LaunchRecord): void {
 /** The record, or null while the submit that claimed the run has not written it yet. */
 export function readRecord(runDir: string): LaunchRecord | null {
   const file = path.join(runDir, RECORD_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = readJsonFile(file);
   } catch (error) {
-    if (error instanceof SyntaxError) throw new Error(`${file} is not the JSON a local submit writes`);
+    if (error instanceof GarbledJsonError) throw new Error(`${file} is not the JSON a local submit writes`);
     throw error;
   }
+  if (json === undefined) return null;
   // One of the two shapes by its key, so that a bad field is named rather than "no shape matched".
   const parsed = (typeof json === 'object' && json !== null && 'error' in json ? Failed : Started).safeParse(json);
   if (!parsed.success) throw new Error(`${file} is not the record a local submit writes (${parsed.error.issues[0]?.path.join('.') || 'its shape'})`);

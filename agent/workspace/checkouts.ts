@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from '../validation.ts';
+import { GarbledJsonError, readJsonFile } from '../json-file.ts';
 import { Workspace } from './workspace.ts';
 import { entriesFor, entryHead, pruneEntriesFor, worktreeEntries } from './worktrees.ts';
 
@@ -186,18 +187,11 @@ function checkedName(name: string): string {
 
 /** The marker's content, or null when it is absent or not one (a checkout made in part). */
 function readMarker(file: string): z.infer<typeof Marker> | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = readJsonFile(file);
   } catch (error) {
-    if (error instanceof SyntaxError) return null;
+    if (error instanceof GarbledJsonError) return null;
     throw error;
   }
   const parsed = Marker.safeParse(json);
