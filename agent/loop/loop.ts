@@ -1,5 +1,4 @@
-import { freshSeed } from '../decide/seeds.ts';
-import type { Decision, DecisionPolicy } from '../decide/types.ts';
+import type { DecisionPolicy } from '../decide/types.ts';
 import { describeEnvironmentFailure } from '../errors.ts';
 import type { Proposer } from '../proposers/types.ts';
 import type { Db } from '../store/db.ts';
@@ -11,14 +10,10 @@ import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import type { EventBus } from './events.ts';
 import { executeRun, rejectRun } from './execute-run.ts';
 import type { OpenedSession } from './session-setup.ts';
-import { candidatesOn, headMeasurements, headRunCount, revertsOn } from '../session/baseline.ts';
-import { failedRunOf } from '../session/candidates.ts';
-import { decisionInput } from '../session/decision-input.ts';
+import { nextAction, type Rule, type Verdict } from '../schedule/next-action.ts';
 import { isSimplification } from '../session/simplification.ts';
-import { isFinished, isHeadRun } from '../session/kinds.ts';
 import { limitEnding, type Work } from './limits.ts';
 import { sessionPlan } from './plan.ts';
-import * as state from './state.ts';
 
 export interface LoopDeps {
   db: Db;
@@ -140,38 +135,30 @@ export class ExperimentLoop {
   }
 
   private nextStep(rows: ExperimentRow[]): Next | Ending {
-    const { options } = this.opened;
-    const retry = state.interruptedCandidate(rows);
-    if (retry) return { work: 'continue', step: () => this.rerun(retry) };
-
-    // The last kept state is measured over several seeds before anything is compared with it:
-    // at the start (the baseline), and after each keep (controls with fresh seeds).
-    const measured = headRunCount(rows, this.head);
-    if (measured < options.baselineRuns) {
-      if (this.head === this.opened.session.baseline_commit) {
-        const seed = this.deps.policy.baselineSeeds(options.baselineRuns)[measured]!;
-        return { work: 'head', step: () => this.measureHead('baseline', `baseline, seed ${seed}`, seed) };
-      }
-      return { work: 'head', step: () => this.measureControl('measure the new baseline', rows) };
+    const { options, session } = this.opened;
+    const rule: Rule = {
+      head: this.head,
+      baselineCommit: session.baseline_commit!,
+      goal: session.goal,
+      baselineRuns: options.baselineRuns,
+      controlEvery: options.controlEvery,
+      policy: this.deps.policy,
+    };
+    const action = nextAction(rows, rule);
+    switch (action.type) {
+      case 'stop':
+        return { status: 'stopped', reason: action.reason };
+      case 'rerun':
+        return { work: 'continue', step: () => this.rerun(action.interrupted) };
+      case 'head':
+        return { work: 'head', step: () => this.measureHead(action.kind, action.description, action.seed) };
+      case 'verdict':
+        return { work: 'continue', step: () => this.finalize(action.candidate, action.decision) };
+      case 'confirm':
+        return { work: 'continue', step: () => this.confirm(action.candidate, action.seed, action.reason) };
+      case 'propose':
+        return { work: 'candidate', step: () => this.proposeAndRun(rows, action) };
     }
-    if (headMeasurements(rows, this.head).length === 0) {
-      const last = rows.findLast((e) => isHeadRun(e) && isFinished(e));
-      return { status: 'stopped', reason: `every baseline run failed (last: ${last?.status}: ${last?.reason ?? 'no reason'})` };
-    }
-
-    const pending = state.pendingCandidate(rows);
-    if (pending) return { work: 'continue', step: () => this.advance(rows, pending) };
-
-    // A baseline that keeps turning candidates down gets more runs (see the policy's headRuns).
-    const reverts = revertsOn(rows, this.head);
-    if (measured < this.deps.policy.headRuns(options.baselineRuns, reverts)) {
-      return { work: 'head', step: () => this.measureControl(`top up the baseline after ${reverts} ${reverts === 1 ? 'revert' : 'reverts'}`, rows) };
-    }
-
-    if (options.controlEvery > 0 && state.decisionsSinceControl(rows) >= options.controlEvery) {
-      return { work: 'head', step: () => this.measureControl('re-measure the baseline', rows) };
-    }
-    return { work: 'candidate', step: () => this.proposeAndRun(rows) };
   }
 
   /** A run of the last kept state, unchanged: the initial baseline, or a control that re-measures it. */
@@ -179,12 +166,6 @@ export class ExperimentLoop {
     await this.opened.workspace.resetTo(this.head);
     const row = this.create({ kind, description, seed, decision: 'baseline' });
     await this.execute(row);
-  }
-
-  /** A control run on a seed no run has used, saying why it runs. */
-  private measureControl(why: string, rows: readonly ExperimentRow[]): Promise<void> {
-    const seed = freshSeed(rows);
-    return this.measureHead('control', `control: ${why}, seed ${seed}`, seed);
   }
 
   private async rerun(interrupted: ExperimentRow): Promise<void> {
@@ -208,7 +189,7 @@ export class ExperimentLoop {
   }
 
   // biome-ignore lint/suspicious/noConfusingVoidType: as Step.
-  private async proposeAndRun(rows: ExperimentRow[]): Promise<Ending | void> {
+  private async proposeAndRun(rows: ExperimentRow[], seeds: { screenSeed: number; designSeed: number }): Promise<Ending | void> {
     const { workspace, sandbox } = this.opened;
     await workspace.resetTo(this.head);
     this.deps.bus.emit({ type: 'proposing' });
@@ -243,10 +224,7 @@ export class ExperimentLoop {
       change_key: proposal.changeKey,
       spec_json,
       diff,
-      // A design point gets a seed no run has used, so the design's seeds are spread over its points (docs/design.md, "Designs").
-      seed: proposal.design
-        ? freshSeed(rows)
-        : this.deps.policy.screenSeed({ baseline: headMeasurements(rows, this.head), index: candidatesOn(rows, this.head) }),
+      seed: proposal.design ? seeds.designSeed : seeds.screenSeed,
       design: proposal.design ?? null,
       min_runs: proposal.minRuns,
       proposer: proposal.proposer ?? this.deps.proposer.name,
@@ -263,45 +241,23 @@ export class ExperimentLoop {
     await this.execute(row);
   }
 
-  /** One more step for a candidate awaiting its verdict: a confirmation run, or the verdict. */
-  private async advance(rows: ExperimentRow[], candidate: ExperimentRow): Promise<void> {
-    const failed = failedRunOf(rows, candidate);
-    if (failed) {
-      const which = failed.id === candidate.id ? 'its run' : `confirmation run ${failed.id}`;
-      return this.finalize(candidate, {
-        verdict: 'revert',
-        reason: `reverted: ${which} ${failed.status}${failed.reason ? ` (${failed.reason})` : ''}`,
-        stats: null,
-      });
-    }
-    if (candidate.design !== null) {
-      return this.finalize(candidate, {
-        verdict: 'revert',
-        reason: `${candidate.description.split(':')[0]}: measured for the ${candidate.design} analysis, not a keep candidate`,
-        stats: null,
-      });
-    }
-    const input = decisionInput(rows, this.head, this.opened.session.goal, candidate);
-    const decision = this.deps.policy.decide(input);
-    if (decision.verdict !== 'confirm') return this.finalize(candidate, decision);
+  /** A confirmation run of a candidate, on the seed the rule asked for. */
+  private async confirm(candidate: ExperimentRow, seed: number, reason: string): Promise<void> {
     await this.opened.workspace.resetTo(this.head);
     await this.opened.workspace.apply(candidate.diff);
     const row = this.create({
       kind: 'confirm',
-      description: `confirm #${candidate.id} (${candidate.description}), seed ${decision.seed}`,
-      hypothesis: decision.reason,
+      description: `confirm #${candidate.id} (${candidate.description}), seed ${seed}`,
+      hypothesis: reason,
       diff: candidate.diff,
       parent_id: candidate.id,
-      seed: decision.seed,
+      seed,
       proposer: candidate.proposer,
     });
     await this.execute(row);
   }
 
-  private async finalize(
-    candidate: ExperimentRow,
-    decision: Exclude<Decision, { verdict: 'confirm' }> | { verdict: 'revert'; reason: string; stats: null },
-  ): Promise<void> {
+  private async finalize(candidate: ExperimentRow, decision: Verdict): Promise<void> {
     const { workspace } = this.opened;
     let commit: string | null = null;
     if (decision.verdict === 'keep') {

@@ -21,6 +21,14 @@ export const candidateIdOf = (e: Pick<ExperimentRow, 'kind' | 'id' | 'parent_id'
 /** A candidate that got its verdict (a rejected or interrupted one never does). */
 export const isDecided = (e: Pick<ExperimentRow, 'decision'>): boolean => e.decision === 'keep' || e.decision === 'revert';
 
+/**
+ * A candidate set aside unjudged because another change was kept on its baseline first, or its
+ * turn came on another seed (agent/schedule/): its runs stay as data, and the change itself is
+ * decided by its re-test, a new row whose retry_of points here.
+ */
+export const SUPERSEDED = 'superseded:';
+export const isSuperseded = (e: Pick<ExperimentRow, 'decision' | 'reason'>): boolean => e.decision === 'revert' && (e.reason?.startsWith(SUPERSEDED) ?? false);
+
 /** Launched runs that came to an end: what --max-runs counts. */
 export function finishedCount(rows: readonly ExperimentRow[]): number {
   return rows.filter(isFinished).length;
@@ -28,9 +36,9 @@ export function finishedCount(rows: readonly ExperimentRow[]): number {
 
 /**
  * Candidates measured and given their verdict: what --max-experiments counts. A rejected change
- * (stored as reverted) never ran, and a factorial design's points are runs of one design, not
- * changes decided one at a time: neither counts.
+ * (stored as reverted) never ran, a factorial design's points are runs of one design, not
+ * changes decided one at a time, and a superseded change is decided by its re-test: none counts.
  */
 export function decidedCount(rows: readonly ExperimentRow[]): number {
-  return rows.filter((e) => isCandidate(e) && isDecided(e) && e.status !== 'rejected' && e.design !== 'factorial').length;
+  return rows.filter((e) => isCandidate(e) && isDecided(e) && e.status !== 'rejected' && e.design !== 'factorial' && !isSuperseded(e)).length;
 }
