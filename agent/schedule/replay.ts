@@ -159,8 +159,11 @@ export class Replay {
     if (!first) {
       const start: Start = { type: 'propose', screenSeed, designSeed };
       if (s.proposing > 0) {
-        s.proposing--;
-        if (this.speculative) this.push(this.proposalGuess(screenSeed, designSeed));
+        // Its row will take this turn. Only a speculative replay goes past it (the real one stops here).
+        if (this.speculative) {
+          s.proposing--;
+          this.push(this.proposalGuess(screenSeed, designSeed));
+        }
         return { type: 'blocked' };
       }
       if (this.speculative) this.push(this.proposalGuess(screenSeed, designSeed));

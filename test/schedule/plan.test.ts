@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { NoiseAwarePolicy } from '../../agent/decide/noise-aware.ts';
+import { type PlanInput, plan } from '../../agent/schedule/plan.ts';
+import type { ExperimentRow } from '../../agent/store/types.ts';
+import { baseline, candidate, confirm, control } from '../session/session.ts';
+
+const rule: PlanInput['rule'] = { baselineCommit: 'c0', goal: 'minimize', baselineRuns: 5, controlEvery: 0, policy: new NoiseAwarePolicy() };
+const base = [1.0, 1.01, 0.99, 1.005, 0.995].map((v, i) => baseline(i + 1, v));
+const running = { status: 'running' as const, metric: null };
+const brief = (p: ReturnType<typeof plan>) =>
+  p.starts.map((s) => `${s.type} ${'seed' in s ? s.seed : s.type === 'propose' ? s.screenSeed : ''}${s.speculative ? '?' : ''}`);
+
+test('the baseline seeds start all at once; the first is the run the rule waits on, the rest are certain to follow', () => {
+  const p = plan({ rows: [], rule, slots: 8 });
+  assert.deepEqual(brief(p).slice(0, 6), ['head 1', 'head 2?', 'head 3?', 'head 4?', 'head 5?', 'propose 1?']);
+  assert.deepEqual(plan({ rows: [], rule, slots: 3 }).starts.length, 3);
+});
+
+test('several candidates screen against one baseline, on its seeds in turn, beside the top-ups their reverts will ask for', () => {
+  const p = plan({ rows: base, rule, slots: 4 });
+  // Each candidate is assumed reverted (the common outcome), and each revert tops the baseline up (policy.headRuns).
+  assert.deepEqual(brief(p), ['propose 1', 'head 6?', 'propose 2?', 'head 7?']);
+});
+
+test('verdicts are recorded in the order of proposal: a later candidate back first waits for the earlier', () => {
+  const rows: ExperimentRow[] = [...base, candidate(6, null, { ...running, seed: 1 }), candidate(7, 1.02, { seed: 2 }), candidate(8, 1.03, { seed: 3 })];
+  assert.deepEqual(plan({ rows, rule, slots: 1 }).commits, []);
+  rows[5] = candidate(6, 1.02, { seed: 1 });
+  const p = plan({ rows, rule, slots: 1 });
+  // #6 is reverted; #7's turn comes after the top-up that revert asks for, as on one slot.
+  assert.deepEqual(
+    p.commits.map((c) => [c.candidate.id, c.decision.verdict]),
+    [[6, 'revert']],
+  );
+  assert.deepEqual(brief(p), ['head 6']);
+});
+
+test('after a keep the candidates queued on the old head are superseded, their runs kept, and the new head is measured first', () => {
+  const rows: ExperimentRow[] = [
+    ...base,
+    candidate(6, 0.9, { kind: 'tweak', seed: 1, decision: 'keep', commit_sha: 'c1', n_runs: 3 }),
+    confirm(7, 6, 0.91, { seed: 2 }),
+    confirm(8, 6, 0.9, { seed: 3 }),
+    candidate(9, null, { ...running, seed: 2 }),
+    candidate(10, 1.0, { seed: 3 }),
+  ];
+  const p = plan({ rows, rule, slots: 5 });
+  assert.deepEqual(
+    p.commits.map((c) => [c.candidate.id, c.decision.verdict, c.decision.stats]),
+    [
+      [9, 'revert', null],
+      [10, 'revert', null],
+    ],
+  );
+  assert.equal(
+    p.commits[0]!.decision.reason,
+    'superseded: proposed on c0 and #6 was kept there first; its runs stay as data, and the change is tested again on c1',
+  );
+  assert.deepEqual(
+    p.obsolete.map((e) => e.id),
+    [9],
+  );
+  // Seeds no run has used, for the new baseline.
+  assert.deepEqual(brief(p), ['head 6', 'head 7?', 'head 8?', 'head 9?', 'head 10?']);
+  assert.ok(p.starts.every((s) => s.type === 'head' && s.kind === 'control'));
+
+  // Once recorded and the new head measured, each superseded change is re-tested there, in its turn, on the new baseline's seeds.
+  const reason = p.commits[0]!.decision.reason;
+  const superseded = rows.map((e) => (e.id >= 9 ? { ...e, status: 'done' as const, metric: 1, decision: 'revert' as const, reason } : e));
+  const measured = [...superseded, ...[6, 7, 8, 9, 10].map((seed, i) => control(11 + i, 'c1', 0.9 + i / 1000, { seed }))];
+  const next = plan({ rows: measured, rule, slots: 3 });
+  assert.deepEqual(next.commits, []);
+  assert.deepEqual(
+    next.starts.map((s) => (s.type === 'retest' ? `retest #${s.of.id} seed ${s.seed}` : s.type)),
+    ['retest #9 seed 6', 'head', 'retest #10 seed 7'],
+  );
+});
+
+test('a promising candidate gets its confirmation while an earlier one is still running', () => {
+  const rows: ExperimentRow[] = [...base, candidate(6, null, { ...running, seed: 1 }), candidate(7, 0.97, { seed: 2 })];
+  const p = plan({ rows, rule, slots: 3 });
+  // #6 is assumed reverted (its top-up, seed 6), then #7 looks promising: its confirmation goes to
+  // the first baseline seed it lacks; past that, #7 too is assumed reverted (its top-up, seed 7).
+  assert.deepEqual(brief(p), ['head 6?', 'confirm 1?', 'head 7?']);
+});
+
+test('an interrupted candidate is re-run first, with its own seed', () => {
+  const rows = [...base, candidate(6, null, { status: 'interrupted', decision: null, seed: 1 })];
+  const p = plan({ rows, rule, slots: 2 });
+  assert.equal(p.starts[0]!.type, 'rerun');
+  assert.equal(p.starts[0]!.speculative, false);
+});
+
+test('a failed run reverts its candidate; a design point is measured, not decided', () => {
+  const failed = plan({ rows: [...base, candidate(6, null, { status: 'crashed', reason: 'no final line', seed: 1 })], rule, slots: 1 });
+  assert.deepEqual(
+    failed.commits.map((c) => [c.candidate.id, c.decision.reason, c.decision.stats]),
+    [[6, 'reverted: its run crashed (no final line)', null]],
+  );
+  const point = candidate(6, 1.0, { design: 'factorial', seed: 6, description: 'point 3: a b' });
+  const design = plan({ rows: [...base, point], rule, slots: 1 });
+  assert.deepEqual(
+    design.commits.map((c) => c.decision.reason),
+    ['point 3: measured for the factorial analysis, not a keep candidate'],
+  );
+});
+
+test('a proposal asked for and not yet recorded holds its turn; the next turns are planned past it', () => {
+  const p = plan({ rows: base, rule, slots: 2, proposing: 1 });
+  assert.deepEqual(brief(p), ['head 6?', 'propose 2?']);
+});
+
+test('limits: runs in flight count, a decision under way still gets its runs, and the session ends when the rule waits on new work', () => {
+  const calls: Array<{ work: string; runs: number; decisions: number }> = [];
+  const limit = (work: 'head' | 'candidate', _need: number, inFlight: { runs: number; decisions: number }) => {
+    calls.push({ work, ...inFlight });
+    return work === 'candidate' ? 'reached --max-runs 20' : null;
+  };
+  const rows: ExperimentRow[] = [...base, candidate(6, 0.97, { seed: 1 }), candidate(7, null, { ...running, seed: 2 })];
+  const p = plan({ rows, rule, slots: 4, limit });
+  // #6's confirmation starts, and the top-ups the rule puts before the next verdicts; no new proposal does.
+  assert.deepEqual(brief(p), ['confirm 2', 'head 6?', 'head 7?']);
+  assert.equal(p.ending, null);
+  // In flight: #7's run, what the two undecided candidates may still take (3 runs each at most: 2 + 2), and the 3 starts.
+  assert.deepEqual(calls.at(-1), { work: 'candidate', runs: 1 + 4 + 3, decisions: 2 });
+
+  const idle = plan({ rows: base, rule, slots: 4, limit });
+  assert.deepEqual(idle.starts, []);
+  assert.deepEqual(idle.ending, { status: 'finished', reason: 'reached --max-runs 20' });
+});
