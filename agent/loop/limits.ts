@@ -34,18 +34,35 @@ export function perRunEstimate(rows: readonly ExperimentRow[], options: Pick<Ses
 }
 
 /**
+ * With several slots (agent/schedule/), what is under way counts as if done: the runs in flight
+ * and those the undecided candidates may still take, and those candidates as decisions. The
+ * deadline is not affected: a decision's own runs follow one another whatever the others do.
+ */
+export interface InFlight {
+  runs: number;
+  decisions: number;
+}
+
+/**
  * Why the session must end before `work`, or null when it may start. `need` is the most runs the
  * work may take: 1 for a run of the last kept state, and for a new decision before it is proposed
  * (its own runs are known only then: the loop asks again, exactly, once it is, and drops the
  * proposal unstarted when it cannot finish). `now` is a time in ms.
  */
-export function limitEnding(work: Work, rows: readonly ExperimentRow[], options: SessionOptions, need: number, now: number): string | null {
+export function limitEnding(
+  work: Work,
+  rows: readonly ExperimentRow[],
+  options: SessionOptions,
+  need: number,
+  now: number,
+  inFlight: InFlight = { runs: 0, decisions: 0 },
+): string | null {
   if (work === 'continue') return null;
   const { maxExperiments } = options;
-  if (maxExperiments !== null && decidedCount(rows) >= maxExperiments) return `reached --max-experiments ${maxExperiments}`;
+  if (maxExperiments !== null && decidedCount(rows) + inFlight.decisions >= maxExperiments) return `reached --max-experiments ${maxExperiments}`;
   const maxRuns = options.maxRuns ?? null;
   if (maxRuns !== null) {
-    const runs = finishedCount(rows);
+    const runs = finishedCount(rows) + inFlight.runs;
     if (runs >= maxRuns) return `reached --max-runs ${maxRuns}`;
     if (runs + need > maxRuns)
       return `reached --max-runs ${maxRuns}: the next decision may need ${need} runs and ${maxRuns - runs} ${maxRuns - runs === 1 ? 'is' : 'are'} left`;

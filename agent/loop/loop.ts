@@ -10,7 +10,7 @@ import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import type { EventBus } from './events.ts';
 import { executeRun, rejectRun } from './execute-run.ts';
 import type { OpenedSession } from './session-setup.ts';
-import { nextAction, type Rule, type Verdict } from '../schedule/next-action.ts';
+import { nextAction, type Rule, type Verdict, verdictRecord } from '../schedule/next-action.ts';
 import { isSimplification } from '../session/simplification.ts';
 import { limitEnding, type Work } from './limits.ts';
 import { sessionPlan } from './plan.ts';
@@ -265,20 +265,8 @@ export class ExperimentLoop {
       await workspace.apply(candidate.diff);
       commit = await workspace.commit(`experiment ${candidate.id}: ${candidate.description}`);
     }
-    const stats = decision.stats;
     this.deps.db.transaction(() => {
-      this.deps.experiments.decided(candidate.id, {
-        decision: decision.verdict,
-        reason: decision.reason,
-        delta: stats?.delta ?? null,
-        noise_sd: stats?.sd ?? null,
-        p_value: stats?.p ?? null,
-        ci_low: stats?.ciLow ?? null,
-        ci_high: stats?.ciHigh ?? null,
-        n_runs: stats?.n ?? null,
-        noise_json: stats?.noise ? JSON.stringify(stats.noise) : null,
-        commit_sha: commit,
-      });
+      this.deps.experiments.decided(candidate.id, verdictRecord(decision, commit));
       if (commit) this.deps.sessions.setCommits(this.id, { head: commit });
     })();
     if (commit) this.head = commit;

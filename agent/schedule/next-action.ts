@@ -4,6 +4,7 @@ import { candidatesOn, headMeasurements, headRunCount, revertsOn } from '../sess
 import { failedRunOf } from '../session/candidates.ts';
 import { decisionInput } from '../session/decision-input.ts';
 import { isFinished, isHeadRun } from '../session/kinds.ts';
+import type { DecisionRecord } from '../store/experiments.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { decisionsSinceControl, interruptedCandidate, pendingCandidate } from './state.ts';
 
@@ -95,4 +96,21 @@ function advance(rows: readonly ExperimentRow[], rule: Rule, candidate: Experime
   const decision = rule.policy.decide(decisionInput(rows, rule.head, rule.goal, candidate));
   if (decision.verdict === 'confirm') return { type: 'confirm', candidate, seed: decision.seed, reason: decision.reason };
   return { type: 'verdict', candidate, decision };
+}
+
+/** A verdict as its row records it (store/experiments.ts decided): the loop and the schedule's tests write it alike. */
+export function verdictRecord(decision: Verdict, commit: string | null): DecisionRecord {
+  const stats = decision.stats;
+  return {
+    decision: decision.verdict,
+    reason: decision.reason,
+    delta: stats?.delta ?? null,
+    noise_sd: stats?.sd ?? null,
+    p_value: stats?.p ?? null,
+    ci_low: stats?.ciLow ?? null,
+    ci_high: stats?.ciHigh ?? null,
+    n_runs: stats?.n ?? null,
+    noise_json: stats?.noise ? JSON.stringify(stats.noise) : null,
+    commit_sha: commit,
+  };
 }

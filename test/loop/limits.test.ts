@@ -62,6 +62,18 @@ test('--max-runs leaves room for every run a proposed change may need, by the po
   assert.equal(new NoiseAwarePolicy({ simplifyMarginSd: 0 }).maxRunsPerCandidate(1, true), 3);
 });
 
+test('with several slots, runs in flight and undecided candidates count as if done; a superseded change is no decision', () => {
+  // 6 finished, 2 in flight and 1 a pending candidate may still take: 9, so a 3-run change does not fit in 11.
+  assert.equal(
+    limitEnding('proposed', night, opts({ maxRuns: 11 }), three, 0, { runs: 3, decisions: 1 }),
+    'reached --max-runs 11: the next decision may need 3 runs and 2 are left',
+  );
+  assert.equal(limitEnding('proposed', night, opts({ maxRuns: 12 }), three, 0, { runs: 3, decisions: 1 }), null);
+  assert.equal(limitEnding('candidate', night, opts({ maxExperiments: 3 }), 1, 0, { runs: 1, decisions: 1 }), 'reached --max-experiments 3');
+  const superseded = candidate(7, 1.0, { decision: 'revert', reason: 'superseded: proposed on c0 and #5 was kept there first' });
+  assert.equal(decidedCount([...night, superseded]), 2);
+});
+
 test('before any run finished a run is budget + grace; then the median wall time of this session', () => {
   assert.deepEqual(perRunEstimate([], opts()), { seconds: 390, measured: false });
   // The rows' runs take 300 s from start to end (test/ui/rows.ts); one took 600 s.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Verdict } from '../../agent/schedule/next-action.ts';
+import { type Verdict, verdictRecord } from '../../agent/schedule/next-action.ts';
 import type { Start } from '../../agent/schedule/types.ts';
 import { gaussian, mulberry32 } from '../../agent/stats/random.ts';
 import type { ExperimentRow } from '../../agent/store/types.ts';
@@ -104,25 +104,12 @@ export class World {
   /** A verdict recorded on its row, as the loop's finalize does; a keep moves the head. */
   decide(candidate: ExperimentRow, decision: Verdict): void {
     const at = this.rows.findIndex((e) => e.id === candidate.id);
-    const stats = decision.stats;
     let commit: string | null = null;
     if (decision.verdict === 'keep') {
       commit = createHash('sha1').update(`${this.head} ${candidate.change_key}`).digest('hex').slice(0, 12);
       this.truth.set(commit, this.truth.get(this.head)! + (this.changes.get(candidate.change_key!)?.effect ?? 0));
       this.head = commit;
     }
-    this.rows[at] = {
-      ...this.rows[at]!,
-      decision: decision.verdict,
-      reason: decision.reason,
-      delta: stats?.delta ?? null,
-      noise_sd: stats?.sd ?? null,
-      p_value: stats?.p ?? null,
-      ci_low: stats?.ciLow ?? null,
-      ci_high: stats?.ciHigh ?? null,
-      n_runs: stats?.n ?? null,
-      noise_json: stats?.noise ? JSON.stringify(stats.noise) : null,
-      commit_sha: commit,
-    };
+    this.rows[at] = { ...this.rows[at]!, ...verdictRecord(decision, commit) };
   }
 }
