@@ -27,6 +27,17 @@ export interface MeasuredSession {
   evaluation: { snapshot: string; hashes: Hashes } | null;
 }
 
+/**
+ * The tree a run trains and predicts in: the session's workspace on the direct path, the run's own
+ * checkout (workspace/checkouts.ts) through an executor. The session's folders (logs, artifacts,
+ * evaluation, the history to hide) stay where `MeasuredSession.workspace` is either way.
+ */
+export interface RunTree {
+  dir: string;
+  /** What its node_modules link should point to, whatever the run made of it. */
+  modules: string | null;
+}
+
 /** Where one row's files go: beside the workspace, never inside it (they would be committed). */
 export function runFolders(opened: MeasuredSession, row: ExperimentRow) {
   const dir = path.dirname(opened.workspace.dir);
@@ -81,18 +92,19 @@ export function trainingRequest(
   row: ExperimentRow,
   hooks: Pick<TrainingRequest, 'signal' | 'onSpawn' | 'onStep'>,
   steps: number | null,
+  tree: RunTree = opened.workspace,
 ): TrainingRequest {
-  const { workspace, session, options } = opened;
+  const { session, options } = opened;
   const { logPath, outDir } = runFolders(opened, row);
   for (const folder of [path.dirname(logPath), outDir]) fs.mkdirSync(folder, { recursive: true });
   const env = environment(opened, row, steps);
   return {
     command: opened.sandbox.config.command,
-    cwd: workspace.dir,
+    cwd: tree.dir,
     env,
-    isolation: opened.isolation.bwrap ? isolationView(workspace.dir, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened) }) : null,
+    isolation: opened.isolation.bwrap ? isolationView(tree.dir, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened) }) : null,
     limits: { memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30, openFiles: options.openFiles, processes: options.maxProcesses },
-    diskQuotaBytes: options.diskQuotaGb === undefined ? defaultDiskQuota(workspace.dir) : options.diskQuotaGb === null ? null : options.diskQuotaGb * 2 ** 30,
+    diskQuotaBytes: options.diskQuotaGb === undefined ? defaultDiskQuota(tree.dir) : options.diskQuotaGb === null ? null : options.diskQuotaGb * 2 ** 30,
     budgetS: options.budgetS,
     graceS: options.graceS,
     logPath,
@@ -107,8 +119,8 @@ export function trainingRequest(
  * prepareEvaluationFolder. evaluate sees its own folder (and, when separate, the workspace and
  * artifacts read-only); predict sees what training saw, with its artifacts read-only.
  */
-export function evaluationRequest(opened: MeasuredSession, row: ExperimentRow, signal: AbortSignal): EvaluationRequest {
-  const { workspace, sandbox, session, options } = opened;
+export function evaluationRequest(opened: MeasuredSession, row: ExperimentRow, signal: AbortSignal, tree: RunTree = opened.workspace): EvaluationRequest {
+  const { sandbox, session, options } = opened;
   const { logPath, outDir, evaluationDir } = runFolders(opened, row);
   const trainingEnv = environment(opened, row, null);
   const sealed = sandbox.config.predict !== undefined;
@@ -116,7 +128,7 @@ export function evaluationRequest(opened: MeasuredSession, row: ExperimentRow, s
     ...trainingEnv,
     // Python would otherwise write bytecode beside the evaluation's files.
     PYTHONDONTWRITEBYTECODE: '1',
-    ...(sealed ? {} : { NIGHTSHIFT_WORKSPACE: workspace.dir }),
+    ...(sealed ? {} : { NIGHTSHIFT_WORKSPACE: tree.dir }),
   };
   if (sealed) delete evaluateEnv.NIGHTSHIFT_OUT;
   const evaluateCommand = sandbox.config.evaluate!;
@@ -124,14 +136,14 @@ export function evaluationRequest(opened: MeasuredSession, row: ExperimentRow, s
     command: evaluateCommand,
     cwd: evaluationDir,
     env: evaluateEnv,
-    bwrap: isolated(opened, evaluationDir, evaluationDir, evaluateEnv, evaluateCommand, sealed ? {} : { extraReadonly: [workspace.dir, outDir] }),
+    bwrap: isolated(opened, evaluationDir, evaluationDir, evaluateEnv, evaluateCommand, sealed ? {} : { extraReadonly: [tree.dir, outDir] }),
   };
   const predict: EvaluationProcess | null = sealed
     ? {
         command: sandbox.config.predict!,
-        cwd: workspace.dir,
+        cwd: tree.dir,
         env: trainingEnv,
-        bwrap: isolated(opened, workspace.dir, outDir, trainingEnv, sandbox.config.predict!, { outReadonly: true }),
+        bwrap: isolated(opened, tree.dir, outDir, trainingEnv, sandbox.config.predict!, { outReadonly: true }),
       }
     : null;
   return { evaluate, predict, limitS: options.graceS, logPath, metric: session.metric, signal };

@@ -1,0 +1,166 @@
+/**
+ * Follows one run an executor started, from the agent's side, until it ends: its output.log is
+ * tailed into the experiment's log (steps to onStep), the deadline (budget + grace from the
+ * command's start) is kept by cancelling the run, the disk quota is watched over its folders, and
+ * a run the executor lost is noticed. How it ended is read from result.json and classified as
+ * run-training.ts classifies a child it started itself.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { OUTPUT_LOG, RESULT_FILE, readResult } from '../executors/run-folder.ts';
+import type { Executor, RunResult, RunSpec, RunStatus } from '../executors/types.ts';
+import { watchDiskQuota } from '../runner/disk-quota.ts';
+import { limitHit, type RunLimits } from '../runner/isolation/limits.ts';
+import { killLeftovers } from '../runner/leftovers.ts';
+import { backendOf, classify, type TrainingResult } from '../runner/run-training.ts';
+import { tailOutput } from '../runner/tail-output.ts';
+import type { StepMetrics } from '../store/metrics.ts';
+import { openRunLog } from './run-log.ts';
+import { type MeasureRecord, writeMeasureRecord } from './run-record.ts';
+
+export interface FollowRequest {
+  executor: Executor;
+  run: Pick<RunSpec, 'name' | 'runDir'>;
+  /** The run's record (run-record.ts): its start and deadline are noted in it as they happen. */
+  record: MeasureRecord;
+  budgetS: number;
+  graceS: number;
+  logPath: string;
+  /** The metric its final line reports; null when an evaluation follows. */
+  metric: string | null;
+  limits: RunLimits;
+  /** Bytes the folders may hold together; over it the run is cancelled. */
+  quota: { folders: string[]; bytes: number } | null;
+  /** The environment marks of its processes (leftovers.ts runMarks), swept when a local run ends. */
+  marks: string[];
+  onStep?: (step: StepMetrics) => void;
+  /** Steps already delivered by an earlier follow of this run: not delivered again. */
+  stepsKnown?: number;
+  maxStepRows?: number;
+  signal?: AbortSignal;
+  /** What an abort does: stop the run (as the direct path does), or leave it running for a later re-attach. */
+  onAbort: 'cancel' | 'detach';
+  pollMs?: number;
+}
+
+/** Where the run ran, as the executor reported it. */
+export interface Placement {
+  id: string | null;
+  node: string | null;
+  gpus: string[];
+  gpuModel: string | null;
+}
+
+export interface Followed {
+  training: TrainingResult;
+  placement: Placement;
+}
+
+export async function followRun(req: FollowRequest): Promise<Followed> {
+  const { executor, run, record } = req;
+  const placement: Placement = { id: null, node: null, gpus: [], gpuModel: null };
+  const place = (status: Partial<RunStatus> & { gpuModel?: string | null }) => {
+    if (status.id) placement.id = status.id;
+    if (status.node) placement.node = status.node;
+    if (status.gpus?.length) placement.gpus = [...status.gpus];
+    if (status.gpuModel) placement.gpuModel = status.gpuModel;
+  };
+  const output = path.join(run.runDir, OUTPUT_LOG);
+  const ended = () => fs.existsSync(path.join(run.runDir, RESULT_FILE));
+  const log = openRunLog(req.logPath);
+  const stopTail = new AbortController();
+  let stopped: string | null = null;
+  let overQuota: string | null = null;
+  let steps = 0;
+  const onStep = req.onStep && ((step: StepMetrics) => ++steps > (req.stepsKnown ?? 0) && req.onStep!(step));
+  const tail = tailOutput({ file: output, ended, log: log.write, onStep, maxStepRows: req.maxStepRows, signal: stopTail.signal, pollMs: req.pollMs });
+  const quota =
+    req.quota &&
+    watchDiskQuota(req.quota.folders, req.quota.bytes, () => {
+      overQuota = `its disk quota (${Math.round(req.quota!.bytes / 2 ** 20)} MiB over its checkout and NIGHTSHIFT_OUT) was reached`;
+      log.write(`[nightshift] ${overQuota}: the run is cancelled\n`);
+      void executor.cancel(run);
+    });
+
+  const limitMs = (req.budgetS + req.graceS) * 1000;
+  let following = true;
+  const monitor = async () => {
+    for (; following; await pause(req.pollMs ?? 1000, req.signal)) {
+      if (req.signal?.aborted) {
+        stopped = req.onAbort === 'cancel' ? 'stopped by the user' : 'the agent stopped following it; it runs on, to be re-attached by name';
+        if (req.onAbort === 'cancel') await executor.cancel(run);
+        return stopTail.abort();
+      }
+      if (record.startedAt === undefined && fs.existsSync(output)) {
+        record.startedAt = startOf(output) ?? Date.now();
+        writeMeasureRecord(run.runDir, record);
+      }
+      if (record.startedAt !== undefined && !record.timedOut && !ended() && Date.now() - record.startedAt >= limitMs) {
+        record.timedOut = true;
+        writeMeasureRecord(run.runDir, record);
+        log.write(`[nightshift] past its budget + grace (${req.budgetS + req.graceS} s): the run is cancelled\n`);
+        await executor.cancel(run);
+      }
+      const status = await executor.find(run);
+      if (status) place(status);
+      if ((status === null || status.state === 'vanished') && !ended()) {
+        stopped = `the run vanished: ${status?.reason ?? 'its run folder is gone'}`;
+        return stopTail.abort();
+      }
+    }
+  };
+  const watching = monitor();
+  const read = await tail;
+  following = false;
+  await watching;
+  quota?.stop();
+  const { tail: lastLines, ...summary } = read;
+
+  if (stopped) {
+    log.close();
+    const runS = record.startedAt === undefined ? 0 : (Date.now() - record.startedAt) / 1000;
+    return { training: { ...summary, status: 'interrupted', metric: null, backend: null, exitCode: null, signal: null, runS, reason: stopped }, placement };
+  }
+  const result = readResult(run.runDir)!;
+  place(result);
+  log.close();
+  // A local run's daemons that left its process group carry its environment; on Slurm the job's end kills them.
+  if (executor.kind === 'local') await killLeftovers(req.marks);
+  const base = {
+    ...summary,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    runS: runSeconds(run.runDir, record, result),
+    backend: backendOf(summary.final),
+  };
+  if (overQuota) return { training: { ...base, status: 'crashed', metric: null, reason: overQuota }, placement };
+  const outcome = classify(summary.final, req.metric, record.timedOut === true, req.budgetS + req.graceS, result.exitCode, result.signal, lastLines);
+  const limit = outcome.status === 'crashed' ? limitHit(lastLines, req.limits) : null;
+  return { training: { ...base, ...outcome, reason: limit ? `${limit}: ${outcome.reason}` : outcome.reason }, placement };
+}
+
+/** When output.log was made (the wrapper makes it as the command starts), where the filesystem says. */
+function startOf(file: string): number | null {
+  const born = fs.statSync(file).birthtimeMs;
+  return born > 0 ? born : null;
+}
+
+/** From the command's start to result.json's writing: filesystem times in ms where known, else the wrapper's seconds. */
+function runSeconds(runDir: string, record: MeasureRecord, result: RunResult): number {
+  const start = record.startedAt ?? startOf(path.join(runDir, OUTPUT_LOG)) ?? Date.parse(result.startedAt);
+  const end = fs.statSync(path.join(runDir, RESULT_FILE)).mtimeMs;
+  return Math.max(0, (end - start) / 1000);
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
