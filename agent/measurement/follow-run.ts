@@ -56,6 +56,9 @@ export interface Followed {
   placement: Placement;
 }
 
+/** How long the executor may fail to answer before the measurement gives up with its error. */
+const ASK_FAILING_MS = 60_000;
+
 export async function followRun(req: FollowRequest): Promise<Followed> {
   const { executor, run, record } = req;
   const placement: Placement = { id: null, node: null, gpus: [], gpuModel: null };
@@ -79,34 +82,60 @@ export async function followRun(req: FollowRequest): Promise<Followed> {
     watchDiskQuota(req.quota.folders, req.quota.bytes, () => {
       overQuota = `its disk quota (${Math.round(req.quota!.bytes / 2 ** 20)} MiB over its checkout and NIGHTSHIFT_OUT) was reached`;
       log.write(`[nightshift] ${overQuota}: the run is cancelled\n`);
-      void executor.cancel(run);
+      executor.cancel(run).catch((error: unknown) => {
+        // The monitor still sees the run end or vanish; the log says why it may run on.
+        log.write(`[nightshift] the run could not be cancelled: ${error instanceof Error ? error.message : String(error)}\n`);
+      });
     });
 
   const limitMs = (req.budgetS + req.graceS) * 1000;
   let following = true;
-  const monitor = async () => {
-    for (; following; await pause(req.pollMs ?? 1000, req.signal)) {
-      if (req.signal?.aborted) {
-        stopped = req.onAbort === 'cancel' ? 'stopped by the user' : 'the agent stopped following it; it runs on, to be re-attached by name';
-        if (req.onAbort === 'cancel') await executor.cancel(run);
-        return stopTail.abort();
-      }
-      if (record.startedAt === undefined && fs.existsSync(output)) {
-        record.startedAt = startOf(output) ?? Date.now();
-        writeMeasureRecord(run.runDir, record);
-      }
-      if (record.startedAt !== undefined && !record.timedOut && !ended() && Date.now() - record.startedAt >= limitMs) {
-        record.timedOut = true;
-        writeMeasureRecord(run.runDir, record);
-        log.write(`[nightshift] past its budget + grace (${req.budgetS + req.graceS} s): the run is cancelled\n`);
-        await executor.cancel(run);
-      }
+  let failure: unknown = null;
+  let failingSince: number | null = null;
+  const look = async (): Promise<RunStatus | null | undefined> => {
+    try {
       const status = await executor.find(run);
-      if (status) place(status);
-      if ((status === null || status.state === 'vanished') && !ended()) {
-        stopped = `the run vanished: ${status?.reason ?? 'its run folder is gone'}`;
-        return stopTail.abort();
-      }
+      failingSince = null;
+      return status;
+    } catch (error) {
+      // squeue or scontrol failing for a moment (a busy controller) is no reason to drop a run; a minute of it is.
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince > ASK_FAILING_MS) throw error;
+      log.write(`[nightshift] could not ask the executor about the run (${error instanceof Error ? error.message : String(error)}); asking again\n`);
+      return undefined;
+    }
+  };
+  const step = async (): Promise<boolean> => {
+    if (req.signal?.aborted) {
+      stopped = req.onAbort === 'cancel' ? 'stopped by the user' : 'the agent stopped following it; it runs on, to be re-attached by name';
+      if (req.onAbort === 'cancel') await executor.cancel(run);
+      return false;
+    }
+    if (record.startedAt === undefined && fs.existsSync(output)) {
+      record.startedAt = startOf(output) ?? Date.now();
+      writeMeasureRecord(run.runDir, record);
+    }
+    if (record.startedAt !== undefined && !record.timedOut && !ended() && Date.now() - record.startedAt >= limitMs) {
+      record.timedOut = true;
+      writeMeasureRecord(run.runDir, record);
+      log.write(`[nightshift] past its budget + grace (${req.budgetS + req.graceS} s): the run is cancelled\n`);
+      await executor.cancel(run);
+    }
+    const status = await look();
+    if (status) place(status);
+    if (status !== undefined && (status === null || status.state === 'vanished') && !ended()) {
+      stopped = `the run vanished: ${status?.reason ?? 'its run folder is gone'}`;
+      return false;
+    }
+    return true;
+  };
+  const monitor = async () => {
+    try {
+      for (; following; await pause(req.pollMs ?? 1000, req.signal)) if (!(await step())) return stopTail.abort();
+    } catch (error) {
+      // Kept for the caller: the tail stops, and the measurement throws it once the log is closed.
+      failure = error;
+      stopTail.abort();
     }
   };
   const watching = monitor();
@@ -114,6 +143,10 @@ export async function followRun(req: FollowRequest): Promise<Followed> {
   following = false;
   await watching;
   quota?.stop();
+  if (failure !== null) {
+    log.close();
+    throw failure;
+  }
   const { tail: lastLines, ...summary } = read;
 
   if (stopped) {

@@ -95,6 +95,8 @@ export async function measureRunOnExecutor(
   record ??= { before: treeState(checkout.dir, editable), config: configurationHash(checkout.dir, editable) } satisfies MeasureRecord;
   const request = trainingRequest(opened, row, {}, plans.steps(session.id, record.config, options.budgetS), checkout);
   let status = found;
+  // Stopped before it started: nothing to submit, nothing to cancel.
+  if (!status && hooks.signal?.aborted) return { rejected: false, interrupted: true, reason: 'stopped by the user', runS: 0, name, placement: unplaced() };
   if (!status) {
     writeMeasureRecord(runDir, record);
     const { argv, env } = executorCommand(request);

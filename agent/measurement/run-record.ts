@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { GarbledJsonError, readJsonFile } from '../json-file.ts';
 import type { TreeState } from './untouched.ts';
 
 export const RECORD_FILE = 'measure.json';
@@ -38,20 +39,14 @@ export function writeMeasureRecord(runDir: string, record: MeasureRecord): void 
 /** The record, or null when none was written (the run was submitted by no agent that measures it). */
 export function readMeasureRecord(runDir: string): MeasureRecord | null {
   const file = path.join(runDir, RECORD_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = readJsonFile(file);
   } catch (error) {
-    if (error instanceof SyntaxError) throw new Error(`${file} is not the JSON nightshift writes`);
+    if (error instanceof GarbledJsonError) throw new Error(`${file} is not the JSON nightshift writes`);
     throw error;
   }
+  if (json === undefined) return null;
   const parsed = RecordFile.safeParse(json);
   if (!parsed.success) throw new Error(`${file} is not the record nightshift writes (${parsed.error.issues[0]?.path.join('.')})`);
   return { ...parsed.data, before: new Map(parsed.data.before) };

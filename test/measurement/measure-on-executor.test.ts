@@ -24,6 +24,9 @@ const local = (gpus: string[] = []) => new LocalExecutor({ pool: pool(gpus), gra
 
 /** The fast sandbox's final line also says which GPUs the script was given. */
 const reportGpus = (text: string) => text.replace("backend: 'js' }", "backend: 'js', gpus: process.env.CUDA_VISIBLE_DEVICES }");
+/** Half a second after each epoch: a run in flight long enough to act on. */
+const slowEpochs = (text: string) =>
+  text.replace('console.log(`epoch ${epoch} done`);', 'console.log(`epoch ${epoch} done`);\n  await new Promise((r) => setTimeout(r, 500));');
 const twoEpochs = (text: string) => text.replace('epochs: 4,', 'epochs: 2,');
 
 for (const isolation of ['none', 'auto'] as const) {
@@ -82,6 +85,30 @@ test('a run past its budget and grace is cancelled from the agent side and recor
   s.close();
 });
 
+test('stopped by the user (the default on abort): the run is cancelled and recorded as interrupted', async () => {
+  const s = await executorSession(fastSandbox(), { isolation: 'none' });
+  const diff = await s.diffOf({ 'train.mjs': (t) => t.replace('const valLoss', 'await new Promise((r) => setTimeout(r, 60_000));\nconst valLoss') });
+  const stop = new AbortController();
+  const { measured, started } = await s.measure(local(), s.row(diff), {}, { signal: stop.signal, onStep: () => stop.abort() });
+  assert.ok(!measured.rejected && measured.interrupted);
+  assert.equal(measured.reason, 'stopped by the user');
+  assert.equal((await local().find({ name: measured.name, runDir: started[0]!.runDir }))?.state, 'ended', 'cancelled, its end recorded');
+  s.close();
+});
+
+test('a run whose wrapper is killed (kill -9, the OOM killer) vanished: interrupted with the reason, to be re-run', async () => {
+  const s = await executorSession(fastSandbox(), { isolation: 'none' });
+  const diff = await s.diffOf({ 'train.mjs': slowEpochs });
+  let wrapper = 0;
+  const { measured } = await s.measure(local(), s.row(diff), {}, { onStep: () => wrapper && process.kill(wrapper, 'SIGKILL') }, (run) => {
+    wrapper = Number(run.status.id);
+  });
+  assert.ok(wrapper > 0);
+  assert.ok(!measured.rejected && measured.interrupted, JSON.stringify(measured));
+  assert.match(measured.reason, /^the run vanished: its wrapper \(pid \d+\) is gone without writing result\.json/);
+  s.close();
+});
+
 describe('a sealed session through an executor', () => {
   const TRAIN = fs.readFileSync(path.join(SEALED_SANDBOX, 'train.mjs'), 'utf8');
   const beforeSave = (code: string) => (t: string) =>
@@ -125,11 +152,7 @@ test('re-attach: an agent side stopped mid-run finds the run by name on the next
   const s = await executorSession(fastSandbox());
   // Each start of the script leaves a line in its artifact folder, outside the checkout.
   const diff = await s.diffOf({
-    'train.mjs': (t) =>
-      `import fs from 'node:fs';\nfs.appendFileSync(process.env.NIGHTSHIFT_OUT + '/starts', 'start\\n');\n${t.replace(
-        'console.log(`epoch ${epoch} done`);',
-        'console.log(`epoch ${epoch} done`);\n  await new Promise((r) => setTimeout(r, 500));',
-      )}`,
+    'train.mjs': (t) => `import fs from 'node:fs';\nfs.appendFileSync(process.env.NIGHTSHIFT_OUT + '/starts', 'start\\n');\n${slowEpochs(t)}`,
   });
   assert.match(diff, /setTimeout\(r, 500\)/);
   const row = s.row(diff);
