@@ -25,7 +25,7 @@ export interface LoopDeps {
   bus: EventBus;
 }
 
-type Ending = { status: 'stopped' | 'finished'; reason: string };
+export type Ending = { status: 'stopped' | 'finished'; reason: string };
 // biome-ignore lint/suspicious/noConfusingVoidType: a step may end the session (an Ending) or simply be done (void).
 type Step = () => Promise<Ending | void>;
 /** The next step and what it starts: the limits are checked on that (limits.ts). */
@@ -43,17 +43,17 @@ const SELF_REPORTED =
  * proposer runs dry, or the user stops it. Every next step is derived from the log.
  */
 export class ExperimentLoop {
-  private stopRequested = false;
-  private paused = false;
+  protected stopRequested = false;
+  protected paused = false;
   private wake: (() => void) | null = null;
-  private readonly abort = new AbortController();
-  private head: string;
-  private readonly id: number;
-  private readonly plans: PlanStore;
+  protected readonly abort = new AbortController();
+  protected head: string;
+  protected readonly id: number;
+  protected readonly plans: PlanStore;
 
   constructor(
-    private readonly opened: OpenedSession,
-    private readonly deps: LoopDeps,
+    protected readonly opened: OpenedSession,
+    protected readonly deps: LoopDeps,
   ) {
     this.id = opened.session.id;
     this.head = opened.session.head_commit!;
@@ -120,7 +120,7 @@ export class ExperimentLoop {
   }
 
   /** Steps until an ending: the user's stop at any step, the limits only between decisions. */
-  private async iterate(): Promise<Ending> {
+  protected async iterate(): Promise<Ending> {
     for (;;) {
       while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => (this.wake = resolve));
       if (this.stopRequested) return { status: 'stopped', reason: 'stopped by the user' };
@@ -162,13 +162,14 @@ export class ExperimentLoop {
   }
 
   /** A run of the last kept state, unchanged: the initial baseline, or a control that re-measures it. */
-  private async measureHead(kind: 'baseline' | 'control', description: string, seed: number): Promise<void> {
+  protected async measureHead(kind: 'baseline' | 'control', description: string, seed: number): Promise<void> {
     await this.opened.workspace.resetTo(this.head);
     const row = this.create({ kind, description, seed, decision: 'baseline' });
     await this.execute(row);
   }
 
-  private async rerun(interrupted: ExperimentRow): Promise<void> {
+  /** The interrupted candidate again on its own seed; the parallel schedule also re-tests a superseded one on `seed`. */
+  protected async rerun(interrupted: ExperimentRow, seed = interrupted.seed): Promise<void> {
     await this.opened.workspace.resetTo(this.head);
     await this.opened.workspace.apply(interrupted.diff);
     const row = this.create({
@@ -179,7 +180,7 @@ export class ExperimentLoop {
       spec_json: interrupted.spec_json,
       diff: interrupted.diff,
       retry_of: interrupted.id,
-      seed: interrupted.seed,
+      seed,
       min_runs: interrupted.min_runs,
       proposer: interrupted.proposer,
       design: interrupted.design,
@@ -189,7 +190,7 @@ export class ExperimentLoop {
   }
 
   // biome-ignore lint/suspicious/noConfusingVoidType: as Step.
-  private async proposeAndRun(rows: ExperimentRow[], seeds: { screenSeed: number; designSeed: number }): Promise<Ending | void> {
+  protected async proposeAndRun(rows: ExperimentRow[], seeds: { screenSeed: number; designSeed: number }): Promise<Ending | void> {
     const { workspace, sandbox } = this.opened;
     await workspace.resetTo(this.head);
     this.deps.bus.emit({ type: 'proposing' });
@@ -212,7 +213,7 @@ export class ExperimentLoop {
     // Now that the change is known, the runs it may need are too: one that cannot finish is dropped unstarted.
     const spec_json = proposal.spec ? JSON.stringify(proposal.spec) : null;
     const need = proposal.design ? 1 : this.deps.policy.maxRunsPerCandidate(proposal.minRuns, isSimplification({ spec_json, diff }));
-    const limit = limitEnding('proposed', rows, this.opened.options, need, Date.now());
+    const limit = this.proposedLimit(rows, need);
     if (limit) {
       await workspace.resetTo(this.head);
       return { status: 'finished', reason: limit };
@@ -242,7 +243,7 @@ export class ExperimentLoop {
   }
 
   /** A confirmation run of a candidate, on the seed the rule asked for. */
-  private async confirm(candidate: ExperimentRow, seed: number, reason: string): Promise<void> {
+  protected async confirm(candidate: ExperimentRow, seed: number, reason: string): Promise<void> {
     await this.opened.workspace.resetTo(this.head);
     await this.opened.workspace.apply(candidate.diff);
     const row = this.create({
@@ -257,7 +258,7 @@ export class ExperimentLoop {
     await this.execute(row);
   }
 
-  private async finalize(candidate: ExperimentRow, decision: Verdict): Promise<void> {
+  protected async finalize(candidate: ExperimentRow, decision: Verdict): Promise<void> {
     const { workspace } = this.opened;
     let commit: string | null = null;
     if (decision.verdict === 'keep') {
@@ -273,11 +274,16 @@ export class ExperimentLoop {
     this.deps.bus.emit({ type: 'decided', experiment: this.deps.experiments.get(candidate.id)! });
   }
 
+  /** Whether a proposed change may start, now that the runs it may need are known (parallel-loop.ts counts its runs in flight). */
+  protected proposedLimit(rows: ExperimentRow[], need: number): string | null {
+    return limitEnding('proposed', rows, this.opened.options, need, Date.now());
+  }
+
   private reject(row: ExperimentRow, reason: string): void {
     rejectRun(this.deps, row, reason);
   }
 
-  private create(fields: Partial<NewExperiment> & Pick<NewExperiment, 'kind' | 'description' | 'seed'>): ExperimentRow {
+  protected create(fields: Partial<NewExperiment> & Pick<NewExperiment, 'kind' | 'description' | 'seed'>): ExperimentRow {
     return this.deps.experiments.create({
       session_id: this.id,
       hypothesis: null,
@@ -296,7 +302,7 @@ export class ExperimentLoop {
   }
 
   /** Measures one row's run in the workspace as it stands (execute-run.ts), letting the proposer think meanwhile. */
-  private execute(row: ExperimentRow): Promise<void> {
+  protected execute(row: ExperimentRow): Promise<void> {
     const { workspace, sandbox } = this.opened;
     const { experiments, bus } = this.deps;
     return executeRun(this.opened, { ...this.deps, plans: this.plans }, row, this.abort.signal, async () => {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { IsolationMode } from '../runner/isolation/choose.ts';
+import type { ExecutorSettings } from './executor-settings.ts';
 
 /** The settings of one session, stored with it so that a resumed session runs as it began. */
 export interface SessionOptions {
@@ -44,6 +45,8 @@ export interface SessionOptions {
   controlEvery: number;
   /** The sandbox's content as the session began (settings-match.ts): a plain `run` continues the session only while it is unchanged. */
   sandboxHash?: string;
+  /** Where runs execute and how many at once (executor-settings.ts); absent: one at a time in the workspace. */
+  executor?: ExecutorSettings;
   /** Set on a session of `nightshift rerun`: the experiment it re-measures. Such a session is never resumed, nor a query's default. */
   rerunOf?: number;
 }

@@ -103,7 +103,8 @@ async function resumeSession(sessions: SessionStore, experiments: ExperimentStor
   };
   // Stored, so that a later resume (after a crash, say) keeps the limits this one set.
   sessions.claim(session.id, options.maxExperiments, JSON.stringify(options));
-  const interrupted = experiments.interruptInFlight(session.id, 'the agent stopped while this ran; re-run');
+  // Runs through an executor outlive the agent in their own checkouts: parallel-loop.ts finds them by name and waits.
+  const interrupted = options.executor ? [] : experiments.interruptInFlight(session.id, 'the agent stopped while this ran; re-run');
   // A training process orphaned by the agent's death would hold the GPU and write into the workspace.
   for (const row of interrupted) await killOrphanedRun(row.pid, row.id);
   let workspace: Workspace;

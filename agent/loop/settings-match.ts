@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Sandbox } from '../config/load.ts';
 import type { SessionRow } from '../store/types.ts';
 import { hashFiles, type Hashes } from '../workspace/readonly-guard.ts';
+import { describeExecutor } from './executor-settings.ts';
 import type { SessionOptions } from './options.ts';
 
 /** The settings compared, each with the flag that sets it (for the one line that says what differs). */
@@ -54,6 +55,9 @@ export function settingsMismatch(session: SessionRow, requested: SessionOptions,
   const differences = SETTINGS.filter(([key]) => !(NEWER.has(key) && stored[key] === undefined))
     .filter(([key]) => JSON.stringify(stored[key] ?? null) !== JSON.stringify(requested[key] ?? null))
     .map(([key, flag]) => `${flag} ${stored[key] ?? 'default'} → ${requested[key] ?? 'default'}`);
+  // Where runs execute: a resume must find its runs in flight with the executor that started them.
+  const [was, now] = [describeExecutor(stored.executor), describeExecutor(requested.executor)];
+  if (was !== now) differences.push(`runs ${was} → ${now}`);
   return differences.length === 0 ? null : differences.join(', ');
 }
 

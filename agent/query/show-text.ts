@@ -84,11 +84,25 @@ function proposerLine(e: ExperimentRow): string {
   return parts.join(' · ');
 }
 
+/** The stored JSON list of GPU ids, as they were given (0,1); the raw text if it is not one. */
+function gpuList(json: string): string {
+  try {
+    const ids = JSON.parse(json) as unknown;
+    return Array.isArray(ids) ? ids.join(',') : json;
+  } catch (error) {
+    if (error instanceof SyntaxError) return json;
+    throw error;
+  }
+}
+
 function runLine(e: ExperimentRow): string {
   const parts = [`seed ${e.seed}`, `ran ${seconds(e.run_s)}`];
   if (e.exit_code !== null) parts.push(`exit ${e.exit_code}`);
   if (e.signal) parts.push(`signal ${e.signal}`);
   if (e.backend) parts.push(`backend ${e.backend}`);
+  // Where a run through an executor ran (absent for runs in the workspace, and in logs before v7).
+  if (e.node) parts.push(`on ${e.node}`);
+  if (e.gpus) parts.push(`GPUs ${gpuList(e.gpus)}`);
   if (e.started_at) parts.push(`started ${e.started_at}`);
   return parts.join(' · ');
 }

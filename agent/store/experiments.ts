@@ -81,6 +81,11 @@ export class ExperimentStore {
       .run({ eval_json: null, eval_s: null, ...outcome, id, ended_at: now() });
   }
 
+  /** Where a run through an executor ran: its node and GPUs. */
+  placed(id: number, node: string | null, gpus: readonly string[]): void {
+    this.db.prepare('UPDATE experiments SET node = ?, gpus = ? WHERE id = ?').run(node, gpus.length > 0 ? JSON.stringify(gpus) : null, id);
+  }
+
   /** A change that never ran (it touched read-only files, or changed nothing). */
   rejected(id: number, reason: string): void {
     this.db.prepare(`UPDATE experiments SET status = 'rejected', decision = 'revert', reason = ?, ended_at = ? WHERE id = ?`).run(reason, now(), id);

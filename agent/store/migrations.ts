@@ -200,6 +200,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN paused_at TEXT;
   ALTER TABLE sessions ADD COLUMN plan_json TEXT;
   `,
+  // v7: where a run through an executor ran: its node, and its GPUs (CUDA_VISIBLE_DEVICES) as a
+  // JSON list. NULL for runs in the workspace. Readers take them from SELECT * and treat absent
+  // as NULL, so a v6 log stays readable as it is (READABLE_FROM is not raised).
+  `
+  ALTER TABLE experiments ADD COLUMN node TEXT;
+  ALTER TABLE experiments ADD COLUMN gpus TEXT;
+  `,
 ];
 
 /**

@@ -99,6 +99,10 @@ export interface ExperimentRow {
   /** The evaluation's final line (sealed and separate sessions); final_json holds the training's facts. */
   eval_json: string | null;
   eval_s: number | null;
+  /** Where a run through an executor ran (v7; absent in older logs, NULL for runs in the workspace). */
+  node?: string | null;
+  /** Its GPUs as a JSON list of ids (CUDA_VISIBLE_DEVICES). */
+  gpus?: string | null;
   /** How the verdict's noise was estimated (decide/noise.ts's NoiseReport as JSON); null before a verdict. */
   noise_json: string | null;
   /** The design a run is a point of: null for one change at a time, 'factorial' for a fractional factorial. */

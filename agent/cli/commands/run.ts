@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { EventBus } from '../../loop/events.ts';
-import { ExperimentLoop } from '../../loop/loop.ts';
+import { ExperimentLoop, type LoopDeps } from '../../loop/loop.ts';
+import { buildExecutor, executorSettings, type ExecutorFlags } from '../../loop/executor-settings.ts';
+import { ParallelLoop } from '../../loop/parallel-loop.ts';
+import type { OpenedSession } from '../../loop/session-setup.ts';
+import path from 'node:path';
 import { deadlineAfterHours, nextTimeOfDay } from '../../loop/deadline.ts';
 import { defaultGrace, defaultLimits, type SessionOptions } from '../../loop/options.ts';
 import { openSession } from '../../loop/session-setup.ts';
@@ -63,6 +67,14 @@ const USAGE = `usage: nightshift run [flags]
   --disk-quota GB        bytes a run may write into its workspace and NIGHTSHIFT_OUT (default:
                          20 GiB, or half the free space if less); 0 = no limit
   --open-files N         open files per run (default: 4096)
+  --executor KIND        local | slurm: where runs execute (default: local)
+  --parallel N           runs at once, each in its own checkout (default: 1, one run at a time in
+                         the workspace; with slurm, the jobs in flight at once)
+  --gpus IDS             a local GPU pool, e.g. 0,1,2,3: one slot per GPU (per --gpus-per-run
+                         GPUs); a GPU listed twice (0,0) is shared by two runs
+  --gpus-per-run N       GPUs each run gets (local: from --gpus; slurm: asked of Slurm)
+  --allow-mixed-gpus     let a local pool mix GPU models (runs on them are then not comparable)
+  --slurm-args "…"       words for sbatch (partition, account, constraint), e.g. "-p gpu -A lab"
   --db FILE              the experiment log (default: experiments.db)
   --headless             plain lines instead of the live UI
   --new                  start a new session, never continue the latest one
@@ -74,6 +86,8 @@ that asks for the same experiment: the same sandbox with the same files, and the
 session whose agent died resumes by itself; a finished one is not continued (--resume with a limit
 flag goes on past its limit). Limits end a session only between decisions: a change under way gets
 all its runs and its verdict. A continued session keeps its limits; a limit flag replaces that one.
+With --parallel N > 1, --gpus or --executor slurm, runs go to the executor in checkouts of their
+own and outlive the agent: a resume finds the runs still in flight by name and waits for them.
 First Ctrl-C: finish the run in flight, then stop. Second Ctrl-C: stop it now (it is re-run on resume).`;
 
 const Flags = z.object({
@@ -109,6 +123,12 @@ const Flags = z.object({
   'open-files': flagNumber('open-files', z, { int: true, min: 16 }).optional(),
   'max-processes': flagNumber('max-processes', z, { int: true, min: 0 }).optional(),
   'disk-quota': flagNumber('disk-quota', z, { min: 0 }).optional(),
+  executor: z.enum(['local', 'slurm'], { message: '--executor must be local or slurm' }).optional(),
+  parallel: flagNumber('parallel', z, { int: true, min: 1 }).optional(),
+  gpus: z.string().min(1, '--gpus must list GPU ids, e.g. --gpus 0,1').optional(),
+  'gpus-per-run': flagNumber('gpus-per-run', z, { int: true, min: 1 }).optional(),
+  'allow-mixed-gpus': z.boolean().default(false),
+  'slurm-args': z.string().optional(),
   db: z.string().default('experiments.db'),
   headless: z.boolean().default(false),
   resume: z.boolean().default(false),
@@ -145,6 +165,12 @@ const spec = {
     'open-files': { type: 'string' },
     'max-processes': { type: 'string' },
     'disk-quota': { type: 'string' },
+    executor: { type: 'string' },
+    parallel: { type: 'string' },
+    gpus: { type: 'string' },
+    'gpus-per-run': { type: 'string' },
+    'allow-mixed-gpus': { type: 'boolean' },
+    'slurm-args': { type: 'string' },
     db: { type: 'string' },
     headless: { type: 'boolean' },
     resume: { type: 'boolean' },
@@ -190,6 +216,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     // Absent: the runner's defaults; 0 on the command line: no limit.
     ...(flags['max-processes'] === undefined ? {} : { maxProcesses: flags['max-processes'] || null }),
     ...(flags['disk-quota'] === undefined ? {} : { diskQuotaGb: flags['disk-quota'] || null }),
+    // Absent for the default (one run at a time, no executor flag): the sequential loop as before.
+    ...optional('executor', executorSettings(executorFlags(flags))),
   };
   const claudeFlags: ClaudeFlags = { model: flags.model, program: flags.program, maxTurns: flags['max-turns'], prefetch: !flags['no-prefetch'] };
   // The SDK loads only for Claude sessions; a bad key, model or programme file is one clear
@@ -214,7 +242,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     // A resumed session keeps its own proposer, whatever this command line asked for.
     const claude = opened.options.proposer === 'claude' ? (checked ?? (await (await claudeSetup()).prepareClaude(env, claudeFlags))) : null;
     const bus = new EventBus();
-    const loop = new ExperimentLoop(opened, {
+    const deps: LoopDeps = {
       db,
       sessions,
       experiments,
@@ -222,11 +250,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       proposer: claude ? (await claudeSetup()).createClaudeProposer(claude, db, opened, planner) : planner,
       policy: createPolicy(opened.options.decision, opened.options),
       bus,
-    });
+    };
+    // A resumed session runs where it began (its stored executor), whatever this command line says.
+    const notes: string[] = [];
+    const loop = opened.options.executor ? await parallelLoop(opened, deps, notes) : new ExperimentLoop(opened, deps);
     // The live dashboard on a terminal; plain lines for --headless, pipes and files.
     const closeDashboard = !flags.headless && process.stdout.isTTY ? (await loadDashboard()).mountRunDashboard(db, opened.session.id, bus, loop) : null;
     if (!closeDashboard) bus.subscribe(printHeadless());
-    for (const message of [...(opened.note ? [opened.note] : []), ...(claude?.warnings ?? [])]) bus.emit({ type: 'warning', message });
+    for (const message of [...(opened.note ? [opened.note] : []), ...notes, ...(claude?.warnings ?? [])]) bus.emit({ type: 'warning', message });
     const onSignal = () => loop.requestStop();
     // Started without the secrets (secret-handoff.ts), a Ctrl-C arrives twice: from the terminal
     // and relayed by the first process. Only the relayed one counts, so one Ctrl-C is one.
@@ -275,4 +306,33 @@ async function refuseUnsandboxedClaude(mode: IsolationMode): Promise<void> {
   const probe = await probeBwrap();
   // The reason's gist ("bwrap is not installed"), not the command line it may quote: one short line.
   throw unsandboxedClaude(probe.usable ? null : probe.reason.split(' (')[0]!);
+}
+
+function executorFlags(flags: z.infer<typeof Flags>): ExecutorFlags {
+  return {
+    executor: flags.executor,
+    parallel: flags.parallel,
+    gpus: flags.gpus,
+    gpusPerRun: flags['gpus-per-run'],
+    allowMixedGpus: flags['allow-mixed-gpus'] || undefined,
+    slurmArgs: flags['slurm-args'],
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** The loop with N slots, its executor built from the stored settings; Slurm is probed first, so a cluster that cannot run a job says so now. */
+async function parallelLoop(opened: OpenedSession, deps: LoopDeps, notes: string[]): Promise<ParallelLoop> {
+  const built = await buildExecutor(opened.options.executor!, path.join(path.dirname(opened.workspace.dir), 'runs'));
+  if (built.probe) {
+    try {
+      notes.push(await built.probe());
+    } catch (error) {
+      // The probe's failure is one sentence for the user (no shared folder, no job started in time).
+      throw new UserError((error as Error).message);
+    }
+  }
+  return new ParallelLoop(opened, deps, built);
 }

@@ -1,0 +1,237 @@
+/**
+ * The experiment loop with N slots (docs/design.md, "Executors"): the same steps as loop.ts (its
+ * rows, verdicts and events), but each run goes to an executor in its own checkout and the parallel
+ * schedule (agent/schedule/plan.ts) says, after every event, which verdicts to record and which runs
+ * to start. Verdicts come in proposal order and are the sequential rule's on the same runs.
+ *
+ * Resume: rows still running were left to their executor when the agent died; they are found by
+ * name and awaited, never started twice (measureRunOnExecutor). A row the executor never saw (the
+ * agent died between the row and the submit) is interrupted and the rule re-runs it.
+ */
+import path from 'node:path';
+import { runName } from '../executors/types.ts';
+import { isCandidate } from '../session/kinds.ts';
+import { plan, type Plan } from '../schedule/plan.ts';
+import type { Checkpoint } from '../schedule/checkpoint.ts';
+import type { Planned } from '../schedule/types.ts';
+import type { ExperimentRow } from '../store/types.ts';
+import { Checkouts } from '../workspace/checkouts.ts';
+import type { BuiltExecutor } from './executor-settings.ts';
+import { limitEnding } from './limits.ts';
+import { type Ending, ExperimentLoop, type LoopDeps } from './loop.ts';
+import type { OpenedSession } from './session-setup.ts';
+import { ATTEMPT, runInSlot, type SlotContext } from './slot-run.ts';
+
+/** Wakes the loop on any event (a run back, a stop, an unpause); an event before the wait is not lost. */
+class Nudge {
+  private pending = false;
+  private resolve: (() => void) | null = null;
+
+  notify(): void {
+    this.pending = true;
+    this.resolve?.();
+  }
+
+  async wait(): Promise<void> {
+    if (!this.pending) await new Promise<void>((resolve) => (this.resolve = resolve));
+    this.pending = false;
+    this.resolve = null;
+  }
+}
+
+export class ParallelLoop extends ExperimentLoop {
+  private readonly slots: number;
+  private readonly context: SlotContext;
+  private readonly running = new Map<number, Promise<void>>();
+  private readonly nudge = new Nudge();
+  private failure: unknown = null;
+  /** The proposer had nothing for a speculative start: not asked again until a verdict changes the history. */
+  private dry = false;
+  /** Why no new decision may start (the proposer is done, or a proposed change cannot finish in the limits). */
+  private closed: Ending | null = null;
+  private limited: string | null = null;
+
+  constructor(opened: OpenedSession, deps: LoopDeps, built: BuiltExecutor, options: { pollMs?: number } = {}) {
+    super(opened, deps);
+    this.slots = built.executor.slots;
+    const checkouts = Checkouts.of(opened.workspace);
+    this.context = { opened, deps: { ...deps, plans: this.plans }, executor: built.executor, checkouts, gpusPerRun: built.gpusPerRun, pollMs: options.pollMs };
+  }
+
+  override requestStop(now = false): void {
+    super.requestStop(now);
+    this.nudge.notify();
+  }
+
+  override pause(paused: boolean): void {
+    super.pause(paused);
+    this.nudge.notify();
+  }
+
+  protected override async iterate(): Promise<Ending> {
+    try {
+      await this.reattach();
+      return await this.drive();
+    } finally {
+      // Whatever ends the loop (a stop, an error), no run is left followed by nobody while it still writes the log.
+      await Promise.allSettled(this.running.values());
+    }
+  }
+
+  private async drive(): Promise<Ending> {
+    let checkpoint: Checkpoint | undefined;
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.stopRequested) return this.drain({ status: 'stopped', reason: 'stopped by the user' });
+      if (this.paused) {
+        await this.nudge.wait();
+        continue;
+      }
+      const rows = this.deps.experiments.forSession(this.id);
+      const next = this.plan(rows, checkpoint);
+      checkpoint = next.checkpoint;
+      if (next.commits.length > 0) {
+        // In order; a keep moves the head, so the schedule is asked again at once.
+        for (const commit of next.commits) await this.finalize(commit.candidate, commit.decision);
+        this.dry = false;
+        continue;
+      }
+      const ending = next.ending ?? (this.closed && firstIsProposal(next) ? this.closed : null);
+      if (ending && this.running.size === 0) return ending;
+      const started = ending ? 0 : await this.start(next.starts, rows);
+      if (started === 'again') continue;
+      if (started === 0 && this.running.size === 0) return this.closed ?? { status: 'finished', reason: 'the schedule has nothing left to run' };
+      await this.nudge.wait();
+    }
+  }
+
+  private plan(rows: ExperimentRow[], checkpoint: Checkpoint | undefined): Plan {
+    const { options, session } = this.opened;
+    return plan({
+      rows,
+      rule: {
+        baselineCommit: session.baseline_commit!,
+        goal: session.goal,
+        baselineRuns: options.baselineRuns,
+        controlEvery: options.controlEvery,
+        policy: this.deps.policy,
+      },
+      slots: Math.max(0, this.slots - this.running.size),
+      limit: (work, need, inFlight) => limitEnding(work, rows, options, need, Date.now(), inFlight),
+      checkpoint,
+    });
+  }
+
+  /** Starts the planned runs in order; a proposal is the last of a round (the schedule is asked again after it). */
+  private async start(starts: readonly Planned[], rows: ExperimentRow[]): Promise<number | 'again'> {
+    let count = 0;
+    for (const start of starts) {
+      if (this.stopRequested || this.running.size >= this.slots) break;
+      switch (start.type) {
+        case 'head':
+          await this.measureHead(start.kind, start.description, start.seed);
+          break;
+        case 'confirm':
+          await this.confirm(start.candidate, start.seed, start.reason);
+          break;
+        case 'rerun':
+          await this.rerun(start.interrupted);
+          break;
+        case 'retest':
+          this.retest(start.of, start.seed);
+          break;
+        case 'propose':
+          if (this.closed || (start.speculative && this.dry)) return count;
+          return this.propose(start, rows);
+      }
+      count++;
+    }
+    return count;
+  }
+
+  private async propose(start: Planned & { type: 'propose' }, rows: ExperimentRow[]): Promise<'again'> {
+    this.limited = null;
+    const ending = await this.proposeAndRun(rows, start);
+    if (ending && this.limited === null && start.speculative) this.dry = true;
+    else if (ending) this.closed = ending;
+    return 'again';
+  }
+
+  /** A superseded candidate's change again on the new head: its checkout applies the diff there, the workspace is not touched. */
+  private retest(of: ExperimentRow, seed: number): void {
+    const { kind, description, hypothesis, change_key, spec_json, diff, min_runs, proposer, design } = of;
+    const row = this.create({
+      kind,
+      description,
+      hypothesis,
+      change_key,
+      spec_json,
+      diff,
+      min_runs,
+      proposer,
+      design,
+      retry_of: of.id,
+      seed,
+      decision: 'pending',
+    });
+    void this.execute(row);
+  }
+
+  /** As loop.ts's, counting what is in flight: the runs, and the decisions under way. */
+  protected override proposedLimit(rows: ExperimentRow[], need: number): string | null {
+    const decisions = rows.filter((e) => isCandidate(e) && e.decision === 'pending').length;
+    this.limited = limitEnding('proposed', rows, this.opened.options, need, Date.now(), { runs: this.running.size, decisions });
+    return this.limited;
+  }
+
+  /** Hands the row to a slot and returns at once; the loop hears of its end through the nudge. */
+  protected override execute(row: ExperimentRow): Promise<void> {
+    const measured = runInSlot(this.context, row, this.abort.signal)
+      .catch((error: unknown) => {
+        // An executor that stopped answering (measure-on-executor.ts gave up): the loop ends with it.
+        this.failure ??= error;
+      })
+      .finally(() => {
+        this.running.delete(row.id);
+        this.nudge.notify();
+      });
+    this.running.set(row.id, measured);
+    return Promise.resolve();
+  }
+
+  /** The runs a previous agent left in flight: followed again where the executor knows them. */
+  private async reattach(): Promise<void> {
+    const { experiments, bus } = this.deps;
+    const { executor, checkouts } = this.context;
+    const left = experiments.forSession(this.id).filter((e) => e.status === 'running' || e.status === 'queued');
+    const found: ExperimentRow[] = [];
+    for (const row of left) {
+      const name = runName(this.id, row.id, ATTEMPT);
+      const status = row.status === 'running' ? await executor.find({ name, runDir: runDirOf(checkouts, name) }) : null;
+      if (status) found.push(row);
+      else experiments.interrupted(row.id, 'the agent stopped before this run reached its executor; re-run', null);
+    }
+    // Checkouts of runs decided while no agent ran are not needed again.
+    await checkouts.sweep(found.map((row) => runName(this.id, row.id, ATTEMPT)));
+    if (found.length > 0)
+      bus.emit({
+        type: 'warning',
+        message: `re-attached ${found.length} run${found.length === 1 ? '' : 's'} still in flight: ${found.map((e) => `#${e.id}`).join(', ')}`,
+      });
+    for (const row of found) await this.execute(row);
+  }
+
+  private async drain(ending: Ending): Promise<Ending> {
+    while (this.running.size > 0) await this.nudge.wait();
+    if (this.failure) throw this.failure;
+    return ending;
+  }
+}
+
+const runDirOf = (checkouts: Checkouts, name: string): string => path.dirname(checkouts.dirOf(name));
+
+/** The first start is the rule's own (not a guess) and asks for a new change: a session ending on "nothing left" ends there. */
+function firstIsProposal(next: Plan): boolean {
+  const first = next.starts[0];
+  return first === undefined || (first.type === 'propose' && !first.speculative);
+}

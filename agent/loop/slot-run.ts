@@ -1,0 +1,59 @@
+/**
+ * One row's run in a slot of the parallel loop: measured through the executor in its own checkout
+ * (measureRunOnExecutor submits it, or finds it again by name after a restart), recorded as the
+ * sequential loop records a run, then its checkout removed: a run once recorded is never followed again.
+ */
+import type { Executor } from '../executors/types.ts';
+import { measureRunOnExecutor } from '../measurement/measure-on-executor.ts';
+import { stepsSince } from '../store/metric-reads.ts';
+import type { StepMetrics } from '../store/metrics.ts';
+import type { ExperimentRow } from '../store/types.ts';
+import type { Checkouts } from '../workspace/checkouts.ts';
+import { rejectRun, type RunRecorder } from './execute-run.ts';
+import type { LoopDeps } from './loop.ts';
+import type { OpenedSession } from './session-setup.ts';
+
+export interface SlotContext {
+  opened: OpenedSession;
+  deps: LoopDeps & Pick<RunRecorder, 'plans'>;
+  executor: Executor;
+  checkouts: Checkouts;
+  gpusPerRun: number;
+  pollMs?: number;
+}
+
+/** Every run of a row is its attempt 1: a run that vanished leaves its row interrupted, and the rule re-runs it as a new row. */
+export const ATTEMPT = 1;
+
+export async function runInSlot(ctx: SlotContext, row: ExperimentRow, signal: AbortSignal): Promise<void> {
+  const { experiments, metrics, bus, db } = ctx.deps;
+  const known = row.status === 'running' ? stepsSince(db, row.id, -1).length : 0;
+  const measured = await measureRunOnExecutor(
+    ctx.opened,
+    ctx.deps.plans,
+    row,
+    { executor: ctx.executor, checkouts: ctx.checkouts, attempt: ATTEMPT, readonlyHashes: ctx.opened.readonlyHashes, gpus: ctx.gpusPerRun, pollMs: ctx.pollMs },
+    {
+      signal,
+      stepsKnown: known,
+      onStep: (step: StepMetrics) => {
+        metrics.add(row.id, step);
+        bus.emit({ type: 'run-step', experimentId: row.id, step });
+      },
+    },
+    () => experiments.forSession(row.session_id),
+    (submitted) => {
+      // A run found again keeps its first start time: that is when it began.
+      if (!submitted.reattached || row.status !== 'running') experiments.started(row.id, submitted.logPath);
+      bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
+    },
+  );
+  metrics.flush();
+  if (measured.rejected) return rejectRun(ctx.deps, row, measured.reason);
+  if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);
+  else experiments.finished(row.id, measured.outcome);
+  const { node, gpus } = measured.placement;
+  if (node !== null || gpus.length > 0) experiments.placed(row.id, node, gpus);
+  bus.emit({ type: 'run-finished', experiment: experiments.get(row.id)! });
+  await ctx.checkouts.remove(measured.name);
+}
