@@ -17,6 +17,7 @@ import type { Planned } from '../schedule/types.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { Checkouts } from '../workspace/checkouts.ts';
 import type { BuiltExecutor } from './executor-settings.ts';
+import { rejectRun } from './execute-run.ts';
 import { limitEnding } from './limits.ts';
 import { type Ending, ExperimentLoop, type LoopDeps } from './loop.ts';
 import type { OpenedSession } from './session-setup.ts';
@@ -138,7 +139,7 @@ export class ParallelLoop extends ExperimentLoop {
           await this.rerun(start.interrupted);
           break;
         case 'retest':
-          this.retest(start.of, start.seed);
+          await this.retest(start.of, start.seed);
           break;
         case 'propose':
           if (this.closed || (start.speculative && this.dry)) return count;
@@ -157,8 +158,11 @@ export class ParallelLoop extends ExperimentLoop {
     return 'again';
   }
 
-  /** A superseded candidate's change again on the new head: its checkout applies the diff there, the workspace is not touched. */
-  private retest(of: ExperimentRow, seed: number): void {
+  /**
+   * A superseded candidate's change again on the new head (its checkout applies the diff there).
+   * A change that no longer applies (it edits the lines the kept one changed) is rejected unrun.
+   */
+  private async retest(of: ExperimentRow, seed: number): Promise<void> {
     const { kind, description, hypothesis, change_key, spec_json, diff, min_runs, proposer, design } = of;
     const row = this.create({
       kind,
@@ -174,6 +178,18 @@ export class ParallelLoop extends ExperimentLoop {
       seed,
       decision: 'pending',
     });
+    const { workspace } = this.opened;
+    await workspace.resetTo(this.head);
+    try {
+      await workspace.apply(diff);
+    } catch (error) {
+      // git apply's refusal is the answer; any other failure (git itself, the disk) is not.
+      if (!/patch does not apply|patch failed/.test((error as Error).message)) throw error;
+      rejectRun(this.deps, row, `its change no longer applies on ${this.head.slice(0, 7)}, the head the kept change made`);
+      return;
+    } finally {
+      await workspace.resetTo(this.head);
+    }
     void this.execute(row);
   }
 
@@ -207,7 +223,8 @@ export class ParallelLoop extends ExperimentLoop {
     const found: ExperimentRow[] = [];
     for (const row of left) {
       const name = runName(this.id, row.id, ATTEMPT);
-      const status = row.status === 'running' ? await executor.find({ name, runDir: runDirOf(checkouts, name) }) : null;
+      // A queued row too: the agent may have died between the submit and marking the row running.
+      const status = await executor.find({ name, runDir: runDirOf(checkouts, name) });
       if (status) found.push(row);
       else experiments.interrupted(row.id, 'the agent stopped before this run reached its executor; re-run', null);
     }

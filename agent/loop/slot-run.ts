@@ -27,7 +27,7 @@ export const ATTEMPT = 1;
 
 export async function runInSlot(ctx: SlotContext, row: ExperimentRow, signal: AbortSignal): Promise<void> {
   const { experiments, metrics, bus, db } = ctx.deps;
-  const known = row.status === 'running' ? stepsSince(db, row.id, -1).length : 0;
+  const known = stepsSince(db, row.id, -1).length;
   const measured = await measureRunOnExecutor(
     ctx.opened,
     ctx.deps.plans,

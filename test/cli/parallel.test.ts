@@ -69,6 +69,41 @@ test('run --parallel 2: the same verdicts as one run at a time, with runs overla
   assert.match(String(parallel.stdout), /#\d+ ablation (keep|revert)/);
 });
 
+test('--parallel 3 with keeps: each committed to the workspace in order, changes under way on the old head superseded and re-tested or rejected', async () => {
+  const dir = tempDir();
+  const sandbox = markedSandbox(path.join(dir, 'marks'), 300);
+  const train = path.join(sandbox, 'train.mjs');
+  // Too small a learning rate and too few epochs: raising lr is a clear keep.
+  fs.writeFileSync(train, fs.readFileSync(train, 'utf8').replace('lr: 0.03,', 'lr: 0.004,').replace('epochs: 4,', 'epochs: 2,'));
+  const db = path.join(dir, 'log.db');
+  const result = await nightshift([
+    'run',
+    '--sandbox',
+    sandbox,
+    '--db',
+    db,
+    '--parallel',
+    '3',
+    ...BASE.slice(0, 2),
+    '--max-experiments',
+    '4',
+    ...BASE.slice(4),
+  ]);
+  assert.equal(result.exitCode, 0, String(result.all));
+  const { rows, sessions } = read(db);
+  const keeps = rows.filter((r) => r.decision === 'keep');
+  assert.ok(keeps.length >= 1, String(result.stdout));
+  assert.equal(sessions[0]!.head_commit, keeps.at(-1)!.commit_sha);
+  for (const old of rows.filter((r) => r.reason?.startsWith('superseded:') && r.reason.includes('was kept there first'))) {
+    const again = rows.find((r) => r.retry_of === old.id);
+    assert.ok(again, `#${old.id} was tested again`);
+    assert.ok(again.status === 'rejected' || again.base_commit !== old.base_commit, `#${again.id}`);
+  }
+  assert.ok(!rows.some((r) => r.decision === 'pending' || r.status === 'running'));
+  const names = marks(path.join(dir, 'marks')).map(([name]) => name!);
+  assert.equal(new Set(names).size, names.length);
+});
+
 test('kill -9 of the agent with runs in flight: the next run re-attaches them, starts none twice, and finishes', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'marks');
