@@ -69,7 +69,7 @@ export function executorSettings(flags: ExecutorFlags): ExecutorSettings | undef
 export function describeExecutor(settings: ExecutorSettings | undefined): string {
   if (!settings) return 'one run at a time';
   const where = settings.kind === 'slurm' ? 'slurm' : settings.gpus ? `local GPUs ${settings.gpus}` : 'local';
-  const perRun = settings.gpusPerRun ? `, ${settings.gpusPerRun} GPUs a run` : '';
+  const perRun = settings.gpusPerRun ? `, ${settings.gpusPerRun} GPU${settings.gpusPerRun === 1 ? '' : 's'} a run` : '';
   return `${where} ×${settings.parallel ?? (settings.gpus ? 'pool' : 1)}${perRun}`;
 }
 

@@ -1,0 +1,106 @@
+/**
+ * Decisions per hour against the number of slots: the real loop on the simulated sandbox
+ * (bench/lib/sim.ts), each run sleeping `--run-ms` so a run takes a few seconds as a short real
+ * one would, a quarter of the proposals a real 2-SD gain and the rest no-ops (salt-proposer.ts).
+ * For each slot count the session runs for `--seconds` of wall time, then is stopped; reported:
+ * decisions recorded by then per hour, false keeps (no-ops kept) and power (gains kept).
+ *
+ *   npx tsx bench/parallel-slots.ts [--slots 1,2,4] [--seconds 90] [--run-ms 2000] [--slurm]
+ *
+ * "sequential" is today's loop (one run at a time in the workspace); "local ×N" the parallel loop
+ * with N local slots; with --slurm (SLURM_CONF set, e.g. the test cluster) also "slurm ×N".
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createPolicy } from '../agent/decide/registry.ts';
+import { EventBus } from '../agent/loop/events.ts';
+import { buildExecutor, type ExecutorSettings } from '../agent/loop/executor-settings.ts';
+import { ExperimentLoop } from '../agent/loop/loop.ts';
+import { sessionOptions } from '../agent/loop/options.ts';
+import { ParallelLoop } from '../agent/loop/parallel-loop.ts';
+import { openSession } from '../agent/loop/session-setup.ts';
+import { isCandidate } from '../agent/session/kinds.ts';
+import { openLogForWriting } from '../agent/store/db.ts';
+import { ExperimentStore } from '../agent/store/experiments.ts';
+import { MetricsWriter } from '../agent/store/metrics.ts';
+import { SessionStore } from '../agent/store/sessions.ts';
+import type { ExperimentRow } from '../agent/store/types.ts';
+import { saltProposer } from './lib/salt-proposer.ts';
+import { simSandbox } from './lib/sim.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    slots: { type: 'string', default: '1,2,4' },
+    seconds: { type: 'string', default: '90' },
+    'run-ms': { type: 'string', default: '2000' },
+    slurm: { type: 'boolean', default: false },
+  },
+});
+const NOISE = 0.01;
+const seconds = Number(flags.seconds);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-bench-slots-'));
+
+function sandbox(name: string): string {
+  const gains = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [String(i), -2 * NOISE * i]));
+  const dir = simSandbox(work, name, { base: 1.9, noiseSd: NOISE, knobs: { step: { values: gains } } });
+  const train = path.join(dir, 'train.mjs');
+  fs.appendFileSync(train, `\nawait new Promise((r) => setTimeout(r, ${Number(flags['run-ms'])}));\n`);
+  return dir;
+}
+
+async function session(label: string, executor: ExecutorSettings | undefined): Promise<ExperimentRow[]> {
+  const dir = sandbox(label);
+  const dbPath = `${dir}.db`;
+  const options = sessionOptions(dir, { budgetS: 30, graceS: 10, baselineRuns: 5, isolation: 'none', controlEvery: 10, ...(executor ? { executor } : {}) });
+  const db = openLogForWriting(dbPath);
+  const sessions = new SessionStore(db);
+  const experiments = new ExperimentStore(db);
+  const opened = await openSession(sessions, experiments, dbPath, options, 'new');
+  const deps = {
+    db,
+    sessions,
+    experiments,
+    metrics: new MetricsWriter(db),
+    bus: new EventBus(),
+    proposer: saltProposer({ stepBy: 1, realShare: 0.25 }),
+    policy: createPolicy(options.decision, options),
+  };
+  const loop = executor
+    ? new ParallelLoop(opened, deps, await buildExecutor(executor, path.join(path.dirname(opened.workspace.dir), 'runs')), { pollMs: 100 })
+    : new ExperimentLoop(opened, deps);
+  let atStop: ExperimentRow[] = [];
+  const timer = setTimeout(() => {
+    atStop = experiments.forSession(opened.session.id);
+    loop.requestStop();
+  }, seconds * 1000);
+  await loop.run();
+  clearTimeout(timer);
+  db.close();
+  return atStop;
+}
+
+const decided = (rows: ExperimentRow[]) => rows.filter((e) => isCandidate(e) && (e.decision === 'keep' || e.decision === 'revert') && !e.reason?.startsWith('superseded:'));
+const real = (rows: ExperimentRow[]) => rows.filter((e) => e.description.startsWith('step '));
+const share = (rows: ExperimentRow[]) => (rows.length === 0 ? 'n/a' : `${rows.filter((e) => e.decision === 'keep').length}/${rows.length}`);
+
+console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; runs of ~${Number(flags['run-ms']) / 1000} s; ${seconds} s per configuration`);
+console.log('configuration      runs  decisions  decisions/h  false keeps  power (2-SD gains kept)');
+const configs: [string, ExecutorSettings | undefined][] = [['sequential', undefined]];
+for (const n of flags.slots.split(',').map(Number)) {
+  const local = { kind: 'local', parallel: n, gpus: null, gpusPerRun: null, allowMixedGpus: false, slurmArgs: null } as const;
+  configs.push([`local ×${n}`, local]);
+  if (flags.slurm) configs.push([`slurm ×${n}`, { ...local, kind: 'slurm' }]);
+}
+for (const [label, executor] of configs) {
+  const rows = await session(label.replace(/\W+/g, '-'), executor);
+  const done = decided(rows);
+  const runs = rows.filter((e) => e.status === 'done').length;
+  const perHour = (done.length / seconds) * 3600;
+  const noOps = done.filter((e) => !e.description.startsWith('step '));
+  console.log(
+    `${label.padEnd(18)} ${String(runs).padStart(4)}  ${String(done.length).padStart(9)}  ${perHour.toFixed(0).padStart(11)}  ${share(noOps).padStart(11)}  ${share(real(done)).padStart(8)}`,
+  );
+}
+fs.rmSync(work, { recursive: true, force: true });
