@@ -5,10 +5,11 @@
  * For each slot count the session runs for `--seconds` of wall time, then is stopped; reported:
  * decisions recorded by then per hour, false keeps (no-ops kept) and power (gains kept).
  *
- *   npx tsx bench/parallel-slots.ts [--slots 1,2,4] [--seconds 90] [--run-ms 2000] [--slurm]
+ *   npx tsx bench/parallel-slots.ts [--slots 1,2,4] [--seconds 90] [--run-ms 2000] [--executors sequential,local,slurm]
  *
  * "sequential" is today's loop (one run at a time in the workspace); "local ×N" the parallel loop
- * with N local slots; with --slurm (SLURM_CONF set, e.g. the test cluster) also "slurm ×N".
+ * with N local slots; "slurm ×N" with slurm in --executors, on the cluster SLURM_CONF names or, without
+ * one, on the two-node test cluster on localhost (test/executors/slurm-cluster.ts; needs root).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +36,7 @@ const { values: flags } = parseArgs({
     slots: { type: 'string', default: '1,2,4' },
     seconds: { type: 'string', default: '90' },
     'run-ms': { type: 'string', default: '2000' },
-    slurm: { type: 'boolean', default: false },
+    executors: { type: 'string', default: 'sequential,local' },
   },
 });
 const NOISE = 0.01;
@@ -81,17 +82,24 @@ async function session(label: string, executor: ExecutorSettings | undefined): P
   return atStop;
 }
 
-const decided = (rows: ExperimentRow[]) => rows.filter((e) => isCandidate(e) && (e.decision === 'keep' || e.decision === 'revert') && !e.reason?.startsWith('superseded:'));
+const decided = (rows: ExperimentRow[]) =>
+  rows.filter((e) => isCandidate(e) && (e.decision === 'keep' || e.decision === 'revert') && !e.reason?.startsWith('superseded:'));
 const real = (rows: ExperimentRow[]) => rows.filter((e) => e.description.startsWith('step '));
 const share = (rows: ExperimentRow[]) => (rows.length === 0 ? 'n/a' : `${rows.filter((e) => e.decision === 'keep').length}/${rows.length}`);
 
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; runs of ~${Number(flags['run-ms']) / 1000} s; ${seconds} s per configuration`);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; runs of ~${Number(flags['run-ms']) / 1000} s; ${seconds} s per configuration`,
+);
 console.log('configuration      runs  decisions  decisions/h  false keeps  power (2-SD gains kept)');
-const configs: [string, ExecutorSettings | undefined][] = [['sequential', undefined]];
+// The test cluster's tools read SLURM_CONF from the agent's environment, as a real cluster's would.
+const kinds = new Set(flags.executors.split(','));
+const cluster = kinds.has('slurm') && !process.env.SLURM_CONF ? await (await import('../test/executors/slurm-cluster.ts')).startCluster() : null;
+if (cluster) process.env.SLURM_CONF = cluster.env.SLURM_CONF;
+const configs: [string, ExecutorSettings | undefined][] = kinds.has('sequential') ? [['sequential', undefined]] : [];
 for (const n of flags.slots.split(',').map(Number)) {
   const local = { kind: 'local', parallel: n, gpus: null, gpusPerRun: null, allowMixedGpus: false, slurmArgs: null } as const;
-  configs.push([`local ×${n}`, local]);
-  if (flags.slurm) configs.push([`slurm ×${n}`, { ...local, kind: 'slurm' }]);
+  if (kinds.has('local')) configs.push([`local ×${n}`, local]);
+  if (kinds.has('slurm')) configs.push([`slurm ×${n}`, { ...local, kind: 'slurm' }]);
 }
 for (const [label, executor] of configs) {
   const rows = await session(label.replace(/\W+/g, '-'), executor);
@@ -103,4 +111,5 @@ for (const [label, executor] of configs) {
     `${label.padEnd(18)} ${String(runs).padStart(4)}  ${String(done.length).padStart(9)}  ${perHour.toFixed(0).padStart(11)}  ${share(noOps).padStart(11)}  ${share(real(done)).padStart(8)}`,
   );
 }
+await cluster?.stop();
 fs.rmSync(work, { recursive: true, force: true });
