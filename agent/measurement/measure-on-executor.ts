@@ -77,7 +77,7 @@ export async function measureRunOnExecutor(
   const runDir = path.dirname(checkouts.dirOf(name));
   const ref = { name, runDir };
   const found = await executor.find(ref);
-  const checkout = await checkouts.prepare({ name, commit: row.base_commit, diff: row.diff });
+  const checkout = await checkouts.forRun({ name, commit: row.base_commit, diff: row.diff });
   let record = found ? readMeasureRecord(runDir) : null;
   if (found && (record === null || !checkout.reused)) {
     // The run's tree or its state before the run is gone: it cannot be judged, so it is stopped and re-run.

@@ -9,7 +9,7 @@
  * modules, and `modules` says what it should point to whatever the run made of it. A checkout is
  * never reset: it is made, run in once, and removed when its run is decided.
  *
- * After the agent restarts, `prepare` finds a checkout made for that run name at that commit and
+ * After the agent restarts, `forRun` finds a checkout made for that run name at that commit and
  * diff and reuses it untouched (a job may still be running in it); one half-made (no marker, no
  * worktree entry, another commit) is removed and made again.
  */
@@ -75,7 +75,7 @@ export class Checkouts {
   }
 
   /** The run's checkout: found whole and reused, or made (again). */
-  prepare(spec: CheckoutSpec): Promise<Checkout> {
+  forRun(spec: CheckoutSpec): Promise<Checkout> {
     const parsed = Spec.safeParse(spec);
     if (!parsed.success) return Promise.reject(new Error(`a checkout cannot be made for run ${JSON.stringify(spec.name)}: ${describeZodError(parsed.error)}`));
     return this.serial(() => this.make(parsed.data));

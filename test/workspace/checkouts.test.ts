@@ -43,7 +43,7 @@ test('a checkout is the base commit with the run diff applied, its history outsi
   const diff = await diffFor('lr: 0.03', 'lr: 0.06');
   const before = files(workspace.dir);
 
-  const checkout = await checkouts.prepare({ name: 'ns-1-2-1', commit, diff });
+  const checkout = await checkouts.forRun({ name: 'ns-1-2-1', commit, diff });
   assert.equal(checkout.dir, path.join(root, 'runs', 'ns-1-2-1', 'checkout'));
   assert.equal(checkout.reused, false);
   assert.match(checkout.workspace.read('train.mjs'), /lr: 0\.06,/);
@@ -62,7 +62,7 @@ test('a checkout is the base commit with the run diff applied, its history outsi
 test('checkouts of different changes exist at once, each with its own diff', async () => {
   const { commit, diffFor, checkouts } = await session();
   const diffs = [await diffFor('lr: 0.03', 'lr: 0.01'), await diffFor('lr: 0.03', 'lr: 0.1'), '']; // '' is the baseline itself
-  const made = await Promise.all(diffs.map((diff, i) => checkouts.prepare({ name: `ns-1-${i + 1}-1`, commit, diff })));
+  const made = await Promise.all(diffs.map((diff, i) => checkouts.forRun({ name: `ns-1-${i + 1}-1`, commit, diff })));
   assert.match(made[0]!.workspace.read('train.mjs'), /lr: 0\.01,/);
   assert.match(made[1]!.workspace.read('train.mjs'), /lr: 0\.1,/);
   assert.match(made[2]!.workspace.read('train.mjs'), /lr: 0\.03,/);
@@ -78,7 +78,7 @@ test('making a checkout of a sandbox of a few MB takes well under a second', asy
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
-    await checkouts.prepare({ name: `ns-1-${i}-1`, commit, diff });
+    await checkouts.forRun({ name: `ns-1-${i}-1`, commit, diff });
     times.push(performance.now() - start);
   }
   const start = performance.now();
@@ -93,24 +93,24 @@ test('making a checkout of a sandbox of a few MB takes well under a second', asy
 test('after a restart a whole checkout is reused untouched; one for another diff or made in part is made again', async () => {
   const { root, workspace, commit, diffFor, checkouts } = await session();
   const diff = await diffFor('lr: 0.03', 'lr: 0.06');
-  const first = await checkouts.prepare({ name: 'ns-1-2-1', commit, diff });
+  const first = await checkouts.forRun({ name: 'ns-1-2-1', commit, diff });
   // The run is going: it wrote an artifact and changed its editable file.
   fs.writeFileSync(path.join(first.dir, 'artifact.txt'), 'written by the run\n');
 
-  const again = await Checkouts.of(Workspace.open(workspace.dir, workspace.modules)).prepare({ name: 'ns-1-2-1', commit, diff });
+  const again = await Checkouts.of(Workspace.open(workspace.dir, workspace.modules)).forRun({ name: 'ns-1-2-1', commit, diff });
   assert.equal(again.reused, true);
   assert.equal(again.dir, first.dir);
   assert.equal(fs.readFileSync(path.join(again.dir, 'artifact.txt'), 'utf8'), 'written by the run\n', 'a reused checkout is left as it was');
 
   // The same name asked for with another diff: the old one is gone, the new one made.
-  const other = await checkouts.prepare({ name: 'ns-1-2-1', commit, diff: await diffFor('lr: 0.03', 'lr: 0.2') });
+  const other = await checkouts.forRun({ name: 'ns-1-2-1', commit, diff: await diffFor('lr: 0.03', 'lr: 0.2') });
   assert.equal(other.reused, false);
   assert.match(other.workspace.read('train.mjs'), /lr: 0\.2,/);
   assert.ok(!fs.existsSync(path.join(other.dir, 'artifact.txt')));
 
   // Made in part (the agent died before the marker was written): made again, one worktree entry only.
   fs.rmSync(path.join(root, 'runs', 'ns-1-2-1', 'checkout.json'));
-  const remade = await checkouts.prepare({ name: 'ns-1-2-1', commit, diff });
+  const remade = await checkouts.forRun({ name: 'ns-1-2-1', commit, diff });
   assert.equal(remade.reused, false);
   assert.match(remade.workspace.read('train.mjs'), /lr: 0\.06,/);
   assert.equal(fs.readdirSync(path.join(outsideGitDir(workspace.dir), 'worktrees')).length, 1);
@@ -119,12 +119,12 @@ test('after a restart a whole checkout is reused untouched; one for another diff
   await checkouts.remove('ns-1-2-1');
   fs.mkdirSync(path.join(root, 'runs', 'ns-1-2-1', 'checkout'), { recursive: true });
   fs.writeFileSync(path.join(root, 'runs', 'ns-1-2-1', 'checkout', 'train.mjs'), 'half\n');
-  assert.equal((await checkouts.prepare({ name: 'ns-1-2-1', commit, diff })).reused, false);
+  assert.equal((await checkouts.forRun({ name: 'ns-1-2-1', commit, diff })).reused, false);
 });
 
 test('remove drops the checkout and prunes its worktree; the run folder keeps its other files', async () => {
   const { root, workspace, commit, checkouts } = await session();
-  const checkout = await checkouts.prepare({ name: 'ns-1-2-1', commit, diff: '' });
+  const checkout = await checkouts.forRun({ name: 'ns-1-2-1', commit, diff: '' });
   fs.writeFileSync(path.join(root, 'runs', 'ns-1-2-1', 'output.log'), 'the run output\n');
   await checkouts.remove('ns-1-2-1');
   assert.ok(!fs.existsSync(checkout.dir));
@@ -138,7 +138,7 @@ test('remove drops the checkout and prunes its worktree; the run folder keeps it
 
 test('sweep keeps the runs still in flight and removes the rest, entries of vanished checkouts included', async () => {
   const { workspace, commit, checkouts } = await session();
-  for (const name of ['ns-1-1-1', 'ns-1-2-1', 'ns-1-3-1']) await checkouts.prepare({ name, commit, diff: '' });
+  for (const name of ['ns-1-1-1', 'ns-1-2-1', 'ns-1-3-1']) await checkouts.forRun({ name, commit, diff: '' });
   // A checkout deleted by hand: its worktree entry is left behind.
   fs.rmSync(path.join(checkouts.root, 'ns-1-3-1'), { recursive: true });
   assert.deepEqual(await checkouts.sweep(['ns-1-2-1']), ['ns-1-1-1']);
@@ -149,13 +149,13 @@ test('sweep keeps the runs still in flight and removes the rest, entries of vani
 test('a diff that does not apply, a bad name or a short commit leave nothing behind', async () => {
   const { workspace, commit, checkouts } = await session();
   const broken = 'diff --git a/train.mjs b/train.mjs\n--- a/train.mjs\n+++ b/train.mjs\n@@ -1,1 +1,1 @@\n-no such line\n+other\n';
-  await assert.rejects(checkouts.prepare({ name: 'ns-1-2-1', commit, diff: broken }));
+  await assert.rejects(checkouts.forRun({ name: 'ns-1-2-1', commit, diff: broken }));
   assert.deepEqual(checkouts.names(), []);
   assert.ok(
     !fs.existsSync(path.join(outsideGitDir(workspace.dir), 'worktrees')) || fs.readdirSync(path.join(outsideGitDir(workspace.dir), 'worktrees')).length === 0,
   );
-  await assert.rejects(checkouts.prepare({ name: '../escape', commit, diff: '' }), /cannot be made for run "\.\.\/escape": name: must be letters/);
-  await assert.rejects(checkouts.prepare({ name: 'ns-1', commit: commit.slice(0, 8), diff: '' }), /commit: must be a full commit hash/);
+  await assert.rejects(checkouts.forRun({ name: '../escape', commit, diff: '' }), /cannot be made for run "\.\.\/escape": name: must be letters/);
+  await assert.rejects(checkouts.forRun({ name: 'ns-1', commit: commit.slice(0, 8), diff: '' }), /commit: must be a full commit hash/);
   assert.throws(() => checkouts.dirOf('a/b'), /is not a run name/);
 });
 
@@ -167,7 +167,7 @@ test('a run that wrecks its checkout harms neither the history, nor the modules,
   for (const hook of ['post-checkout', 'post-index-change', 'reference-transaction']) {
     fs.writeFileSync(path.join(hooks, hook), `#!/bin/sh\necho ${hook} >> '${witness}'\n`, { mode: 0o755 });
   }
-  const checkout = await checkouts.prepare({ name: 'ns-1-2-1', commit, diff: '' });
+  const checkout = await checkouts.forRun({ name: 'ns-1-2-1', commit, diff: '' });
   assert.ok(!fs.existsSync(witness), 'a hook ran while the checkout was made');
 
   // The run deletes everything it can, re-points the link and plants a .git leading elsewhere.
@@ -179,7 +179,7 @@ test('a run that wrecks its checkout harms neither the history, nor the modules,
   assert.ok(!fs.existsSync(checkout.dir));
   assert.equal(workspaceGit(workspace.dir, 'rev-parse', 'HEAD'), commit);
   assert.equal(workspaceGit(workspace.dir, 'status', '--porcelain'), '');
-  const again = await checkouts.prepare({ name: 'ns-1-2-2', commit, diff: '' });
+  const again = await checkouts.forRun({ name: 'ns-1-2-2', commit, diff: '' });
   assert.ok(fs.existsSync(path.join(again.dir, 'train.mjs')));
 });
 
@@ -187,7 +187,7 @@ test('a sealed session: the checkout lacks the hidden files, and the measurement
   const sandbox = fastSandbox({}, SEALED_SANDBOX);
   const hidden = ['evaluate.mjs', 'validation.mjs'];
   const { root, commit, diffFor, checkouts } = await session(sandbox, hidden);
-  const checkout = await checkouts.prepare({ name: 'ns-1-2-1', commit, diff: await diffFor('lr: 0.03', 'lr: 0.07') });
+  const checkout = await checkouts.forRun({ name: 'ns-1-2-1', commit, diff: await diffFor('lr: 0.03', 'lr: 0.07') });
   for (const file of hidden) assert.ok(!fs.existsSync(path.join(checkout.dir, file)), `${file} is not in the checkout`);
 
   // The read-only guard and the tree check read a checkout's dir as they read the workspace's.
@@ -215,7 +215,7 @@ test('a workspace made with .git inside (older sessions) gives checkouts too', a
   git('add', '-A');
   git('commit', '-qm', 'baseline');
   const workspace = Workspace.open(dir);
-  const checkout = await Checkouts.of(workspace).prepare({ name: 'ns-1-1-1', commit: git('rev-parse', 'HEAD'), diff: '' });
+  const checkout = await Checkouts.of(workspace).forRun({ name: 'ns-1-1-1', commit: git('rev-parse', 'HEAD'), diff: '' });
   assert.ok(fs.existsSync(path.join(checkout.dir, 'train.mjs')));
   assert.ok(!fs.existsSync(path.join(checkout.dir, '.git')));
 });
