@@ -82,8 +82,9 @@ async function session(label: string, executor: ExecutorSettings | undefined): P
   return atStop;
 }
 
+// Measured verdicts only: not a superseded change (its re-test is the verdict), nor a re-test rejected unrun (its diff no longer applies after a keep).
 const decided = (rows: ExperimentRow[]) =>
-  rows.filter((e) => isCandidate(e) && (e.decision === 'keep' || e.decision === 'revert') && !e.reason?.startsWith('superseded:'));
+  rows.filter((e) => isCandidate(e) && e.status !== 'rejected' && (e.decision === 'keep' || e.decision === 'revert') && !e.reason?.startsWith('superseded:'));
 const real = (rows: ExperimentRow[]) => rows.filter((e) => e.description.startsWith('step '));
 const share = (rows: ExperimentRow[]) => (rows.length === 0 ? 'n/a' : `${rows.filter((e) => e.decision === 'keep').length}/${rows.length}`);
 
