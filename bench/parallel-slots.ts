@@ -113,4 +113,5 @@ for (const [label, executor] of configs) {
   );
 }
 await cluster?.stop();
-fs.rmSync(work, { recursive: true, force: true });
+if (process.env.KEEP_BENCH) console.log(`kept ${work}`);
+else fs.rmSync(work, { recursive: true, force: true });
