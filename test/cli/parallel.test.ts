@@ -128,6 +128,27 @@ test('kill -9 of the agent with runs in flight: the next run re-attaches them, s
   assert.ok(!rows.some((r) => r.status === 'running' || r.status === 'queued' || r.decision === 'pending'));
 });
 
+test('first Ctrl-C with two runs in flight: nothing new starts, both runs end and are recorded, the session stops; the next run continues it', async () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'log.db');
+  const args = ['run', '--sandbox', markedSandbox(path.join(dir, 'marks'), 2000), '--db', db, '--parallel', '2', ...BASE];
+  const agent = nightshift(args);
+  await waitFor(() => read(db).rows.filter((r) => r.status === 'running').length === 2, 60_000, 'two runs in flight');
+  const inFlight = read(db).rows.filter((r) => r.status === 'running');
+  agent.kill('SIGINT');
+  const stopped = await agent;
+  assert.equal(stopped.exitCode, 0, String(stopped.all));
+  const { rows, sessions } = read(db);
+  assert.equal(sessions[0]!.status, 'stopped');
+  assert.equal(sessions[0]!.end_reason, 'stopped by the user');
+  for (const row of inFlight) assert.equal(rows.find((r) => r.id === row.id)!.status, 'done');
+  assert.equal(rows.length, Math.max(...inFlight.map((r) => r.id)), 'nothing started after the stop');
+  const again = await nightshift(args);
+  assert.equal(again.exitCode, 0, String(again.all));
+  assert.equal(read(db).sessions.length, 1);
+  assert.equal(read(db).sessions[0]!.status, 'finished');
+});
+
 test('--gpus 0,0: two slots sharing GPU 0, each run given CUDA_VISIBLE_DEVICES=0 and recorded with it', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'marks');
