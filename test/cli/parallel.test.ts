@@ -128,6 +128,33 @@ test('kill -9 of the agent with runs in flight: the next run re-attaches them, s
   assert.ok(!rows.some((r) => r.status === 'running' || r.status === 'queued' || r.decision === 'pending'));
 });
 
+test('kill -9 of the agent and of one run: the vanished run is interrupted and measured again on its seed as a new run, the other re-attached', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'marks');
+  const db = path.join(dir, 'log.db');
+  const args = ['run', '--sandbox', markedSandbox(file, 3000), '--db', db, '--parallel', '2', ...BASE];
+  const agent = nightshift(args);
+  await waitFor(() => read(db).rows.filter((r) => r.status === 'running').length === 2, 60_000, 'two runs in flight');
+  const [lost, kept] = read(db).rows.filter((r) => r.status === 'running');
+  agent.kill('SIGKILL');
+  await agent;
+  // The lost run's wrapper and command die with no result.json: the executor finds it vanished.
+  const runDir = path.join(path.dirname(read(db).sessions[0]!.workspace), 'runs', `ns-1-${lost!.id}-1`);
+  const { pid } = JSON.parse(fs.readFileSync(path.join(runDir, 'local.json'), 'utf8')) as { pid: number };
+  process.kill(-pid, 'SIGKILL');
+
+  const final = await nightshift(args);
+  assert.equal(final.exitCode, 0, String(final.all));
+  const { rows, sessions } = read(db);
+  assert.equal(sessions[0]!.status, 'finished');
+  assert.equal(rows.find((r) => r.id === lost!.id)!.status, 'interrupted');
+  assert.equal(rows.find((r) => r.id === kept!.id)!.status, 'done');
+  const again = rows.filter((r) => r.id > lost!.id && r.kind === lost!.kind && r.seed === lost!.seed && r.status === 'done');
+  assert.ok(again.length >= 1, `#${lost!.id} (${lost!.kind}, seed ${lost!.seed}) measured again`);
+  const names = marks(file).map(([name]) => name!);
+  assert.equal(new Set(names).size, names.length, `a run started twice: ${names.join(', ')}`);
+});
+
 test('first Ctrl-C with two runs in flight: nothing new starts, both runs end and are recorded, the session stops; the next run continues it', async () => {
   const dir = tempDir();
   const db = path.join(dir, 'log.db');
