@@ -28,3 +28,12 @@ test('a deadline on an agent that kept running expires on time', async () => {
   assert.equal(expired, true);
   assert.equal(deadline.stalledMs(), 0);
 });
+
+test('a stall is counted when asked right on waking, before the next tick has seen it', () => {
+  const deadline = startDeadline(60_000, () => {});
+  // The run's exit can be handled first on waking (its pipes close while the agent is stopped).
+  const until = performance.now() + 2500;
+  while (performance.now() < until);
+  assert.ok(deadline.stalledMs() > 2000, `stalled ${deadline.stalledMs()} ms`);
+  deadline.clear();
+});
