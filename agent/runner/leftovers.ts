@@ -39,26 +39,39 @@ export function processesMarked(marks: readonly string[]): number[] {
 const ROUNDS = 50;
 const ROUND_MS = 20;
 
+/** Sends a signal to one pid, which may have ended since it was found; true when it was sent. */
+function send(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (error) {
+    // ESRCH: it ended between the scan and the signal; EPERM: a setuid program the agent may not signal.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ESRCH' && code !== 'EPERM') throw error;
+    return false;
+  }
+}
+
 /**
- * Kills every process carrying the marks until none is left, for at most ROUNDS rounds (a process
- * still forking makes new ones between rounds). Returns how many were found.
+ * Kills every process carrying the marks. What a scan finds is first stopped (SIGSTOP), and
+ * scans go on until one finds nothing new: a stopped process cannot start another, so a tree
+ * that keeps forking is frozen whole however slow a scan is on a loaded machine, and then killed.
+ * At most ROUNDS rounds of each. Returns how many were found.
  */
 export async function killLeftovers(marks: readonly string[]): Promise<number> {
-  const killed = new Set<number>();
+  const found = new Set<number>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const fresh = processesMarked(marks).filter((pid) => !found.has(pid));
+    if (fresh.length === 0) break;
+    for (const pid of fresh) if (send(pid, 'SIGSTOP')) found.add(pid);
+  }
+  for (const pid of found) send(pid, 'SIGKILL');
+  // Anything left (a pid reused, a process that escaped the rounds) is killed as it is found.
   for (let round = 0; round < ROUNDS; round++) {
     const pids = processesMarked(marks);
     if (pids.length === 0) break;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed.add(pid);
-      } catch (error) {
-        // ESRCH: it ended between the scan and the signal; EPERM: a setuid program the agent may not signal.
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ESRCH' && code !== 'EPERM') throw error;
-      }
-    }
+    for (const pid of pids) if (send(pid, 'SIGKILL')) found.add(pid);
     await new Promise((resolve) => setTimeout(resolve, ROUND_MS));
   }
-  return killed.size;
+  return found.size;
 }
