@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { GarbledJsonError, readJsonFile } from '../json-file.ts';
+import { readJsonFile, writeJsonFile } from '../json-file.ts';
 
 export const CLAIM_FILE = 'local.claim';
 export const RECORD_FILE = 'local.json';
@@ -50,21 +50,13 @@ export function claimedAt(runDir: string): Date | null {
 
 /** Writes the record whole or not at all (write, then rename), so a reader never sees half of one. */
 export function writeRecord(runDir: string, record: LaunchRecord): void {
-  const file = path.join(runDir, RECORD_FILE);
-  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(record)}\n`);
-  fs.renameSync(`${file}.tmp`, file);
+  writeJsonFile(path.join(runDir, RECORD_FILE), record);
 }
 
 /** The record, or null while the submit that claimed the run has not written it yet. */
 export function readRecord(runDir: string): LaunchRecord | null {
   const file = path.join(runDir, RECORD_FILE);
-  let json: unknown;
-  try {
-    json = readJsonFile(file);
-  } catch (error) {
-    if (error instanceof GarbledJsonError) throw new Error(`${file} is not the JSON a local submit writes`);
-    throw error;
-  }
+  const json = readJsonFile(file, 'a local submit');
   if (json === undefined) return null;
   // One of the two shapes by its key, so that a bad field is named rather than "no shape matched".
   const parsed = (typeof json === 'object' && json !== null && 'error' in json ? Failed : Started).safeParse(json);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { GarbledJsonError, readJsonFile } from '../json-file.ts';
+import { readJsonFile } from '../json-file.ts';
 import type { RunResult, RunSpec } from './types.ts';
 
 export const WRAPPER = 'run.sh';
@@ -91,13 +91,7 @@ const ResultFile = z.object({
 /** The result the wrapper wrote, or null while the command runs; a garbled file is an error naming it. */
 export function readResult(runDir: string): RunResult | null {
   const file = path.join(runDir, RESULT_FILE);
-  let json: unknown;
-  try {
-    json = readJsonFile(file);
-  } catch (error) {
-    if (error instanceof GarbledJsonError) throw new Error(`${file} is not the JSON its wrapper writes`);
-    throw error;
-  }
+  const json = readJsonFile(file, 'its wrapper');
   if (json === undefined) return null;
   const parsed = ResultFile.safeParse(json);
   if (!parsed.success) throw new Error(`${file} is not the result its wrapper writes (${parsed.error.issues[0]?.path.join('.')})`);

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { GarbledJsonError, readJsonFile } from '../json-file.ts';
+import { readJsonFile, writeJsonFile } from '../json-file.ts';
 import type { TreeState } from './untouched.ts';
 
 export const RECORD_FILE = 'measure.json';
@@ -30,22 +30,13 @@ export interface MeasureRecord {
 
 export function writeMeasureRecord(runDir: string, record: MeasureRecord): void {
   fs.mkdirSync(runDir, { recursive: true });
-  const file = path.join(runDir, RECORD_FILE);
-  const json = { ...record, before: [...record.before.entries()] };
-  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(json)}\n`);
-  fs.renameSync(`${file}.tmp`, file);
+  writeJsonFile(path.join(runDir, RECORD_FILE), { ...record, before: [...record.before.entries()] });
 }
 
 /** The record, or null when none was written (the run was submitted by no agent that measures it). */
 export function readMeasureRecord(runDir: string): MeasureRecord | null {
   const file = path.join(runDir, RECORD_FILE);
-  let json: unknown;
-  try {
-    json = readJsonFile(file);
-  } catch (error) {
-    if (error instanceof GarbledJsonError) throw new Error(`${file} is not the JSON nightshift writes`);
-    throw error;
-  }
+  const json = readJsonFile(file);
   if (json === undefined) return null;
   const parsed = RecordFile.safeParse(json);
   if (!parsed.success) throw new Error(`${file} is not the record nightshift writes (${parsed.error.issues[0]?.path.join('.')})`);

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from '../validation.ts';
-import { GarbledJsonError, readJsonFile } from '../json-file.ts';
+import { GarbledJsonError, readJsonFile, writeJsonFile } from '../json-file.ts';
 import { Workspace } from './workspace.ts';
 import { entriesFor, entryHead, pruneEntriesFor, worktreeEntries } from './worktrees.ts';
 
@@ -143,9 +143,7 @@ export class Checkouts {
       const workspace = Workspace.attach(dir, entry, this.session.modules);
       workspace.linkModules();
       await workspace.apply(spec.diff);
-      const marker = path.join(folder, MARKER_FILE);
-      fs.writeFileSync(`${marker}.tmp`, `${JSON.stringify({ commit: spec.commit, diffSha256: sha256(spec.diff) })}\n`);
-      fs.renameSync(`${marker}.tmp`, marker);
+      writeJsonFile(path.join(folder, MARKER_FILE), { commit: spec.commit, diffSha256: sha256(spec.diff) });
       return { name: spec.name, commit: spec.commit, dir, modules: workspace.modules, workspace, reused: false };
     } catch (error) {
       // A checkout that could not be made whole (a diff that does not apply) leaves nothing behind.
