@@ -1,4 +1,4 @@
-import { measureRun } from '../measurement/measure-run.ts';
+import { measureRun, type Measured } from '../measurement/measure-run.ts';
 import type { MeasuredSession } from '../measurement/run-request.ts';
 import type { ExperimentStore } from '../store/experiments.ts';
 import type { MetricsWriter, StepMetrics } from '../store/metrics.ts';
@@ -21,6 +21,24 @@ export function rejectRun(recorder: Pick<RunRecorder, 'experiments' | 'bus'>, ro
   recorder.bus.emit({ type: 'rejected', experiment: recorder.experiments.get(row.id)! });
 }
 
+/** Stores a step line of the row's run and tells the subscribers. */
+export function stepRecorder(recorder: Pick<RunRecorder, 'metrics' | 'bus'>, row: ExperimentRow): (step: StepMetrics) => void {
+  return (step) => {
+    recorder.metrics.add(row.id, step);
+    recorder.bus.emit({ type: 'run-step', experimentId: row.id, step });
+  };
+}
+
+/** Records how a measured run ended (and where it ran, when an executor said), then tells the subscribers. */
+export function recordMeasured(recorder: RunRecorder, row: ExperimentRow, measured: Measured, placement?: { node: string | null; gpus: string[] }): void {
+  const { experiments, metrics, bus } = recorder;
+  metrics.flush();
+  if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);
+  else experiments.finished(row.id, measured.outcome);
+  if (placement && (placement.node !== null || placement.gpus.length > 0)) experiments.placed(row.id, placement.node, placement.gpus);
+  bus.emit({ type: 'run-finished', experiment: experiments.get(row.id)! });
+}
+
 /**
  * Measures one row's run (training, evaluation, rules) in the workspace as it stands, and
  * records how it ended; a workspace whose read-only files differ from `readonlyHashes` is
@@ -33,17 +51,14 @@ export async function executeRun(
   signal: AbortSignal,
   onStarted: () => Promise<void> = async () => {},
 ): Promise<void> {
-  const { experiments, metrics, bus } = recorder;
+  const { experiments, bus } = recorder;
   const touched = changedReadonly(opened.workspace.dir, opened.readonlyHashes);
   if (touched.length > 0) return rejectRun(recorder, row, `it changed read-only ${touched.join(', ')}`);
 
   const hooks = {
     signal,
     onSpawn: (pid: number) => experiments.spawned(row.id, pid),
-    onStep: (step: StepMetrics) => {
-      metrics.add(row.id, step);
-      bus.emit({ type: 'run-step', experimentId: row.id, step });
-    },
+    onStep: stepRecorder(recorder, row),
   };
   const measured = await measureRun(
     opened,
@@ -57,8 +72,5 @@ export async function executeRun(
       await onStarted();
     },
   );
-  metrics.flush();
-  if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);
-  else experiments.finished(row.id, measured.outcome);
-  bus.emit({ type: 'run-finished', experiment: experiments.get(row.id)! });
+  recordMeasured(recorder, row, measured);
 }

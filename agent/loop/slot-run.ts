@@ -6,10 +6,9 @@
 import type { Executor } from '../executors/types.ts';
 import { measureRunOnExecutor } from '../measurement/measure-on-executor.ts';
 import { stepsSince } from '../store/metric-reads.ts';
-import type { StepMetrics } from '../store/metrics.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import type { Checkouts } from '../workspace/checkouts.ts';
-import { rejectRun, type RunRecorder } from './execute-run.ts';
+import { recordMeasured, rejectRun, stepRecorder, type RunRecorder } from './execute-run.ts';
 import type { LoopDeps } from './loop.ts';
 import type { OpenedSession } from './session-setup.ts';
 
@@ -26,7 +25,7 @@ export interface SlotContext {
 export const ATTEMPT = 1;
 
 export async function runInSlot(ctx: SlotContext, row: ExperimentRow, signal: AbortSignal): Promise<void> {
-  const { experiments, metrics, bus, db } = ctx.deps;
+  const { experiments, bus, db } = ctx.deps;
   const known = stepsSince(db, row.id, -1).length;
   const measured = await measureRunOnExecutor(
     ctx.opened,
@@ -36,10 +35,7 @@ export async function runInSlot(ctx: SlotContext, row: ExperimentRow, signal: Ab
     {
       signal,
       stepsKnown: known,
-      onStep: (step: StepMetrics) => {
-        metrics.add(row.id, step);
-        bus.emit({ type: 'run-step', experimentId: row.id, step });
-      },
+      onStep: stepRecorder(ctx.deps, row),
     },
     () => experiments.forSession(row.session_id),
     (submitted) => {
@@ -48,12 +44,10 @@ export async function runInSlot(ctx: SlotContext, row: ExperimentRow, signal: Ab
       bus.emit({ type: 'run-started', experiment: experiments.get(row.id)! });
     },
   );
-  metrics.flush();
-  if (measured.rejected) return rejectRun(ctx.deps, row, measured.reason);
-  if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);
-  else experiments.finished(row.id, measured.outcome);
-  const { node, gpus } = measured.placement;
-  if (node !== null || gpus.length > 0) experiments.placed(row.id, node, gpus);
-  bus.emit({ type: 'run-finished', experiment: experiments.get(row.id)! });
+  if (measured.rejected) {
+    ctx.deps.metrics.flush();
+    return rejectRun(ctx.deps, row, measured.reason);
+  }
+  recordMeasured(ctx.deps, row, measured, measured.placement);
   await ctx.checkouts.remove(measured.name);
 }
