@@ -40,6 +40,7 @@ export interface TailResult extends OutputSummary {
 }
 
 const CHUNK = 64 * 1024;
+const ASK_EVERY = 16 * CHUNK;
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -74,6 +75,9 @@ export async function tailOutput(req: TailRequest): Promise<TailResult> {
     // Once the run has ended: the file's size then. A process the command left behind may write on;
     // reading stops there, so it cannot keep the tail going.
     let endSize: number | null = null;
+    // Bytes read since the run's end was last asked about: a file that never stops growing (such a
+    // leftover) would otherwise keep every read finding data, and the end would never be asked.
+    let unasked = 0;
     for (;;) {
       if (req.signal?.aborted) {
         aborted = true;
@@ -81,13 +85,16 @@ export async function tailOutput(req: TailRequest): Promise<TailResult> {
       }
       if (endSize !== null && offset >= endSize) break;
       file ??= await openIfThere(req.file);
-      const bytes = file ? await readAt(file, offset, endSize) : null;
+      const bytes = file && (endSize !== null || unasked < ASK_EVERY) ? await readAt(file, offset, endSize) : null;
       if (bytes) {
         offset += bytes.length;
+        unasked += bytes.length;
         push(bytes);
         continue;
       }
       if (endSize !== null) break;
+      const busy = unasked >= ASK_EVERY;
+      unasked = 0;
       if (req.ended()) {
         // Read on from a fresh open: on NFS an open fd may not see the last writes of another node yet.
         await file?.close();
@@ -95,6 +102,7 @@ export async function tailOutput(req: TailRequest): Promise<TailResult> {
         endSize = file ? (await file.stat()).size : 0;
         continue;
       }
+      if (busy) continue;
       if (!(await pause(req.pollMs ?? 250, req.signal))) {
         aborted = true;
         break;
