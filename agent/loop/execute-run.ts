@@ -30,12 +30,17 @@ export function stepRecorder(recorder: Pick<RunRecorder, 'metrics' | 'bus'>, row
 }
 
 /** Records how a measured run ended (and where it ran, when an executor said), then tells the subscribers. */
-export function recordMeasured(recorder: RunRecorder, row: ExperimentRow, measured: Measured, placement?: { node: string | null; gpus: string[] }): void {
+export function recordMeasured(
+  recorder: RunRecorder,
+  row: ExperimentRow,
+  measured: Measured,
+  placement?: { node: string | null; gpus: string[]; gpuModel: string | null },
+): void {
   const { experiments, metrics, bus } = recorder;
   metrics.flush();
   if (measured.interrupted) experiments.interrupted(row.id, measured.reason, measured.runS);
   else experiments.finished(row.id, measured.outcome);
-  if (placement && (placement.node !== null || placement.gpus.length > 0)) experiments.placed(row.id, placement.node, placement.gpus);
+  if (placement && (placement.node !== null || placement.gpus.length > 0 || placement.gpuModel !== null)) experiments.placed(row.id, placement);
   bus.emit({ type: 'run-finished', experiment: experiments.get(row.id)! });
 }
 

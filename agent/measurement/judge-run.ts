@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { runEvaluation, type EvaluationResult } from '../runner/evaluation.ts';
-import { finalNumber, floorNames } from '../runner/final-fields.ts';
+import { finalNumber, floorNames, peakMemoryMb } from '../runner/final-fields.ts';
 import type { TrainingResult } from '../runner/run-training.ts';
 import type { RunOutcome } from '../store/experiments.ts';
 import type { PlanStore } from '../store/plans.ts';
@@ -57,6 +57,7 @@ export async function judgeRun(judged: Judged): Promise<Measured> {
     reason: training.reason,
     eval_json: evaluation?.final ? JSON.stringify(evaluation.final) : null,
     eval_s: evaluation?.runS ?? null,
+    peak_mem_mb: training.final ? peakMemoryMb(training.final) : null,
   };
   if (evaluation) Object.assign(outcome, { status: evaluation.status, metric: evaluation.metric, reason: evaluation.reason ?? training.reason });
   const dropped = [

@@ -33,3 +33,14 @@ export function floorNames(metric: string): string[] {
   const short = metric.replace(/^val_/, '');
   return short === metric ? [`floor_${metric}`] : [`floor_${metric}`, `floor_${short}`];
 }
+
+/**
+ * A run's peak memory in MiB from its final facts: `peak_mem_mb` (the helpers' name), autoresearch's
+ * `peak_vram_mb`, or `memory_gb` as its results.tsv has it; null when the script reports none.
+ */
+export function peakMemoryMb(fields: Record<string, unknown>): number | null {
+  const mb = finalNumber(fields, 'peak_mem_mb', 'peak_vram_mb', 'peak_memory_mb');
+  if (mb !== null) return mb;
+  const gb = finalNumber(fields, 'memory_gb', 'peak_memory_gb');
+  return gb === null ? null : gb * 1024;
+}

@@ -27,6 +27,7 @@ export type NewExperiment = Pick<
 /** How a run ended, as the runner tells it. */
 export type RunOutcome = Pick<ExperimentRow, 'status' | 'metric' | 'final_json' | 'backend' | 'exit_code' | 'signal' | 'reason'> & {
   run_s: number;
+  peak_mem_mb?: number | null;
   eval_json?: string | null;
   eval_s?: number | null;
 };
@@ -75,15 +76,18 @@ export class ExperimentStore {
       .prepare(
         `UPDATE experiments SET status = @status, metric = @metric, final_json = @final_json, backend = @backend,
            exit_code = @exit_code, signal = @signal, run_s = @run_s, reason = COALESCE(@reason, reason),
-           eval_json = @eval_json, eval_s = @eval_s, ended_at = @ended_at
+           eval_json = @eval_json, eval_s = @eval_s, peak_mem_mb = @peak_mem_mb, ended_at = @ended_at
          WHERE id = @id`,
       )
-      .run({ eval_json: null, eval_s: null, ...outcome, id, ended_at: now() });
+      .run({ eval_json: null, eval_s: null, peak_mem_mb: null, ...outcome, id, ended_at: now() });
   }
 
-  /** Where a run through an executor ran: its node and GPUs. */
-  placed(id: number, node: string | null, gpus: readonly string[]): void {
-    this.db.prepare('UPDATE experiments SET node = ?, gpus = ? WHERE id = ?').run(node, gpus.length > 0 ? JSON.stringify(gpus) : null, id);
+  /** Where a run through an executor ran: its node, GPUs and their model. */
+  placed(id: number, placement: { node: string | null; gpus: readonly string[]; gpuModel: string | null }): void {
+    const { node, gpus, gpuModel } = placement;
+    this.db
+      .prepare('UPDATE experiments SET node = ?, gpus = ?, gpu_model = ? WHERE id = ?')
+      .run(node, gpus.length > 0 ? JSON.stringify(gpus) : null, gpuModel, id);
   }
 
   /** A change that never ran (it touched read-only files, or changed nothing). */

@@ -207,6 +207,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE experiments ADD COLUMN node TEXT;
   ALTER TABLE experiments ADD COLUMN gpus TEXT;
   `,
+  // v8: the model of the GPUs a run had (runs are compared only within one model), and its peak
+  // memory in MiB (the GPU's when the script reports it, else the process's), read from its facts.
+  // Both read as NULL where absent, so READABLE_FROM stays.
+  `
+  ALTER TABLE experiments ADD COLUMN gpu_model TEXT;
+  ALTER TABLE experiments ADD COLUMN peak_mem_mb REAL;
+  `,
 ];
 
 /**

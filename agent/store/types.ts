@@ -103,6 +103,10 @@ export interface ExperimentRow {
   node?: string | null;
   /** Its GPUs as a JSON list of ids (CUDA_VISIBLE_DEVICES). */
   gpus?: string | null;
+  /** The model of those GPUs as nvidia-smi names it ("A + B" for a run across two models); v8, NULL where unknown. */
+  gpu_model?: string | null;
+  /** Peak memory of the run in MiB, from its final facts (peak_mem_mb, peak_vram_mb or memory_gb); v8. */
+  peak_mem_mb?: number | null;
   /** How the verdict's noise was estimated (decide/noise.ts's NoiseReport as JSON); null before a verdict. */
   noise_json: string | null;
   /** The design a run is a point of: null for one change at a time, 'factorial' for a fractional factorial. */
