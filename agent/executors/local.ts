@@ -16,10 +16,6 @@ import type { Executor, RunSpec, RunStatus } from './types.ts';
 
 type RunRef = Pick<RunSpec, 'name' | 'runDir'>;
 
-/** A local run's status also names the model of its GPUs, for the run to record. */
-export interface LocalRunStatus extends RunStatus {
-  gpuModel?: string | null;
-}
 
 export interface LocalExecutorOptions {
   pool: SlotPool;
@@ -72,7 +68,7 @@ export class LocalExecutor implements Executor {
     return this.pool.slots.length;
   }
 
-  async submit(spec: RunSpec): Promise<LocalRunStatus> {
+  async submit(spec: RunSpec): Promise<RunStatus> {
     // Checks the spec (names, NULs) before anything is claimed, so a bad spec leaves nothing behind.
     wrapperScript(spec);
     const needs = spec.gpus;
@@ -114,7 +110,7 @@ export class LocalExecutor implements Executor {
   /** Run folders of the runs this executor has submitted or seen running, by name. */
   private readonly known = new Map<string, RunRef>();
 
-  private start(spec: RunSpec, slot: Slot): LocalRunStatus {
+  private start(spec: RunSpec, slot: Slot): RunStatus {
     const runDir = path.resolve(spec.runDir);
     this.known.set(spec.name, { name: spec.name, runDir });
     const submittedAt = new Date().toISOString();
@@ -162,7 +158,7 @@ export class LocalExecutor implements Executor {
   }
 
   /** The run an earlier submit started; waits a moment for a submit that is still writing its record. */
-  private async existing(spec: RunRef): Promise<LocalRunStatus> {
+  private async existing(spec: RunRef): Promise<RunStatus> {
     for (;;) {
       const status = await this.find(spec);
       // The folder went away under it (removed by hand): nothing of the run is left to find.
@@ -172,7 +168,7 @@ export class LocalExecutor implements Executor {
     }
   }
 
-  async find(spec: RunRef): Promise<LocalRunStatus | null> {
+  async find(spec: RunRef): Promise<RunStatus | null> {
     const claimed = claimedAt(spec.runDir);
     if (claimed === null) return null;
     const status = this.look(spec, claimed);
@@ -182,9 +178,9 @@ export class LocalExecutor implements Executor {
   }
 
   /** Where a claimed run is: ended, running, a submit under way, or vanished with the reason. */
-  private look(spec: RunRef, claimed: Date): LocalRunStatus {
+  private look(spec: RunRef, claimed: Date): RunStatus {
     const { name, runDir } = spec;
-    const ended = (): LocalRunStatus | null => {
+    const ended = (): RunStatus | null => {
       const result = readResult(runDir);
       return result && { name, state: 'ended', node: result.node, gpus: result.gpus, result };
     };
@@ -228,13 +224,13 @@ export class LocalExecutor implements Executor {
   }
 
   /** A status with the GPU model its record names, when there is a record. */
-  private withRecord(status: LocalRunStatus, runDir: string): LocalRunStatus {
+  private withRecord(status: RunStatus, runDir: string): RunStatus {
     const record = readRecord(runDir);
     return record && !('error' in record) ? { ...status, id: String(record.pid), gpuModel: record.gpuModel } : status;
   }
 
-  async status(specs: readonly RunRef[]): Promise<Map<string, LocalRunStatus>> {
-    const found = new Map<string, LocalRunStatus>();
+  async status(specs: readonly RunRef[]): Promise<Map<string, RunStatus>> {
+    const found = new Map<string, RunStatus>();
     for (const spec of specs) {
       const status = await this.find(spec);
       found.set(spec.name, status ?? { name: spec.name, state: 'vanished', reason: 'no run of that name was submitted in its run folder' });

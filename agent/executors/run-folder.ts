@@ -65,7 +65,11 @@ export function wrapperScript(spec: Pick<RunSpec, 'name' | 'runDir' | 'cwd' | 'a
     // Both values are kept to characters JSON needs no escape for.
     `node=$(printf '%s' "\${SLURMD_NODENAME:-$(uname -n)}" | tr -cd 'A-Za-z0-9._-')`,
     "gpus=$(printf '%s' \"$gpus\" | tr -cd 'A-Za-z0-9,._:/-')",
-    `printf '{"exitCode":%s,"signal":%s,"startedAt":"%s","endedAt":"%s","node":"%s","gpus":"%s"}\\n' "$code" "$signal" "$started" "$ended" "$node" "$gpus" >"$dir/${RESULT_FILE}.tmp"`,
+    // The model of the run's GPUs as this node's nvidia-smi names them (runs are compared only
+    // within one model); nothing where the run had no GPU or the node has no nvidia-smi.
+    'model=',
+    `[ -z "$gpus" ] || model=$(nvidia-smi --query-gpu=name --format=csv,noheader -i "$gpus" 2>/dev/null | sort -u | awk 'NR > 1 { printf " + " } { printf "%s", $0 }' | tr -cd 'A-Za-z0-9 ._+()-')`,
+    `printf '{"exitCode":%s,"signal":%s,"startedAt":"%s","endedAt":"%s","node":"%s","gpus":"%s","gpuModel":"%s"}\\n' "$code" "$signal" "$started" "$ended" "$node" "$gpus" "$model" >"$dir/${RESULT_FILE}.tmp"`,
     `mv "$dir/${RESULT_FILE}.tmp" "$dir/${RESULT_FILE}"`,
     '',
   ].join('\n');
@@ -86,6 +90,8 @@ const ResultFile = z.object({
   endedAt: z.string(),
   node: z.string(),
   gpus: z.string(),
+  // Absent from the result files of runs started before v8's wrapper.
+  gpuModel: z.string().optional(),
 });
 
 /** The result the wrapper wrote, or null while the command runs; a garbled file is an error naming it. */
@@ -95,6 +101,6 @@ export function readResult(runDir: string): RunResult | null {
   if (json === undefined) return null;
   const parsed = ResultFile.safeParse(json);
   if (!parsed.success) throw new Error(`${file} is not the result its wrapper writes (${parsed.error.issues[0]?.path.join('.')})`);
-  const { gpus, ...rest } = parsed.data;
-  return { ...rest, gpus: gpus === '' ? [] : gpus.split(',') };
+  const { gpus, gpuModel, ...rest } = parsed.data;
+  return { ...rest, gpus: gpus === '' ? [] : gpus.split(','), gpuModel: gpuModel || null };
 }

@@ -38,6 +38,8 @@ export interface RunResult {
   node: string;
   /** The GPUs it was given (CUDA_VISIBLE_DEVICES), empty for none. */
   gpus: string[];
+  /** Their model as nvidia-smi on the node names it ("A + B" for two models), or null (no GPU, no nvidia-smi). */
+  gpuModel: string | null;
 }
 
 export interface RunStatus {
@@ -47,6 +49,7 @@ export interface RunStatus {
   id?: string;
   node?: string;
   gpus?: string[];
+  gpuModel?: string | null;
   /** Present once state is 'ended'. */
   result?: RunResult;
   /** Why a run is pending, or why it vanished, in one sentence. */

@@ -93,7 +93,13 @@ function advance(rows: readonly ExperimentRow[], rule: Rule, candidate: Experime
     const reason = `${candidate.description.split(':')[0]}: measured for the ${candidate.design} analysis, not a keep candidate`;
     return { type: 'verdict', candidate, decision: { verdict: 'revert', reason, stats: null } };
   }
-  const decision = rule.policy.decide(decisionInput(rows, rule.head, rule.goal, candidate));
+  const input = decisionInput(rows, rule.head, rule.goal, candidate);
+  if (input.baseline.length === 0) {
+    // Only where runs landed on GPUs of another model than any baseline run (comparableRuns).
+    const reason = `reverted: no run of the baseline is on its GPU model (${candidate.gpu_model}), so it cannot be compared`;
+    return { type: 'verdict', candidate, decision: { verdict: 'revert', reason, stats: null } };
+  }
+  const decision = rule.policy.decide(input);
   if (decision.verdict === 'confirm') return { type: 'confirm', candidate, seed: decision.seed, reason: decision.reason };
   return { type: 'verdict', candidate, decision };
 }

@@ -13,7 +13,8 @@ const better = (goal: Goal) => (a: number, b: number) => (goal === 'minimize' ? 
  * run is not a record anyone has to beat. Every earlier candidate with two or more runs on its
  * baseline's seeds gives a group of same-seed differences: how much a paired comparison varies.
  */
-export function decisionInput(rows: readonly ExperimentRow[], head: string, goal: Goal, candidate: ExperimentRow): DecisionInput {
+export function decisionInput(all: readonly ExperimentRow[], head: string, goal: Goal, candidate: ExperimentRow): DecisionInput {
+  const rows = comparableRuns(all, candidate);
   const groups = measurementGroups(rows);
   const baselineKey = commitKey(head);
   const ownKey = candidateKey(candidate.id);
@@ -42,4 +43,16 @@ export function decisionInput(rows: readonly ExperimentRow[], head: string, goal
     bestSingle,
     minRuns: candidate.min_runs,
   };
+}
+
+/**
+ * The runs a candidate may be compared with: those on its own GPU model. A run's speed (steps in
+ * the budget) and numerics differ by model, so a mixed pool (--allow-mixed-gpus, or a Slurm
+ * partition of several models) would otherwise mix a hardware effect into every delta. Runs with
+ * no model (CPU, or no nvidia-smi) are one class of their own; a candidate with none sees them all.
+ */
+export function comparableRuns(rows: readonly ExperimentRow[], candidate: ExperimentRow): readonly ExperimentRow[] {
+  const model = candidate.gpu_model ?? null;
+  if (model === null) return rows;
+  return rows.filter((e) => (e.gpu_model ?? null) === model);
 }

@@ -68,6 +68,20 @@ test('a GPU list with characters JSON would need escaped still gives a readable 
   assert.deepEqual(result.gpus, ['0', '1']);
 });
 
+test("the wrapper records its GPUs' model as the node's nvidia-smi names the ones it was given, and none without GPUs", () => {
+  // A stand-in nvidia-smi on PATH that answers for the ids -i gives it, as the real one does.
+  const bin = tempDir();
+  const models: Record<string, string> = { '0': 'NVIDIA H200', '1': 'NVIDIA H200', '2': 'NVIDIA A100-SXM4-80GB "x"' };
+  const cases = Object.entries(models).map(([id, name]) => `${id}) echo '${name}' ;;`).join(' ');
+  const script = `#!/bin/sh\nfor a; do [ "$prev" = -i ] && ids=$a; prev=$a; done\nfor id in $(echo "$ids" | tr , ' '); do case $id in ${cases} esac; done\n`;
+  fs.writeFileSync(path.join(bin, 'nvidia-smi'), script, { mode: 0o755 });
+  const PATH = `${bin}:${process.env.PATH}`;
+  assert.equal(runWrapper({ argv: ['/bin/true'] }, { PATH, CUDA_VISIBLE_DEVICES: '0,1' }).result.gpuModel, 'NVIDIA H200');
+  assert.equal(runWrapper({ argv: ['/bin/true'] }, { PATH, CUDA_VISIBLE_DEVICES: '1,2' }).result.gpuModel, 'NVIDIA A100-SXM4-80GB x + NVIDIA H200');
+  assert.equal(runWrapper({ argv: ['/bin/true'] }, { PATH }).result.gpuModel, null, 'no GPUs given: no model, though nvidia-smi lists some');
+  assert.equal(runWrapper({ argv: ['/bin/true'] }, { CUDA_VISIBLE_DEVICES: '0' }).result.gpuModel, null, 'no nvidia-smi on the node');
+});
+
 test('TERM to the wrapper reaches the command, and the wrapper records it', async () => {
   const runDir = path.join(tempDir(), 'run');
   const file = prepareRunFolder({ name: 'ns-1-1-1', runDir, cwd: runDir, argv: ['/bin/sleep', '30'], env: {} });

@@ -110,7 +110,7 @@ const row = (state: string, extra: Partial<QueueRow> = {}): QueueRow => ({
   endsAt: null,
   ...extra,
 });
-const result: RunResult = { exitCode: 0, signal: null, startedAt: 'a', endedAt: 'b', node: 'n1', gpus: ['0'] };
+const result: RunResult = { exitCode: 0, signal: null, startedAt: 'a', endedAt: 'b', node: 'n1', gpus: ['0'], gpuModel: null };
 const seen = (r: QueueRow | undefined, res: RunResult | null = null, recordedId?: string) => ({ name: 'ns-1-1-1', row: r, recordedId, result: res });
 
 test("a run's state: the run folder's result wins; pending, running, ended without a result, forgotten", () => {

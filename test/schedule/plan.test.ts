@@ -106,6 +106,18 @@ test('a failed run reverts its candidate; a design point is measured, not decide
   );
 });
 
+test('a candidate whose runs landed on a GPU model no baseline run has is reverted as not comparable', () => {
+  const h200 = base.map((e) => ({ ...e, gpu_model: 'NVIDIA H200' }));
+  const p = plan({ rows: [...h200, candidate(6, 0.5, { seed: 1, gpu_model: 'NVIDIA A100' })], rule, slots: 1 });
+  assert.deepEqual(
+    p.commits.map((c) => [c.candidate.id, c.decision.reason, c.decision.stats]),
+    [[6, 'reverted: no run of the baseline is on its GPU model (NVIDIA A100), so it cannot be compared', null]],
+  );
+  const same = plan({ rows: [...h200, candidate(6, 0.5, { seed: 1, gpu_model: 'NVIDIA H200' })], rule, slots: 1 });
+  assert.deepEqual(same.commits, [], 'on its own model the rule goes on as ever: a promising screen is confirmed');
+  assert.equal(same.starts[0]?.type, 'confirm');
+});
+
 test('a proposal asked for and not yet recorded holds its turn; the next turns are planned past it', () => {
   const p = plan({ rows: base, rule, slots: 2, proposing: 1 });
   assert.deepEqual(brief(p), ['head 6?', 'propose 2?']);

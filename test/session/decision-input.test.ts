@@ -45,3 +45,31 @@ test("the best single run is over committed code only: a reverted candidate's lu
   assert.equal(decisionInput(rows, 'c1', 'maximize', pending).bestSingle, 2.2);
   assert.equal(decisionInput([candidate(1, 1.0)], 'c0', 'minimize', candidate(1, 1.0)).bestSingle, undefined);
 });
+
+test('a candidate is compared only with runs on its own GPU model; without a model it sees every run', () => {
+  const h200 = { gpu_model: 'NVIDIA H200' };
+  const a100 = { gpu_model: 'NVIDIA A100' };
+  const mixed = [
+    baseline(1, 2.0, h200),
+    baseline(2, 2.2, a100),
+    baseline(3, 2.1, h200),
+    candidate(4, 1.5, { decision: 'revert', n_runs: 2, ...a100 }),
+    confirm(5, 4, 1.6, h200),
+    candidate(6, 1.9, h200),
+    confirm(7, 6, 1.8, a100),
+  ];
+  const input = decisionInput(mixed, 'c0', 'minimize', mixed[5]!);
+  assert.deepEqual(
+    input.baseline.map((m) => m.value),
+    [2.0, 2.1],
+  );
+  assert.deepEqual(
+    input.candidate.map((m) => m.value),
+    [1.9],
+    'its confirmation on the other model is left out',
+  );
+  assert.deepEqual(input.noiseGroups, [], "#4's runs are one on each model: no group of two on the H200");
+  assert.equal(input.bestSingle, 2.0);
+  const anywhere = decisionInput(mixed, 'c0', 'minimize', { ...mixed[5]!, gpu_model: null });
+  assert.equal(anywhere.baseline.length, 3);
+});
