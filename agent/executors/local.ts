@@ -16,7 +16,6 @@ import type { Executor, RunSpec, RunStatus } from './types.ts';
 
 type RunRef = Pick<RunSpec, 'name' | 'runDir'>;
 
-
 export interface LocalExecutorOptions {
   pool: SlotPool;
   /** Milliseconds between TERM and KILL when a run is cancelled (default 10 s). */

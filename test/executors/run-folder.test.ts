@@ -72,7 +72,9 @@ test("the wrapper records its GPUs' model as the node's nvidia-smi names the one
   // A stand-in nvidia-smi on PATH that answers for the ids -i gives it, as the real one does.
   const bin = tempDir();
   const models: Record<string, string> = { '0': 'NVIDIA H200', '1': 'NVIDIA H200', '2': 'NVIDIA A100-SXM4-80GB "x"' };
-  const cases = Object.entries(models).map(([id, name]) => `${id}) echo '${name}' ;;`).join(' ');
+  const cases = Object.entries(models)
+    .map(([id, name]) => `${id}) echo '${name}' ;;`)
+    .join(' ');
   const script = `#!/bin/sh\nfor a; do [ "$prev" = -i ] && ids=$a; prev=$a; done\nfor id in $(echo "$ids" | tr , ' '); do case $id in ${cases} esac; done\n`;
   fs.writeFileSync(path.join(bin, 'nvidia-smi'), script, { mode: 0o755 });
   const PATH = `${bin}:${process.env.PATH}`;
