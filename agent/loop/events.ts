@@ -27,6 +27,7 @@ export type LoopEvent =
   | PlanEvent
   | { type: 'proposing' }
   | { type: 'run-started'; experiment: ExperimentRow }
+  | { type: 'run-placed'; experiment: ExperimentRow }
   | { type: 'run-step'; experimentId: number; step: StepMetrics }
   | { type: 'run-finished'; experiment: ExperimentRow }
   | { type: 'decided'; experiment: ExperimentRow }

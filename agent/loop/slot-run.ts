@@ -36,6 +36,11 @@ export async function runInSlot(ctx: SlotContext, row: ExperimentRow, signal: Ab
       signal,
       stepsKnown: known,
       onStep: stepRecorder(ctx.deps, row),
+      // Recorded while it runs, so the dashboard and `watch` show where each run is.
+      onPlaced: (placement) => {
+        experiments.placed(row.id, placement);
+        bus.emit({ type: 'run-placed', experiment: experiments.get(row.id)! });
+      },
     },
     () => experiments.forSession(row.session_id),
     (submitted) => {

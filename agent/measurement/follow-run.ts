@@ -34,6 +34,8 @@ export interface FollowRequest {
   /** The environment marks of its processes (leftovers.ts runMarks), swept when a local run ends. */
   marks: string[];
   onStep?: (step: StepMetrics) => void;
+  /** Where the run is, each time the executor first says or changes it (a Slurm job gets its node once it leaves the queue). */
+  onPlaced?: (placement: Placement) => void;
   /** Steps already delivered by an earlier follow of this run: not delivered again. */
   stepsKnown?: number;
   maxStepRows?: number;
@@ -62,11 +64,15 @@ const ASK_FAILING_MS = 60_000;
 export async function followRun(req: FollowRequest): Promise<Followed> {
   const { executor, run, record } = req;
   const placement: Placement = { id: null, node: null, gpus: [], gpuModel: null };
+  const where = () => JSON.stringify([placement.node, placement.gpus, placement.gpuModel]);
+  let told = where();
   const place = (status: Partial<RunStatus> & { gpuModel?: string | null }) => {
     if (status.id) placement.id = status.id;
     if (status.node) placement.node = status.node;
     if (status.gpus?.length) placement.gpus = [...status.gpus];
     if (status.gpuModel) placement.gpuModel = status.gpuModel;
+    if (where() !== told) req.onPlaced?.(placement);
+    told = where();
   };
   const output = path.join(run.runDir, OUTPUT_LOG);
   const ended = () => fs.existsSync(path.join(run.runDir, RESULT_FILE));

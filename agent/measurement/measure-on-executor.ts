@@ -44,6 +44,8 @@ export interface ExecutorRun {
 export interface ExecutorHooks {
   signal?: AbortSignal;
   onStep?: (step: StepMetrics) => void;
+  /** Where the run is, once the executor says (follow-run.ts). */
+  onPlaced?: (placement: Placement) => void;
   /** Steps of this run already stored (by an earlier follow): not delivered again on a re-attach. */
   stepsKnown?: number;
 }
@@ -119,6 +121,7 @@ export async function measureRunOnExecutor(
     quota: quotaBytes == null ? null : { folders: [checkout.dir, request.env.NIGHTSHIFT_OUT ?? checkout.dir], bytes: quotaBytes },
     marks: runMarks(request.env),
     onStep: hooks.onStep,
+    onPlaced: hooks.onPlaced,
     stepsKnown: hooks.stepsKnown,
     signal: hooks.signal,
     onAbort: run.onAbort ?? 'cancel',

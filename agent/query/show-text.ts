@@ -8,6 +8,7 @@ import { colourDiff } from './diff-colour.ts';
 import { DELTA_AT_DECISION, DELTA_REMEASURED, type CandidateDeltas, type DeltaRemeasured } from '../session/kept-deltas.ts';
 import type { ExperimentDetail } from './experiment-detail.ts';
 import type { Colour } from './format.ts';
+import { rowGpus } from './row-gpus.ts';
 import { sparkline } from './sparkline.ts';
 import { noiseLines } from './noise-text.ts';
 import { tailLines } from './tail.ts';
@@ -84,17 +85,6 @@ function proposerLine(e: ExperimentRow): string {
   return parts.join(' · ');
 }
 
-/** The stored JSON list of GPU ids, as they were given (0,1); the raw text if it is not one. */
-function gpuList(json: string): string {
-  try {
-    const ids = JSON.parse(json) as unknown;
-    return Array.isArray(ids) ? ids.join(',') : json;
-  } catch (error) {
-    if (error instanceof SyntaxError) return json;
-    throw error;
-  }
-}
-
 function runLine(e: ExperimentRow): string {
   const parts = [`seed ${e.seed}`, `ran ${seconds(e.run_s)}`];
   if (e.exit_code !== null) parts.push(`exit ${e.exit_code}`);
@@ -102,7 +92,8 @@ function runLine(e: ExperimentRow): string {
   if (e.backend) parts.push(`backend ${e.backend}`);
   // Where a run through an executor ran (absent for runs in the workspace, and in logs before v7).
   if (e.node) parts.push(`on ${e.node}`);
-  if (e.gpus) parts.push(`GPUs ${gpuList(e.gpus)}`);
+  const gpus = rowGpus(e.gpus);
+  if (gpus.length > 0) parts.push(`GPUs ${gpus.join(',')}`);
   if (e.started_at) parts.push(`started ${e.started_at}`);
   return parts.join(' · ');
 }

@@ -16,6 +16,7 @@ import { MAX_CURVES } from './html-curves.ts';
 import { learnedHtml } from './html-learned.ts';
 import { esc, html, type Html, inlineSvg, latest, section, table } from './html-parts.ts';
 import { sessionNoiseText } from './session-noise.ts';
+import { slotsText } from './slots-text.ts';
 import type { SessionReport } from './summary.ts';
 
 export interface HtmlInput {
@@ -41,6 +42,7 @@ export function reportHtml({ report: r, rows, curves }: HtmlInput): string {
 ${section('summary', 'Summary', summaryTable(r), '')}
 ${section('learned', 'What was learned', learnedHtml(r.learned, r.metric), '')}
 ${section('progress', 'Progress', progressChart(r, rows), 'No run has finished yet.')}
+${r.slots ? section('slots', 'Slots', slotsHtml(r.slots), '') : null}
 ${section('kept', 'Kept changes', keptTable(r, curves), 'None: every change was reverted.')}
 ${section('effects', `Effects of components (${r.design_label})`, effectsTable(r), 'No ablation was measured.')}
 ${section('interactions', `Interactions (${r.design_label})`, interactionsTable(r), 'No pair of ablations was measured together.')}
@@ -96,6 +98,13 @@ function progressChart(r: SessionReport, rows: readonly ExperimentRow[]): Html |
   const { data, shown, total } = decimateChart(full);
   const note = shown < total ? html`<p class="note">${`${shown} of ${total} runs drawn: each stretch of runs keeps its best and its worst.`}</p>` : null;
   return html`<figure>${inlineSvg(chartSvg(data))}</figure>${note}`;
+}
+
+function slotsHtml(slots: NonNullable<SessionReport['slots']>): Html {
+  const t = slotsText(slots);
+  const places = t.rows.length > 0 ? table(t.head, t.rows, (i) => ({ place: t.rows[i]![0]! })) : null;
+  const utilisation = slots.utilisation === null ? '' : String(slots.utilisation);
+  return html`<p data-utilisation="${utilisation}">${t.summary}</p>${places}${t.inFlight ? html`<p>${t.inFlight}</p>` : null}`;
 }
 
 function keptTable(r: SessionReport, curves: ReadonlyMap<number, string>): Html | null {

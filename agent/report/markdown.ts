@@ -3,6 +3,7 @@ import { num, signed } from '../format/numbers.ts';
 import { DELTA_AT_DECISION, DELTA_REMEASURED } from '../session/kept-deltas.ts';
 import { learnedMarkdown } from './learned-markdown.ts';
 import { interval, table } from './md.ts';
+import { slotsText } from './slots-text.ts';
 import type { SessionReport } from './summary.ts';
 
 export interface ChartLinks {
@@ -57,6 +58,12 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
     ),
     '',
   );
+
+  if (r.slots) {
+    const t = slotsText(r.slots);
+    out.push(...section('Slots', t.summary, t.summary, t.head, t.rows));
+    if (t.inFlight) out.push(t.inFlight, '');
+  }
 
   const tail = (x: { ci_low: number | null; ci_high: number | null; n: number; significant: boolean; experiment: number }) => [
     interval(x.ci_low, x.ci_high),

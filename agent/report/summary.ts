@@ -19,6 +19,7 @@ import { deltasOf, type DeltaAtDecision, type DeltaRemeasured } from '../session
 import { commitKey, runGroups } from '../session/groups.ts';
 import { CANDIDATE_KINDS } from '../session/kinds.ts';
 import { isFailedRun } from '../store/types.ts';
+import { slotsView, type SlotsView } from '../query/slots.ts';
 
 export interface SessionReport {
   session: number;
@@ -98,6 +99,8 @@ export interface SessionReport {
   llm: { tokens_in: number; tokens_out: number; cost_usd: number };
   /** What the night found, for the top of the report (agent/report/learned.ts). */
   learned: Learned;
+  /** A session with several runs at once: its slots, where the runs went, how busy they were (query/slots.ts); null for one at a time. */
+  slots: SlotsView | null;
 }
 
 /** What the report reads beside the rows, where its caller has it. */
@@ -233,6 +236,8 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[], e
       cost_usd: 0,
     }),
     learned: learned({ goal, rows, kept, families, markers: extras.markers ?? null, llmTurns: extras.llmTurns ?? null }),
+    // Up to the session's end, or its agent's last heartbeat while it runs: the report reads no clock.
+    slots: slotsView(session, rows, Date.parse(session.ended_at ?? session.heartbeat_at ?? session.started_at)),
   };
 }
 

@@ -7,13 +7,13 @@ export function dataVersion(db: Db): number {
 }
 
 /**
- * Changes whenever a row the dashboard shows changes (a new row, a status, a verdict, tokens) or
+ * Changes whenever a row the dashboard shows changes (a new row, a status, a verdict, tokens, where a run is) or
  * an LLM turn is logged, so the rows are re-read only then, not on every flush of step metrics.
  */
 export function rowsFingerprint(db: Db, sessionId: number): string {
   const { rows } = db
     .prepare(
-      `SELECT COUNT(*) || ':' || COALESCE(GROUP_CONCAT(id || status || COALESCE(decision, '') || tokens_out, ','), '') || ':' ||
+      `SELECT COUNT(*) || ':' || COALESCE(GROUP_CONCAT(id || status || COALESCE(decision, '') || tokens_out || COALESCE(node, '') || COALESCE(gpus, ''), ','), '') || ':' ||
          (SELECT COUNT(*) FROM llm_turns WHERE session_id = @id) AS rows
        FROM experiments WHERE session_id = @id`,
     )

@@ -36,6 +36,7 @@ function rawLine(event: LoopEvent): string | null {
       const extra = [seed, llm].filter((x) => x !== null);
       return `${tag(e)} started: ${e.description}${extra.length > 0 ? ` (${extra.join('; ')})` : ''}`;
     }
+    case 'run-placed':
     case 'run-step':
       return null;
     case 'run-finished': {

@@ -13,6 +13,7 @@ export type Part =
   | 'notice'
   | 'inFlight'
   | 'hypothesis'
+  | 'slots'
   | 'metric'
   | 'llm'
   | 'chart'
@@ -31,6 +32,7 @@ export const PARTS: readonly Part[] = [
   'notice',
   'inFlight',
   'hypothesis',
+  'slots',
   'metric',
   'llm',
   'chart',
@@ -49,6 +51,8 @@ export interface LayoutInput {
   phase?: boolean;
   inFlight: boolean;
   hypothesis: boolean;
+  /** A session with several runs at once: its slots' summary line and this many runs in flight under it (absent: one at a time). */
+  slotRuns?: number;
   metric: boolean;
   llm: boolean;
   chart: boolean;
@@ -74,6 +78,7 @@ export function layout(input: LayoutInput): Layout {
     phase: one(input.phase === true),
     inFlight: { min: input.inFlight ? 2 : 0, max: input.inFlight ? 2 : 0 },
     hypothesis: one(input.inFlight && input.hypothesis),
+    slots: input.slotRuns === undefined ? { min: 0, max: 0 } : { min: 1, max: 1 + input.slotRuns },
     metric: one(input.metric),
     llm: one(input.llm),
     chart: input.chart ? { min: CHART_MIN, max: Math.min(16, Math.max(8, Math.floor(input.height * 0.3))) } : { min: 0, max: 0 },
@@ -89,6 +94,7 @@ export function layout(input: LayoutInput): Layout {
     'keys',
     'metric',
     'phase',
+    'slots',
     'recent',
     'notice',
     'llm',
@@ -108,7 +114,7 @@ export function layout(input: LayoutInput): Layout {
       left -= min;
     }
   }
-  // Growth: a readable chart and table first, then every effect, then whatever remains.
+  // Growth: a readable chart and table first, then the runs in flight, every effect, then whatever remains.
   const grow = (part: Part, cap: number) => {
     if (out[part] === 0) return;
     const extra = Math.max(0, Math.min(left, Math.min(cap, wants[part].max) - out[part]));
@@ -117,8 +123,10 @@ export function layout(input: LayoutInput): Layout {
   };
   grow('chart', 6);
   grow('recent', 1 + 6);
+  grow('slots', 1 + 8);
   grow('effects', Infinity);
   grow('interactions', Infinity);
+  grow('slots', Infinity);
   grow('chart', Infinity);
   grow('recent', Infinity);
   return out;

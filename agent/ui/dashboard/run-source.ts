@@ -72,7 +72,12 @@ export class RunSource extends ViewStore implements DashboardSource {
   private onEvent(event: LoopEvent): void {
     switch (event.type) {
       case 'run-step':
-        if (this.steps?.experimentId !== event.experimentId) this.steps = new LiveSteps(event.experimentId);
+        if (this.steps?.experimentId !== event.experimentId) {
+          // Several runs print steps at once when a session has slots: the panel follows the log's current one.
+          const current = this.log?.current;
+          if (current && current.id !== event.experimentId) return;
+          this.steps = new LiveSteps(event.experimentId);
+        }
         this.steps.add(event.step);
         this.schedule();
         return;

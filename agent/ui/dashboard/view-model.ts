@@ -8,6 +8,7 @@
  */
 import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
+import { slotsView, storedExecutor } from '../../query/slots.ts';
 import { decidedCount, finishedCount } from '../../session/kinds.ts';
 import { perRunEstimate } from '../../loop/limits.ts';
 import type { PlanPhase } from '../../proposers/plan-estimate.ts';
@@ -17,6 +18,7 @@ import { printable } from '../../text/printable.ts';
 import { planText } from '../plan-text.ts';
 import type { LiveSteps } from './live-steps.ts';
 import { phaseProgress, type PhaseProgress } from './phase-progress.ts';
+import { dashboardSlots, type DashboardSlots } from './dashboard-slots.ts';
 import { storedOptions, storedPlan } from './stored-session.ts';
 import { trainingTime, type TrainingSource } from '../training-time.ts';
 
@@ -57,6 +59,8 @@ export interface LogView {
   /** The backend the last run reported: a run only names its own in its final line. */
   lastBackend: string | null;
   llm: LlmTotals | null;
+  /** The rows the slots are read from, for a session with several runs at once; null for one at a time. */
+  slotRows: readonly ExperimentRow[] | null;
 }
 
 interface PhaseInput {
@@ -97,9 +101,11 @@ export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm
     // Plans and reasons quote proposers: nothing of theirs may steer the terminal.
     plan: plan === null ? null : printable(planText(plan)),
     phases: plan === null ? null : { phases: plan.phases, rows, perRunS: perRunEstimate(rows, options).seconds },
-    current: rows.findLast((e) => e.status === 'running' || e.status === 'queued') ?? null,
+    // With slots, a run whose process runs is worth the panel more than one still waiting for its turn.
+    current: rows.findLast((e) => e.status === 'running') ?? rows.findLast((e) => e.status === 'queued') ?? null,
     lastBackend,
     llm: session.proposer === 'claude' || (llm !== null && llm.turns > 0) ? llm : null,
+    slotRows: storedExecutor(session) ? rows : null,
   };
 }
 
@@ -135,7 +141,7 @@ export interface DashboardView {
   session: {
     elapsedS: number;
     perHour: number | null;
-    /** Share of the session's wall time spent training, 0..1. */
+    /** Share of the session's wall time spent training, 0..1 (of its slots' time, when it has several). */
     trainingShare: number | null;
   } | null;
   inFlight: InFlightView | null;
@@ -147,6 +153,8 @@ export interface DashboardView {
   phase: PhaseProgress | null;
   /** The agent's user paused it: the footer of `run` and the status of `watch` say so. */
   paused: boolean;
+  /** Where the runs of a session with several at once are (query/slots.ts); null for one at a time. */
+  slots: DashboardSlots | null;
 }
 
 export interface LiveInput {
@@ -161,7 +169,18 @@ const secondsBetween = (from: string, to: number) => Math.max(0, (to - Date.pars
 export function dashboardView(log: LogView | null, { now, agent, steps, notice = null }: LiveInput): DashboardView {
   if (log === null) {
     const text = agent.mode === 'watch' ? 'no session in this log yet: waiting for `nightshift run`' : 'starting';
-    return { mode: agent.mode, log, status: { tone: 'ended', text }, session: null, inFlight: null, notice, plan: null, phase: null, paused: false };
+    return {
+      mode: agent.mode,
+      log,
+      status: { tone: 'ended', text },
+      session: null,
+      inFlight: null,
+      notice,
+      plan: null,
+      phase: null,
+      paused: false,
+      slots: null,
+    };
   }
   const s = log.session;
   const live = s.status === 'running' && (agent.mode === 'run' || agent.alive);
@@ -173,6 +192,8 @@ export function dashboardView(log: LogView | null, { now, agent, steps, notice =
   const liveTraining = log.trainingSource === 'wall' ? inFlight?.elapsedS : inFlight?.trainedS;
   const trainingS = log.trainingS + (liveTraining ?? 0);
   const paused = live && (agent.mode === 'run' ? agent.paused : s.paused_at !== null);
+  const slots = log.slotRows && dashboardSlots(slotsView(s, log.slotRows, end), live, now);
+  const slotTimeS = elapsedS * (slots?.count ?? 1);
   return {
     mode: agent.mode,
     log,
@@ -180,13 +201,14 @@ export function dashboardView(log: LogView | null, { now, agent, steps, notice =
     session: {
       elapsedS,
       perHour: elapsedS > 0 ? log.finished / (elapsedS / 3600) : null,
-      trainingShare: elapsedS > 0 ? Math.min(1, trainingS / elapsedS) : null,
+      trainingShare: slotTimeS > 0 ? Math.min(1, trainingS / slotTimeS) : null,
     },
     inFlight,
     notice,
     plan: log.plan,
     phase: live && log.phases ? phaseProgress(log.phases.phases, log.phases.rows, log.phases.perRunS, inFlight?.elapsedS ?? null) : null,
     paused,
+    slots,
   };
 }
 

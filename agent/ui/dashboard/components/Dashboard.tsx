@@ -9,6 +9,7 @@ import { KeysBar } from './KeysBar.tsx';
 import { LlmLine } from './LlmLine.tsx';
 import { MetricLine } from './MetricLine.tsx';
 import { RecentTable } from './RecentTable.tsx';
+import { Slots } from './Slots.tsx';
 
 export interface DashboardProps {
   view: DashboardView;
@@ -31,6 +32,7 @@ export function Dashboard({ view, width, height, selected, keys = true }: Dashbo
     phase: view.phase !== null,
     inFlight: view.inFlight !== null,
     hypothesis: view.inFlight?.hypothesis != null,
+    slotRuns: view.slots?.in_flight.length,
     metric: log !== null,
     llm: log?.llm != null,
     chart: (log?.chart.points.length ?? 0) > 0,
@@ -47,6 +49,7 @@ export function Dashboard({ view, width, height, selected, keys = true }: Dashbo
       {lines.phase > 0 && view.phase && <Phase phase={view.phase} width={width} />}
       {lines.notice > 0 && view.notice && <Notice text={view.notice} />}
       {lines.inFlight > 0 && view.inFlight && <InFlight run={view.inFlight} width={width} hypothesis={lines.hypothesis > 0} />}
+      {lines.slots > 0 && view.slots && <Slots slots={view.slots} width={width} height={lines.slots} />}
       {lines.metric > 0 && log && <MetricLine log={log} />}
       {lines.llm > 0 && log?.llm && <LlmLine llm={log.llm} proposer={log.session.proposer} runs={log.finished} />}
       {lines.chart > 0 && log && <Chart log={log} width={width} height={lines.chart} />}
