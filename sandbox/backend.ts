@@ -1,15 +1,16 @@
 /**
- * Picks the TensorFlow.js backend: NIGHTSHIFT_TFJS_BACKEND when set, otherwise the fastest that
+ * Picks the TensorFlow.js backend: NIGHTSHIFT_TFJS_BACKEND when set (empty counts as unset), otherwise the fastest that
  * loads. The native bindings (tfjs-node-gpu, tfjs-node) are optional installs and win when they
  * load. Of the two that always load, wasm comes first: on a 2-core AMD EPYC it trains this model
  * about 20x faster than the pure-JS cpu backend (bench/sandbox-throughput.ts measures both).
  */
 import * as tf from '@tensorflow/tfjs';
-import { UsageError } from './protocol.ts';
+import { UsageError } from '@nightshift/helpers';
+import { z } from 'zod';
 
-export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu';
+const ORDER = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 
-const ORDER: BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
+export type BackendName = (typeof ORDER)[number];
 
 // Non-literal specifiers, so the type checker does not require the optional packages.
 const PACKAGES: Record<BackendName, string> = {
@@ -25,6 +26,14 @@ async function load(name: BackendName): Promise<void> {
   if (name !== 'cpu') await import(PACKAGES[name]);
   if (!(await tf.setBackend(REGISTERED[name]))) throw new Error(`tf.setBackend('${REGISTERED[name]}') failed`);
   await tf.ready();
+}
+
+/** NIGHTSHIFT_TFJS_BACKEND, checked: one of ORDER, or undefined when unset. */
+export function requestedBackend(env: NodeJS.ProcessEnv = process.env): BackendName | undefined {
+  const value = env.NIGHTSHIFT_TFJS_BACKEND || undefined;
+  const parsed = z.enum(ORDER).optional().safeParse(value);
+  if (!parsed.success) throw new UsageError(`NIGHTSHIFT_TFJS_BACKEND=${JSON.stringify(value)} is invalid (not one of ${ORDER.join(', ')})`);
+  return parsed.data;
 }
 
 /** Loads the requested backend, or the first of ORDER that loads; returns its name. */

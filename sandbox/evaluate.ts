@@ -11,7 +11,7 @@
  */
 import { randomInt } from 'node:crypto';
 import readline from 'node:readline';
-import { readEnv, report, runMain, UsageError } from './protocol.ts';
+import { readEnv, report, runMain, UsageError } from '@nightshift/helpers';
 import { AnswerError, score, type Channel } from './scoring.ts';
 import { loadValidation } from './validation.ts';
 

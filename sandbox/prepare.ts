@@ -9,7 +9,7 @@
  * training must stop before it.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { UsageError } from './protocol.ts';
+import { UsageError } from '@nightshift/helpers';
 import { loadDefaultSource, sample } from './source.ts';
 
 export const TRAIN_CHARS = 2_000_000;

@@ -1,6 +1,6 @@
 /**
  * The metric and the causality probe (hidden: only the evaluation has this file). It reaches the
- * model only through predictor messages (protocol.ts), so the numbers never come from code an
+ * model only through predictor messages (@nightshift/helpers), so the numbers never come from code an
  * experiment can edit.
  *
  * val_bpb: bits per character over every character of the validation text. A model with context
@@ -23,7 +23,7 @@
  * mixed among the main requests at random places. A causal model's predictions up to the cut
  * cannot change, nor can the untouched window's differ from its main-pass prediction.
  */
-import { decodeLogits, InfoAnswer, PredictAnswer, type PredictorRequest } from './protocol.ts';
+import { decodeLogits, InfoAnswer, PredictAnswer, type PredictorRequest } from '@nightshift/helpers';
 import type { Validation } from './validation.ts';
 
 /** Rows per predict request, as the in-process evaluation had it. */

@@ -6,18 +6,29 @@
  *
  * Training ends by saving the model to NIGHTSHIFT_OUT. It never scores itself: nightshift then runs
  * `tsx train.ts predict`, which loads that model and answers the hidden evaluation's requests for
- * logits (protocol.ts carries the messages), and the evaluation computes val_bpb.
+ * logits (@nightshift/helpers carries the messages, the step plan and the `@ns` lines), and the
+ * evaluation computes val_bpb.
  *
  * Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 NIGHTSHIFT_OUT=out npx tsx train.ts
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import {
+  loadCheckpoint,
+  planSteps,
+  readEnv,
+  reportFinal,
+  reportStep,
+  runMain,
+  saveCheckpoint,
+  servePredictions,
+  timeSteps,
+  UsageError,
+  type Predictor,
+} from '@nightshift/helpers';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { explainBackendError, selectBackend } from './backend.ts';
+import { explainBackendError, requestedBackend, selectBackend } from './backend.ts';
 import { loadData, type TrainingData } from './prepare.ts';
 import { mulberry32 } from './source.ts';
-import { planSteps, readEnv, report, runMain, servePredictions, trainingDeadline, UsageError, type Predictor } from './protocol.ts';
 
 export const config = {
   layers: 2, // @knob 1 2 3 4
@@ -299,36 +310,23 @@ function trainStep(model: Model, opt: AdamW, next: () => [tf.Tensor2D, tf.Tensor
   return loss;
 }
 
-/**
- * Seconds per step, timed on a throwaway model once kernels are set up and the JIT has warmed:
- * the first steps are much slower, and on a shared machine steps vary, so the timed phase lasts
- * a thirtieth of the budget (2 to 10 s; less only for budgets under 10 s).
- */
-async function timeSteps(data: TrainingData, budgetS: number): Promise<number> {
+/** Seconds per step of this config, timed on a throwaway model (the helpers' timeSteps: after a warm-up, for a thirtieth of the budget). */
+function secondsPerStep(data: TrainingData, budgetS: number): number {
   const model = new Model(config, data.vocab.length, 999_999);
   const opt = new AdamW(model);
   const next = batcher(data, 999_999);
-  const warmS = Math.min(2, budgetS / 5);
-  const timedS = Math.min(10, Math.max(budgetS / 30, warmS));
-  let steps = 0;
-  let start = performance.now();
-  while (steps++ < 3 || (performance.now() - start) / 1000 < warmS) trainStep(model, opt, next, 0);
-  steps = 0;
-  start = performance.now();
-  while (steps++ < 3 || (performance.now() - start) / 1000 < timedS) trainStep(model, opt, next, 0);
-  const seconds = (performance.now() - start) / 1000 / (steps - 1);
-  model.dispose();
-  opt.dispose();
-  return seconds;
+  try {
+    return timeSteps(() => trainStep(model, opt, next, 0), budgetS);
+  } finally {
+    model.dispose();
+    opt.dispose();
+  }
 }
 
-// ---- The model on disk: what `predict` loads ----
+// ---- The model on disk (the helpers' checkpoint: model.json and weights.bin): what `predict` loads ----
 
-const MODEL_FILE = 'model.json';
-const WEIGHTS_FILE = 'weights.bin';
-
-/** model.json: the config the model was built with, its vocabulary size, and each variable's shape. */
-const ModelFile = z
+/** The checkpoint's meta: the config the model was built with, its vocabulary size, and each variable's shape. */
+const ModelMeta = z
   .object({
     config: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
     vocab: z.number().int().positive(),
@@ -336,34 +334,25 @@ const ModelFile = z
   })
   .strict();
 
-/** Writes model.json and weights.bin (every variable, in order, as float32 in this machine's byte order). */
 function saveModel(model: Model, outDir: string): void {
-  mkdirSync(outDir, { recursive: true });
-  const values = model.vars.map((v) => v.dataSync() as Float32Array);
-  const weights = new Float32Array(values.reduce((n, a) => n + a.length, 0));
-  values.reduce((offset, a) => (weights.set(a, offset), offset + a.length), 0);
-  writeFileSync(path.join(outDir, WEIGHTS_FILE), new Uint8Array(weights.buffer));
-  const file: z.infer<typeof ModelFile> = { config: model.c, vocab: model.vocab, shapes: model.vars.map((v) => v.shape) };
-  writeFileSync(path.join(outDir, MODEL_FILE), JSON.stringify(file));
+  const meta: z.infer<typeof ModelMeta> = { config: model.c, vocab: model.vocab, shapes: model.vars.map((v) => v.shape) };
+  saveCheckpoint(
+    meta,
+    model.vars.map((v) => v.dataSync() as Float32Array),
+    outDir,
+  );
 }
 
 /** Rebuilds the saved model: its own config (not today's text of this file), then its weights. */
 function loadModel(outDir: string): Model {
-  let file: z.infer<typeof ModelFile>;
-  let bytes: Buffer;
-  try {
-    file = ModelFile.parse(JSON.parse(readFileSync(path.join(outDir, MODEL_FILE), 'utf8')));
-    bytes = readFileSync(path.join(outDir, WEIGHTS_FILE));
-  } catch (error) {
-    throw new Error(`no readable model in NIGHTSHIFT_OUT=${outDir} (${(error as Error).message.split('\n')[0]}): did training finish?`);
-  }
-  const model = new Model({ ...config, ...file.config } as Config, file.vocab, 0);
-  // A copy: a Float32Array view needs a 4-byte-aligned offset, which a Buffer need not have.
-  const weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length - (bytes.length % 4)));
-  if (file.shapes.join(';') !== model.vars.map((v) => v.shape).join(';') || weights.length !== model.params()) {
+  const { meta, arrays } = loadCheckpoint(outDir);
+  const file = ModelMeta.safeParse(meta);
+  if (!file.success) throw new Error(`the model in NIGHTSHIFT_OUT=${outDir} has no readable config (${file.error.issues[0]!.message})`);
+  const model = new Model({ ...config, ...file.data.config } as Config, file.data.vocab, 0);
+  if (file.data.shapes.join(';') !== model.vars.map((v) => v.shape).join(';') || arrays.length !== model.vars.length) {
     throw new Error(`the model in NIGHTSHIFT_OUT=${outDir} does not match its config`);
   }
-  model.vars.reduce((offset, v) => (v.assign(tf.tensor(weights.slice(offset, offset + v.size), v.shape)), offset + v.size), 0);
+  for (const [i, v] of model.vars.entries()) v.assign(tf.tensor(arrays[i]!, v.shape));
   return model;
 }
 
@@ -377,7 +366,7 @@ function predictor(model: Model): Predictor {
 
 async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<void> {
   const data = loadData(env.dataPath);
-  const plan = await planSteps(env.budgetS, env.steps, () => timeSteps(data, env.budgetS));
+  const plan = await planSteps(env, () => secondsPerStep(data, env.budgetS));
   console.log(
     `train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : 'NIGHTSHIFT_STEPS'})`,
   );
@@ -386,34 +375,31 @@ async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<
   const opt = new AdamW(model);
   const next = batcher(data, env.seed);
   const tokensPerStep = config.batchSize * config.blockSize;
-  const logEvery = Math.max(1, Math.round((plan.steps * 1.5) / env.budgetS));
-  const start = performance.now();
-  const deadline = trainingDeadline(env.budgetS, start);
   let losses: number[] = [];
   let lastLoss = NaN;
   let step = 0;
   let diverged = false;
-  const elapsed = () => (performance.now() - start) / 1000;
-  while (step < plan.steps && performance.now() < deadline) {
-    const loss = trainStep(model, opt, next, learningRate(step / plan.steps));
+  plan.start();
+  while (plan.running(step)) {
+    const loss = trainStep(model, opt, next, learningRate(plan.progress(step)));
     step++;
     if (!Number.isFinite(loss)) {
       diverged = true;
       break;
     }
     losses.push(loss / Math.LN2);
-    if (step % logEvery === 0 || step === plan.steps) {
+    if (step % plan.reportEvery === 0 || step === plan.steps) {
       lastLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
       losses = [];
-      report({ step, elapsed_s: elapsed(), train_loss: lastLoss, tokens_per_s: (step * tokensPerStep) / elapsed() });
+      reportStep(step, { elapsed_s: plan.elapsedS(), train_loss: lastLoss, tokens_per_s: (step * tokensPerStep) / plan.elapsedS() });
     }
   }
   if (losses.length > 0) lastLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
-  const seconds = elapsed();
+  const budget = plan.facts(step);
   // Saved even when diverged: its non-finite logits are how the evaluation sees the divergence.
   if (env.outDir) saveModel(model, env.outDir);
-  const facts = { steps: step, planned_steps: plan.steps, params: model.params(), tokens_per_s: (step * tokensPerStep) / seconds, elapsed_s: seconds, backend };
-  report(diverged ? { final: true, diverged: true, train_loss: null, ...facts } : { final: true, train_loss: lastLoss, ...facts });
+  const facts = { ...budget, params: model.params(), tokens_per_s: (step * tokensPerStep) / budget.elapsed_s, backend };
+  reportFinal(diverged ? { diverged: true, train_loss: null, ...facts } : { train_loss: lastLoss, ...facts }, tf);
 }
 
 async function main(): Promise<void> {
@@ -422,7 +408,7 @@ async function main(): Promise<void> {
     throw new UsageError(`unknown mode ${mode}: run train.ts to train, train.ts predict to serve the trained model`);
   const env = readEnv();
   if (config.dModel % config.heads !== 0) throw new UsageError(`dModel ${config.dModel} is not divisible by heads ${config.heads}`);
-  const backend = await selectBackend(env.backend);
+  const backend = await selectBackend(requestedBackend());
   if (mode === undefined) return train(env, backend);
   if (!env.outDir) throw new UsageError('NIGHTSHIFT_OUT is not set: predict loads the model training saved there');
   await servePredictions(predictor(loadModel(env.outDir)));

@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { HELPERS_DIR } from '../paths.ts';
+
 /**
  * The training process gets a cleared environment: a short allowlist of the agent's variables
  * plus the NIGHTSHIFT_* protocol variables. Secrets never pass, even if someone allowlists them.
@@ -29,6 +32,9 @@ const ALLOWED = [
   'NIGHTSHIFT_DATA',
 ];
 
+/** The Python helper's folder (helpers/python/nightshift.py). */
+export const PYTHON_HELPERS = path.join(HELPERS_DIR, 'python');
+
 const SECRET = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$/i;
 
 export interface ProtocolVariables {
@@ -55,6 +61,8 @@ export function buildTrainingEnv(parent: NodeJS.ProcessEnv, vars: ProtocolVariab
     if (value !== undefined && !isSecretName(name)) env[name] = value;
   }
   env.PATH = [...vars.pathPrefix, env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(':');
+  // `import nightshift` finds the Python helper with no install, ahead of the user's own folders.
+  env.PYTHONPATH = [PYTHON_HELPERS, ...(env.PYTHONPATH ? [env.PYTHONPATH] : [])].join(':');
   if (vars.data !== undefined) env.NIGHTSHIFT_DATA = vars.data;
   env.NIGHTSHIFT_BUDGET_S = String(vars.budgetS);
   env.NIGHTSHIFT_SEED = String(vars.seed);

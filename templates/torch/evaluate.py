@@ -24,9 +24,9 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
+from nightshift import UsageError, decode_logits, read_env, report, run_main
 
 from prepare import VAL_CHARS, encode, read_user_text, user_split, user_vocab
-from protocol import UsageError, decode_logits, read_env, report, run_main
 from source import Source, conditional_bits, load_default_source, sample
 
 CONTEXT_CHARS = 1024
@@ -190,7 +190,7 @@ def evaluate(predictor, data, rng):
 
 def main():
     env = read_env()
-    data = synthetic_validation() if env["data_path"] is None else user_validation(env["data_path"])
+    data = synthetic_validation() if env.data_path is None else user_validation(env.data_path)
     nats, is_causal = evaluate(Predictor(len(data.vocab)), data, secrets.SystemRandom())
     floor = floor_bpb(data)
     floor_field = {} if floor is None else {"floor": floor}

@@ -10,7 +10,7 @@ tenth of the file (at most VAL_CHARS), so the training text here is everything b
 import os
 from dataclasses import dataclass
 
-from protocol import UsageError
+from nightshift import UsageError
 from source import load_default_source, sample
 
 TRAIN_CHARS = 2_000_000

@@ -6,27 +6,24 @@ training's forward pass runs under bf16 autocast.
 
 Training writes the model to NIGHTSHIFT_OUT and reports training facts only; the metric comes from
 the evaluation, which never sees this file: it asks `python3 train.py predict` for next-token
-logits over pipes (protocol.py has the plumbing). Predictions at position t may depend only on
-tokens 0..t: the evaluation checks that, and a model that reads ahead makes the run invalid.
+logits over pipes. Predictions at position t may depend only on tokens 0..t: the evaluation checks
+that, and a model that reads ahead makes the run invalid. The protocol (environment, seeding, step
+plan, `@ns` lines, checkpoint, the predictor's messages) is nightshift's Python helper, `nightshift`
+(helpers/python in nightshift, on PYTHONPATH in every run), which no experiment can change.
 
-Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 NIGHTSHIFT_OUT=out python3 train.py
+Run by hand: PYTHONPATH=<nightshift>/helpers/python NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 NIGHTSHIFT_OUT=out python3 train.py
 """
-import json
 import math
 import os
 import sys
-import time
 
-# Deterministic cuBLAS needs this before CUDA starts.
-os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+import nightshift as ns
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-
-from prepare import load_training  # noqa: E402
-from protocol import UsageError, plan_steps, read_env, report, run_main, serve_predictions, training_deadline  # noqa: E402
-from source import mulberry32  # noqa: E402
+from prepare import load_training
+from source import mulberry32
 
 config = dict(
     layers=2,  # @knob 1 2 3 4
@@ -163,7 +160,7 @@ class Batches:
         self.B, self.T = config["batchSize"], config["blockSize"]
         self.span = len(train) - self.T - 1
         if self.span < 1:
-            raise UsageError(f"the training text ({len(train)} characters) is shorter than blockSize + 1 = {self.T + 1}")
+            raise ns.UsageError(f"the training text ({len(train)} characters) is shorter than blockSize + 1 = {self.T + 1}")
         self.train = train
         self.offsets = torch.arange(self.T, device=device)
         self.device = device
@@ -198,23 +195,13 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def time_steps(data_train, vocab, budget_s, device):
-    """Seconds per step, timed on a throwaway model after a warm-up (kernel selection, caches).
-    On a shared machine steps vary, so the timed phase lasts a thirtieth of the budget (2 to 10 s;
-    less only for budgets under 10 s)."""
+def seconds_per_step(data_train, vocab, budget_s, device):
+    """Seconds per step of this config, timed on a throwaway model (the helper's time_steps: after
+    a warm-up, for a thirtieth of the budget)."""
     model = Model(config, vocab).to(device)
     opt = optimizer(model)
     batches = Batches(data_train, 999_999, device)
-    warm = min(2.0, budget_s / 5)
-    for phase in (warm, min(10.0, max(budget_s / 30, warm))):
-        steps, start = 0, time.perf_counter()
-        while steps < 3 or time.perf_counter() - start < phase:
-            train_step(model, opt, batches, 0.0, device)
-            steps += 1
-            if steps % 10 == 0:
-                sync(device)
-        sync(device)
-    return (time.perf_counter() - start) / steps
+    return ns.time_steps(lambda: train_step(model, opt, batches, 0.0, device), budget_s, lambda: sync(device))
 
 
 def pick_device():
@@ -245,104 +232,86 @@ def write_sample(model, data, out_dir, seed, device):
         f.write(f"{text(0, T)}|{text(T)}\n")
 
 
-def save(model, vocab, out_dir):
-    """What `predict` needs: the config the weights belong to, and the weights."""
-    os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
-        json.dump({"config": config, "vocab": vocab}, f)
-    torch.save(model.state_dict(), os.path.join(out_dir, "model.pt"))
-
-
 def load(out_dir, device):
-    if out_dir is None:
-        raise UsageError("NIGHTSHIFT_OUT is not set: predict loads the model training wrote there")
-    try:
-        with open(os.path.join(out_dir, "config.json"), encoding="utf-8") as f:
-            saved = json.load(f)
-        model = Model(saved["config"], saved["vocab"]).to(device)
-        model.load_state_dict(torch.load(os.path.join(out_dir, "model.pt"), map_location=device))
-    except FileNotFoundError as e:
-        raise UsageError(f"{e.filename} is missing: has training run with this NIGHTSHIFT_OUT?") from None
+    """The model training saved (ns.save_checkpoint): its own config, not today's text of this file."""
+    saved, state = ns.load_checkpoint(out_dir, map_location=device)
+    model = Model(saved["config"], saved["vocab"]).to(device)
+    model.load_state_dict(state)
     return model.eval(), saved["config"]["blockSize"], saved["vocab"]
 
 
 def predict():
-    """The predictor: answers the evaluation's requests (protocol.py) from the saved model, in
-    float32 so that its answers do not depend on how the requests are batched."""
-    env = read_env()
+    """The predictor: answers the evaluation's requests (ns.serve_predictions) from the saved model,
+    in float32 so that its answers do not depend on how the requests are batched."""
+    env = ns.read_env()
     device, _ = pick_device()
-    model, context, vocab = load(env["out_dir"], device)
+    model, context, vocab = load(env.out_dir, device)
 
     @torch.no_grad()
     def logits_of(ids):
         return model(torch.from_numpy(ids).to(device)).float().cpu().numpy()
 
-    serve_predictions(context, vocab, logits_of)
+    ns.serve_predictions(context, vocab, logits_of)
 
 
-def fit(model, batches, steps_planned, budget_s, device):
+def fit(model, batches, plan, device):
     """The training loop: the planned steps, or fewer if the deadline comes first. Returns
-    (steps, the last mean loss in bits or None, diverged, seconds)."""
+    (steps, the last mean loss in bits or None, diverged)."""
     opt = optimizer(model)
     tokens_per_step = config["batchSize"] * config["blockSize"]
-    log_every = max(1, round(steps_planned * 1.5 / budget_s))
     losses = torch.zeros((), device=device)
     count, last_loss, step = 0, None, 0
     model.train()
     sync(device)
-    start = time.perf_counter()
-    deadline = training_deadline(budget_s, time.monotonic())
-    while step < steps_planned and time.monotonic() < deadline:
-        losses += train_step(model, opt, batches, learning_rate(step / steps_planned), device)
+    plan.start()
+    while plan.running(step):
+        losses += train_step(model, opt, batches, learning_rate(plan.progress(step)), device)
         count += 1
         step += 1
-        if step % log_every == 0 or step == steps_planned:
+        if step % plan.report_every == 0 or step == plan.steps:
             mean = losses.item() / count / math.log(2)  # waits for the device
             if not math.isfinite(mean):
-                return step, None, True, time.perf_counter() - start
-            elapsed = time.perf_counter() - start
+                return step, None, True
+            elapsed = plan.elapsed_s()
             last_loss, losses, count = mean, torch.zeros((), device=device), 0
-            report(step=step, elapsed_s=elapsed, train_loss=last_loss, tokens_per_s=step * tokens_per_step / elapsed)
+            ns.report_step(step, elapsed_s=elapsed, train_loss=last_loss, tokens_per_s=step * tokens_per_step / elapsed)
     if count > 0:
         last_loss = losses.item() / count / math.log(2)
     sync(device)
     diverged = last_loss is not None and not math.isfinite(last_loss)
-    return step, None if diverged else last_loss, diverged, time.perf_counter() - start
+    return step, None if diverged else last_loss, diverged
 
 
 def train():
-    env = read_env()
+    env = ns.read_env()
     if config["dModel"] % config["heads"] != 0:
-        raise UsageError(f"dModel {config['dModel']} is not divisible by heads {config['heads']}")
-    seed = env["seed"]
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+        raise ns.UsageError(f"dModel {config['dModel']} is not divisible by heads {config['heads']}")
+    ns.seed_everything(env.seed)
     device, device_name = pick_device()
-    data = load_training(env["data_path"])
+    data = load_training(env.data_path)
     ids = torch.tensor(data.train, dtype=torch.long, device=device)
-    steps_planned, measured = plan_steps(env["budget_s"], env["steps"], lambda: time_steps(ids, len(data.vocab), env["budget_s"], device))
-    print(f"train.py: experiment {env['experiment_id'] or '(by hand)'}, {device_name}, {data.origin} data, {steps_planned} steps "
-          f"for {env['budget_s']:g} s ({'timed now' if measured else 'NIGHTSHIFT_STEPS'})", flush=True)
+    plan = ns.plan_steps(env, lambda: seconds_per_step(ids, len(data.vocab), env.budget_s, device))
+    print(f"train.py: experiment {env.experiment_id or '(by hand)'}, {device_name}, {data.origin} data, {plan.steps} steps "
+          f"for {env.budget_s:g} s ({'timed now' if plan.measured else 'NIGHTSHIFT_STEPS'})", flush=True)
 
-    torch.manual_seed(seed)  # the timing run drew from the same generator
+    ns.seed_everything(env.seed)  # the timing run drew from the same generators
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()  # the timing run's model is not this one
     model = Model(config, len(data.vocab)).to(device)
-    steps, train_loss, diverged, elapsed = fit(model, Batches(ids, seed, device), steps_planned, env["budget_s"], device)
+    steps, train_loss, diverged = fit(model, Batches(ids, env.seed, device), plan, device)
+    facts = plan.facts(steps)
     model.eval()
-    if env["out_dir"]:
-        save(model, len(data.vocab), env["out_dir"])
+    if env.out_dir:
+        ns.save_checkpoint({"config": config, "vocab": len(data.vocab)}, model.state_dict(), env.out_dir)
         if not diverged:
-            write_sample(model, data, env["out_dir"], seed, device)
-    facts = dict(steps=steps, planned_steps=steps_planned, params=sum(p.numel() for p in model.parameters()),
-                 tokens_per_s=steps * config["batchSize"] * config["blockSize"] / elapsed, elapsed_s=elapsed, device=device_name)
-    if device.type == "cuda":
-        facts["peak_mem_mb"] = torch.cuda.max_memory_allocated() / 2**20
-    report(final=True, train_loss=train_loss, **facts, **({"diverged": True} if diverged else {}))
+            write_sample(model, data, env.out_dir, env.seed, device)
+    facts.update(params=sum(p.numel() for p in model.parameters()),
+                 tokens_per_s=steps * config["batchSize"] * config["blockSize"] / facts["elapsed_s"], device=device_name)
+    ns.report_final(train_loss=train_loss, **facts, **({"diverged": True} if diverged else {}))
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["predict"]:
-        run_main("train.py predict", predict)
+        ns.run_main("train.py predict", predict)
     else:
-        run_main("train.py", train)
+        ns.run_main("train.py", train)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { buildTrainingEnv } from '../../agent/runner/env.ts';
+import { buildTrainingEnv, PYTHON_HELPERS } from '../../agent/runner/env.ts';
 import { processesMarked, runMarks } from '../../agent/runner/leftovers.ts';
 import { limitMechanism } from '../../agent/runner/isolation/limits.ts';
 import { runTraining, signalGroup, type TrainingRequest } from '../../agent/runner/run-training.ts';
@@ -148,7 +148,8 @@ test('the training process sees no secret and only the allowlist plus NIGHTSHIFT
   assert.equal(seen.NIGHTSHIFT_OUT, dir);
   assert.equal(seen.CUDA_VISIBLE_DEVICES, '0');
   assert.ok(seen.PATH!.startsWith('/opt/bin:'));
-  const allowed = /^(PATH|HOME|CUDA_VISIBLE_DEVICES|NIGHTSHIFT_(BUDGET_S|SEED|EXPERIMENT_ID|OUT))$/;
+  assert.equal(seen.PYTHONPATH, PYTHON_HELPERS, 'the Python helper is importable, and nothing else of the parent is on the path');
+  const allowed = /^(PATH|PYTHONPATH|HOME|CUDA_VISIBLE_DEVICES|NIGHTSHIFT_(BUDGET_S|SEED|EXPERIMENT_ID|OUT))$/;
   // node and the shell add a few of their own (PWD, SHLVL, _); nothing else of the parent's.
   for (const name of Object.keys(seen)) assert.ok(allowed.test(name) || ['PWD', 'SHLVL', '_', 'OLDPWD'].includes(name), name);
 });
@@ -180,6 +181,13 @@ test('NIGHTSHIFT_STEPS is passed only once the configuration has a step plan', (
   assert.equal(buildTrainingEnv({}, { ...base, steps: null }).NIGHTSHIFT_STEPS, undefined);
   assert.equal(buildTrainingEnv({}, { ...base, steps: 1234 }).NIGHTSHIFT_STEPS, '1234');
   assert.equal(buildTrainingEnv({ NIGHTSHIFT_CACHE: '/c' }, base).NIGHTSHIFT_CACHE, undefined);
+});
+
+test("the Python helper's folder comes first on PYTHONPATH, before the agent's own entries", () => {
+  const base = { budgetS: 1, seed: 1, experimentId: 1, outDir: '/o', pathPrefix: [] };
+  assert.equal(buildTrainingEnv({}, base).PYTHONPATH, PYTHON_HELPERS);
+  assert.equal(buildTrainingEnv({ PYTHONPATH: '/site:/more' }, base).PYTHONPATH, `${PYTHON_HELPERS}:/site:/more`);
+  assert.ok(fs.existsSync(path.join(PYTHON_HELPERS, 'nightshift.py')));
 });
 
 test('an endless line is cut at the line cap and the run goes on to its final line', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadData, syntheticData, TRAIN_CHARS, userData, userText, VAL_CHARS } from '../../sandbox/prepare.ts';
-import { encodeLogits, UsageError, type PredictorRequest } from '../../sandbox/protocol.ts';
+import { encodeLogits, UsageError, type PredictorRequest } from '@nightshift/helpers';
 import { AnswerError, FUTURE_TOKENS, score, windows, type Channel } from '../../sandbox/scoring.ts';
 import { CONTEXT_CHARS, syntheticValidation, userValidation, type Validation } from '../../sandbox/validation.ts';
 import { copySandbox, errorLines, FIXTURES, runTrain } from './run-sandbox.ts';

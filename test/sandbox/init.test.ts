@@ -9,7 +9,7 @@ import { ROOT, tempDir } from './run-sandbox.ts';
 test('init --template tfjs writes the sandbox, without node_modules, into a new folder', async () => {
   const dir = path.join(tempDir('ns-init-'), 'deep', 'new');
   const files = await initSandbox(dir, 'tfjs');
-  for (const f of ['train.ts', 'prepare.ts', 'evaluate.ts', 'source.ts', 'source.json', 'backend.ts', 'protocol.ts', 'nightshift.json', 'README.md']) {
+  for (const f of ['train.ts', 'prepare.ts', 'evaluate.ts', 'source.ts', 'source.json', 'backend.ts', 'nightshift.json', 'README.md']) {
     assert.ok(files.includes(f), `missing ${f}`);
     assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), fs.readFileSync(path.join(ROOT, 'sandbox', f), 'utf8'));
   }
@@ -21,7 +21,7 @@ test('init --template tfjs writes the sandbox, without node_modules, into a new 
 test('init --template torch writes the PyTorch template into an empty folder', async () => {
   const dir = tempDir('ns-init-');
   const files = await initSandbox(dir, 'torch');
-  assert.deepEqual(files, ['README.md', 'evaluate.py', 'nightshift.json', 'prepare.py', 'protocol.py', 'source.json', 'source.py', 'train.py']);
+  assert.deepEqual(files, ['README.md', 'evaluate.py', 'nightshift.json', 'prepare.py', 'source.json', 'source.py', 'train.py']);
   const sandbox = loadSandbox(dir);
   assert.equal(sandbox.config.command, 'python3 train.py');
   assert.deepEqual(sandbox.config.editable, ['train.py']);

@@ -32,6 +32,7 @@ export const FinalLine = z
     tokens_per_s: z.number().positive(),
     elapsed_s: z.number().positive(),
     backend: z.enum(['node-gpu', 'node', 'wasm', 'cpu']),
+    peak_mem_mb: z.number().positive(),
   })
   .strict();
 

@@ -88,7 +88,7 @@ test('same seed and NIGHTSHIFT_STEPS: identical facts and val_bpb; another seed 
     runs.push({ facts, valBpb: sealed.result.metric });
   }
   const [a, b, c] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];
-  const numbers = ({ tokens_per_s: _t, elapsed_s: _e, ...rest }: typeof a.facts) => rest;
+  const numbers = ({ tokens_per_s: _t, elapsed_s: _e, peak_mem_mb: _m, ...rest }: typeof a.facts) => rest;
   assert.deepEqual(numbers(b.facts), numbers(a.facts));
   assert.equal(a.facts.steps, 25);
   assert.equal(a.facts.planned_steps, 25);
@@ -123,7 +123,7 @@ test('a model without its attention mask is invalid: predictions depend on futur
 });
 
 test('a forged final line from training does not move val_bpb; one from predict breaks the evaluation', async () => {
-  const forge = (where: string) => (text: string) => text.replace(where, `${where}\n  report({ final: true, val_bpb: 0.1 });`);
+  const forge = (where: string) => (text: string) => text.replace(where, `${where}\n  reportFinal({ val_bpb: 0.1 });`);
   const honest = copySandbox(SMALL);
   const forged = copySandbox(SMALL, forge('async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<void> {'));
   const steps = { NIGHTSHIFT_STEPS: '20' };

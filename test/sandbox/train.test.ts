@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseMarkers } from '../../agent/knobs/markers.ts';
-import { decodeLogits, PredictAnswer } from '../../sandbox/protocol.ts';
+import { decodeLogits, PredictAnswer } from '@nightshift/helpers';
 import { copySandbox, errorLines, FIXTURES, ROOT, runTrain, SANDBOX, SMALL, tempDir, type RunResult } from './run-sandbox.ts';
 
 const TMP = tempDir('ns-tmp-');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../../paths.ts';
+import { HELPERS_DIR, PACKAGE_ROOT } from '../../paths.ts';
 import { gpuDevices } from './choose.ts';
 import { credentialMasks, hiddenMasks } from './credentials.ts';
 import { pathPrefixes, tooBroad } from './path-prefixes.ts';
@@ -30,7 +30,7 @@ export type IsolationView = ReturnType<typeof isolationView>;
 /**
  * What an isolated process of this workspace may see, as exact paths: system folders and the
  * /etc files programs need, each PATH entry's install prefix (never / nor a whole home),
- * nightshift's node_modules (not its package root, which may hold the log), the corpus, and the
+ * nightshift's node_modules and helpers (not its package root, which may hold the log), the corpus, and the
  * extra folders asked for; credential files in the non-system ones, and the hidden paths, read
  * as empty.
  */
@@ -46,6 +46,8 @@ export function isolationView(workspace: string, outDir: string, pathVar: string
   const tools = pathPrefixes([...entries, ...entries.map(realpath)], homes);
   const own = [
     path.join(PACKAGE_ROOT, 'node_modules'),
+    // The helper modules every run may import (node_modules/@nightshift/helpers links into it).
+    HELPERS_DIR,
     // The workspace links a node_modules that may live anywhere (the source sandbox's own). The
     // link is the script's to change, so only a folder that is a node_modules is followed.
     ...[realpath(path.join(workspace, 'node_modules'))].filter((p) => path.basename(p) === 'node_modules'),
