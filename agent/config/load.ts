@@ -12,6 +12,13 @@ const sandboxPath = z
     message: 'must be a relative path to a file inside the sandbox (no ".", ".." or absolute paths)',
   });
 
+/**
+ * How the training script reports: `ns` lines (docs/design.md, "Training-script protocol"), or
+ * autoresearch's summary block (`---`, then `val_bpb: 0.9979` lines), so its train.py runs as it is.
+ */
+export const PROTOCOLS = ['ns', 'autoresearch'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
 export const SandboxConfigSchema = z
   .object({
     command: z.string().min(1),
@@ -30,6 +37,7 @@ export const SandboxConfigSchema = z
     hidden: z.array(sandboxPath).default([]),
     /** A user corpus for the script, passed to it as NIGHTSHIFT_DATA (resolved against the sandbox). */
     data: z.string().min(1).optional(),
+    protocol: z.enum(PROTOCOLS).default('ns'),
   })
   .strict()
   .refine((c) => c.predict === undefined || c.evaluate !== undefined, {

@@ -21,6 +21,12 @@ export function seconds(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : `${value.toFixed(1)} s`;
 }
 
+/** A run's peak memory, given in MiB: GiB with one decimal from 1 GiB up ("44.0 GiB"), else whole MiB. */
+export function mebibytes(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '-';
+  return value >= 1024 ? `${(value / 1024).toFixed(1)} GiB` : `${Math.round(value)} MiB`;
+}
+
 const MINUS = '\u2212';
 
 /** A number inside a sentence: two significant digits, no exponent for ordinary magnitudes, a typographic minus. */

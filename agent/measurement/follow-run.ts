@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Protocol } from '../config/load.ts';
 import { OUTPUT_LOG, RESULT_FILE, readResult } from '../executors/run-folder.ts';
 import type { Executor, RunResult, RunSpec, RunStatus } from '../executors/types.ts';
 import { watchDiskQuota } from '../runner/disk-quota.ts';
@@ -28,6 +29,8 @@ export interface FollowRequest {
   logPath: string;
   /** The metric its final line reports; null when an evaluation follows. */
   metric: string | null;
+  /** How its output reports the final facts (run-training.ts TrainingRequest). */
+  protocol?: Protocol;
   limits: RunLimits;
   /** Bytes the folders may hold together; over it the run is cancelled. */
   quota: { folders: string[]; bytes: number } | null;
@@ -82,7 +85,16 @@ export async function followRun(req: FollowRequest): Promise<Followed> {
   let overQuota: string | null = null;
   let steps = 0;
   const onStep = req.onStep && ((step: StepMetrics) => ++steps > (req.stepsKnown ?? 0) && req.onStep!(step));
-  const tail = tailOutput({ file: output, ended, log: log.write, onStep, maxStepRows: req.maxStepRows, signal: stopTail.signal, pollMs: req.pollMs });
+  const tail = tailOutput({
+    file: output,
+    ended,
+    log: log.write,
+    onStep,
+    maxStepRows: req.maxStepRows,
+    protocol: req.protocol,
+    signal: stopTail.signal,
+    pollMs: req.pollMs,
+  });
   const quota =
     req.quota &&
     watchDiskQuota(req.quota.folders, req.quota.bytes, () => {

@@ -117,6 +117,7 @@ export async function measureRunOnExecutor(
     graceS: options.graceS,
     logPath: request.logPath,
     metric: request.metric,
+    protocol: request.protocol,
     limits: request.limits ?? { memoryBytes: null, openFiles: null },
     quota: quotaBytes == null ? null : { folders: [checkout.dir, request.env.NIGHTSHIFT_OUT ?? checkout.dir], bytes: quotaBytes },
     marks: runMarks(request.env),

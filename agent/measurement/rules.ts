@@ -27,15 +27,24 @@ export function beyondFloor(metric: string, value: number, floor: number | null,
   return beyond ? `its ${metric} ${value} is ${goal === 'minimize' ? 'below' : 'above'} the floor ${floor} its evaluation states` : null;
 }
 
+// The seed rule's finding, as the run that first found it says it; later runs point back to that run.
+const IGNORES_SEED = 'the script ignores NIGHTSHIFT_SEED';
+
 /**
  * A run of the same code (same commit, same diff) on another seed with exactly the same metric:
- * the script ignores NIGHTSHIFT_SEED, so repeating it measures nothing about noise.
+ * the script ignores NIGHTSHIFT_SEED (autoresearch's train.py seeds with a constant), so repeating
+ * it measures nothing about noise. The session is told why once, by the first such run; every
+ * later one is as invalid but says only which run it repeats and where the reason is.
  */
 export function seedIgnored(metric: string, value: number, run: ExperimentRow, rows: readonly ExperimentRow[]): string | null {
   const twin = rows.find(
     (e) => e.id !== run.id && e.status === 'done' && e.metric === value && e.seed !== run.seed && e.base_commit === run.base_commit && e.diff === run.diff,
   );
-  return twin ? `its ${metric} ${value} is exactly that of run ${twin.id} on seed ${twin.seed}: the script ignores its seed` : null;
+  if (!twin) return null;
+  const told = rows.find((e) => e.id !== run.id && e.status === 'invalid' && e.reason?.includes(IGNORES_SEED));
+  return told
+    ? `it repeats run ${twin.id} exactly on another seed (the seed is ignored: see run ${told.id})`
+    : `its ${metric} ${value} is exactly that of run ${twin.id} on seed ${twin.seed}: ${IGNORES_SEED}, so repeated runs measure no noise; seed every random generator from it`;
 }
 
 export function changedDuringRun(files: readonly string[]): string | null {

@@ -110,6 +110,7 @@ export function trainingRequest(
     logPath,
     // Sealed and separate sessions take the metric from the evaluation; the training line is facts.
     metric: session.seal === 'self-reported' ? session.metric : null,
+    protocol: opened.sandbox.config.protocol,
     ...hooks,
   };
 }

@@ -1,5 +1,5 @@
 /** Table columns of the experiments table, shared by `log` and `export`: how a person reads each one. */
-import { num, signed } from '../format/numbers.ts';
+import { mebibytes, num, signed } from '../format/numbers.ts';
 import type { Cell, Colour, Column } from './format.ts';
 import { DELTA_DECIDED_COLUMN } from '../session/kept-deltas.ts';
 import { isFailedRun } from '../store/types.ts';
@@ -14,6 +14,7 @@ export const COLUMNS: Record<string, Column> = {
   delta: { name: 'delta', label: DELTA_DECIDED_COLUMN, display: (v) => signed(asNumber(v)) },
   p: { name: 'p', display: (v) => num(asNumber(v), 2) },
   run_s: { name: 'run_s', display: (v) => (v === null ? '-' : asNumber(v)!.toFixed(1)) },
+  peak_mem_mb: { name: 'peak_mem_mb', label: 'peak_mem', display: (v) => mebibytes(asNumber(v)) },
   created_at: { name: 'created_at', display: (v) => (typeof v === 'string' ? localMinute(v) : '-') },
 };
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { num, seconds, signed } from '../format/numbers.ts';
+import { mebibytes, num, seconds, signed } from '../format/numbers.ts';
 import { measured } from '../session/candidates.ts';
 import { mean, sd } from '../stats/descriptive.ts';
 import type { ExperimentRow } from '../store/types.ts';
@@ -44,6 +44,8 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
   out.push(field('proposer', proposerLine(e)));
   for (const spec of specs(e)) out.push(field('spec', `${spec.action} ${spec.part}: ${spec.from} -> ${spec.to}`));
   out.push(field('run', runLine(e)));
+  // As the script reported it (peak_mem_mb, peak_vram_mb or memory_gb in its final facts); logs before v8 have none.
+  if (e.peak_mem_mb != null) out.push(field('memory', `peak ${mebibytes(e.peak_mem_mb)}`));
   if (e.reason && e.status !== 'done' && (!candidate || e.id !== candidate.id)) out.push(field('ended', e.reason));
   out.push(field('metric', e.metric === null ? '-' : `${session.metric} ${num(e.metric, 6)}`));
   if (candidate) {

@@ -2,9 +2,12 @@
  * What the agent makes of a run's output lines, whichever way they reach it (the child's pipes in
  * run-training.ts, the run folder's output.log in tail-output.ts): each line goes to the log, @ns
  * lines are parsed (steps passed on up to a cap, final lines counted, the last kept), malformed
- * ones noted, and the last lines of text kept to name a crash.
+ * ones noted, and the last lines of text kept to name a crash. Under the autoresearch protocol
+ * its summary block is a final line too (summary-block.ts).
  */
+import type { Protocol } from '../config/load.ts';
 import { parseLine } from './protocol.ts';
+import { summaryBlocks } from './summary-block.ts';
 import type { StepMetrics } from '../store/metrics.ts';
 
 // Longer than any log or @ns line; cutting there keeps an endless line from growing the agent.
@@ -20,6 +23,8 @@ export interface OutputOptions {
   maxStepRows?: number;
   /** The line cap the lines were cut at, named in the note about a cut line. */
   lineCap?: number;
+  /** How the script reports its final facts (default: `ns` lines only). */
+  protocol?: Protocol;
 }
 
 /** What the output said, once read. */
@@ -52,6 +57,12 @@ export function outputReader(options: OutputOptions): OutputReader {
   let cutLines = 0;
   let steps = 0;
   const tail: string[] = [];
+  const blocks = options.protocol === 'autoresearch' ? summaryBlocks() : null;
+  const finalSeen = (fields: Record<string, unknown> | null) => {
+    if (fields === null) return;
+    finalLines++;
+    final = fields;
+  };
   const keepTail = (line: string) => {
     if (line.trim() === '') return;
     tail.push(line);
@@ -63,6 +74,7 @@ export function outputReader(options: OutputOptions): OutputReader {
       log(`${line}\n`);
       if (cut && cutLines++ === 0) log(`[nightshift] a line of over ${lineCap} bytes was cut; the rest of it was dropped\n`);
       if (!parse) return keepTail(line);
+      if (blocks) finalSeen(blocks.line(line));
       const parsed = parseLine(line);
       if (parsed.type === 'text') keepTail(line);
       else if (parsed.type === 'invalid') {
@@ -72,11 +84,12 @@ export function outputReader(options: OutputOptions): OutputReader {
         // Steps past the cap are parsed, not stored: a script printing every micro-step must not fill the database.
         if (++steps === stepCap + 1) log(`[nightshift] more than ${stepCap} step lines: the rest are not stored\n`);
         if (steps <= stepCap) onStep?.({ step: parsed.step, elapsed_s: parsed.elapsedS, values: parsed.values });
-      } else {
-        finalLines++;
-        final = parsed.fields;
-      }
+      } else finalSeen(parsed.fields);
     },
-    summary: () => ({ final, finalLines, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), tail: [...tail] }),
+    summary: () => {
+      // A block the output ended in is only complete now.
+      if (blocks) finalSeen(blocks.end());
+      return { final, finalLines, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), tail: [...tail] };
+    },
   };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import type { Protocol } from '../config/load.ts';
 import { bwrapArgs } from './isolation/bwrap-args.ts';
 import type { IsolationView } from './isolation/view.ts';
 import { cageName, limitHit, openCage, type RunLimits } from './isolation/limits.ts';
@@ -23,6 +24,8 @@ export interface TrainingRequest {
   logCapBytes?: number;
   /** The metric its final line reports; null when the line holds training facts only (an evaluation follows). */
   metric: string | null;
+  /** How it reports its final facts: `ns` lines, or autoresearch's summary block (default `ns`). */
+  protocol?: Protocol;
   /** Run inside bubblewrap with these read-only folders and devices; null runs it directly. */
   isolation?: IsolationView | null;
   limits?: RunLimits;
@@ -115,7 +118,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     : execa(...cage.wrap('/bin/sh', ['-c', command]), { ...options, env: req.env });
 
   if (child.pid !== undefined) req.onSpawn?.(child.pid);
-  const output = outputReader({ log: (text) => log.write(text), onStep: req.onStep, maxStepRows: req.maxStepRows, lineCap: LINE_CAP });
+  const output = outputReader({ log: (text) => log.write(text), onStep: req.onStep, maxStepRows: req.maxStepRows, lineCap: LINE_CAP, protocol: req.protocol });
   const consume = (stream: Readable | null, isStdout: boolean) =>
     !stream ? Promise.resolve() : readLines(stream, LINE_CAP, (line, cut) => output.line(line, cut, isStdout));
   const reading = Promise.all([consume(child.stdout, true), consume(child.stderr, false)]);

@@ -46,7 +46,7 @@ const CR = 0x0d;
 
 export async function tailOutput(req: TailRequest): Promise<TailResult> {
   const cap = req.lineCap ?? LINE_CAP;
-  const output = outputReader({ log: req.log ?? (() => {}), onStep: req.onStep, maxStepRows: req.maxStepRows, lineCap: cap });
+  const output = outputReader({ log: req.log ?? (() => {}), onStep: req.onStep, maxStepRows: req.maxStepRows, lineCap: cap, protocol: req.protocol });
   let stopped = false;
   const lines = new PassThrough();
   // Every line of output.log is both streams at once: @ns lines count wherever they were printed.

@@ -42,7 +42,7 @@ const GROUP = `CASE WHEN kind IN ('baseline', 'control') THEN 'commit ' || sessi
 // One pass of window functions over the rows in scope: a sort, not a join per row (100,000 rows in
 // about 0.15 s on a 2-core machine). Only the columns shown are carried: never the diffs.
 const BEST_ROWS = (oneSession: boolean) => `(
-  SELECT id, session_id, kind, status, decision, metric, delta, p_value, seed, run_s, created_at, description, CASE
+  SELECT id, session_id, kind, status, decision, metric, delta, p_value, seed, run_s, peak_mem_mb, created_at, description, CASE
       WHEN status <> 'done' THEN NULL
       WHEN kind IN ('baseline', 'control') THEN avg(CASE WHEN status = 'done' THEN metric END) OVER groups
       WHEN max(CASE WHEN kind <> 'confirm' AND decision IN ('keep', 'revert') AND design IS NULL THEN 1 END) OVER groups = 1
@@ -55,7 +55,7 @@ const BEST_ROWS = (oneSession: boolean) => `(
 /**
  * The experiments of `nightshift log`, filtered and sorted in SQL (indexes do the work on big
  * logs): id, session (with every session), kind, status, decision, mean (sorted by best),
- * metric, delta, p, seed, run_s, created_at, description.
+ * metric, delta, p, seed, run_s, peak_mem_mb (a run's peak memory, MiB), created_at, description.
  */
 export function experimentList(db: Db, filter: LogFilter): RawTable {
   const where: string[] = [];
@@ -81,7 +81,7 @@ export function experimentList(db: Db, filter: LogFilter): RawTable {
   const best = filter.sort === 'best';
   const sql = `
     SELECT e.id, ${filter.sessionId === null ? 'e.session_id AS session,' : ''} e.kind, e.status, e.decision,
-           ${best ? 'e.mean,' : ''} e.metric, e.delta, e.p_value AS p, e.seed, e.run_s, e.created_at, e.description
+           ${best ? 'e.mean,' : ''} e.metric, e.delta, e.p_value AS p, e.seed, e.run_s, e.peak_mem_mb, e.created_at, e.description
     FROM ${best ? `${BEST_ROWS(filter.sessionId !== null)} e JOIN sessions s ON s.id = e.session_id` : 'experiments e'}
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${order}

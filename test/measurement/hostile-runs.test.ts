@@ -145,14 +145,19 @@ test('no folder a run can write outlives it: a script that stores state everywhe
   for (const run of baselines(rows)) assert.ok(run.status === 'done' && run.metric! < 1, `run ${run.id} started warm: ${run.status} ${run.metric}`);
 });
 
-test('a script that ignores its seed is invalid from its second run on', async () => {
+test('a script that ignores its seed is invalid from its second run on; the first of them says why', async () => {
   const fixed = TRAIN.replace('const seed = Number(process.env.NIGHTSHIFT_SEED ?? 1);', 'const seed = 1;');
   const { rows } = await runLoop(options(sealed({ 'train.mjs': fixed }), { maxExperiments: null, maxRuns: 4, baselineRuns: 3 }));
-  const [first, ...rest] = baselines(rows);
+  const [first, told, ...rest] = baselines(rows);
   assert.equal(first!.status, 'done');
+  assert.equal(told!.status, 'invalid');
+  assert.match(
+    told!.reason!,
+    new RegExp(`^its val_loss [0-9.e-]+ is exactly that of run ${first!.id} on seed ${first!.seed}: the script ignores NIGHTSHIFT_SEED`),
+  );
   for (const run of rest) {
     assert.equal(run.status, 'invalid');
-    assert.match(run.reason!, new RegExp(`^its val_loss [0-9.e-]+ is exactly that of run ${first!.id} on seed ${first!.seed}: the script ignores its seed$`));
+    assert.equal(run.reason, `it repeats run ${first!.id} exactly on another seed (the seed is ignored: see run ${told!.id})`);
   }
 });
 
