@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The nightshift package root (where its node_modules live). */
+/** The nightshift package root (where its node_modules live): the parent of agent/, or of dist/ when compiled. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { z } from 'zod';
 import { isSecretName } from '../runner/env.ts';
 
 /**
@@ -24,8 +23,6 @@ const SECRETS_FD = 3;
  * and dies at once too, so killing the agent means what it meant before there were two.
  */
 const LIFELINE_FD = 4;
-
-const Secrets = z.record(z.string(), z.string());
 
 function secretsOf(env: NodeJS.ProcessEnv): Record<string, string> {
   const found: Record<string, string> = {};
@@ -100,9 +97,11 @@ export function handedSecrets(): Record<string, string> {
   holdLifeline();
   const text = fs.readFileSync(Number(fd), 'utf8');
   fs.closeSync(Number(fd));
-  const parsed = Secrets.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`the secrets handed over on fd ${fd} are not a map of names to values`);
-  received = parsed.data;
+  // Checked by hand, not with zod: main.ts imports this module, and zod's load is most of a command's start-up.
+  const parsed: unknown = JSON.parse(text);
+  const isMap = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string');
+  if (!isMap) throw new Error(`the secrets handed over on fd ${fd} are not a map of names to values`);
+  received = parsed as Record<string, string>;
   return received;
 }
 

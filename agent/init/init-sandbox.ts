@@ -5,11 +5,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 
 export type Template = 'tfjs' | 'torch';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SOURCES: Record<Template, string> = { tfjs: path.join(ROOT, 'sandbox'), torch: path.join(ROOT, 'templates', 'torch') };
+const SOURCES: Record<Template, string> = { tfjs: path.join(PACKAGE_ROOT, 'sandbox'), torch: path.join(PACKAGE_ROOT, 'templates', 'torch') };
 /** Installed or generated things that are not part of a template. */
 const SKIP = new Set(['node_modules', '__pycache__', '.nightshift', '.git']);
 

@@ -1,5 +1,4 @@
 import { stringify } from 'csv-stringify/sync';
-import { z } from 'zod';
 import type { Cell, RawTable } from '../store/raw-table.ts';
 
 export type { Cell };
@@ -26,7 +25,6 @@ export const plainTable = (raw: RawTable): Table => ({ columns: raw.columns.map(
 
 export const TABLE_FORMATS = ['table', 'tsv', 'csv', 'json', 'jsonl'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];
-export const TableFormatSchema = z.enum(TABLE_FORMATS, { message: `--format must be one of ${TABLE_FORMATS.join(', ')}` });
 
 export interface RenderOptions {
   /** Terminal width: the table's last column is cut to fit. */

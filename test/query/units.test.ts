@@ -6,7 +6,7 @@ import { revertsOn } from '../../agent/session/baseline.ts';
 import { decisionInput } from '../../agent/session/decision-input.ts';
 import { autoresearchTsv } from '../../agent/query/autoresearch-tsv.ts';
 import { renderTable, type Table } from '../../agent/query/format.ts';
-import { sinceFlag } from '../../agent/query/since.ts';
+import { sinceInstant } from '../../agent/query/since.ts';
 import { sparkline } from '../../agent/query/sparkline.ts';
 import { restartIds, row as logRow } from '../ui/rows.ts';
 import type { ChartData } from '../../agent/report/chart-data.ts';
@@ -41,12 +41,12 @@ test('formats: CSV quotes, TSV escapes, JSON keeps repeated names apart, the tab
 
 test('--since: durations back from now, or a date; anything else is refused', () => {
   const now = Date.parse('2025-06-01T12:00:00Z');
-  const since = sinceFlag(() => now);
-  assert.equal(since.parse('2h'), '2025-06-01T10:00:00.000Z');
-  assert.equal(since.parse('90s'), '2025-06-01T11:58:30.000Z');
-  assert.equal(since.parse('1.5d'), '2025-05-31T00:00:00.000Z');
-  assert.equal(since.parse('2025-05-30T22:00:00Z'), '2025-05-30T22:00:00.000Z');
-  assert.equal(since.safeParse('yesterday').success, false);
+  const since = (text: string) => sinceInstant(text, now);
+  assert.equal(since('2h'), '2025-06-01T10:00:00.000Z');
+  assert.equal(since('90s'), '2025-06-01T11:58:30.000Z');
+  assert.equal(since('1.5d'), '2025-05-31T00:00:00.000Z');
+  assert.equal(since('2025-05-30T22:00:00Z'), '2025-05-30T22:00:00.000Z');
+  assert.throws(() => since('yesterday'), /--since must be a duration/);
 });
 
 test('sparkline: scaled between min and max, bucketed to the width, flat series flat', () => {

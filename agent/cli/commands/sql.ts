@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { plainTable, renderTable, TableFormatSchema } from '../../query/format.ts';
+import { plainTable, renderTable } from '../../query/format.ts';
 import { defaultFormat, outputSink, type Stdout } from '../../query/output.ts';
 import { openLogReadOnly } from '../../store/db.ts';
 import { readOnlyQuery } from '../../store/user-query.ts';
 import { parseCommand } from '../args.ts';
-import { dbFlag, QUERY_OPTIONS } from '../query-flags.ts';
+import { dbFlag, QUERY_OPTIONS, TableFormatSchema } from '../query-flags.ts';
 import { printableTable } from '../../text/printable.ts';
 
 const USAGE = `usage: nightshift sql "SELECT …" [flags]
