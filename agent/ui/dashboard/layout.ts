@@ -78,7 +78,8 @@ export function layout(input: LayoutInput): Layout {
     phase: one(input.phase === true),
     inFlight: { min: input.inFlight ? 2 : 0, max: input.inFlight ? 2 : 0 },
     hypothesis: one(input.inFlight && input.hypothesis),
-    slots: input.slotRuns === undefined ? { min: 0, max: 0 } : { min: 1, max: 1 + input.slotRuns },
+    // Where the first runs in flight are matters more than the tables under it; the rest as room allows.
+    slots: input.slotRuns === undefined ? { min: 0, max: 0 } : { min: 1 + Math.min(input.slotRuns, 4), max: 1 + input.slotRuns },
     metric: one(input.metric),
     llm: one(input.llm),
     chart: input.chart ? { min: CHART_MIN, max: Math.min(16, Math.max(8, Math.floor(input.height * 0.3))) } : { min: 0, max: 0 },
