@@ -44,6 +44,8 @@ export class ParallelLoop extends ExperimentLoop {
   private readonly slots: number;
   private readonly context: SlotContext;
   private readonly running = new Map<number, Promise<void>>();
+  /** Per run in flight: cancels it alone (a run no verdict will use), beside the loop's own abort. */
+  private readonly cancels = new Map<number, AbortController>();
   private readonly nudge = new Nudge();
   private failure: unknown = null;
   /** The proposer had nothing for a speculative start: not asked again until a verdict changes the history. */
@@ -97,6 +99,7 @@ export class ParallelLoop extends ExperimentLoop {
         this.dry = false;
         continue;
       }
+      this.cancelObsolete(next);
       const ending = next.ending ?? (this.closed && firstIsProposal(next) ? this.closed : null);
       if (ending && this.running.size === 0) return ending;
       const started = ending ? 0 : await this.start(next.starts, rows);
@@ -200,15 +203,35 @@ export class ParallelLoop extends ExperimentLoop {
     return this.limited;
   }
 
+  /**
+   * Runs in flight that no verdict will use (on a head a keep has left, or of a superseded
+   * candidate) are cancelled, so their slots go to runs the rule needs; each is recorded as
+   * interrupted with why, and what it logged stays.
+   */
+  private cancelObsolete(next: Plan): void {
+    for (const row of next.obsolete) {
+      const cancel = this.cancels.get(row.id);
+      if (!cancel || cancel.signal.aborted) continue;
+      const why =
+        row.base_commit !== next.head
+          ? `cancelled: it measured ${row.base_commit.slice(0, 7)}, which a keep has replaced, so no verdict will use it`
+          : 'cancelled: its change was superseded by a keep, so no verdict will use it';
+      cancel.abort(why);
+    }
+  }
+
   /** Hands the row to a slot and returns at once; the loop hears of its end through the nudge. */
   protected override execute(row: ExperimentRow): Promise<void> {
-    const measured = runInSlot(this.context, row, this.abort.signal)
+    const cancel = new AbortController();
+    this.cancels.set(row.id, cancel);
+    const measured = runInSlot(this.context, row, AbortSignal.any([this.abort.signal, cancel.signal]))
       .catch((error: unknown) => {
         // An executor that stopped answering (measure-on-executor.ts gave up): the loop ends with it.
         this.failure ??= error;
       })
       .finally(() => {
         this.running.delete(row.id);
+        this.cancels.delete(row.id);
         this.nudge.notify();
       });
     this.running.set(row.id, measured);

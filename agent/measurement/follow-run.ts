@@ -69,11 +69,13 @@ export async function followRun(req: FollowRequest): Promise<Followed> {
   const placement: Placement = { id: null, node: null, gpus: [], gpuModel: null };
   const where = () => JSON.stringify([placement.node, placement.gpus, placement.gpuModel]);
   let told = where();
-  const place = (status: Partial<RunStatus> & { gpuModel?: string | null }) => {
+  const place = (status: Partial<RunStatus>) => {
     if (status.id) placement.id = status.id;
     if (status.node) placement.node = status.node;
     if (status.gpus?.length) placement.gpus = [...status.gpus];
-    if (status.gpuModel) placement.gpuModel = status.gpuModel;
+    // What the node said of its GPUs when the run ended beats what the agent assumed at submit.
+    const model = status.result?.gpuModel ?? status.gpuModel;
+    if (model) placement.gpuModel = model;
     if (where() !== told) req.onPlaced?.(placement);
     told = where();
   };
@@ -125,7 +127,7 @@ export async function followRun(req: FollowRequest): Promise<Followed> {
   };
   const step = async (): Promise<boolean> => {
     if (req.signal?.aborted) {
-      stopped = req.onAbort === 'cancel' ? 'stopped by the user' : 'the agent stopped following it; it runs on, to be re-attached by name';
+      stopped = req.onAbort === 'cancel' ? abortReason(req.signal) : 'the agent stopped following it; it runs on, to be re-attached by name';
       if (req.onAbort === 'cancel') await executor.cancel(run);
       return false;
     }
@@ -214,4 +216,9 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Why a run was stopped: the sentence its canceller gave (the loop's "cancelled: …"), else the user's stop. */
+export function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'stopped by the user';
 }

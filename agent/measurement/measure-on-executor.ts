@@ -18,7 +18,7 @@ import type { ExperimentRow } from '../store/types.ts';
 import type { Checkout, Checkouts } from '../workspace/checkouts.ts';
 import { changedReadonly, type Hashes } from '../workspace/readonly-guard.ts';
 import { executorCommand } from './executor-command.ts';
-import { followRun, type Placement } from './follow-run.ts';
+import { abortReason, followRun, type Placement } from './follow-run.ts';
 import { judgeRun, type Measured } from './judge-run.ts';
 import { configurationHash } from './measure-run.ts';
 import { type MeasuredSession, trainingRequest } from './run-request.ts';
@@ -98,7 +98,7 @@ export async function measureRunOnExecutor(
   const request = trainingRequest(opened, row, {}, plans.steps(session.id, record.config, options.budgetS), checkout);
   let status = found;
   // Stopped before it started: nothing to submit, nothing to cancel.
-  if (!status && hooks.signal?.aborted) return { rejected: false, interrupted: true, reason: 'stopped by the user', runS: 0, name, placement: unplaced() };
+  if (!status && hooks.signal?.aborted) return { rejected: false, interrupted: true, reason: abortReason(hooks.signal), runS: 0, name, placement: unplaced() };
   if (!status) {
     writeMeasureRecord(runDir, record);
     const { argv, env } = executorCommand(request);

@@ -95,7 +95,7 @@ function runLine(e: ExperimentRow): string {
   // Where a run through an executor ran (absent for runs in the workspace, and in logs before v7).
   if (e.node) parts.push(`on ${e.node}`);
   const gpus = rowGpus(e.gpus);
-  if (gpus.length > 0) parts.push(`GPUs ${gpus.join(',')}`);
+  if (gpus.length > 0) parts.push(`GPUs ${gpus.join(',')}${e.gpu_model ? ` (${e.gpu_model})` : ''}`);
   if (e.started_at) parts.push(`started ${e.started_at}`);
   return parts.join(' · ');
 }

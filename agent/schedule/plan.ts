@@ -15,11 +15,12 @@ import type { Commit, Ending, LimitCheck, Planned, Start } from './types.ts';
  *   the rule's on the same runs, in the order of proposal, whatever order the runs finished in.
  *   A keep ends the list: the loop commits it, and asks again with the new head.
  * - Starts: first the run the rule waits on, then, while slots are free, the runs it will
- *   probably ask for next (a speculative replay that assumes each candidate in flight is reverted
- *   and each head run lands): the baseline's seeds at once, the top-ups and controls, the next
- *   candidates' screens on the baseline's seeds in turn, confirmations of those that look
- *   promising. A guess that proves wrong costs a run, never a verdict: a run the rule does not ask
- *   for stays in the log as data and enters no decision.
+ *   probably ask for next (a speculative replay that assumes each head run lands, each
+ *   confirmation lands on its candidate's mean, and each other candidate in flight, or one it
+ *   would keep on guessed runs, is reverted): the baseline's seeds at once, the top-ups and
+ *   controls, the next candidates' screens on the baseline's seeds in turn, all the confirmations
+ *   of those that look promising. A guess that proves wrong costs a run, never a verdict: a run
+ *   the rule does not ask for stays in the log as data and enters no decision.
  */
 
 export interface PlanInput {
@@ -81,7 +82,7 @@ export function plan(input: PlanInput): Plan {
   const speculative = new Replay(physical, input.rule, copyState(state), true);
   for (let i = 0; i < SPECULATION_STEPS && starts.length < input.slots; i++) {
     const step = speculative.step();
-    if (step.type === 'stop' || (step.type === 'verdict' && step.decision.verdict === 'keep')) break;
+    if (step.type === 'stop') break;
     if (step.type !== 'blocked' || !step.start) continue;
     const first = i === 0 && block.type === 'blocked' && block.start !== undefined;
     const limited = budget.refuses(step.start);

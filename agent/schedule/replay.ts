@@ -1,4 +1,4 @@
-import { isCandidate, isDecided, isHeadRun, isSuperseded } from '../session/kinds.ts';
+import { candidateIdOf, isCandidate, isDecided, isHeadRun, isSuperseded } from '../session/kinds.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { type Action, nextAction, type Rule, type Verdict } from './next-action.ts';
 import { inFlight, type Physical } from './physical.ts';
@@ -92,7 +92,9 @@ export class Replay {
           this.push(placeholder(row, this.nextSynthetic(row), { kind: action.kind, base_commit: s.head, seed: action.seed, metric: this.guess() }), true),
         );
       case 'confirm':
-        return this.run(this.physical.confirm(action.candidate.id, action.seed, s.used), action, () => this.assumeRevert(action.candidate));
+        return this.run(this.physical.confirm(action.candidate.id, action.seed, s.used), action, (row) =>
+          this.assumeConfirmed(action.candidate, action.seed, row),
+        );
       case 'rerun': {
         const of = action.interrupted;
         return this.run(this.physical.retry(of.id, s.used), action, (row) =>
@@ -142,6 +144,9 @@ export class Replay {
       if (logged.decision === 'keep' && logged.commit_sha) s.head = logged.commit_sha;
       return { type: 'advanced' };
     }
+    // A keep speculated on guessed runs may not come: the slots it would leave idle go to the runs
+    // that follow a revert (a keep that does come supersedes them, and they stay as data).
+    if (this.speculative && decision.verdict === 'keep') return this.assumeRevert(candidate);
     if (decision.verdict === 'revert') {
       this.replace({ ...candidate, decision: 'revert', reason: decision.reason, n_runs: decision.stats?.n ?? null });
     }
@@ -221,6 +226,19 @@ export class Replay {
     const vrows = this.state.vrows;
     const at = vrows.findLastIndex((e) => e.id === row.id);
     vrows[at] = row;
+  }
+
+  /**
+   * A confirmation assumed to land on the candidate's mean so far: the rule then asks for the
+   * next one, so a promising candidate's confirmations start together on free slots rather than
+   * one per round trip (a guess the rule never decides on: a revert after the first one leaves
+   * the rest as data).
+   */
+  private assumeConfirmed(candidate: ExperimentRow, seed: number, row: ExperimentRow | undefined): void {
+    const runs = this.state.vrows.filter((e) => candidateIdOf(e) === candidate.id && e.status === 'done' && e.metric !== null);
+    const mean = runs.length === 0 ? null : runs.reduce((sum, e) => sum + e.metric!, 0) / runs.length;
+    const over = { kind: 'confirm' as const, decision: null, parent_id: candidate.id, base_commit: this.state.head, seed, metric: mean };
+    this.push(placeholder(row, this.nextSynthetic(row), over));
   }
 
   private assumeRevert(candidate: ExperimentRow): Step {

@@ -6,10 +6,13 @@ import type { ExperimentRow } from '../store/types.ts';
  * deriving it from the log, never from memory, is what makes resume after kill -9 exact.
  */
 
-/** A candidate whose run was interrupted and has not been re-run yet. */
+/**
+ * A candidate whose run was interrupted and has not been re-run yet. One with a verdict (a
+ * superseded candidate whose run the parallel loop cancelled) needs no re-run.
+ */
 export function interruptedCandidate(rows: readonly ExperimentRow[]): ExperimentRow | undefined {
   const retried = new Set(rows.map((e) => e.retry_of));
-  return rows.find((e) => isCandidate(e) && e.status === 'interrupted' && !retried.has(e.id));
+  return rows.find((e) => isCandidate(e) && e.status === 'interrupted' && e.decision === null && !retried.has(e.id));
 }
 
 export function pendingCandidate(rows: readonly ExperimentRow[]): ExperimentRow | undefined {

@@ -120,13 +120,15 @@ export class ExperimentStore {
     return rows;
   }
 
+  /** A run that did not finish. A verdict given before (a superseded candidate's) keeps its reason, with this one after it. */
   interrupted(id: number, reason: string, runS: number | null): void {
     this.db
       .prepare(
-        `UPDATE experiments SET status = 'interrupted', reason = ?, run_s = ?, ended_at = ?,
+        `UPDATE experiments SET status = 'interrupted', run_s = @runS, ended_at = @at,
+           reason = CASE WHEN decision IN ('keep', 'revert') AND reason IS NOT NULL THEN reason || '; ' || @reason ELSE @reason END,
            decision = CASE WHEN decision = 'pending' THEN NULL ELSE decision END
-         WHERE id = ?`,
+         WHERE id = @id`,
       )
-      .run(reason, runS, now(), id);
+      .run({ reason, runS, at: now(), id });
   }
 }

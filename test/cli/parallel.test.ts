@@ -100,6 +100,11 @@ test('--parallel 3 with keeps: each committed to the workspace in order, changes
     assert.ok(again.status === 'rejected' || again.base_commit !== old.base_commit, `#${again.id}`);
   }
   assert.ok(!rows.some((r) => r.decision === 'pending' || r.status === 'running'));
+  // Runs in flight that a keep made useless were cancelled, saying so; a superseded candidate keeps its verdict's reason first.
+  for (const r of rows.filter((e) => e.status === 'interrupted')) {
+    assert.match(r.reason ?? '', /^(superseded: .*; )?cancelled: /, `#${r.id}`);
+    if (r.decision === 'revert') assert.match(r.reason!, /^superseded: /, `#${r.id}`);
+  }
   const names = marks(path.join(dir, 'marks')).map(([name]) => name!);
   assert.equal(new Set(names).size, names.length);
 });
@@ -176,34 +181,32 @@ test('first Ctrl-C with two runs in flight: nothing new starts, both runs end an
   assert.equal(read(db).sessions[0]!.status, 'finished');
 });
 
-test('--gpus 0,0: two slots sharing GPU 0, each run given CUDA_VISIBLE_DEVICES=0 and recorded with it', async () => {
+test('--gpus 0,0: two slots sharing GPU 0, each run given CUDA_VISIBLE_DEVICES=0 and recorded with it and its model', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'marks');
   const db = path.join(dir, 'log.db');
-  const result = await nightshift([
-    'run',
-    '--sandbox',
-    markedSandbox(file, 300),
-    '--db',
-    db,
-    '--gpus',
-    '0,0',
-    ...BASE.slice(0, 2),
-    '--max-experiments',
-    '1',
-    ...BASE.slice(4),
-  ]);
+  // A stand-in nvidia-smi: the pool's list at start, and the wrapper's question about the run's GPUs.
+  const bin = path.join(dir, 'bin');
+  fs.mkdirSync(bin);
+  const smi = `#!/bin/sh\ncase "$*" in *index,uuid,name*) echo '0, GPU-0f, Fake H200' ;; *) echo 'Fake H200' ;; esac\n`;
+  fs.writeFileSync(path.join(bin, 'nvidia-smi'), smi, { mode: 0o755 });
+  const env = { PATH: `${bin}:${process.env.PATH}` };
+  const result = await nightshift(
+    ['run', '--sandbox', markedSandbox(file, 300), '--db', db, '--gpus', '0,0', ...BASE.slice(0, 2), '--max-experiments', '1', ...BASE.slice(4)],
+    { env },
+  );
   assert.equal(result.exitCode, 0, String(result.all));
   const { rows } = read(db);
   assert.ok(ran(rows).length >= 3);
   for (const row of ran(rows)) {
     assert.equal(row.gpus, '["0"]', `#${row.id}`);
+    assert.equal(row.gpu_model, 'Fake H200', `#${row.id}`);
     assert.ok(row.node);
     assert.match(fs.readFileSync(row.log_path!, 'utf8'), /CUDA_VISIBLE_DEVICES=0\n/);
   }
   assert.ok(marks(file).every(([, gpus]) => gpus === '0'));
   const shown = await nightshift(['show', String(ran(rows)[0]!.id), '--db', db]);
-  assert.match(String(shown.stdout), /GPUs 0/);
+  assert.match(String(shown.stdout), /GPUs 0 \(Fake H200\)/);
 });
 
 test('bad executor flags are one sentence each', async () => {

@@ -81,8 +81,8 @@ test('a promising candidate gets its confirmation while an earlier one is still 
   const rows: ExperimentRow[] = [...base, candidate(6, null, { ...running, seed: 1 }), candidate(7, 0.97, { seed: 2 })];
   const p = plan({ rows, rule, slots: 3 });
   // #6 is assumed reverted (its top-up, seed 6), then #7 looks promising: its confirmation goes to
-  // the first baseline seed it lacks; past that, #7 too is assumed reverted (its top-up, seed 7).
-  assert.deepEqual(brief(p), ['head 6?', 'confirm 1?', 'head 7?']);
+  // the first baseline seed it lacks, and, that one assumed to land on #7's mean, the next one too.
+  assert.deepEqual(brief(p), ['head 6?', 'confirm 1?', 'confirm 3?']);
 });
 
 test('an interrupted candidate is re-run first, with its own seed', () => {
@@ -130,12 +130,13 @@ test('limits: runs in flight count, a decision under way still gets its runs, an
     return work === 'candidate' ? 'reached --max-runs 20' : null;
   };
   const rows: ExperimentRow[] = [...base, candidate(6, 0.97, { seed: 1 }), candidate(7, null, { ...running, seed: 2 })];
-  const p = plan({ rows, rule, slots: 4, limit });
-  // #6's confirmation starts, and the top-ups the rule puts before the next verdicts; no new proposal does.
-  assert.deepEqual(brief(p), ['confirm 2', 'head 6?', 'head 7?']);
+  const p = plan({ rows, rule, slots: 5, limit });
+  // #6's confirmations start (the second on the guess that the first lands on its mean), and the
+  // top-ups the rule puts before the next verdicts should #6 be reverted; no new proposal does.
+  assert.deepEqual(brief(p), ['confirm 2', 'confirm 3?', 'head 6?', 'head 7?']);
   assert.equal(p.ending, null);
-  // In flight: #7's run, what the two undecided candidates may still take (3 runs each at most: 2 + 2), and the 3 starts.
-  assert.deepEqual(calls.at(-1), { work: 'candidate', runs: 1 + 4 + 3, decisions: 2 });
+  // In flight: #7's run, what the two undecided candidates may still take (3 runs each at most: 2 + 2), and the 4 starts.
+  assert.deepEqual(calls.at(-1), { work: 'candidate', runs: 1 + 4 + 4, decisions: 2 });
 
   const idle = plan({ rows: base, rule, slots: 4, limit });
   assert.deepEqual(idle.starts, []);

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openLogForWriting, openLogReadOnly, SCHEMA_VERSION } from '../../agent/store/db.ts';
 import { MetricsWriter } from '../../agent/store/metrics.ts';
+import { ExperimentStore } from '../../agent/store/experiments.ts';
 import { MIGRATIONS } from '../../agent/store/migrations.ts';
+import { interruptedCandidate } from '../../agent/schedule/state.ts';
 import { tempDir } from '../helpers.ts';
 
 test('a new log is WAL, at the current schema version, with the tables outside queries rely on', () => {
@@ -92,5 +94,27 @@ test('a v3 log migrates to sealed evaluation with every row, step and link kept,
     (db.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'experiments' AND sql IS NOT NULL`).get() as { n: number }).n,
     6,
   );
+  db.close();
+});
+
+test("an interrupted run keeps a verdict given before it, with that verdict's reason first; only an undecided candidate is re-run", () => {
+  const db = openLogForWriting(path.join(tempDir(), 'cut.db'));
+  db.exec(`INSERT INTO sessions (id, status, started_at, sandbox, workspace, command, metric, goal, proposer, decision_rule,
+      budget_s, options_json, readonly_json) VALUES (1, 'running', 't', 's', 'w', 'c', 'val_bpb', 'minimize', 'planner', 'noise-aware', 60, '{}', '{}');
+    INSERT INTO experiments (id, session_id, kind, status, decision, reason, description, seed, base_commit, proposer, created_at)
+      VALUES (1, 1, 'tweak', 'running', 'revert', 'superseded: #4 was kept there first', 'a', 1, 'c0', 'planner', 't'),
+             (2, 1, 'tweak', 'running', 'pending', NULL, 'b', 2, 'c0', 'planner', 't'),
+             (3, 1, 'control', 'running', 'baseline', NULL, 'control', 3, 'c0', 'agent', 't');`);
+  const experiments = new ExperimentStore(db);
+  for (const id of [1, 2, 3]) experiments.interrupted(id, 'cancelled: no verdict will use it', 0.5);
+  assert.deepEqual(
+    experiments.forSession(1).map((e) => [e.status, e.decision, e.reason]),
+    [
+      ['interrupted', 'revert', 'superseded: #4 was kept there first; cancelled: no verdict will use it'],
+      ['interrupted', null, 'cancelled: no verdict will use it'],
+      ['interrupted', 'baseline', 'cancelled: no verdict will use it'],
+    ],
+  );
+  assert.equal(interruptedCandidate(experiments.forSession(1))?.id, 2);
   db.close();
 });
