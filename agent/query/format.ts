@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import { createRequire } from 'node:module';
 import type { Cell, RawTable } from '../store/raw-table.ts';
 
 export type { Cell };
@@ -23,6 +23,9 @@ export interface Table {
 /** Columns shown as SQLite names them, with no display of ours. */
 export const plainTable = (raw: RawTable): Table => ({ columns: raw.columns.map((name) => ({ name })), rows: raw.rows });
 
+/** Loaded when a CSV is asked for: its modules would slow every `log`'s start-up (bench/cli-startup.ts). */
+const csvStringify = () => (createRequire(import.meta.url)('csv-stringify/sync') as typeof import('csv-stringify/sync')).stringify;
+
 export const TABLE_FORMATS = ['table', 'tsv', 'csv', 'json', 'jsonl'] as const;
 export type TableFormat = (typeof TABLE_FORMATS)[number];
 
@@ -41,7 +44,7 @@ export function renderTable(table: Table, format: TableFormat, options: RenderOp
         .map((fields) => `${fields.join('\t')}\n`)
         .join('');
     case 'csv':
-      return stringify([table.columns.map((c) => c.name), ...table.rows.map((r) => r.map(plain))]);
+      return csvStringify()([table.columns.map((c) => c.name), ...table.rows.map((r) => r.map(plain))]);
     case 'json':
       return `${JSON.stringify(objects(table), null, 2)}\n`;
     case 'jsonl':

@@ -15,7 +15,7 @@ import { REPO, tempDir } from '../helpers.ts';
 
 const BIN = path.join(REPO, 'bin', 'nightshift.js');
 /** Libraries too slow to load for a command that does not use them (zod alone is about 200 ms of CPU). */
-const HEAVY = ['tsx', 'zod', 'ink', 'react', '@anthropic-ai', '@tensorflow', 'd3-scale', 'execa'];
+const HEAVY = ['tsx', 'zod', 'ink', 'react', '@anthropic-ai', '@tensorflow', 'd3-scale', 'execa', 'csv-stringify'];
 
 /** Runs the binary with a loader hook that lists every module it loads; its output and those modules. */
 function nightshift(args: string[]) {
