@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+// zod's types only: `log` parses its flags here and starts without loading zod (commands/log.ts).
 import type { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { describeZodError } from '../validation.ts';
