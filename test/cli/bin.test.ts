@@ -1,8 +1,9 @@
 /**
  * The installed binary, as a user's shell runs it: bin/nightshift.js on the CLI compiled to dist/
- * (`npm install` builds it; the other CLI tests run the sources through tsx). No timing here:
- * bench/cli-startup.ts prints the start-up figures. What keeps them low is checked instead: the
- * modules `--help` and `log` load (no TypeScript loader, no zod, no UI or model libraries).
+ * (`npm install` builds it, and `npm test` first; the other CLI tests run the sources through
+ * tsx). No timing here: bench/cli-startup.ts prints the start-up figures. What keeps them low is
+ * checked instead: the modules `--help` and `log` load (no TypeScript loader, no zod, no UI or
+ * model libraries).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
