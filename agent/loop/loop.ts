@@ -1,6 +1,6 @@
 import type { DecisionPolicy } from '../decide/types.ts';
 import { describeEnvironmentFailure } from '../errors.ts';
-import type { Proposer } from '../proposers/types.ts';
+import type { Proposal, Proposer } from '../proposers/types.ts';
 import type { Db } from '../store/db.ts';
 import type { ExperimentStore, NewExperiment } from '../store/experiments.ts';
 import type { MetricsWriter } from '../store/metrics.ts';
@@ -11,7 +11,9 @@ import type { EventBus } from './events.ts';
 import { executeRun, rejectRun } from './execute-run.ts';
 import type { OpenedSession } from './session-setup.ts';
 import { nextAction, type Rule, type Verdict, verdictRecord } from '../schedule/next-action.ts';
+import { isCandidate } from '../session/kinds.ts';
 import { isSimplification } from '../session/simplification.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import { limitEnding, type Work } from './limits.ts';
 import { sessionPlan } from './plan.ts';
 
@@ -26,6 +28,15 @@ export interface LoopDeps {
 }
 
 export type Ending = { status: 'stopped' | 'finished'; reason: string };
+/** The seeds of a proposal's turn: it screens on screenSeed, or on designSeed as a design point. */
+export type Seeds = { screenSeed: number; designSeed: number };
+/** A change the proposer made, not recorded yet: its whole diff, and the head it was made on. */
+export interface MadeProposal {
+  proposal: Proposal;
+  whole: string;
+  proposeS: number;
+  head: string;
+}
 // biome-ignore lint/suspicious/noConfusingVoidType: a step may end the session (an Ending) or simply be done (void).
 type Step = () => Promise<Ending | void>;
 /** The next step and what it starts: the limits are checked on that (limits.ts). */
@@ -190,21 +201,38 @@ export class ExperimentLoop {
   }
 
   // biome-ignore lint/suspicious/noConfusingVoidType: as Step.
-  protected async proposeAndRun(rows: ExperimentRow[], seeds: { screenSeed: number; designSeed: number }): Promise<Ending | void> {
-    const { workspace, sandbox } = this.opened;
+  protected async proposeAndRun(rows: ExperimentRow[], seeds: Seeds): Promise<Ending | void> {
+    const { workspace } = this.opened;
     await workspace.resetTo(this.head);
+    const made = await this.makeProposal(workspace, rows);
+    if (!made) return this.nothingLeft();
+    return this.recordProposal(rows, made, seeds);
+  }
+
+  /** Asks the proposer for one change, made in `workspace` (at the head, clean); null when it has nothing left. */
+  protected async makeProposal(workspace: Workspace, rows: readonly ExperimentRow[]): Promise<MadeProposal | null> {
+    const head = this.head;
     this.deps.bus.emit({ type: 'proposing' });
     const started = performance.now();
     const proposal = await this.deps.proposer.propose({
       workspace,
-      sandbox: sandbox.config,
+      sandbox: this.opened.sandbox.config,
       history: rows,
       signal: this.abort.signal,
       warn: (message) => this.deps.bus.emit({ type: 'warning', message }),
     });
-    const proposeS = (performance.now() - started) / 1000;
-    if (!proposal) return { status: 'finished', reason: `the ${this.deps.proposer.name} has nothing left to try` };
-    const whole = await workspace.diff();
+    if (!proposal) return null;
+    return { proposal, whole: await workspace.diff(), proposeS: (performance.now() - started) / 1000, head };
+  }
+
+  protected nothingLeft(): Ending {
+    return { status: 'finished', reason: `the ${this.deps.proposer.name} has nothing left to try` };
+  }
+
+  /** A made proposal as a row of the log, on the rule's seed for its turn, and its screen run; or why it may not run. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: as Step.
+  protected async recordProposal(rows: ExperimentRow[], made: MadeProposal, seeds: Seeds): Promise<Ending | void> {
+    const { proposal, whole, proposeS } = made;
     // An edit past the cap is recorded by its start only, and rejected: the log must not grow by megabytes per proposal.
     const oversize = Buffer.byteLength(whole) > MAX_EDIT_BYTES;
     const diff = oversize
@@ -215,7 +243,7 @@ export class ExperimentLoop {
     const need = proposal.design ? 1 : this.deps.policy.maxRunsPerCandidate(proposal.minRuns, isSimplification({ spec_json, diff }));
     const limit = this.proposedLimit(rows, need);
     if (limit) {
-      await workspace.resetTo(this.head);
+      await this.opened.workspace.resetTo(this.head);
       return { status: 'finished', reason: limit };
     }
     const row = this.create({
@@ -239,6 +267,8 @@ export class ExperimentLoop {
         row,
         `the edit is ${(Buffer.byteLength(whole) / 2 ** 20).toFixed(1)} MiB, over the edit-size limit of ${MAX_EDIT_BYTES / 2 ** 20} MiB`,
       );
+    const twin = rows.find((e) => isCandidate(e) && e.decision === 'pending' && e.base_commit === this.head && e.diff === diff);
+    if (twin) return this.reject(row, `the same change as #${twin.id}, which is under way`);
     await this.execute(row);
   }
 
@@ -279,7 +309,7 @@ export class ExperimentLoop {
     return limitEnding('proposed', rows, this.opened.options, need, Date.now());
   }
 
-  private reject(row: ExperimentRow, reason: string): void {
+  protected reject(row: ExperimentRow, reason: string): void {
     rejectRun(this.deps, row, reason);
   }
 

@@ -21,6 +21,7 @@ import { rejectRun } from './execute-run.ts';
 import { limitEnding } from './limits.ts';
 import { type Ending, ExperimentLoop, type LoopDeps } from './loop.ts';
 import type { OpenedSession } from './session-setup.ts';
+import { ProposalsUnderWay } from './proposals-under-way.ts';
 import { ATTEMPT, runInSlot, type SlotContext } from './slot-run.ts';
 
 /** Wakes the loop on any event (a run back, a stop, an unpause); an event before the wait is not lost. */
@@ -53,12 +54,21 @@ export class ParallelLoop extends ExperimentLoop {
   /** Why no new decision may start (the proposer is done, or a proposed change cannot finish in the limits). */
   private closed: Ending | null = null;
   private limited: string | null = null;
+  /** Proposals made at once, one per free slot, where the proposer may be asked concurrently (null: one at a time). */
+  private readonly proposals: ProposalsUnderWay | null;
 
   constructor(opened: OpenedSession, deps: LoopDeps, built: BuiltExecutor, options: { pollMs?: number } = {}) {
     super(opened, deps);
     this.slots = built.executor.slots;
     const checkouts = Checkouts.of(opened.workspace);
     this.context = { opened, deps: { ...deps, plans: this.plans }, executor: built.executor, checkouts, gpusPerRun: built.gpusPerRun, pollMs: options.pollMs };
+    this.proposals = deps.proposer.concurrent
+      ? new ProposalsUnderWay(
+          path.join(path.dirname(opened.workspace.dir), 'proposals'),
+          (workspace) => this.makeProposal(workspace, this.deps.experiments.forSession(this.id)),
+          () => this.nudge.notify(),
+        )
+      : null;
   }
 
   override requestStop(now = false): void {
@@ -78,6 +88,8 @@ export class ParallelLoop extends ExperimentLoop {
     } finally {
       // Whatever ends the loop (a stop, an error), no run is left followed by nobody while it still writes the log.
       await Promise.allSettled(this.running.values());
+      // Proposals still under way are not recorded (their turns stay in the log): the session is ending.
+      await this.proposals?.close();
     }
   }
 
@@ -93,6 +105,7 @@ export class ParallelLoop extends ExperimentLoop {
       const rows = this.deps.experiments.forSession(this.id);
       const next = this.plan(rows, checkpoint);
       checkpoint = next.checkpoint;
+      if (next.commits.length === 0 && (await this.recordMade(rows, checkpoint))) continue;
       if (next.commits.length > 0) {
         // In order; a keep moves the head, so the schedule is asked again at once.
         for (const commit of next.commits) await this.finalize(commit.candidate, commit.decision);
@@ -101,10 +114,10 @@ export class ParallelLoop extends ExperimentLoop {
       }
       this.cancelObsolete(next);
       const ending = next.ending ?? (this.closed && firstIsProposal(next) ? this.closed : null);
-      if (ending && this.running.size === 0) return ending;
+      if (ending && this.idle()) return ending;
       const started = ending ? 0 : await this.start(next.starts, rows);
       if (started === 'again') continue;
-      if (started === 0 && this.running.size === 0) return this.closed ?? { status: 'finished', reason: 'the schedule has nothing left to run' };
+      if (started === 0 && this.idle()) return this.closed ?? { status: 'finished', reason: 'the schedule has nothing left to run' };
       await this.nudge.wait();
     }
   }
@@ -120,7 +133,8 @@ export class ParallelLoop extends ExperimentLoop {
         controlEvery: options.controlEvery,
         policy: this.deps.policy,
       },
-      slots: Math.max(0, this.slots - this.running.size),
+      slots: Math.max(0, this.slots - this.busy()),
+      proposing: this.proposals?.count ?? 0,
       limit: (work, need, inFlight) => limitEnding(work, rows, options, need, Date.now(), inFlight),
       checkpoint,
     });
@@ -130,7 +144,7 @@ export class ParallelLoop extends ExperimentLoop {
   private async start(starts: readonly Planned[], rows: ExperimentRow[]): Promise<number | 'again'> {
     let count = 0;
     for (const start of starts) {
-      if (this.stopRequested || this.running.size >= this.slots) break;
+      if (this.stopRequested || this.busy() >= this.slots) break;
       switch (start.type) {
         case 'head':
           await this.measureHead(start.kind, start.description, start.seed);
@@ -146,7 +160,11 @@ export class ParallelLoop extends ExperimentLoop {
           break;
         case 'propose':
           if (this.closed || (start.speculative && this.dry)) return count;
-          return this.propose(start, rows);
+          // Made in a scratch checkout of its own and recorded when done (recordMade); a proposer
+          // that had nothing last time is asked the rule's own turn one at a time, to end the session.
+          if (!this.proposals || this.dry) return this.propose(start, rows);
+          this.proposals.start(this.opened.workspace, this.head);
+          break;
       }
       count++;
     }
@@ -194,6 +212,45 @@ export class ParallelLoop extends ExperimentLoop {
       await workspace.resetTo(this.head);
     }
     void this.execute(row);
+  }
+
+  /**
+   * A proposal made meanwhile, recorded on the seed of its turn once a slot is free for its
+   * screen; true when the loop should plan again. One made on a head a keep has since replaced is
+   * dropped: its diff was made against code that is no longer the baseline.
+   */
+  private async recordMade(rows: ExperimentRow[], checkpoint: Checkpoint | undefined): Promise<boolean> {
+    const outcome = this.proposals?.take();
+    if (!outcome) return false;
+    if ('error' in outcome) throw outcome.error;
+    if ('nothing' in outcome) {
+      this.dry = true;
+      return true;
+    }
+    const { made } = outcome;
+    if (made.head !== this.head) {
+      this.deps.bus.emit({ type: 'warning', message: `a proposal made on ${made.head.slice(0, 7)} was dropped: a keep replaced that code meanwhile` });
+      return true;
+    }
+    // Its turn: the first proposal the schedule starts, now that this one no longer holds it.
+    const turn = this.plan(rows, checkpoint).starts.find((s) => s.type === 'propose');
+    if (!turn) {
+      this.proposals!.putBack(outcome);
+      return false;
+    }
+    this.limited = null;
+    const ending = await this.recordProposal(rows, made, turn);
+    if (ending) this.closed = ending;
+    return true;
+  }
+
+  /** Slots taken: runs in flight, and proposals under way (each will take one for its screen). */
+  private busy(): number {
+    return this.running.size + (this.proposals?.count ?? 0);
+  }
+
+  private idle(): boolean {
+    return this.busy() === 0;
   }
 
   /** As loop.ts's, counting what is in flight: the runs, and the decisions under way. */

@@ -36,6 +36,13 @@ export interface Proposal {
 
 export interface Proposer {
   readonly name: string;
+  /**
+   * Whether propose() may be called several times at once, each with a workspace of its own: the
+   * parallel loop then asks for one proposal per free slot. An LLM's calls take tens of seconds and
+   * are independent; the planner answers at once and derives each change from the log, so it is
+   * asked one at a time (two calls at once would propose the same change).
+   */
+  readonly concurrent?: boolean;
   /** Makes one change in the workspace and describes it; null when there is nothing left to try. */
   propose(ctx: ProposalContext): Promise<Proposal | null>;
   /**

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import { Workspace } from '../../workspace/workspace.ts';
+import { Workspace } from './workspace.ts';
 
 /**
  * A second checkout of the session's workspace (a git worktree beside it) where a proposal can
- * be made while the training process runs in the real one. Its diff is applied to the real
- * workspace if and when the proposal is used.
+ * be made while training runs elsewhere (Claude's speculation, the parallel loop's proposals).
+ * Its diff is applied where and when the proposal is used.
  */
 export class Scratch {
   private workspace: Workspace | undefined;

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import type { Decision, DecisionInput, DecisionPolicy } from '../../agent/decide/types.ts';
 import { EventBus, type LoopEvent } from '../../agent/loop/events.ts';
+import { buildExecutor } from '../../agent/loop/executor-settings.ts';
 import { ExperimentLoop } from '../../agent/loop/loop.ts';
+import { ParallelLoop } from '../../agent/loop/parallel-loop.ts';
 import { sessionOptions, type SessionOptions } from '../../agent/loop/options.ts';
 import { openSession } from '../../agent/loop/session-setup.ts';
 import { Planner } from '../../agent/proposers/planner.ts';
@@ -78,7 +80,7 @@ export async function runLoop(
     const opened = await openSession(sessions, experiments, db, opts, resume ? 'resume' : 'auto');
     const bus = new EventBus();
     bus.subscribe((e) => events.push(e));
-    const loop = new ExperimentLoop(opened, {
+    const deps = {
       db: handle,
       sessions,
       experiments,
@@ -86,7 +88,11 @@ export async function runLoop(
       proposer: proposer ?? new Planner({ ablationRuns: opts.ablationRuns, interactionTop: opts.interactionTop }),
       policy,
       bus,
-    });
+    };
+    // With executor settings, the parallel loop on that executor, as `run --parallel` makes it.
+    const loop = opts.executor
+      ? new ParallelLoop(opened, deps, await buildExecutor(opts.executor, path.join(path.dirname(opened.workspace.dir), 'runs')), { pollMs: 100 })
+      : new ExperimentLoop(opened, deps);
     const session = await loop.run();
     return { db, session, rows: experiments.forSession(session.id), events, workspace: opened.workspace };
   } finally {

@@ -284,3 +284,36 @@ test('a model that never edits is retried with the error, then skipped; after th
   assert.match(JSON.stringify(api.messages[2]!.body.messages[0].content), /previous attempt at this experiment failed \(no submitted change within 2 turns\)/);
   assert.match(JSON.stringify(api.messages[4]!.body.messages[0].content), /#2 llm: no change: no submitted change within 2 turns → rejected/);
 });
+
+test('on 3 slots Claude is asked for proposals at once, each in its own checkout; a change already under way is not run twice', async () => {
+  let open = 0;
+  let most = 0;
+  // Proposals 0 and 1 make the same edit; the rest each a value of their own. Every answer takes 800 ms.
+  const values = ['0.05', '0.05', '0.02', '0.04', '0.06', '0.07'];
+  const script = scripted((n) => proposeLr(values[n] ?? `0.0${n + 2}1`));
+  const api = await mock(async (request) => {
+    most = Math.max(most, ++open);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    open--;
+    return script(request);
+  });
+  const executor = { kind: 'local', parallel: 3, gpus: null, gpusPerRun: null, allowMixedGpus: false, slurmArgs: null } as const;
+  const { rows, turns } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 4, baselineRuns: 2, executor }), api);
+
+  assert.ok(most >= 2, `at most ${most} request at a time`);
+  const llm = rows.filter((e) => e.kind === 'llm');
+  const twin = llm.find((e) => e.status === 'rejected');
+  assert.match(twin?.reason ?? '', /^the same change as #\d+, which is under way$/, llm.map((e) => `#${e.id} ${e.status} ${e.reason}`).join('; '));
+  const ran = llm.filter((e) => e.status !== 'rejected');
+  assert.equal(new Set(ran.map((e) => e.diff)).size, ran.length, 'no change ran twice');
+  assert.ok(
+    ran.every((e) => /^\+\s+lr: 0\.\d+,/m.test(e.diff)),
+    "each diff is its own proposal's edit alone",
+  );
+  // Every proposal Claude made has its turns linked to it (a re-test after a keep is the same change again, with none).
+  for (const e of llm.filter((x) => x.retry_of === null))
+    assert.ok(
+      turns.some((t) => t.experiment_id === e.id),
+      `#${e.id} has its turns`,
+    );
+});

@@ -11,7 +11,7 @@ import { describeApiError, type ClaudeApi } from './client.ts';
 import { describeState } from './context.ts';
 import { openingMessage } from './opening.ts';
 import { costOf } from './pricing.ts';
-import { Scratch } from './scratch.ts';
+import { Scratch } from '../../workspace/scratch.ts';
 
 export interface ClaudeProposerOptions {
   api: ClaudeApi;
@@ -65,6 +65,7 @@ interface Target {
  */
 export class ClaudeProposer implements Proposer {
   readonly name = 'claude';
+  readonly concurrent = true;
   private speculation: Speculation | undefined;
   private readonly scratch: Scratch | null;
 

@@ -1,0 +1,73 @@
+/**
+ * Several proposals made at once, for the parallel loop's free slots (a proposer that may be asked
+ * concurrently: Claude, whose calls take tens of seconds). Each is made in a scratch checkout of
+ * its own at the head it was asked on, so none sees another's edits; a finished one waits, made,
+ * until the loop records it on the seed of its turn. Scratch checkouts are reused, one per
+ * proposal under way at most.
+ */
+import path from 'node:path';
+import { Scratch } from '../workspace/scratch.ts';
+import type { Workspace } from '../workspace/workspace.ts';
+import type { MadeProposal } from './loop.ts';
+
+/** What a proposal under way came to: a change, nothing left to propose, or a failure to report. */
+export type Outcome = { made: MadeProposal } | { nothing: true } | { error: unknown };
+
+export class ProposalsUnderWay {
+  private readonly free: Scratch[] = [];
+  private readonly all: Scratch[] = [];
+  private readonly done: Outcome[] = [];
+  private making = 0;
+
+  constructor(
+    private readonly folder: string,
+    private readonly make: (workspace: Workspace) => Promise<MadeProposal | null>,
+    /** Told whenever a proposal ends, so the loop wakes. */
+    private readonly onEnd: () => void,
+  ) {}
+
+  /** Proposals asked for and not recorded yet: each holds a turn of the schedule and a slot. */
+  get count(): number {
+    return this.making + this.done.length;
+  }
+
+  /** Starts one proposal at `head` of the session's workspace; its end is told through onEnd. */
+  start(real: Workspace, head: string): void {
+    this.making++;
+    const scratch = this.free.pop() ?? this.newScratch();
+    void (async () => {
+      try {
+        const made = await this.make(await scratch.at(real, head));
+        this.done.push(made ? { made } : { nothing: true });
+      } catch (error) {
+        this.done.push({ error });
+      } finally {
+        this.free.push(scratch);
+        this.making--;
+        this.onEnd();
+      }
+    })();
+  }
+
+  /** The oldest proposal that has ended, if any. */
+  take(): Outcome | undefined {
+    return this.done.shift();
+  }
+
+  /** A taken proposal whose turn has not come yet (no slot for its screen): first again next time. */
+  putBack(outcome: Outcome): void {
+    this.done.unshift(outcome);
+  }
+
+  /** Waits for the proposals under way (the loop aborts them first) and removes the scratch checkouts. */
+  async close(): Promise<void> {
+    while (this.making > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const scratch of this.all) await scratch.remove();
+  }
+
+  private newScratch(): Scratch {
+    const scratch = new Scratch(path.join(this.folder, `proposal-${this.all.length + 1}`));
+    this.all.push(scratch);
+    return scratch;
+  }
+}
