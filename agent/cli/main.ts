@@ -30,6 +30,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     run: async (argv) => (await import('./commands/rerun.ts')).rerunCommand(argv),
   },
   init: { summary: 'a new sandbox from a template (tfjs or torch)', run: async (argv) => (await import('./commands/init.ts')).initCommand(argv) },
+  adopt: {
+    summary: 'nightshift.json for an existing training script, then two short check runs that say what it lacks',
+    run: async (argv) => (await import('./commands/adopt.ts')).adoptCommand(argv),
+  },
   export: {
     summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch',
     run: async (argv) => (await import('./commands/export.ts')).exportCommand(argv),
