@@ -209,7 +209,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // v8: the model of the GPUs a run had (runs are compared only within one model), and its peak
   // memory in MiB (the GPU's when the script reports it, else the process's), read from its facts.
-  // Both read as NULL where absent, so READABLE_FROM stays.
+  // `log` names peak_mem_mb in its SQL, so a read-only command needs v8 (READABLE_FROM).
   `
   ALTER TABLE experiments ADD COLUMN gpu_model TEXT;
   ALTER TABLE experiments ADD COLUMN peak_mem_mb REAL;
@@ -220,4 +220,4 @@ export const MIGRATIONS: readonly string[] = [
  * The oldest schema a read-only command can use as it is: later migrations only add indexes.
  * Raise it with any migration that adds or changes a table or a column.
  */
-export const READABLE_FROM = 6;
+export const READABLE_FROM = 8;

@@ -118,3 +118,16 @@ test("an interrupted run keeps a verdict given before it, with that verdict's re
   assert.equal(interruptedCandidate(experiments.forSession(1))?.id, 2);
   db.close();
 });
+
+test("a v7 log is not read by a read-only command (log names v8's peak_mem_mb), which says to migrate it; once migrated it reads", () => {
+  const file = path.join(tempDir(), 'v7.db');
+  const old = new Database(file);
+  for (const sql of MIGRATIONS.slice(0, 7)) old.exec(sql);
+  old.pragma('user_version = 7');
+  old.close();
+  assert.throws(() => openLogReadOnly(file), /uses an older schema \(v7\); run 'nightshift run --db .*' once to migrate it/);
+  openLogForWriting(file).close();
+  const db = openLogReadOnly(file);
+  assert.deepEqual(db.prepare('SELECT peak_mem_mb, gpu_model FROM experiments').all(), []);
+  db.close();
+});
