@@ -8,13 +8,17 @@
  * of its confirmations (a pending candidate blocks new proposals and controls), so its state
  * is taken when that next row arrives; its noise SD is pooled over the groups measured before
  * it (a no-op's spread, not the candidate's own runs). Candidates reverted because a run failed, rejected or
- * interrupted ones were never put to the rule and are left out.
+ * interrupted ones were never put to the rule and are left out, and so are superseded ones (the
+ * parallel loop's: a keep came first; their re-test is the decision).
+ *
+ * A parallel session interleaves a candidate's confirmations with other runs; they are moved up
+ * behind their candidate first, the order one slot would have run them (a no-op for a sequential log).
  */
 import type { DecisionState } from '../stats/false-keeps.ts';
 import type { Goal } from '../decide/types.ts';
 import { isFailedRun, type ExperimentRow } from '../store/types.ts';
 import { candidateKey, commitKey } from './groups.ts';
-import { CANDIDATE_KINDS, isDecided, isHeadRun } from './kinds.ts';
+import { CANDIDATE_KINDS, isDecided, isHeadRun, isSuperseded } from './kinds.ts';
 
 class Group {
   n = 0;
@@ -30,7 +34,7 @@ class Group {
   }
 }
 
-export type StateRow = Pick<ExperimentRow, 'id' | 'kind' | 'status' | 'decision' | 'metric' | 'parent_id' | 'base_commit' | 'min_runs'>;
+export type StateRow = Pick<ExperimentRow, 'id' | 'kind' | 'status' | 'decision' | 'reason' | 'metric' | 'parent_id' | 'base_commit' | 'min_runs'>;
 
 /** One rule decision: the state it saw, and how many runs the candidate had got (some rules can only keep after enough). */
 export interface ReplayedDecision {
@@ -69,7 +73,7 @@ export function decisionStates(rows: readonly StateRow[], goal: Goal): ReplayedD
     for (const v of values) add(candidateKey(row.id), v, row.decision === 'keep');
   };
 
-  for (const row of rows) {
+  for (const row of inDecisionOrder(rows)) {
     const measured = row.status === 'done' && row.metric !== null;
     if (row.kind === 'confirm' && open && row.parent_id === open.row.id) {
       if (measured) open.values.push(row.metric!);
@@ -77,10 +81,19 @@ export function decisionStates(rows: readonly StateRow[], goal: Goal): ReplayedD
       continue;
     }
     close();
-    if (CANDIDATE_KINDS.has(row.kind) && isDecided(row) && row.status === 'done') {
+    if (CANDIDATE_KINDS.has(row.kind) && isDecided(row) && row.status === 'done' && !isSuperseded(row)) {
       open = { row, values: measured ? [row.metric!] : [], failed: false };
     } else if (measured && isHeadRun(row)) add(commitKey(row.base_commit), row.metric!, true);
   }
   close();
   return states;
+}
+
+/** Each candidate's confirmations right behind it, every other row in id order. */
+function inDecisionOrder(rows: readonly StateRow[]): StateRow[] {
+  const ids = new Set(rows.map((e) => e.id));
+  const follows = (e: StateRow) => e.kind === 'confirm' && e.parent_id !== null && ids.has(e.parent_id);
+  const confirms = new Map<number, StateRow[]>();
+  for (const e of rows) if (follows(e)) confirms.set(e.parent_id!, [...(confirms.get(e.parent_id!) ?? []), e]);
+  return rows.flatMap((e) => (follows(e) ? [] : [e, ...(confirms.get(e.id) ?? [])]));
 }

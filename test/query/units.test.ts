@@ -120,6 +120,24 @@ test('decision states replay the session in one pass and agree with the loop rea
   );
 });
 
+test('decision states of a parallel session: confirmations interleaved with other runs count for their candidate; superseded ones are no decision', () => {
+  restartIds();
+  const rows: ExperimentRow[] = [];
+  const add = (fields: Parameters<typeof row>[0]) => (rows.push(row(fields)), rows.at(-1)!);
+  for (const m of [1.0, 1.2, 1.1]) add({ kind: 'baseline', decision: 'baseline', metric: m });
+  const c1 = add({ kind: 'tweak', decision: 'revert', metric: 1.05 });
+  const c2 = add({ kind: 'tweak', decision: 'revert', metric: 1.3 });
+  add({ kind: 'confirm', parent_id: c1.id, metric: 1.15 });
+  add({ kind: 'tweak', decision: 'revert', reason: 'superseded: proposed on A and #9 was kept there first', metric: 1.0 });
+  const sequential = decisionStates([rows[0]!, rows[1]!, rows[2]!, c1, rows[5]!, c2], 'minimize');
+  const parallel = decisionStates(rows, 'minimize');
+  assert.deepEqual(parallel, sequential);
+  assert.deepEqual(
+    parallel.map((d) => d.runs),
+    [2, 1],
+  );
+});
+
 test('autoresearch-tsv: memory from memory_gb or peak_vram_mb, crash rows at 0, no tabs in descriptions', () => {
   restartIds();
   const session = { id: 1, baseline_commit: 'abcdef0123' } as SessionRow;
