@@ -5,7 +5,7 @@
  */
 import { UserError } from '../errors.ts';
 import { candidateRuns, measured } from '../session/candidates.ts';
-import { isCandidate, isHeadRun } from '../session/kinds.ts';
+import { isCandidate, isHeadRun, isSuperseded } from '../session/kinds.ts';
 import type { Db } from '../store/db.ts';
 import { experimentById, highestExperimentId, seedsOfReruns } from '../store/experiment-reads.ts';
 import { ExperimentStore } from '../store/experiments.ts';
@@ -41,7 +41,10 @@ export function rerunTarget(db: Db, file: string, id: number): RerunTarget {
   const rows = new ExperimentStore(db).forSession(session.id);
   if (!isCandidate(candidate)) throw new UserError(`experiment ${candidate.id} is a ${candidate.kind} run, not a change`);
   const retry = rows.find((e) => e.retry_of === candidate.id);
-  if (retry) throw new UserError(`experiment ${candidate.id} was interrupted; #${retry.id} ran it again: rerun ${retry.id}`);
+  if (retry) {
+    const what = isSuperseded(candidate) ? 'was superseded by a keep; #ID tested it again on the new baseline' : 'was interrupted; #ID ran it again';
+    throw new UserError(`experiment ${candidate.id} ${what.replace('ID', String(retry.id))}: rerun ${retry.id}`);
+  }
   const runs = candidateRuns(rows, candidate);
   const values = measured(runs);
   if (values.length === 0)

@@ -160,6 +160,19 @@ test('rerun refuses, in one line, an unknown id, a baseline run, a missing log, 
   await refused([String(ablation.id), '--db', unknownBase], /^nightshift: #\d+'s base commit 0000000 is not in session 1's repository /);
   assert.ok(readLog(unknownBase).sessions.every((s) => s.status !== 'running'));
 
+  // A change tested again (interrupted, or superseded by a keep): the id to rerun is its latest test's.
+  const retried = path.join(tempDir(), 'log.db');
+  fs.copyFileSync(db, retried);
+  const later = new Database(retried);
+  const last = night.at(-1)!;
+  later.prepare(`UPDATE experiments SET retry_of = ? WHERE id = ?`).run(ablation.id, last.id);
+  later.prepare(`UPDATE experiments SET decision = 'revert', reason = 'superseded: proposed on a and #9 was kept there first' WHERE id = ?`).run(ablation.id);
+  later.close();
+  await refused(
+    [String(ablation.id), '--db', retried],
+    new RegExp(`^nightshift: experiment ${ablation.id} was superseded by a keep; #${last.id} tested it again on the new baseline: rerun ${last.id}$`),
+  );
+
   // Another live agent on the log: no rerun beside it.
   const busy = path.join(tempDir(), 'log.db');
   fs.copyFileSync(db, busy);
