@@ -20,8 +20,8 @@ export interface ConfigFlags {
   protocol?: string;
 }
 
-/** Asks one question; an empty answer takes the suggestion (if any). */
-export type Ask = (question: string, suggestion: string | null) => Promise<string>;
+/** Asks one question (a terminal's prompt) and returns the answer as typed. */
+export type Ask = (prompt: string) => Promise<string>;
 
 const REQUIRED = ['command', 'metric', 'goal', 'editable'] as const;
 type Required = (typeof REQUIRED)[number];
@@ -73,7 +73,9 @@ export async function completeConfig(dir: string, flags: ConfigFlags, ask: Ask |
   }
   const answers: ConfigFlags = { ...flags };
   for (const field of [...absent, ...(flags.readonly === undefined ? (['readonly'] as const) : [])]) {
-    const answer = (await ask(QUESTIONS[field], suggestion(dir, field, answers))).trim();
+    const suggested = suggestion(dir, field, answers);
+    const typed = (await ask(`${QUESTIONS[field]}${suggested ? ` [${suggested}]` : ''}: `)).trim();
+    const answer = typed === '' ? (suggested ?? '') : typed;
     if (field === 'editable' || field === 'readonly') answers[field] = list(answer);
     else answers[field] = answer;
   }

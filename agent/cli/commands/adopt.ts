@@ -131,10 +131,7 @@ async function withTerminal<T>(body: (ask: Ask | null) => Promise<T>): Promise<T
   if (!process.stdin.isTTY) return body(null);
   const terminal = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    return await body(async (question, suggestion) => {
-      const answer = await terminal.question(`${question}${suggestion ? ` [${suggestion}]` : ''}: `);
-      return answer.trim() === '' ? (suggestion ?? '') : answer;
-    });
+    return await body((prompt) => terminal.question(prompt));
   } finally {
     terminal.close();
   }
