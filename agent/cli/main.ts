@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
     summary: 'nightshift.json for an existing training script, then two short check runs that say what it lacks',
     run: async (argv) => (await import('./commands/adopt.ts')).adoptCommand(argv),
   },
+  annotate: {
+    summary: 'Claude proposes new @ablate/@knob markers for unmarked components, as a diff to accept or not',
+    run: async (argv) => (await import('./commands/annotate.ts')).annotateCommand(argv),
+  },
   export: {
     summary: 'the log as csv/tsv/json/jsonl, autoresearch results.tsv, or the kept changes as a patch',
     run: async (argv) => (await import('./commands/export.ts')).exportCommand(argv),
