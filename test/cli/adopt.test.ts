@@ -4,30 +4,13 @@
  * runs of Debian's python3 with torch; and the flags' errors, which need no run.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { completeConfig } from '../../agent/adopt/project-config.ts';
-import { REPO, tempDir } from '../helpers.ts';
+import { exampleEnv, EXAMPLE, noTorch } from '../examples/porting-project.ts';
+import { tempDir } from '../helpers.ts';
 import { nightshift } from './cli.ts';
-
-const EXAMPLE = path.join(REPO, 'examples', 'porting');
-const PYTHON = '/usr/bin/python3';
-
-function torchMissing(): string | false {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return `import torch fails under ${PYTHON}`;
-  }
-}
-const skipTorch = torchMissing();
-
-// `python3` in nightshift.json is Debian's; one thread keeps the tiny model quick on a shared machine;
-// the check's scratch folder (kept when a project is not ready) goes where the test cleans up.
-const env = () => ({ PATH: '/usr/bin:/bin', OMP_NUM_THREADS: '1', TMPDIR: tempDir('ns-adopt-scratch-') });
 
 function copyOf(project: 'before' | 'after'): string {
   const dir = path.join(tempDir('ns-adopt-'), project);
@@ -49,12 +32,12 @@ const PLAIN_FLAGS = [
 ];
 
 test('adopt on the plain script writes nightshift.json, says so, and lists each missing piece with its fix', {
-  skip: skipTorch,
+  skip: noTorch,
   timeout: 240_000,
 }, async () => {
   const dir = copyOf('before');
   const before = fs.readdirSync(dir).sort();
-  const result = await nightshift(['adopt', dir, ...PLAIN_FLAGS, '--check-budget', '5'], { env: env() });
+  const result = await nightshift(['adopt', dir, ...PLAIN_FLAGS, '--check-budget', '5'], { env: exampleEnv() });
   assert.equal(result.exitCode, 1, result.all);
   const lines = result.all.split('\n');
   assert.equal(lines[0], `wrote ${path.join(dir, 'nightshift.json')}`);
@@ -79,12 +62,12 @@ test('adopt on the plain script writes nightshift.json, says so, and lists each 
 });
 
 test('adopt on the ported script checks its nightshift.json as it is and says it is ready, at the separate level', {
-  skip: skipTorch,
+  skip: noTorch,
   timeout: 240_000,
 }, async () => {
   const dir = copyOf('after');
   const shipped = fs.readFileSync(path.join(dir, 'nightshift.json'), 'utf8');
-  const result = await nightshift(['adopt', dir, '--check-budget', '5'], { env: env() });
+  const result = await nightshift(['adopt', dir, '--check-budget', '5'], { env: exampleEnv() });
   assert.equal(result.exitCode, 0, result.all);
   assert.match(result.all, /^checking .*nightshift\.json as it is$/m);
   const runs = [...result.all.matchAll(/^seed (\d): done after [\d.]+ s, val_loss ([\d.]+)$/gm)];

@@ -8,21 +8,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { readLog, REPO, tempDir } from '../helpers.ts';
+import { readLog, tempDir } from '../helpers.ts';
+import { EXAMPLE, exampleEnv, noTorch } from './porting-project.ts';
 import { nightshift } from '../cli/cli.ts';
 
-const EXAMPLE = path.join(REPO, 'examples', 'porting');
-const PYTHON = '/usr/bin/python3';
 const read = (file: string) => fs.readFileSync(path.join(EXAMPLE, file), 'utf8');
-
-function torchMissing(): string | false {
-  try {
-    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return `import torch fails under ${PYTHON}`;
-  }
-}
 
 test('port.diff is what port-diff.sh makes of before/ and after/ now', () => {
   const made = execFileSync('sh', [path.join(EXAMPLE, 'port-diff.sh')], { encoding: 'utf8' });
@@ -39,7 +29,7 @@ test("the port moved the plain script's last tenth of text into the hidden val.t
 });
 
 test("the ported project runs through the loop: two runs on two seeds, the metric from evaluate.py, the second on the first run's step plan", {
-  skip: torchMissing(),
+  skip: noTorch,
   timeout: 240_000,
 }, async () => {
   const work = tempDir('ns-porting-');
@@ -47,7 +37,7 @@ test("the ported project runs through the loop: two runs on two seeds, the metri
   fs.cpSync(path.join(EXAMPLE, 'after'), sandbox, { recursive: true });
   const db = path.join(work, 'experiments.db');
   const result = await nightshift(['run', '--sandbox', sandbox, '--budget', '4', '--max-runs', '2', '--db', db, '--headless', '--proposer', 'planner'], {
-    env: { PATH: '/usr/bin:/bin', OMP_NUM_THREADS: '1', TMPDIR: work },
+    env: exampleEnv(),
   });
   assert.equal(result.exitCode, 0, result.all);
   const { sessions, rows } = readLog(db);
