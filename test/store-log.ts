@@ -34,17 +34,9 @@ export function storeLog(file = path.join(tempDir(), 'log.db')) {
       kind: 'baseline',
       description: `baseline, seed ${seed}`,
       seed,
-      hypothesis: null,
-      change_key: null,
-      spec_json: null,
-      diff: '',
-      parent_id: null,
-      retry_of: null,
-      min_runs: 1,
       base_commit: 'c0',
       proposer: 'agent',
       decision: 'baseline',
-      propose_s: null,
     }).id;
   return { file, db, sessions, experiments, session, baseline };
 }

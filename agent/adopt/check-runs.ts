@@ -52,18 +52,10 @@ export async function checkRuns(dir: string, settings: CheckSettings): Promise<C
         session_id: opened.session.id,
         kind: 'baseline',
         description: `adopt check, seed ${seed}`,
-        hypothesis: null,
-        change_key: null,
-        spec_json: null,
-        diff: '',
-        parent_id: null,
-        retry_of: null,
         seed,
-        min_runs: 1,
         base_commit: opened.session.baseline_commit!,
         proposer: 'adopt',
         decision: 'baseline',
-        propose_s: null,
       });
       const steps: StepMetrics[] = [];
       let logPath = '';

@@ -314,21 +314,7 @@ export class ExperimentLoop {
   }
 
   protected create(fields: Partial<NewExperiment> & Pick<NewExperiment, 'kind' | 'description' | 'seed'>): ExperimentRow {
-    return this.deps.experiments.create({
-      session_id: this.id,
-      hypothesis: null,
-      change_key: null,
-      spec_json: null,
-      diff: '',
-      parent_id: null,
-      retry_of: null,
-      min_runs: 1,
-      base_commit: this.head,
-      proposer: 'agent',
-      decision: null,
-      propose_s: null,
-      ...fields,
-    });
+    return this.deps.experiments.create({ session_id: this.id, base_commit: this.head, proposer: 'agent', ...fields });
   }
 
   /** Measures one row's run in the workspace as it stands (execute-run.ts), letting the proposer think meanwhile. */

@@ -147,17 +147,9 @@ export class Rerun {
     const diff = fields.kind === 'baseline' ? '' : this.target.candidate.diff;
     return this.deps.experiments.create({
       session_id: this.opened.session.id,
-      hypothesis: null,
-      change_key: null,
-      spec_json: null,
       diff,
-      parent_id: null,
-      retry_of: null,
-      min_runs: 1,
       base_commit: this.opened.session.baseline_commit!,
       proposer: 'rerun',
-      decision: null,
-      propose_s: null,
       ...fields,
     });
   }

@@ -4,25 +4,24 @@ import { now } from './sessions.ts';
 import type { DecisionValue, ExperimentRow } from './types.ts';
 
 /** The fields an experiment row is created with; the rest are filled in as it runs and is decided. */
-export type NewExperiment = Pick<
-  ExperimentRow,
-  | 'session_id'
-  | 'kind'
-  | 'description'
-  | 'hypothesis'
-  | 'change_key'
-  | 'spec_json'
-  | 'diff'
-  | 'parent_id'
-  | 'retry_of'
-  | 'seed'
-  | 'min_runs'
-  | 'base_commit'
-  | 'proposer'
-  | 'decision'
-  | 'propose_s'
-> &
-  Partial<Pick<ExperimentRow, 'design'>>;
+export type NewExperiment = Pick<ExperimentRow, 'session_id' | 'kind' | 'description' | 'seed' | 'base_commit' | 'proposer'> &
+  Partial<Pick<ExperimentRow, OptionalField>>;
+
+type OptionalField = 'hypothesis' | 'change_key' | 'spec_json' | 'diff' | 'parent_id' | 'retry_of' | 'min_runs' | 'decision' | 'propose_s' | 'design';
+
+/** What a new row has where its creator says nothing: no change, no links, one run before a verdict. */
+const UNSAID: Required<Pick<NewExperiment, OptionalField>> = {
+  hypothesis: null,
+  change_key: null,
+  spec_json: null,
+  diff: '',
+  parent_id: null,
+  retry_of: null,
+  min_runs: 1,
+  decision: null,
+  propose_s: null,
+  design: null,
+};
 
 /** How a run ended, as the runner tells it. */
 export type RunOutcome = Pick<ExperimentRow, 'status' | 'metric' | 'final_json' | 'backend' | 'exit_code' | 'signal' | 'reason'> & {
@@ -51,7 +50,7 @@ export class ExperimentStore {
          VALUES (@session_id, @kind, 'queued', @decision, @description, @hypothesis, @change_key,
            @spec_json, @diff, @parent_id, @retry_of, @seed, @min_runs, @base_commit, @proposer, @created_at, @propose_s, @design)`,
       )
-      .run({ design: null, ...fields, created_at: now() });
+      .run({ ...UNSAID, ...fields, created_at: now() });
     return this.get(Number(info.lastInsertRowid))!;
   }
 
