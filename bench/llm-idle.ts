@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sessionOptions } from '../agent/loop/options.ts';
+import { createPolicy } from '../agent/decide/registry.ts';
+import { sessionOptions, type SessionOptions } from '../agent/loop/options.ts';
 import { connectClaude } from '../agent/proposers/claude/client.ts';
 import { loadSystemPrompt } from '../agent/proposers/claude/prompts.ts';
 import { ClaudeProposer } from '../agent/proposers/claude/proposer.ts';
@@ -51,12 +52,12 @@ fs.writeFileSync(
 const mock = await startMockApi(
   scripted((n) => [
     message([editor({ command: 'insert', path: 'train.mjs', insert_line: 0, insert_text: `// idea ${n}` })], { delayMs: turnDelayS * 1000 }),
-    message([submit(`idea ${n}`, 'noise')], { delayMs: turnDelayS * 1000 }),
+    message([submit(`idea ${n}`, 'noise', 0)], { delayMs: turnDelayS * 1000 }),
   ]),
 );
 const { api } = await connectClaude({ ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: mock.url }, { model: 'claude-sonnet-5-5', timeoutS: 60, maxRetries: 0 });
 
-async function scenario(name: string, make: (ctx: { db: Db; scratch: string; sessionId: number }) => Proposer) {
+async function scenario(name: string, make: (ctx: { db: Db; scratch: string; sessionId: number; options: SessionOptions }) => Proposer) {
   const dir = path.join(root, name.replace(/\W+/g, '-'));
   fs.mkdirSync(dir);
   const dbPath = path.join(dir, 'bench.db');
@@ -71,7 +72,7 @@ async function scenario(name: string, make: (ctx: { db: Db; scratch: string; ses
     isolation: 'none',
   });
   const { db, experiments, opened, loop } = await benchSession(dbPath, options, ({ db, opened }) =>
-    make({ db, scratch: path.join(path.dirname(opened.workspace.dir), 'scratch'), sessionId: opened.session.id }),
+    make({ db, scratch: path.join(path.dirname(opened.workspace.dir), 'scratch'), sessionId: opened.session.id, options }),
   );
   await loop.run();
   const rows = experiments.forSession(opened.session.id).filter((e) => e.started_at && e.ended_at);
@@ -91,13 +92,13 @@ console.log(`${runs} runs (${baselineRuns} baseline); training ${trainS} s per r
 const planner = () => new Planner({ ablationRuns: 1, interactionTop: 0 });
 const claude =
   (prefetch: boolean) =>
-  ({ db, scratch, sessionId }: { db: Db; scratch: string; sessionId: number }) =>
+  ({ db, scratch, sessionId, options }: { db: Db; scratch: string; sessionId: number; options: SessionOptions }) =>
     new ClaudeProposer({
       api,
       system: loadSystemPrompt(),
       turns: new LlmTurnStore(db),
       sessionId,
-      budgetS: trainS,
+      sources: { db, options, policy: createPolicy(options.decision, options) },
       fallback: planner(),
       maxTurns: 4,
       scratchDir: prefetch ? scratch : null,

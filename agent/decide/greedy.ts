@@ -7,9 +7,13 @@
 import { proseNum } from '../format/numbers.ts';
 import { mean, pooledSd } from '../stats/descriptive.ts';
 import { deltaClause, runs } from './format.ts';
-import { groupsOf } from './input.ts';
+import { groupsOf, improvement } from './input.ts';
+import { normalQuantile } from '../stats/normal.ts';
 import { baselineSeeds, nextSeed, screenSeed } from './seeds.ts';
-import type { Decision, DecisionInput, DecisionPolicy } from './types.ts';
+import type { Decision, DecisionInput, DecisionPolicy, KeepBar } from './types.ts';
+
+/** The chance the keep bar's `likely` improvement is kept with: the noise-aware rule's planned power, so both rules' bars read alike. */
+const LIKELY = 0.85;
 
 export class GreedyPolicy implements DecisionPolicy {
   readonly name = 'greedy';
@@ -30,6 +34,26 @@ export class GreedyPolicy implements DecisionPolicy {
 
   screenSeed(input: Pick<DecisionInput, 'baseline'>): number {
     return screenSeed(input.baseline);
+  }
+
+  /** One run must beat the record: the bar is the record's lead over the baseline mean. */
+  keepBar(input: DecisionInput): KeepBar {
+    const g = groupsOf(input);
+    const noise = pooledSd([g.baseline, ...g.noiseGroups]);
+    const sd = noise.df > 0 ? noise.sd : null;
+    const base = mean(g.baseline);
+    const record = input.bestSingle ?? (input.goal === 'minimize' ? Math.min(...g.baseline) : Math.max(...g.baseline));
+    const bar = Math.max(0, improvement(input.goal, record - base));
+    const runs = input.minRuns;
+    return {
+      sd,
+      method: 'record',
+      pairedSd: null,
+      runs,
+      bar,
+      likely: sd === null ? null : bar + normalQuantile(LIKELY) * (sd / Math.sqrt(runs)),
+      power: LIKELY,
+    };
   }
 
   decide(input: DecisionInput): Decision {

@@ -27,7 +27,7 @@
  * candidates down is topped up (headRuns below).
  */
 import { z } from 'zod';
-import { normalCdf } from '../stats/normal.ts';
+import { normalCdf, normalQuantile } from '../stats/normal.ts';
 import { interval } from '../stats/intervals.ts';
 import { oneSided } from '../stats/tests.ts';
 import { tCdf } from '../stats/t-dist.ts';
@@ -36,7 +36,7 @@ import { compare, critical, type Comparison } from './comparison.ts';
 import { deltaClause, noiseClause, pValue, runs } from './format.ts';
 import { groupsOf, improvement } from './input.ts';
 import { baselineSeeds, nextSeed, screenSeed } from './seeds.ts';
-import type { Decision, DecisionInput, DecisionPolicy, DecisionStats, Measurement } from './types.ts';
+import type { Decision, DecisionInput, DecisionPolicy, DecisionStats, KeepBar, Measurement } from './types.ts';
 
 export const NoiseAwareOptionsSchema = z.object({
   /** One-sided significance level of the final tests. */
@@ -155,18 +155,12 @@ export class NoiseAwarePolicy implements DecisionPolicy {
 
   /** Runs the candidate gets before its final test (see step 1 above); the most it can need is maxRunsPerCandidate. */
   runsNeeded(input: DecisionInput, c: Comparison): number {
-    const { maxRuns, minKeepRuns, planEffectSd, power, minEffectSd, alpha, simplifyMarginSd, simplifyMaxRuns } = this.options;
+    const { maxRuns, minKeepRuns, planEffectSd, power, minEffectSd, simplifyMarginSd, simplifyMaxRuns } = this.options;
     const cap = Math.max(maxRuns, input.minRuns);
     const floor = Math.min(Math.max(minKeepRuns, input.minRuns), cap);
     const sd = c.noise.sd;
     if (sd === null || c.noise.method === 'welch' || floor >= cap) return Math.max(floor, cap);
-    const m = input.baseline.length;
-    // The test the comparison chose, at k runs (confirmations go to the baseline's seeds first).
-    const seAt = (k: number) => {
-      const paired = c.noise.method === 'paired' && c.noise.pairedSd !== null;
-      const se = paired ? c.noise.pairedSd! / Math.sqrt(Math.min(k, m)) : sd * Math.sqrt(1 / k + 1 / m);
-      return { se, crit: critical(se, paired ? c.noise.pairedDf : c.noise.df, alpha) };
-    };
+    const seAt = (k: number) => this.testAt(input, c, k);
     const first = (from: number, to: number, enough: (k: number) => boolean) => {
       for (let k = from; k <= to; k++) if (enough(k)) return k;
       return null;
@@ -183,6 +177,32 @@ export class NoiseAwarePolicy implements DecisionPolicy {
       return normalCdf((simplifyMarginSd * sd - crit) / se) >= power;
     });
     return Math.max(runsFor, notWorse ?? runsFor);
+  }
+
+  /**
+   * The bar of the final test at the runs a change proposed now would get: the larger of the
+   * test's critical difference and the minimum effect, and the improvement that clears it with
+   * the planned power (the screen, which lets anything ahead by a quarter SD on, is not counted).
+   */
+  keepBar(input: DecisionInput): KeepBar {
+    const { minEffectSd, power } = this.options;
+    const c = compare(input);
+    const sd = c.noise.sd;
+    const runs = this.runsNeeded(input, c);
+    const pairedSd = c.noise.method === 'paired' ? c.noise.pairedSd : null;
+    if (sd === null) return { sd, method: c.noise.method, pairedSd, runs, bar: null, likely: null, power };
+    const { se, crit } = this.testAt(input, c, runs);
+    const bar = Math.max(crit, minEffectSd * sd);
+    return { sd, method: c.noise.method, pairedSd, runs, bar, likely: bar + normalQuantile(power) * se, power };
+  }
+
+  /** The test the comparison chose, at k candidate runs (confirmations go to the baseline's seeds first). */
+  private testAt(input: DecisionInput, c: Comparison, k: number): { se: number; crit: number } {
+    const sd = c.noise.sd!;
+    const m = input.baseline.length;
+    const paired = c.noise.method === 'paired' && c.noise.pairedSd !== null;
+    const se = paired ? c.noise.pairedSd! / Math.sqrt(Math.min(k, m)) : sd * Math.sqrt(1 / k + 1 / m);
+    return { se, crit: critical(se, paired ? c.noise.pairedDf : c.noise.df, this.options.alpha) };
   }
 
   /** The most runs a change can get: a simplification's non-inferiority test may take up to simplifyMaxRuns. */

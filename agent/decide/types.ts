@@ -54,6 +54,24 @@ export interface DecisionStats {
   noise?: NoiseReport;
 }
 
+/**
+ * What a change must do to be kept now, as the rule would judge one proposed on the current
+ * baseline: the noise it would use, the improvement a keep needs (`bar`) after the runs it would
+ * get, and the improvement kept most of the time (`likely`, kept with probability `power`).
+ * Improvements are positive whatever the goal; null where the rule has no noise estimate yet.
+ */
+export interface KeepBar {
+  sd: number | null;
+  /** How the comparison would be made: paired by seed, pooled, or one run against the record (greedy). */
+  method: 'paired' | 'pooled' | 'welch' | 'record';
+  /** SD of a same-seed difference where the comparison would be paired. */
+  pairedSd: number | null;
+  runs: number;
+  bar: number | null;
+  likely: number | null;
+  power: number;
+}
+
 export type Decision = { verdict: 'confirm'; seed: number; reason: string } | { verdict: 'keep' | 'revert'; reason: string; stats: DecisionStats };
 
 export interface DecisionPolicy {
@@ -70,4 +88,6 @@ export interface DecisionPolicy {
   /** The seed of a candidate's first (screening) run; `index` counts the candidates already tried on this baseline. */
   screenSeed(input: Pick<DecisionInput, 'baseline'> & { index?: number }): number;
   decide(input: DecisionInput): Decision;
+  /** What a change proposed now must improve by to be kept; `input.candidate` holds one hypothetical screening run. */
+  keepBar?(input: DecisionInput): KeepBar;
 }

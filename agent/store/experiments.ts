@@ -89,6 +89,11 @@ export class ExperimentStore {
       .run(node, gpus.length > 0 ? JSON.stringify(gpus) : null, gpuModel, id);
   }
 
+  /** The delta the proposer predicted for the change, once the loop has recorded it. */
+  predicted(id: number, delta: number): void {
+    this.db.prepare('UPDATE experiments SET predicted_delta = ? WHERE id = ?').run(delta, id);
+  }
+
   /** A change that never ran (it touched read-only files, or changed nothing). */
   rejected(id: number, reason: string): void {
     this.db.prepare(`UPDATE experiments SET status = 'rejected', decision = 'revert', reason = ?, ended_at = ? WHERE id = ?`).run(reason, now(), id);

@@ -214,6 +214,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE experiments ADD COLUMN gpu_model TEXT;
   ALTER TABLE experiments ADD COLUMN peak_mem_mb REAL;
   `,
+  // v9: the delta an LLM proposer predicted for its change (submit_experiment's predicted_delta),
+  // beside the delta the verdict observed, so its calibration can be shown back to it and in the
+  // report. Readers take it from SELECT * and treat absent as NULL: READABLE_FROM is not raised.
+  `
+  ALTER TABLE experiments ADD COLUMN predicted_delta REAL;
+  `,
 ];
 
 /**

@@ -107,6 +107,8 @@ export interface ExperimentRow {
   gpu_model?: string | null;
   /** Peak memory of the run in MiB, from its final facts (peak_mem_mb, peak_vram_mb or memory_gb); v8. */
   peak_mem_mb?: number | null;
+  /** The delta the proposer predicted for its change, in the metric's units (v9; NULL where none was given). */
+  predicted_delta?: number | null;
   /** How the verdict's noise was estimated (decide/noise.ts's NoiseReport as JSON); null before a verdict. */
   noise_json: string | null;
   /** The design a run is a point of: null for one change at a time, 'factorial' for a fractional factorial. */

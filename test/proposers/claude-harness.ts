@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { DecisionPolicy } from '../../agent/decide/types.ts';
 import type { SessionOptions } from '../../agent/loop/options.ts';
 import { sessionDir } from '../../agent/paths.ts';
 import { connectClaude } from '../../agent/proposers/claude/client.ts';
@@ -8,7 +9,7 @@ import { Planner } from '../../agent/proposers/planner.ts';
 import { openLogForWriting } from '../../agent/store/db.ts';
 import { LlmTurnStore } from '../../agent/store/llm-turns.ts';
 import { tempDir } from '../helpers.ts';
-import { runLoop } from '../loop/harness.ts';
+import { meanRule, runLoop } from '../loop/harness.ts';
 import type { MockApi } from './mock-api.ts';
 
 export const TEST_KEY = 'sk-ant-test-do-not-log-0123456789';
@@ -20,7 +21,7 @@ export const TEST_KEY = 'sk-ant-test-do-not-log-0123456789';
 export async function runClaudeLoop(
   opts: SessionOptions,
   mock: MockApi,
-  over: Partial<ClaudeProposerOptions> & { model?: string; maxRetries?: number; prefetch?: boolean } = {},
+  over: Partial<ClaudeProposerOptions> & { model?: string; maxRetries?: number; prefetch?: boolean; policy?: DecisionPolicy } = {},
 ) {
   const model = over.model ?? 'claude-sonnet-5-5';
   const { api } = await connectClaude({ ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: mock.url }, { model, timeoutS: 10, maxRetries: over.maxRetries ?? 2 });
@@ -28,13 +29,13 @@ export async function runClaudeLoop(
   const handle = openLogForWriting(db);
   const turns = new LlmTurnStore(handle);
   // A fresh log: the session the loop is about to open is session 1.
-  const { prefetch, maxRetries: _, model: __, ...options } = over;
+  const { prefetch, maxRetries: _, model: __, policy = meanRule, ...options } = over;
   const proposer = new ClaudeProposer({
     api,
     system: loadSystemPrompt(),
     turns,
     sessionId: 1,
-    budgetS: opts.budgetS,
+    sources: { db: handle, options: opts, policy },
     fallback: new Planner({ ablationRuns: opts.ablationRuns, interactionTop: opts.interactionTop }),
     maxTurns: 6,
     scratchDir: prefetch ? path.join(sessionDir(db, 1), 'scratch') : null,
@@ -42,7 +43,7 @@ export async function runClaudeLoop(
     ...options,
   });
   try {
-    const result = await runLoop(opts, { db, proposer });
+    const result = await runLoop(opts, { db, proposer, policy });
     return { ...result, turns: turns.forSession(result.session.id) };
   } finally {
     handle.close();

@@ -104,7 +104,9 @@ export function message(
 
 export const toolUse = (name: string, input: unknown) => ({ type: 'tool_use', id: `toolu_mock_${++blockId}`, name, input });
 export const editor = (input: Record<string, unknown>) => toolUse('str_replace_based_edit_tool', input);
-export const submit = (description: string, hypothesis: string) => toolUse('submit_experiment', { description, hypothesis });
+/** submit_experiment with a prediction of no effect unless one is given (a model that guesses nothing in particular). */
+export const submit = (description: string, hypothesis: string, predicted_delta = 0, ablation?: { part: string; action: string; replacement?: string }) =>
+  toolUse('submit_experiment', { description, hypothesis, predicted_delta, ...(ablation ? { ablation } : {}) });
 
 export function apiError(status: number, type: string, text: string, headers: Record<string, string> = {}): MockReply {
   return { status, headers, body: { type: 'error', error: { type, message: text } } };

@@ -242,13 +242,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     // A resumed session keeps its own proposer, whatever this command line asked for.
     const claude = opened.options.proposer === 'claude' ? (checked ?? (await (await claudeSetup()).prepareClaude(env, claudeFlags))) : null;
     const bus = new EventBus();
+    const policy = createPolicy(opened.options.decision, opened.options);
     const deps: LoopDeps = {
       db,
       sessions,
       experiments,
       metrics: new MetricsWriter(db),
-      proposer: claude ? (await claudeSetup()).createClaudeProposer(claude, db, opened, planner) : planner,
-      policy: createPolicy(opened.options.decision, opened.options),
+      proposer: claude ? (await claudeSetup()).createClaudeProposer(claude, db, opened, planner, policy) : planner,
+      policy,
       bus,
     };
     // A resumed session runs where it began (its stored executor), whatever this command line says.

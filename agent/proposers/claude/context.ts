@@ -1,11 +1,34 @@
 import { effectFamilies, type EffectFamily } from '../../analysis/session-effects.ts';
-import { headMeasurements } from '../../session/baseline.ts';
-import { isCandidate, isDecided } from '../../session/kinds.ts';
-import { sealLevel, type SandboxConfig, type SealLevel } from '../../config/load.ts';
-import { mean, sd } from '../../stats/descriptive.ts';
-import { isFailedRun, type ExperimentRow } from '../../store/types.ts';
-import { printable } from '../../text/printable.ts';
+import { sealLevel, type SandboxConfig } from '../../config/load.ts';
+import type { KeepBar } from '../../decide/types.ts';
 import { num, signed } from '../../format/numbers.ts';
+import { headMeasurements } from '../../session/baseline.ts';
+import { calibration, calibrationText, predictions } from '../../session/calibration.ts';
+import { isCandidate, isDecided, isHeadRun } from '../../session/kinds.ts';
+import { mean } from '../../stats/descriptive.ts';
+import type { StepSeries } from '../../store/metric-reads.ts';
+import { isFailedRun, type ExperimentRow } from '../../store/types.ts';
+import { capSections, type Section } from './context/cap.ts';
+import { failureTail, latestFailures } from './context/failures.ts';
+import { curveLine, factsLine, lossSeries } from './context/facts.ts';
+import { untrusted } from './context/fence.ts';
+import { noiseLines } from './context/noise.ts';
+import { sealLine } from './context/seal.ts';
+import { sessionLine, type SessionLimits } from './context/session.ts';
+
+/** What the rows do not hold, read by the proposer (proposers/claude/evidence.ts); a part left out is not shown. */
+export interface Evidence {
+  /** Step metrics of the runs curveIds names, by experiment id. */
+  curves: ReadonlyMap<number, readonly StepSeries[]>;
+  /** Log lines of the runs latestFailures names, by experiment id. */
+  tails: ReadonlyMap<number, readonly string[]>;
+  /** The keep rule's bar for a change proposed now (session/keep-bar.ts), and the rule's name. */
+  keepBar: KeepBar | null;
+  rule: string;
+  limits: SessionLimits;
+  /** Now, in ms: for the time left. */
+  now: number;
+}
 
 export interface StateInput {
   rows: readonly ExperimentRow[];
@@ -13,121 +36,148 @@ export interface StateInput {
   head: string;
   sandbox: SandboxConfig;
   budgetS: number;
+  evidence?: Partial<Evidence>;
+  /** The summary's size cap, in estimated tokens. */
+  maxTokens?: number;
 }
 
+/** Candidates shown in full (hypothesis, verdict, facts, curve); earlier ones get a line each while the cap allows. */
 const RECENT = 12;
-const EARLIER = 60;
-const FAILED = 20;
+/**
+ * What the log summary may take of a proposal's uncached input. The system prompt, the tools and
+ * the editable files are a cached prefix; this part changes with every result, so it is paid in
+ * full on each proposal (bench/claude-context-tokens.ts measures it).
+ */
+export const SUMMARY_TOKENS = 8000;
 const clip = (text: string | null, n = 240) => (text && text.length > n ? `${text.slice(0, n)}…` : (text ?? ''));
 const short = (sha: string) => sha.slice(0, 8);
 
-const SEALS: Record<SealLevel, string> = {
-  sealed:
-    'Measurement: sealed. The metric comes from a read-only evaluation that reaches your model only through its predictor; a run that breaks a rule of the measurement (see the rules) is marked invalid.',
-  separate: 'Measurement: separate. A read-only evaluation loads your trained model and computes the metric; the training script does not report it.',
-  'self-reported': 'Measurement: self-reported. The training script prints the metric itself: keep its evaluation code exactly as it is.',
-};
-
-/**
- * Text that came out of a run (a crash reason quoting its output, a log tail): fenced, stripped of
- * control characters, and unable to close its own fence. The rules tell the model it is data.
- */
-export function untrusted(text: string): string {
-  return `<run-output>${printable(text).replaceAll('<run-output>', '<run_output>').replaceAll('</run-output>', '</run_output>')}</run-output>`;
+/** The runs whose step metrics the summary draws: the head's latest baseline run and the recent candidates. */
+export function curveIds(rows: readonly ExperimentRow[], head: string): number[] {
+  const base = rows.findLast((e) => isHeadRun(e) && e.base_commit === head && e.status === 'done');
+  return [...(base ? [base.id] : []), ...recent(rows).map((e) => e.id)];
 }
 
 /**
- * What the log says so far, as Markdown for the model: rebuilt from the rows for every proposal,
- * so the context stays the same size however long the night, and a resumed session sees it all.
+ * What the log says so far, as Markdown for the model: rebuilt from the rows for every proposal
+ * and capped by tokens, newest and most informative first, so the context stays the same size
+ * however long the night, and a resumed session sees it all.
  */
 export function describeState(input: StateInput): string {
   const { rows, head, sandbox } = input;
-  const better = sandbox.goal === 'minimize' ? 'lower' : 'higher';
+  const ev = input.evidence ?? {};
+  const metric = sandbox.metric;
   const candidates = rows.filter(isCandidate);
   const decided = candidates.filter((e) => isDecided(e) || e.status === 'rejected');
-  const recent = decided.slice(-RECENT);
-  const sections = [
-    [
-      '# The experiment log so far',
-      `Metric: ${sandbox.metric} (${better} is better). Each run trains for ${input.budgetS} s.`,
-      `Editable: ${sandbox.editable.join(', ')}. Read-only: ${[...sandbox.readonly, 'nightshift.json'].join(', ')}.`,
-      `A delta is candidate minus baseline, in the metric's units: ${sandbox.goal === 'minimize' ? 'negative' : 'positive'} is an improvement.`,
-      SEALS[sealLevel(sandbox)],
-    ].join('\n'),
-    baseline(rows, head),
-    kept(candidates),
-    ...effects(effectFamilies(rows), head),
-    section(`Recent experiments (oldest first)`, recent.map(long)),
-    section('Earlier experiments, one line each (do not repeat them)', decided.slice(0, -RECENT).slice(-EARLIER).map(line)),
-    section(
-      'Failed attempts to avoid (crashed, diverged, timed out, invalid or rejected)',
-      candidates
-        .filter((e) => isFailedRun(e.status) || e.status === 'rejected')
-        .slice(-FAILED)
-        .map(line),
-    ),
+  const shown = recent(rows);
+  const tailed = ev.tails ? latestFailures(rows) : [];
+  const families = effectFamilies(rows);
+  const run = (e: ExperimentRow) => runLines(e, ev.curves?.get(e.id), metric);
+  const sections: Section[] = [
+    {
+      heading: '# The experiment log so far',
+      entries: [
+        `Metric: ${metric} (${sandbox.goal === 'minimize' ? 'lower' : 'higher'} is better). Each run trains for ${input.budgetS} s.`,
+        `Editable: ${sandbox.editable.join(', ')}. Read-only: ${[...sandbox.readonly, 'nightshift.json'].join(', ')}.`,
+        `A delta is candidate minus baseline, in the metric's units: ${sandbox.goal === 'minimize' ? 'negative' : 'positive'} is an improvement.`,
+        sealLine(sealLevel(sandbox)),
+      ],
+      required: true,
+    },
+    { heading: '## Where the session stands', entries: standing(input, ev), required: true },
+    { heading: `## Baseline: the code as it stands (commit ${short(head)})`, entries: baseline(rows, head, run), required: true },
     // Only a proposal made while a run is in flight sees one of these.
-    section(
-      'Running now or being confirmed, result not yet known (do not propose the same)',
-      candidates.filter((e) => e.decision === 'pending').map(pendingLine),
-    ),
+    {
+      heading: '## Running now or being confirmed, result not yet known (do not propose the same)',
+      entries: candidates.filter((e) => e.decision === 'pending').map(pendingLine),
+    },
+    {
+      heading: '## Kept changes (in the code now), newest first',
+      entries: candidates
+        .filter((e) => e.decision === 'keep')
+        .reverse()
+        .map(line),
+    },
+    ...families.filter((f) => f.baseCommit === head).flatMap((f) => effects(f, head)),
+    { heading: '## Recent experiments, newest first', entries: [...shown].reverse().map((e) => [long(e), ...run(e)].join('\n')) },
+    { heading: '## The latest failed runs, with the end of their logs', entries: tailed.map((e) => failureTail(e, ev.tails?.get(e.id) ?? [])) },
+    ...families.filter((f) => f.baseCommit !== head).flatMap((f) => effects(f, head)),
+    { heading: '## Earlier experiments, one line each, newest first (do not repeat them)', entries: decided.slice(0, -RECENT).reverse().map(line) },
+    {
+      heading: '## Other failed attempts to avoid (crashed, diverged, timed out, invalid or rejected), newest first',
+      entries: candidates
+        .filter((e) => (isFailedRun(e.status) || e.status === 'rejected') && !shown.includes(e) && !tailed.includes(e))
+        .reverse()
+        .map(line),
+    },
   ];
-  return sections.filter((s) => s !== '').join('\n\n');
+  return capSections(sections, input.maxTokens ?? SUMMARY_TOKENS);
 }
 
-function section(title: string, lines: string[]): string {
-  return lines.length === 0 ? '' : [`## ${title}`, ...lines].join('\n');
+/** The candidates shown in full: the latest decided or rejected ones, oldest first. */
+function recent(rows: readonly ExperimentRow[]): ExperimentRow[] {
+  return rows.filter((e) => isCandidate(e) && (isDecided(e) || e.status === 'rejected')).slice(-RECENT);
 }
 
-function baseline(rows: readonly ExperimentRow[], head: string): string {
+function standing(input: StateInput, ev: Partial<Evidence>): string[] {
+  const { sandbox, rows } = input;
+  const lines = [
+    ...(ev.limits && ev.now !== undefined ? [sessionLine(rows, ev.limits, ev.now)] : []),
+    ...(ev.rule === undefined ? [] : noiseLines(ev.keepBar ?? null, ev.rule, sandbox.goal, sandbox.metric)),
+  ];
+  const own = predictions(rows);
+  if (own.length > 0) lines.push(`Your predicted deltas against the verdicts': ${calibrationText(calibration(own, sandbox.goal), num)}.`);
+  return lines;
+}
+
+function baseline(rows: readonly ExperimentRow[], head: string, run: (e: ExperimentRow) => string[]): string[] {
   const values = headMeasurements(rows, head).map((m) => m.value);
-  if (values.length === 0) return `## Baseline (commit ${short(head)})\nNot measured yet.`;
-  const noise = values.length > 1 ? `, sd ${num(sd(values))} (the noise between seeds)` : '';
-  const lines = [`## Baseline: the code as it stands (commit ${short(head)})`, `Mean ${num(mean(values))} over ${values.length} runs${noise}.`];
+  if (values.length === 0) return ['Not measured yet.'];
+  const lines = [`Mean ${num(mean(values))} over ${values.length} ${values.length === 1 ? 'run' : 'runs'}.`];
   const original = rows.find((e) => e.kind === 'baseline')?.base_commit;
   if (original && original !== head) {
     const first = headMeasurements(rows, original).map((m) => m.value);
     if (first.length > 0) lines.push(`The original code measured ${num(mean(first))}; kept changes moved it by ${signed(mean(values) - mean(first))}.`);
   }
-  return lines.join('\n');
+  const latest = rows.findLast((e) => isHeadRun(e) && e.base_commit === head && e.status === 'done');
+  if (latest) lines.push(...run(latest).map((l) => `Its latest run (#${latest.id}):${l.slice(1)}`));
+  return lines;
 }
 
-function kept(candidates: readonly ExperimentRow[]): string {
-  return section('Kept changes (in the code now)', candidates.filter((e) => e.decision === 'keep').map(line));
+/** A run's facts and loss curve, indented under its line; nothing it did not report. */
+function runLines(e: ExperimentRow, series: readonly StepSeries[] | undefined, metric: string): string[] {
+  const facts = factsLine(e, metric);
+  const curve = series && lossSeries(series, metric);
+  return [...(facts ? [`  facts: ${facts}`] : []), ...(curve ? [`  ${curveLine(curve)}`] : [])];
 }
 
-function effects(families: EffectFamily[], head: string): string[] {
-  return families.map((family) => {
-    const where = family.baseCommit === head ? 'on the current code' : `on earlier commit ${short(family.baseCommit)}`;
-    const ci = (low: number | null, high: number | null) => (low === null || high === null ? 'n/a' : `[${num(low)}, ${num(high)}]`);
-    const table = [
-      `## Ablation effects, measured ${where} (${family.label})`,
-      '| component | change | delta | interval | runs | significant |',
-      '|---|---|---|---|---|---|',
-      ...family.result.effects.map(
-        (r) => `| ${r.component} | ${r.change} | ${signed(r.delta)} | ${ci(r.ciLow, r.ciHigh)} | ${r.n} | ${r.significant ? 'yes' : 'no'} |`,
-      ),
-    ];
-    if (family.result.interactions.length > 0) {
-      table.push(
-        '',
-        'Interactions: Δ(both) − Δ(a) − Δ(b)',
-        '| a | b | interaction | interval | runs | significant |',
+function effects(family: EffectFamily, head: string): Section[] {
+  const where = family.baseCommit === head ? 'on the current code' : `on earlier commit ${short(family.baseCommit)}`;
+  const ci = (low: number | null, high: number | null) => (low === null || high === null ? 'n/a' : `[${num(low)}, ${num(high)}]`);
+  const { effects: rows, interactions } = family.result;
+  return [
+    {
+      heading: [
+        `## Ablation effects, measured ${where} (${family.label})`,
+        '| component | change | delta | interval | runs | significant |',
         '|---|---|---|---|---|---|',
-        ...family.result.interactions.map(
-          (r) => `| ${r.a} | ${r.b} | ${signed(r.interaction)} | ${ci(r.ciLow, r.ciHigh)} | ${r.n} | ${r.significant ? 'yes' : 'no'} |`,
-        ),
-      );
-    }
-    return table.join('\n');
-  });
+      ].join('\n'),
+      entries: rows.map((r) => `| ${r.component} | ${r.change} | ${signed(r.delta)} | ${ci(r.ciLow, r.ciHigh)} | ${r.n} | ${r.significant ? 'yes' : 'no'} |`),
+    },
+    {
+      heading: [`Interactions ${where}: Δ(both) − Δ(a) − Δ(b)`, '| a | b | interaction | interval | runs | significant |', '|---|---|---|---|---|---|'].join(
+        '\n',
+      ),
+      entries: interactions.map((r) => `| ${r.a} | ${r.b} | ${signed(r.interaction)} | ${ci(r.ciLow, r.ciHigh)} | ${r.n} | ${r.significant ? 'yes' : 'no'} |`),
+    },
+  ];
 }
 
 function outcome(e: ExperimentRow): string {
   if (e.status === 'rejected') return `rejected: ${clip(e.reason)}`;
   if (e.status !== 'done') return `${e.status}: ${untrusted(clip(e.reason))}`;
-  if (e.decision === 'keep') return `kept, delta ${signed(e.delta)}`;
-  return `reverted, delta ${signed(e.delta)}`;
+  const predicted = e.predicted_delta == null ? '' : ` (predicted ${signed(e.predicted_delta)})`;
+  return `${e.decision === 'keep' ? 'kept' : 'reverted'}, delta ${signed(e.delta)}${predicted}`;
 }
 
 const pendingLine = (e: ExperimentRow): string =>

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnthropicError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { isCandidate } from '../../session/kinds.ts';
+import { ExperimentStore } from '../../store/experiments.ts';
 import type { LlmTurnStore } from '../../store/llm-turns.ts';
 import type { ExperimentRow } from '../../store/types.ts';
 import type { Workspace } from '../../workspace/workspace.ts';
@@ -9,8 +10,10 @@ import type { Proposal, ProposalContext, Proposer } from '../types.ts';
 import { runAttempt, type TurnRecord } from './attempt.ts';
 import { describeApiError, type ClaudeApi } from './client.ts';
 import { describeState } from './context.ts';
+import { gatherEvidence, type EvidenceSources } from './evidence.ts';
 import { openingMessage } from './opening.ts';
 import { costOf } from './pricing.ts';
+import { proposalOf } from './submit.ts';
 import { Scratch } from '../../workspace/scratch.ts';
 
 export interface ClaudeProposerOptions {
@@ -19,7 +22,8 @@ export interface ClaudeProposerOptions {
   system: string;
   turns: LlmTurnStore;
   sessionId: number;
-  budgetS: number;
+  /** The log, the session's options and its keep rule: what the context shows beside the rows. */
+  sources: EvidenceSources;
   /** Proposes an experiment when the API stays down past the SDK's retries (the planner). */
   fallback: Proposer;
   /** Model turns per attempt; a failed attempt is retried once with its error, then skipped. */
@@ -68,9 +72,11 @@ export class ClaudeProposer implements Proposer {
   readonly concurrent = true;
   private speculation: Speculation | undefined;
   private readonly scratch: Scratch | null;
+  private readonly experiments: ExperimentStore;
 
   constructor(private readonly options: ClaudeProposerOptions) {
     this.scratch = options.scratchDir ? new Scratch(options.scratchDir) : null;
+    this.experiments = new ExperimentStore(options.sources.db);
   }
 
   async propose(ctx: ProposalContext): Promise<Proposal | null> {
@@ -167,7 +173,9 @@ export class ClaudeProposer implements Proposer {
   private async fromClaude(target: Target): Promise<Made> {
     const { workspace, sandbox, head } = target;
     const rules = { dir: workspace.dir, editable: sandbox.editable, readonly: sandbox.readonly };
-    const state = describeState({ rows: target.history, head, sandbox, budgetS: this.options.budgetS });
+    const { sources } = this.options;
+    const evidence = gatherEvidence(sources, target.history, head, sandbox.goal);
+    const state = describeState({ rows: target.history, head, sandbox, budgetS: sources.options.budgetS, evidence });
     let reason: string | undefined;
     for (let attempt = 1; attempt <= (this.options.attempts ?? 2); attempt++) {
       const result = await runAttempt({
@@ -182,18 +190,12 @@ export class ClaudeProposer implements Proposer {
         onTurn: (turn) => this.log(target, attempt, turn),
       });
       if (result.ok) {
-        return {
-          ok: true,
-          proposal: {
-            kind: 'llm',
-            description: result.submission.description,
-            hypothesis: result.submission.hypothesis,
-            changeKey: null,
-            spec: null,
-            minRuns: 1,
-            recorded: (id) => this.options.turns.attach(target.proposalId, id),
-          },
+        const { submission } = result;
+        const recorded = (id: number) => {
+          this.options.turns.attach(target.proposalId, id);
+          this.experiments.predicted(id, submission.predicted_delta);
         };
+        return { ok: true, proposal: { ...proposalOf(submission, sources.options.ablationRuns), recorded } };
       }
       reason = result.reason;
       await workspace.resetTo(head);

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { DecisionPolicy } from '../../decide/types.ts';
+import type { SessionOptions } from '../../loop/options.ts';
 import type { Db } from '../../store/db.ts';
 import { LlmTurnStore } from '../../store/llm-turns.ts';
 import type { SessionRow } from '../../store/types.ts';
@@ -35,17 +37,18 @@ export async function prepareClaude(env: NodeJS.ProcessEnv, flags: ClaudeFlags, 
 /** What the Claude proposer needs of its session (the loop's OpenedSession is one). */
 export interface ClaudeSession {
   session: Pick<SessionRow, 'id'>;
-  options: { budgetS: number };
+  options: SessionOptions;
   workspace: Pick<Workspace, 'dir'>;
 }
 
-export function createClaudeProposer(prepared: PreparedClaude, db: Db, opened: ClaudeSession, fallback: Proposer): ClaudeProposer {
+/** `policy` is the rule the loop decides with, for the bar a change must clear. */
+export function createClaudeProposer(prepared: PreparedClaude, db: Db, opened: ClaudeSession, fallback: Proposer, policy: DecisionPolicy): ClaudeProposer {
   return new ClaudeProposer({
     api: prepared.api,
     system: prepared.system,
     turns: new LlmTurnStore(db),
     sessionId: opened.session.id,
-    budgetS: opened.options.budgetS,
+    sources: { db, options: opened.options, policy },
     fallback,
     maxTurns: prepared.flags.maxTurns,
     // Beside the workspace, never inside it: the workspace's `git clean` would remove it.
