@@ -1,5 +1,7 @@
 import { num, seconds, signed } from '../format/numbers.ts';
 import type { LoopEvent } from '../loop/events.ts';
+import { rowGpus } from '../query/row-gpus.ts';
+import { placeText } from '../query/slots.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { DELTA_AT_DECISION } from '../session/kept-deltas.ts';
 import { printable } from '../text/printable.ts';
@@ -36,7 +38,12 @@ function rawLine(event: LoopEvent): string | null {
       const extra = [seed, llm].filter((x) => x !== null);
       return `${tag(e)} started: ${e.description}${extra.length > 0 ? ` (${extra.join('; ')})` : ''}`;
     }
-    case 'run-placed':
+    case 'run-placed': {
+      // Said when an executor places a run (a Slurm job leaving the queue gets its node only then).
+      const e = event.experiment;
+      const where = placeText({ node: e.node ?? null, gpus: rowGpus(e.gpus) });
+      return where === '' ? null : `${tag(e)} on ${where}${e.gpu_model ? ` (${e.gpu_model})` : ''}`;
+    }
     case 'run-step':
       return null;
     case 'run-finished': {

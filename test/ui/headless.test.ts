@@ -14,3 +14,10 @@ test('a started line names the seed once: in the description where it says it, e
   assert.equal(started({ id: 4, kind: 'tweak', seed: 6, description: 'try seed 16' }), '#4 tweak started: try seed 16 (seed 6)');
   assert.equal(started({ id: 5, kind: 'tweak', seed: 6, description: 'reseed 6' }), '#5 tweak started: reseed 6 (seed 6)');
 });
+
+test('a run placed by its executor is said with its node, GPUs and their model; one with no place is not', () => {
+  const placed = row({ id: 7, kind: 'tweak', node: 'n1', gpus: '["0","1"]', gpu_model: 'NVIDIA H200' });
+  assert.equal(headlessLine({ type: 'run-placed', experiment: placed }), '#7 tweak on n1 GPUs 0,1 (NVIDIA H200)');
+  assert.equal(headlessLine({ type: 'run-placed', experiment: row({ id: 8, kind: 'control', node: 'n2' }) }), '#8 control on n2');
+  assert.equal(headlessLine({ type: 'run-placed', experiment: row({ id: 9 }) }), null);
+});
