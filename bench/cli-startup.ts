@@ -46,7 +46,9 @@ if (!fs.existsSync(main) || fs.statSync(main).mtimeMs < newestMtime(path.join(RE
 }
 
 fs.mkdirSync(OUT, { recursive: true });
-if (!fs.existsSync(DB)) buildSyntheticLog(DB, { sessions: [50], stepsPerRun: 10 });
+// Built afresh (in milliseconds) so that it has the current schema.
+for (const suffix of ['', '-wal', '-shm']) fs.rmSync(DB + suffix, { force: true });
+buildSyntheticLog(DB, { sessions: [50], stepsPerRun: 10 });
 
 /** CPU time (user + system) of this process's waited-for children so far, in ms. */
 function childrenCpuMs(): number {
