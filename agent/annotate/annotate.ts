@@ -27,10 +27,13 @@ export function readEditable(sandbox: Sandbox): Map<string, string> {
   return new Map(sandbox.config.editable.map((file) => [file, fs.readFileSync(path.join(sandbox.dir, file), 'utf8')]));
 }
 
-/** Claude's proposals for the sandbox's editable files, checked and turned into a diff. Writes nothing. */
-export async function annotate(api: ClaudeApi, sandbox: Sandbox): Promise<Annotation> {
+/**
+ * Claude's proposals for the sandbox's editable files, checked and turned into a diff; with
+ * `ablations` (a section from from-session.ts), only for the parts those touched. Writes nothing.
+ */
+export async function annotate(api: ClaudeApi, sandbox: Sandbox, ablations?: string): Promise<Annotation> {
   const files = readEditable(sandbox);
-  return planAnnotation(files, await askForMarkers(api, loadAnnotatePrompt(), annotateMessage(files)));
+  return planAnnotation(files, await askForMarkers(api, loadAnnotatePrompt(), annotateMessage(files, ablations)));
 }
 
 export function planAnnotation(files: ReadonlyMap<string, string>, proposals: readonly ProposedMarker[]): Annotation {

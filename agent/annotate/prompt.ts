@@ -18,9 +18,10 @@ export function loadAnnotatePrompt(): string {
 /**
  * The user message: every editable file with numbered lines (the tool names lines by these
  * numbers), the markers already in place, and the task. A file the parser cannot mark in is
- * still shown, as context, but said to be unmarkable.
+ * still shown, as context, but said to be unmarkable. `ablations` (from-session.ts) narrows the
+ * task to the parts a session's ablations touched.
  */
-export function annotateMessage(files: ReadonlyMap<string, string>): string {
+export function annotateMessage(files: ReadonlyMap<string, string>, ablations?: string): string {
   const shown = [...files].map(([file, text]) => {
     const comment = commentToken(file);
     const lines = (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n');
@@ -30,9 +31,13 @@ export function annotateMessage(files: ReadonlyMap<string, string>): string {
     return `## ${file} (${syntax})\n\`\`\`\n${numbered}\n\`\`\``;
   });
   const existing = [...files].flatMap(([file, text]) => parseMarkers(file, text).markers.map((m) => `- ${file}:${m.line + 1} ${m.name}: @${m.marker} already`));
+  const task = ablations
+    ? 'Propose markers for the parts the ablations above touched, and for nothing else: call propose_markers once with all of them.'
+    : 'Propose new markers for what is not marked yet: call propose_markers once with all of them.';
   return [
     `# The editable files\n\n${shown.join('\n\n')}`,
     `# Markers already in place\n${existing.length > 0 ? existing.join('\n') : '(none)'}`,
-    '# Your task\nPropose new markers for what is not marked yet: call propose_markers once with all of them.',
+    ...(ablations ? [ablations] : []),
+    `# Your task\n${task}`,
   ].join('\n\n');
 }

@@ -124,7 +124,7 @@ test('on a terminal the diff is shown and applied only on y', async () => {
       paint: undefined,
       ask: async (question) => (asked.push(question), answer),
     };
-    await deliver(sandbox, annotation, { sandbox: sandbox.dir, yes: false }, io);
+    await deliver(sandbox, annotation, { yes: false }, io);
     assert.deepEqual(asked, [`apply these 3 new markers to ${sandbox.dir}? [y/N] `]);
     assert.equal(said[0], annotation.diff, 'the diff comes first');
     assert.equal(snapshot(sandbox.dir)['train.mjs'] !== before['train.mjs'], applied, `answer '${answer}'`);
@@ -137,7 +137,7 @@ test('a file changed while Claude was asked is not overwritten', async () => {
   const annotation = planAnnotation(readEditable(sandbox), GOOD);
   fs.appendFileSync(path.join(sandbox.dir, 'train.mjs'), '// edited meanwhile\n');
   const io: AnnotateIo = { say: () => {}, note: () => {}, paint: undefined, ask: null };
-  await assert.rejects(deliver(sandbox, annotation, { sandbox: sandbox.dir, yes: true }, io), {
+  await assert.rejects(deliver(sandbox, annotation, { yes: true }, io), {
     message: 'train.mjs changed while annotate ran: nothing applied (run annotate again)',
   });
   assert.doesNotMatch(fs.readFileSync(path.join(sandbox.dir, 'model.py'), 'utf8'), /@ablate/);
