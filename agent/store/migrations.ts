@@ -220,10 +220,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE experiments ADD COLUMN predicted_delta REAL;
   `,
+  // v10: the research agenda an LLM proposer keeps (its write_plan tool): every version it wrote,
+  // the latest given back to it at each proposal and shown in the dashboard and the report. A new
+  // table that report reads, so READABLE_FROM is raised.
+  `
+  CREATE TABLE agendas (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions(id),
+    written_at  TEXT NOT NULL,
+    proposer    TEXT NOT NULL,
+    plan        TEXT NOT NULL
+  );
+  CREATE INDEX agendas_by_session ON agendas (session_id, id);
+  `,
 ];
 
 /**
  * The oldest schema a read-only command can use as it is: later migrations only add indexes.
  * Raise it with any migration that adds or changes a table or a column.
  */
-export const READABLE_FROM = 8;
+export const READABLE_FROM = 10;

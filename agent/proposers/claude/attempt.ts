@@ -4,6 +4,7 @@ import { describeApiError, type ClaudeApi } from './client.ts';
 import { ToolError, type FileRules } from './confine.ts';
 import { EDITOR_TOOL, runEditor } from './editor.ts';
 import { UsageSchema, type Usage } from './pricing.ts';
+import type { SideTool } from './agenda-tools.ts';
 import { parseSubmission, SUBMIT_TOOL, SUBMIT_TOOL_NAME, type Submission } from './submit.ts';
 
 /** One request as it happened, for the turn log. */
@@ -27,6 +28,8 @@ export interface AttemptInput {
   maxTokens: number;
   signal?: AbortSignal | undefined;
   onTurn: (turn: TurnRecord) => void;
+  /** Tools beside the editor and submit (agenda-tools.ts): answered, and the turn goes on. */
+  sideTools?: readonly SideTool[];
 }
 
 export type AttemptResult = { ok: true; submission: Submission } | { ok: false; reason: string };
@@ -53,7 +56,7 @@ export async function runAttempt(input: AttemptInput): Promise<AttemptResult> {
           model: input.api.model,
           max_tokens: input.maxTokens,
           system: [{ type: 'text', text: input.system, cache_control: { type: 'ephemeral', ttl: '1h' } }],
-          tools: [EDITOR_TOOL, SUBMIT_TOOL],
+          tools: [EDITOR_TOOL, SUBMIT_TOOL, ...(input.sideTools ?? []).map((t) => t.definition)],
           messages,
           cache_control: { type: 'ephemeral' },
         },
@@ -112,6 +115,8 @@ async function runTool(input: AttemptInput, call: ToolUseBlock): Promise<{ submi
       if (changed === '') throw new ToolError('you have not changed any file yet: make the change with the editor first, then submit');
       return { submission };
     }
+    const side = input.sideTools?.find((t) => t.definition.name === call.name);
+    if (side) return { content: side.run(call.input) };
     throw new ToolError(`unknown tool ${call.name}`);
   } catch (error) {
     if (error instanceof ToolError || call.name === EDITOR_TOOL.name) return { content: (error as Error).message, is_error: true };

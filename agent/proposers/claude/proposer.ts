@@ -13,6 +13,7 @@ import { describeState } from './context.ts';
 import { gatherEvidence, type EvidenceSources } from './evidence.ts';
 import { openingMessage } from './opening.ts';
 import { costOf } from './pricing.ts';
+import { agendaSection, agendaTools } from './agenda-tools.ts';
 import { proposalOf } from './submit.ts';
 import { Scratch } from '../../workspace/scratch.ts';
 
@@ -175,7 +176,9 @@ export class ClaudeProposer implements Proposer {
     const rules = { dir: workspace.dir, editable: sandbox.editable, readonly: sandbox.readonly };
     const { sources } = this.options;
     const evidence = gatherEvidence(sources, target.history, head, sandbox.goal);
-    const state = describeState({ rows: target.history, head, sandbox, budgetS: sources.options.budgetS, evidence });
+    const described = describeState({ rows: target.history, head, sandbox, budgetS: sources.options.budgetS, evidence });
+    const state = `${described}\n\n${agendaSection(sources.db, this.options.sessionId)}`;
+    const sideTools = agendaTools(sources.db, this.options.sessionId);
     let reason: string | undefined;
     for (let attempt = 1; attempt <= (this.options.attempts ?? 2); attempt++) {
       const result = await runAttempt({
@@ -188,6 +191,7 @@ export class ClaudeProposer implements Proposer {
         maxTokens: this.options.maxTokens ?? 16_000,
         signal: target.signal,
         onTurn: (turn) => this.log(target, attempt, turn),
+        sideTools,
       });
       if (result.ok) {
         const { submission } = result;
