@@ -1,6 +1,6 @@
 /**
  * The evaluation (hidden: nightshift runs it in a folder of its own holding the read-only and
- * hidden files, never the workspace). It asks the predictor (`tsx train.ts predict`, in the
+ * hidden files, never the workspace). It asks the predictor (`train.ts predict`, in the
  * workspace) for logits through nightshift's relay: each request is an `@ns {"request": …}` line
  * on stdout, each answer a JSON line on stdin (docs/design.md, "One run"). Its one final line sets
  * the metric:

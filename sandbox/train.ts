@@ -5,11 +5,11 @@
  * may set it to.
  *
  * Training ends by saving the model to NIGHTSHIFT_OUT. It never scores itself: nightshift then runs
- * `tsx train.ts predict`, which loads that model and answers the hidden evaluation's requests for
+ * `train.ts predict`, which loads that model and answers the hidden evaluation's requests for
  * logits (@nightshift/helpers carries the messages, the step plan and the `@ns` lines), and the
  * evaluation computes val_bpb.
  *
- * Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 NIGHTSHIFT_OUT=out npx tsx train.ts
+ * Run by hand: NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 NIGHTSHIFT_OUT=out node --import @nightshift/helpers/register train.ts
  */
 import {
   loadCheckpoint,

@@ -15,7 +15,7 @@ test('init --template tfjs writes the sandbox, without node_modules, into a new 
   }
   assert.ok(!fs.existsSync(path.join(dir, 'node_modules')));
   assert.deepEqual(files, [...files].sort());
-  assert.equal(loadSandbox(dir).config.command, 'tsx train.ts');
+  assert.equal(loadSandbox(dir).config.command, 'node --import @nightshift/helpers/register train.ts');
 });
 
 test('init --template torch writes the PyTorch template into an empty folder', async () => {

@@ -14,11 +14,34 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const SANDBOX = path.join(ROOT, 'sandbox');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/data');
 const BIN = path.join(ROOT, 'node_modules/.bin');
-const TSX = path.join(BIN, 'tsx');
 
-const SandboxFiles = z.object({ editable: z.array(z.string()), readonly: z.array(z.string()), hidden: z.array(z.string()) });
-/** The default sandbox's file lists, from its nightshift.json. */
-export const FILES = SandboxFiles.parse(JSON.parse(fs.readFileSync(path.join(SANDBOX, 'nightshift.json'), 'utf8')));
+const SandboxConfig = z.object({
+  command: z.string(),
+  predict: z.string(),
+  evaluate: z.string(),
+  editable: z.array(z.string()),
+  readonly: z.array(z.string()),
+  hidden: z.array(z.string()),
+});
+/** The default sandbox's commands and file lists, from its nightshift.json: the tests run what nightshift runs. */
+export const CONFIG = SandboxConfig.parse(JSON.parse(fs.readFileSync(path.join(SANDBOX, 'nightshift.json'), 'utf8')));
+
+export interface ShellResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command line of nightshift.json through the shell, as the runner does, with `input` on stdin. */
+export function shell(command: string, options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number; input?: string }): Promise<ShellResult> {
+  const { input = '', ...rest } = options;
+  return new Promise((resolve) => {
+    const child = execFile('/bin/sh', ['-c', command], { maxBuffer: 64 << 20, ...rest }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+}
 
 /** Training's final line: facts only; the metric comes from the evaluation. */
 export const FinalLine = z
@@ -93,7 +116,7 @@ function copyFiles(files: string[], prefix: string): string {
 
 /** The evaluation's folder: read-only and hidden files, node_modules linked; never editable code. */
 export function evaluationDir(): string {
-  return copyFiles([...FILES.readonly, ...FILES.hidden], 'ns-eval-');
+  return copyFiles([...CONFIG.readonly, ...CONFIG.hidden], 'ns-eval-');
 }
 
 /**
@@ -101,30 +124,27 @@ export function evaluationDir(): string {
  * hidden ones), node_modules linked, train.ts edited.
  */
 export function copySandbox(edits: Record<string, string | number | boolean> = {}, patch?: (train: string) => string): string {
-  const dir = copyFiles([...FILES.editable, ...FILES.readonly], 'ns-sandbox-');
+  const dir = copyFiles([...CONFIG.editable, ...CONFIG.readonly], 'ns-sandbox-');
   const train = editConfig(fs.readFileSync(path.join(dir, 'train.ts'), 'utf8'), edits);
   fs.writeFileSync(path.join(dir, 'train.ts'), patch ? patch(train) : train);
   return dir;
 }
 
-/** Runs `tsx train.ts` in dir with only the protocol variables, a private TMPDIR and the given extras. */
-export function runTrain(dir: string, env: Record<string, string>, tmpdir: string, timeoutMs = 120_000): Promise<RunResult> {
+/** Runs the sandbox's training command in dir with only the protocol variables, a private TMPDIR and the given extras. */
+export async function runTrain(dir: string, env: Record<string, string>, tmpdir: string, timeoutMs = 120_000): Promise<RunResult> {
   const fullEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.homedir(), TMPDIR: tmpdir, ...env };
-  return new Promise((resolve) => {
-    execFile(TSX, ['train.ts'], { cwd: dir, env: fullEnv, timeout: timeoutMs, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      const lines = stdout.split('\n').filter((l) => l.startsWith('@ns '));
-      const parsed = lines.map((l) => JSON.parse(l.slice(4)) as Record<string, unknown>);
-      const finals = parsed.filter((o) => o.final === true);
-      resolve({
-        code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-        stdout,
-        stderr,
-        steps: parsed.filter((o) => o.final !== true).map((o) => StepLine.parse(o)),
-        finalLines: finals.length,
-        final: finals.length === 1 ? FinalLine.parse(finals[0]) : null,
-      });
-    });
-  });
+  const { code, stdout, stderr } = await shell(CONFIG.command, { cwd: dir, env: fullEnv, timeout: timeoutMs });
+  const lines = stdout.split('\n').filter((l) => l.startsWith('@ns '));
+  const parsed = lines.map((l) => JSON.parse(l.slice(4)) as Record<string, unknown>);
+  const finals = parsed.filter((o) => o.final === true);
+  return {
+    code,
+    stdout,
+    stderr,
+    steps: parsed.filter((o) => o.final !== true).map((o) => StepLine.parse(o)),
+    finalLines: finals.length,
+    final: finals.length === 1 ? FinalLine.parse(finals[0]) : null,
+  };
 }
 
 /** The stderr lines a run printed, minus TensorFlow.js's own banner. */
@@ -143,7 +163,7 @@ export interface SealedResult {
 
 /**
  * The sealed evaluation of a trained workspace, through the runner's relay: evaluate.ts in
- * evalDir, `tsx train.ts predict` in the workspace with the training's environment (`env`, which
+ * evalDir, the predict command in the workspace with the training's environment (`env`, which
  * names NIGHTSHIFT_OUT). With record, the predictor's stdin is also copied to a file, to see what
  * it was sent.
  */
@@ -151,10 +171,10 @@ export async function runSealed(workspace: string, evalDir: string, env: Record<
   const base = { PATH: `${BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: os.homedir() };
   const logDir = tempDir('ns-evallog-');
   const requestsFile = path.join(logDir, 'requests.jsonl');
-  const predict = opts.record ? `tee ${JSON.stringify(requestsFile)} | tsx train.ts predict` : 'tsx train.ts predict';
+  const predict = opts.record ? `tee ${JSON.stringify(requestsFile)} | ${CONFIG.predict}` : CONFIG.predict;
   const data: Record<string, string> = env.NIGHTSHIFT_DATA === undefined ? {} : { NIGHTSHIFT_DATA: env.NIGHTSHIFT_DATA };
   const result = await runEvaluation({
-    evaluate: { command: 'tsx evaluate.ts', cwd: evalDir, env: { ...base, ...data }, bwrap: null },
+    evaluate: { command: CONFIG.evaluate, cwd: evalDir, env: { ...base, ...data }, bwrap: null },
     predict: { command: predict, cwd: workspace, env: { ...base, ...env }, bwrap: null },
     limitS: 120,
     logPath: path.join(logDir, 'run.log'),

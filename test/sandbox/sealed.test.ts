@@ -1,15 +1,14 @@
 /**
  * The default sandbox sealed end to end: training in a workspace without the hidden files, then
- * evaluate.ts (its own folder) talking to `tsx train.ts predict` through the runner's relay.
+ * evaluate.ts (its own folder) talking to the predict command through the runner's relay.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { syntheticValidation } from '../../sandbox/validation.ts';
-import { copySandbox, evaluationDir, FILES, FIXTURES, ROOT, runSealed, runTrain, SMALL, tempDir, type RunResult } from './run-sandbox.ts';
+import { CONFIG, copySandbox, evaluationDir, FIXTURES, runSealed, runTrain, shell, SMALL, tempDir, type RunResult } from './run-sandbox.ts';
 
 const EVAL = evaluationDir();
 const TMP = tempDir('ns-tmp-');
@@ -36,7 +35,7 @@ const Request = z.union([
 test('train, then predict answers the hidden evaluation: val_bpb above the floor; the predictor sees inputs only', async () => {
   const dir = copySandbox();
   assert.deepEqual(
-    FILES.hidden.filter((f) => fs.existsSync(path.join(dir, f))),
+    CONFIG.hidden.filter((f) => fs.existsSync(path.join(dir, f))),
     [],
     'hidden files stay out of the workspace',
   );
@@ -163,12 +162,7 @@ test('a predictor with a longer context than the evaluation provides is one clea
 });
 
 test('evaluate.ts with nobody answering (run by hand, stdin empty) is one clear line, exit 1', async () => {
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(path.join(ROOT, 'node_modules/.bin/tsx'), ['evaluate.ts'], { cwd: EVAL }, (error, stdout, stderr) =>
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
-    );
-    child.stdin!.end();
-  });
+  const { code, stdout, stderr } = await shell(CONFIG.evaluate, { cwd: EVAL });
   assert.equal(code, 1);
   assert.equal(stdout, '@ns {"request":{"op":"info"}}\n');
   assert.match(stderr, /^evaluate\.ts: the predictor stopped answering after 0 of 1 answers$/m);

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseMarkers } from '../../agent/knobs/markers.ts';
 import { decodeLogits, PredictAnswer } from '@nightshift/helpers';
-import { copySandbox, errorLines, FIXTURES, ROOT, runTrain, SANDBOX, SMALL, tempDir, type RunResult } from './run-sandbox.ts';
+import { CONFIG, copySandbox, errorLines, FIXTURES, ROOT, runTrain, SANDBOX, shell, SMALL, tempDir, type RunResult, type ShellResult } from './run-sandbox.ts';
 
 const TMP = tempDir('ns-tmp-');
 const TRAIN_TS = fs.readFileSync(path.join(SANDBOX, 'train.ts'), 'utf8');
@@ -16,15 +15,10 @@ function finished(r: RunResult) {
   return r.final;
 }
 
-/** `tsx train.ts predict` in dir, fed `requests` on stdin; its stdout, stderr and exit code. */
-function predict(dir: string, out: string | undefined, requests: unknown[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** The predict command in dir, fed `requests` on stdin; its stdout, stderr and exit code. */
+function predict(dir: string, out: string | undefined, requests: unknown[]): Promise<ShellResult> {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(out === undefined ? {} : { NIGHTSHIFT_OUT: out }) };
-  return new Promise((resolve) => {
-    const child = execFile(path.join(ROOT, 'node_modules/.bin/tsx'), ['train.ts', 'predict'], { cwd: dir, env, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
-    );
-    child.stdin!.end(requests.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  });
+  return shell(CONFIG.predict, { cwd: dir, env, input: requests.map((r) => `${JSON.stringify(r)}\n`).join('') });
 }
 
 test('a 10-second run on the default backend: the loss falls, the facts validate, the model is saved', async () => {
@@ -98,18 +92,10 @@ test('predict without a model, with a bad request, or an unknown mode: one clear
   const bad = await predict(dir, out, [{ op: 'predict', inputs: [[1, 2], [3]] }]);
   assert.equal(bad.code, 1);
   assert.deepEqual(errorLines(bad.stderr), ['train.ts: a predict request has rows of different lengths']);
-  const mode = await runTrainArgs(dir, ['train.ts', 'serve']);
+  const mode = await shell(`${CONFIG.command} serve`, { cwd: dir });
   assert.equal(mode.code, 2);
   assert.match(mode.stderr, /^train\.ts: unknown mode serve: run train\.ts to train, train\.ts predict to serve the trained model$/m);
 });
-
-function runTrainArgs(dir: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) =>
-    execFile(path.join(ROOT, 'node_modules/.bin/tsx'), args, { cwd: dir }, (error, _out, stderr) =>
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr }),
-    ),
-  );
-}
 
 test('every @ablate value of train.ts runs to a final line', async () => {
   const { markers, problems } = parseMarkers('train.ts', TRAIN_TS);
