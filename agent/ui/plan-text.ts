@@ -32,3 +32,13 @@ function limitsText(limits: SessionLimits, perRunS: number): string {
 }
 
 const runsOf = (n: number): string => `${n} ${n === 1 ? 'run' : 'runs'}`;
+
+/** An LLM's agenda in one line: its first item, and how many follow. */
+export function agendaLine(plan: string): string {
+  const items = plan
+    .split('\n')
+    .map((line) => line.replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '').trim())
+    .filter((line) => line !== '');
+  const more = items.length - 1;
+  return `agenda: ${items[0] ?? ''}${more > 0 ? ` (+${more} more)` : ''}`;
+}

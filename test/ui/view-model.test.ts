@@ -151,3 +151,9 @@ test('run-derived text in the dashboard loses its escape sequences', () => {
   assert.doesNotMatch(recent.description + recent.reason, /\u001b|\u0007/);
   assert.match(recent.description, /^ablate x done$/);
 });
+
+test("Claude's agenda, once written, is the plan line: its first item and how many follow; escapes removed", () => {
+  const agenda = { id: 1, session_id: 1, written_at: 't', proposer: 'claude', plan: '1. raise lr \u001b[31mnow\n2. fewer epochs\n\n- drop dropout' };
+  assert.equal(logView(session(), aKeep(), null, agenda).plan, 'agenda: raise lr now (+2 more)');
+  assert.notEqual(logView(session(), aKeep(), null).plan?.startsWith('agenda:'), true);
+});

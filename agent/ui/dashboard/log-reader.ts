@@ -4,6 +4,7 @@ import { experimentDetail } from '../../query/experiment-detail.ts';
 import { showText } from '../../query/show-text.ts';
 import { curveText } from '../../report/curves-text.ts';
 import { readCurves } from '../../report/read-curves.ts';
+import { latestAgenda } from '../../store/agendas.ts';
 import type { Db } from '../../store/db.ts';
 import { experimentsWithoutDiffs } from '../../store/experiment-reads.ts';
 import { llmTotals } from '../../store/llm-turns.ts';
@@ -16,7 +17,7 @@ const CURVE_HEIGHT = 10;
 
 /** The session's rows as the dashboard sees them (no diffs: the detail view reads one when asked). */
 export function readLogView(db: Db, session: SessionRow): LogView {
-  return logView(session, experimentsWithoutDiffs(db, session.id), llmTotals(db, session.id));
+  return logView(session, experimentsWithoutDiffs(db, session.id), llmTotals(db, session.id), latestAgenda(db, session.id));
 }
 
 /** `nightshift show`'s text of one experiment (diff, runs, decision, log tail), then its learning curves, line by line. */

@@ -12,10 +12,11 @@ import { slotsView, storedExecutor } from '../../query/slots.ts';
 import { decidedCount, finishedCount } from '../../session/kinds.ts';
 import { perRunEstimate } from '../../loop/limits.ts';
 import type { PlanPhase } from '../../proposers/plan-estimate.ts';
+import type { Agenda } from '../../store/agendas.ts';
 import type { LlmTotals } from '../../store/llm-turns.ts';
 import { isFailedRun, type ExperimentRow, type SessionRow } from '../../store/types.ts';
 import { printable } from '../../text/printable.ts';
-import { planText } from '../plan-text.ts';
+import { agendaLine, planText } from '../plan-text.ts';
 import type { LiveSteps } from './live-steps.ts';
 import { phaseProgress, type PhaseProgress } from './phase-progress.ts';
 import { dashboardSlots, type DashboardSlots } from './dashboard-slots.ts';
@@ -50,7 +51,7 @@ export interface LogView {
   /** Seconds of training over the runs that ended, and whether the scripts' clocks or the runs' wall time said so. */
   trainingS: number;
   trainingSource: TrainingSource | null;
-  /** The plan the session stored as it started, in one line; null in a log from before plans were stored. */
+  /** Claude's agenda (its first item) once written, else the plan the session stored as it started, in one line; null in a log from before plans were stored. */
   plan: string | null;
   /** The plan's phases and the session's pace now, for the phase line. */
   phases: PhaseInput | null;
@@ -69,7 +70,7 @@ interface PhaseInput {
   perRunS: number;
 }
 
-export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm: LlmTotals | null): LogView {
+export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm: LlmTotals | null, agenda: Agenda | null = null): LogView {
   const report = summarize(session, rows);
   const training = trainingTime(rows);
   const lastBackend = rows.findLast((e) => e.backend)?.backend ?? null;
@@ -99,7 +100,8 @@ export function logView(session: SessionRow, rows: readonly ExperimentRow[], llm
     trainingS: training.seconds,
     trainingSource: training.source,
     // Plans and reasons quote proposers: nothing of theirs may steer the terminal.
-    plan: plan === null ? null : printable(planText(plan)),
+    // An LLM's own agenda, once it has written one, says more of what comes next than the plan it started with.
+    plan: agenda !== null ? printable(agendaLine(agenda.plan)) : plan === null ? null : printable(planText(plan)),
     phases: plan === null ? null : { phases: plan.phases, rows, perRunS: perRunEstimate(rows, options).seconds },
     // With slots, a run whose process runs is worth the panel more than one still waiting for its turn.
     current: rows.findLast((e) => e.status === 'running') ?? rows.findLast((e) => e.status === 'queued') ?? null,
