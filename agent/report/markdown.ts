@@ -1,3 +1,4 @@
+import { calibrationText } from '../session/calibration.ts';
 import { sessionNoiseText } from './session-noise.ts';
 import { num, signed } from '../format/numbers.ts';
 import { DELTA_AT_DECISION, DELTA_REMEASURED } from '../session/kept-deltas.ts';
@@ -54,6 +55,7 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
         ['noise', sessionNoiseText(r.noise, num)],
         ['expected false keeps', fk.value === null ? fk.note : `${num(fk.value, 3)} (${fk.rule}: ${fk.note})`],
         ...(r.llm.tokens_in + r.llm.tokens_out > 0 ? [['LLM', `${r.llm.tokens_in} tokens in · ${r.llm.tokens_out} out · $${r.llm.cost_usd.toFixed(2)}`]] : []),
+        ...(r.predictions.n > 0 ? [['predicted deltas', calibrationText(r.predictions, num)]] : []),
       ],
     ),
     '',

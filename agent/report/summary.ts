@@ -17,6 +17,7 @@ import { finalFields, finalNumber, floorNames } from '../runner/final-fields.ts'
 import { candidateRunIndex, measured } from '../session/candidates.ts';
 import { deltasOf, type DeltaAtDecision, type DeltaRemeasured } from '../session/kept-deltas.ts';
 import { commitKey, runGroups } from '../session/groups.ts';
+import { calibration, predictions, type Calibration } from '../session/calibration.ts';
 import { CANDIDATE_KINDS } from '../session/kinds.ts';
 import { isFailedRun } from '../store/types.ts';
 import { slotsView, type SlotsView } from '../query/slots.ts';
@@ -97,6 +98,8 @@ export interface SessionReport {
   floor: number | null;
   /** What an LLM proposer spent on the session's experiments (discarded speculations are in llm_turns). */
   llm: { tokens_in: number; tokens_out: number; cost_usd: number };
+  /** How well an LLM proposer's predicted deltas matched the verdicts' (session/calibration.ts); n 0 where it predicted none. */
+  predictions: Calibration;
   /** What the night found, for the top of the report (agent/report/learned.ts). */
   learned: Learned;
   /** A session with several runs at once: its slots, where the runs went, how busy they were (query/slots.ts); null for one at a time. */
@@ -235,6 +238,7 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[], e
       tokens_out: 0,
       cost_usd: 0,
     }),
+    predictions: calibration(predictions(rows), goal),
     learned: learned({ goal, rows, kept, families, markers: extras.markers ?? null, llmTurns: extras.llmTurns ?? null }),
     // Up to the session's end, or its agent's last heartbeat while it runs: the report reads no clock.
     slots: slotsView(session, rows, Date.parse(session.ended_at ?? session.heartbeat_at ?? session.started_at)),

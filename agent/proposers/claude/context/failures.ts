@@ -21,5 +21,5 @@ export function failureTail(e: ExperimentRow, lines: readonly string[]): string 
   const shown = lines.slice(-TAIL_LINES).map((l) => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS)}…` : l));
   const what = `#${e.id} ${e.kind}${e.kind === 'confirm' && e.parent_id !== null ? ` of #${e.parent_id}` : ''} (${e.status}, seed ${e.seed})`;
   if (shown.length === 0) return `- ${what}: its log is empty or gone`;
-  return `- ${what}, last ${shown.length} lines of its log:\n${untrusted(shown.join('\n'))}`;
+  return `- ${what}, last ${shown.length === 1 ? 'line' : `${shown.length} lines`} of its log:\n${untrusted(shown.join('\n'))}`;
 }
