@@ -24,6 +24,9 @@ import {
   UsageError,
   type Predictor,
 } from '@nightshift/helpers';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { explainBackendError, requestedBackend, selectBackend } from './backend.ts';
@@ -323,6 +326,24 @@ function secondsPerStep(data: TrainingData, budgetS: number): number {
   }
 }
 
+/** Values a step's cost does not depend on (dropout only by being on or off). */
+const COST_FREE = ['lr', 'warmup', 'weightDecay', 'dropout'];
+
+/**
+ * This file's step cost as a key: its text with the COST_FREE values blanked, and whether dropout
+ * is on. Configurations with one key share a step plan (planSteps' shape), so a change of learning
+ * rate trains the steps its shape was timed at instead of timing a throwaway model again; a change
+ * to any other line, code included, is a new key.
+ */
+function shapeKey(): string {
+  let text = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+  for (const name of COST_FREE) text = text.replace(new RegExp(`^(\\s*${name}: )[^,]+,`, 'm'), '$1_,');
+  return createHash('sha256')
+    .update(`${text}\0dropout ${config.dropout > 0}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
 // ---- The model on disk (the helpers' checkpoint: model.json and weights.bin): what `predict` loads ----
 
 /** The checkpoint's meta: the config the model was built with, its vocabulary size, and each variable's shape. */
@@ -366,9 +387,10 @@ function predictor(model: Model): Predictor {
 
 async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<void> {
   const data = loadData(env.dataPath);
-  const plan = await planSteps(env, () => secondsPerStep(data, env.budgetS));
+  const plan = await planSteps(env, () => secondsPerStep(data, env.budgetS), shapeKey());
+  const given = env.steps === undefined ? `NIGHTSHIFT_SHAPE_STEPS for shape ${plan.shape}` : 'NIGHTSHIFT_STEPS';
   console.log(
-    `train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : 'NIGHTSHIFT_STEPS'})`,
+    `train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : given})`,
   );
 
   const model = new Model(config, data.vocab.length, env.seed);

@@ -95,7 +95,7 @@ export async function measureRunOnExecutor(
   }
   const editable = sandbox.config.editable;
   record ??= { before: treeState(checkout.dir, editable), config: configurationHash(checkout.dir, editable) } satisfies MeasureRecord;
-  const request = trainingRequest(opened, row, {}, plans.steps(session.id, record.config, options.budgetS), checkout);
+  const request = trainingRequest(opened, row, {}, plans.forRun(session.id, record.config, options.budgetS), checkout);
   let status = found;
   // Stopped before it started: nothing to submit, nothing to cancel.
   if (!status && hooks.signal?.aborted) return { rejected: false, interrupted: true, reason: abortReason(hooks.signal), runS: 0, name, placement: unplaced() };

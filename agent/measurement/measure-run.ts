@@ -41,7 +41,7 @@ export async function measureRun(
   const editable = sandbox.config.editable;
   const before = treeState(tree.dir, editable);
   const config = configurationHash(tree.dir, editable);
-  const request = trainingRequest(opened, row, hooks, plans.steps(session.id, config, options.budgetS), tree);
+  const request = trainingRequest(opened, row, hooks, plans.forRun(session.id, config, options.budgetS), tree);
   await onStart(request);
   const training = await runTraining(request);
   if (training.status === 'interrupted') return { interrupted: true, reason: training.reason ?? 'interrupted', runS: training.runS };

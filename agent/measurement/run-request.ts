@@ -8,6 +8,7 @@ import { bwrapArgs } from '../runner/isolation/bwrap-args.ts';
 import { isolationView, type ViewExtras } from '../runner/isolation/view.ts';
 import type { TrainingRequest } from '../runner/run-training.ts';
 import type { Sandbox } from '../config/load.ts';
+import type { RunPlans } from '../store/plans.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import type { Isolation } from '../runner/isolation/choose.ts';
 import type { Hashes } from '../workspace/readonly-guard.ts';
@@ -63,14 +64,15 @@ function dataPath(opened: MeasuredSession): string | undefined {
   return sandbox.config.data === undefined ? undefined : path.resolve(sandbox.dir, sandbox.config.data);
 }
 
-function environment(opened: MeasuredSession, row: ExperimentRow, steps: number | null): Record<string, string> {
+function environment(opened: MeasuredSession, row: ExperimentRow, plans: RunPlans | null): Record<string, string> {
   const { outDir } = runFolders(opened, row);
   return buildTrainingEnv(process.env, {
     budgetS: opened.options.budgetS,
     seed: row.seed,
     experimentId: row.id,
     outDir,
-    steps,
+    steps: plans?.steps,
+    shapeSteps: plans?.shapes,
     pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
     data: dataPath(opened),
   });
@@ -85,19 +87,19 @@ function isolated(opened: MeasuredSession, cwd: string, outDir: string, env: Rec
 
 /**
  * How one row's training process is started: its folders, environment, sandbox and limits.
- * `steps` is the configuration's step plan, once a run of it has made one.
+ * `plans` are the configuration's step plan, once a run of it has made one, and the shapes'.
  */
 export function trainingRequest(
   opened: MeasuredSession,
   row: ExperimentRow,
   hooks: Pick<TrainingRequest, 'signal' | 'onSpawn' | 'onStep'>,
-  steps: number | null,
+  plans: RunPlans,
   tree: RunTree = opened.workspace,
 ): TrainingRequest {
   const { session, options } = opened;
   const { logPath, outDir } = runFolders(opened, row);
   for (const folder of [path.dirname(logPath), outDir]) fs.mkdirSync(folder, { recursive: true });
-  const env = environment(opened, row, steps);
+  const env = environment(opened, row, plans);
   return {
     command: opened.sandbox.config.command,
     cwd: tree.dir,

@@ -44,6 +44,8 @@ export interface ProtocolVariables {
   outDir: string;
   /** The configuration's step plan, once a run of it made one (docs/design.md, "Step plan"). */
   steps?: number | null;
+  /** Steps per model shape timed so far in the session, for a configuration with no plan of its own. */
+  shapeSteps?: Record<string, number>;
   /** Folders to put first on PATH (the agent's node_modules/.bin, so `tsx` resolves). */
   pathPrefix: string[];
   /** NIGHTSHIFT_DATA from the sandbox's config, when it names a corpus. */
@@ -69,5 +71,6 @@ export function buildTrainingEnv(parent: NodeJS.ProcessEnv, vars: ProtocolVariab
   env.NIGHTSHIFT_EXPERIMENT_ID = String(vars.experimentId);
   env.NIGHTSHIFT_OUT = vars.outDir;
   if (vars.steps !== undefined && vars.steps !== null) env.NIGHTSHIFT_STEPS = String(vars.steps);
+  if (vars.shapeSteps && Object.keys(vars.shapeSteps).length > 0) env.NIGHTSHIFT_SHAPE_STEPS = JSON.stringify(vars.shapeSteps);
   return env;
 }

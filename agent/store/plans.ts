@@ -5,6 +5,16 @@ import type { Db } from './db.ts';
  * set by its first run and handed to every later run of it, so the same seed gives the same
  * numbers. Kept in the log, where no run can write.
  */
+/** How shape plans are told apart from configuration hashes in the plans table. */
+export const SHAPE = 'shape:';
+
+export interface RunPlans {
+  /** The configuration's own plan, once a run of it made one. */
+  steps: number | null;
+  /** Steps per shape key, for a configuration with no plan of its own. */
+  shapes: Record<string, number>;
+}
+
 export class PlanStore {
   constructor(private readonly db: Db) {}
 
@@ -13,6 +23,22 @@ export class PlanStore {
       | { steps: number }
       | undefined;
     return row?.steps ?? null;
+  }
+
+  /**
+   * The steps recorded per model shape (a final line's plan_shape, kept under `shape:KEY`): a new
+   * configuration of a shape already timed trains those steps instead of timing its own.
+   */
+  shapes(sessionId: number, budgetS: number): Record<string, number> {
+    const rows = this.db
+      .prepare("SELECT config, steps FROM plans WHERE session_id = ? AND budget_s = ? AND config LIKE 'shape:%'")
+      .all(sessionId, budgetS) as Array<{ config: string; steps: number }>;
+    return Object.fromEntries(rows.map((r) => [r.config.slice(SHAPE.length), r.steps]));
+  }
+
+  /** What a run of this configuration is handed: its own plan, else the plans of the shapes timed so far. */
+  forRun(sessionId: number, config: string, budgetS: number): RunPlans {
+    return { steps: this.steps(sessionId, config, budgetS), shapes: this.shapes(sessionId, budgetS) };
   }
 
   /** A rerun measures with its original session's plans: the same steps as the runs it checks. */

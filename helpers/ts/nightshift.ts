@@ -46,6 +46,19 @@ const EnvSchema = z.object({
       .max(2 ** 31 - 1),
   ),
   NIGHTSHIFT_STEPS: optional(z.coerce.number().int().positive()),
+  NIGHTSHIFT_SHAPE_STEPS: optional(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'not JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.string(), z.number().int().positive())),
+  ),
   NIGHTSHIFT_OUT: optional(z.string()),
   NIGHTSHIFT_EXPERIMENT_ID: optional(z.string()),
   NIGHTSHIFT_DATA: optional(z.string()),
@@ -59,6 +72,8 @@ export interface RunEnv {
   seed: number;
   /** NIGHTSHIFT_STEPS: the configuration's step plan from its first run; undefined: time the steps now. */
   steps: number | undefined;
+  /** NIGHTSHIFT_SHAPE_STEPS: the steps timed so far per model shape (planSteps' `shape`), for a configuration with no plan yet. */
+  shapeSteps: Record<string, number>;
   /** NIGHTSHIFT_OUT: where training writes what predict loads. */
   outDir: string | undefined;
   experimentId: string | undefined;
@@ -78,6 +93,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): RunEnv {
     budgetS: e.NIGHTSHIFT_BUDGET_S ?? 300,
     seed: e.NIGHTSHIFT_SEED ?? 0,
     steps: e.NIGHTSHIFT_STEPS,
+    shapeSteps: e.NIGHTSHIFT_SHAPE_STEPS ?? {},
     outDir: e.NIGHTSHIFT_OUT,
     experimentId: e.NIGHTSHIFT_EXPERIMENT_ID,
     dataPath: e.NIGHTSHIFT_DATA,
@@ -172,9 +188,11 @@ export class StepPlan {
   constructor(
     /** The planned steps. */
     readonly steps: number,
-    /** true: timed by this run; false: NIGHTSHIFT_STEPS. */
+    /** true: timed by this run; false: NIGHTSHIFT_STEPS or NIGHTSHIFT_SHAPE_STEPS. */
     readonly measured: boolean,
     readonly budgetS: number,
+    /** The model shape's key, when the script gave one: reported so that nightshift reuses the plan for the shape. */
+    readonly shape?: string,
   ) {}
 
   /** Steps between step lines: about one per 1.5 s of the budget, so a run's step rows stay a few hundred whatever its speed. */
@@ -205,16 +223,26 @@ export class StepPlan {
     return this.startMs === null ? 0 : (performance.now() - this.startMs) / 1000;
   }
 
-  /** The final line's budget facts: steps trained, planned_steps (what nightshift records as the plan) and elapsed_s. */
-  facts(step: number): { steps: number; planned_steps: number; elapsed_s: number } {
-    return { steps: step, planned_steps: this.steps, elapsed_s: this.elapsedS() };
+  /** The final line's budget facts: steps trained, planned_steps (what nightshift records as the plan), elapsed_s, and plan_shape when given. */
+  facts(step: number): { steps: number; planned_steps: number; elapsed_s: number; plan_shape?: string } {
+    return { steps: step, planned_steps: this.steps, elapsed_s: this.elapsedS(), ...(this.shape === undefined ? {} : { plan_shape: this.shape }) };
   }
 }
 
-/** The step plan: env.steps when nightshift passed one, else budget / secondsPerStep(), called only then. */
-export async function planSteps(env: Pick<RunEnv, 'budgetS' | 'steps'>, secondsPerStep: () => number | Promise<number>): Promise<StepPlan> {
-  if (env.steps !== undefined) return new StepPlan(env.steps, false, env.budgetS);
-  return new StepPlan(Math.max(1, Math.floor(env.budgetS / (await secondsPerStep()))), true, env.budgetS);
+/**
+ * The step plan: env.steps when nightshift passed one; else the steps a configuration of the same
+ * `shape` was timed at (env.shapeSteps); else budget / secondsPerStep(), called only then. `shape`
+ * is a key for what a step costs (the code and the tensor shapes, not the learning rate): timing
+ * takes a thirtieth of the budget, so a new configuration that only changes a value does not pay it.
+ */
+export async function planSteps(
+  env: Pick<RunEnv, 'budgetS' | 'steps'> & Partial<Pick<RunEnv, 'shapeSteps'>>,
+  secondsPerStep: () => number | Promise<number>,
+  shape?: string,
+): Promise<StepPlan> {
+  const known = env.steps ?? (shape === undefined ? undefined : env.shapeSteps?.[shape]);
+  if (known !== undefined) return new StepPlan(known, false, env.budgetS, shape);
+  return new StepPlan(Math.max(1, Math.floor(env.budgetS / (await secondsPerStep()))), true, env.budgetS, shape);
 }
 
 // ---- Checkpoints: what training leaves in NIGHTSHIFT_OUT for predict ----

@@ -38,7 +38,7 @@ async function linesOf(fn: () => void | Promise<void>): Promise<Array<Record<str
 }
 
 test('readEnv: defaults, values, empty as unset, and a malformed variable named in one line', () => {
-  assert.deepEqual(readEnv({}), { budgetS: 300, seed: 0, steps: undefined, outDir: undefined, experimentId: undefined, dataPath: undefined });
+  assert.deepEqual(readEnv({}), { budgetS: 300, seed: 0, steps: undefined, shapeSteps: {}, outDir: undefined, experimentId: undefined, dataPath: undefined });
   assert.deepEqual(
     readEnv({
       NIGHTSHIFT_BUDGET_S: '2.5',
@@ -48,7 +48,7 @@ test('readEnv: defaults, values, empty as unset, and a malformed variable named 
       NIGHTSHIFT_EXPERIMENT_ID: '42',
       NIGHTSHIFT_DATA: '',
     }),
-    { budgetS: 2.5, seed: 7, steps: 120, outDir: '/o', experimentId: '42', dataPath: undefined },
+    { budgetS: 2.5, seed: 7, steps: 120, shapeSteps: {}, outDir: '/o', experimentId: '42', dataPath: undefined },
   );
   for (const [name, value] of [
     ['NIGHTSHIFT_BUDGET_S', '0'],
@@ -87,6 +87,19 @@ test('a step plan: NIGHTSHIFT_STEPS when given (never timed), else the budget ov
   const timed = await planSteps(readEnv({ NIGHTSHIFT_BUDGET_S: '10' }), async () => 0.3);
   assert.deepEqual([timed.steps, timed.measured], [33, true]);
   assert.equal((await planSteps({ budgetS: 1, steps: undefined }, () => 5)).steps, 1, 'at least one step');
+});
+
+test("a step plan by shape: a configuration with no plan of its own trains its shape's steps, untimed, and reports the shape", async () => {
+  const env = readEnv({ NIGHTSHIFT_BUDGET_S: '10', NIGHTSHIFT_SHAPE_STEPS: '{"a1":25,"b2":7}' });
+  const known = await planSteps(env, () => assert.fail('timed although its shape had steps'), 'a1');
+  assert.deepEqual([known.steps, known.measured, known.facts(0).plan_shape], [25, false, 'a1']);
+  const own = await planSteps({ ...env, steps: 40 }, () => assert.fail('timed'), 'a1');
+  assert.equal(own.steps, 40, "the configuration's own plan wins over its shape's");
+  const fresh = await planSteps(env, () => 0.5, 'c3');
+  assert.deepEqual([fresh.steps, fresh.measured, fresh.facts(0).plan_shape], [20, true, 'c3']);
+  assert.equal((await planSteps(env, () => 0.5)).facts(0).plan_shape, undefined, 'no shape given, none reported');
+  assert.throws(() => readEnv({ NIGHTSHIFT_SHAPE_STEPS: '{"a1":0}' }), /^Error: NIGHTSHIFT_SHAPE_STEPS="\{\\"a1\\":0\}" is invalid/);
+  assert.throws(() => readEnv({ NIGHTSHIFT_SHAPE_STEPS: 'nope' }), /NIGHTSHIFT_SHAPE_STEPS="nope" is invalid \(not JSON\)/);
 });
 
 test('the plan runs its steps, with the schedule as a fraction of the budget, and reports its facts', () => {

@@ -51,6 +51,7 @@ export const FinalLine = z
     train_loss: z.number().nonnegative().nullable(),
     steps: z.number().int().positive(),
     planned_steps: z.number().int().positive(),
+    plan_shape: z.string().regex(/^[0-9a-f]{16}$/),
     params: z.number().int().positive(),
     tokens_per_s: z.number().positive(),
     elapsed_s: z.number().positive(),

@@ -47,6 +47,20 @@ test('the same seed and NIGHTSHIFT_STEPS print the same numbers; another seed do
   assert.notEqual(c.train_loss, a.train_loss);
 });
 
+test("a new configuration that changes only a value trains its shape's steps untimed; a change of shape is a new key", async () => {
+  const env = { NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1' };
+  const base = finished(await runTrain(copySandbox(SMALL), { ...env, NIGHTSHIFT_STEPS: '3' }, TMP));
+  const shapes = JSON.stringify({ [base.plan_shape]: 4 });
+  const values = await runTrain(copySandbox({ ...SMALL, lr: 0.005, warmup: 0.1, weightDecay: 0 }), { ...env, NIGHTSHIFT_SHAPE_STEPS: shapes }, TMP);
+  const revalued = finished(values);
+  assert.match(values.stdout, /4 steps planned for 2 s \(NIGHTSHIFT_SHAPE_STEPS for shape [0-9a-f]{16}\)/);
+  assert.deepEqual([revalued.plan_shape, revalued.planned_steps, revalued.steps], [base.plan_shape, 4, 4]);
+  const dropout = finished(await runTrain(copySandbox({ ...SMALL, dropout: 0.1 }), { ...env, NIGHTSHIFT_STEPS: '1' }, TMP));
+  assert.notEqual(dropout.plan_shape, base.plan_shape, 'dropout on is another shape');
+  const wider = finished(await runTrain(copySandbox({ ...SMALL, dModel: 64 }), { ...env, NIGHTSHIFT_STEPS: '1' }, TMP));
+  assert.notEqual(wider.plan_shape, base.plan_shape);
+});
+
 test('a run far behind its plan stops at 1.05 x budget + 5 s of training', async () => {
   const r = await runTrain(copySandbox(SMALL), { NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_STEPS: '1000000' }, TMP);
   const final = finished(r);
