@@ -74,12 +74,14 @@ test('a Python script imports the helper under the runner (in bubblewrap where u
   assert.equal(rows[0]!.peak_mem_mb, first.peak_mem_mb);
 });
 
-test('a TypeScript script imports @nightshift/helpers under the runner (in bubblewrap where usable)', async () => {
-  const dir = sandbox({ 'nightshift.json': config('tsx train.ts', 'train.ts'), 'train.ts': TRAIN_TS });
-  const { rows } = await runLoop(options(dir, { budgetS: 2, graceS: GRACE_S, maxExperiments: null, maxRuns: 1, baselineRuns: 1 }));
-  assert.equal(rows[0]!.status, 'done', rows[0]!.reason ?? '');
-  const final = facts(rows[0]!.final_json);
-  assert.equal(final.home === '/tmp', bwrap, bwrap ? 'ran inside bubblewrap' : 'ran directly');
-  assert.equal(final.timed, true);
-  assert.equal(final.steps, final.planned_steps);
+test("a TypeScript script imports @nightshift/helpers under the runner (in bubblewrap where usable), with tsx or with the helpers' own hooks", async () => {
+  for (const command of ['tsx train.ts', 'node --import @nightshift/helpers/register train.ts']) {
+    const dir = sandbox({ 'nightshift.json': config(command, 'train.ts'), 'train.ts': TRAIN_TS });
+    const { rows } = await runLoop(options(dir, { budgetS: 2, graceS: GRACE_S, maxExperiments: null, maxRuns: 1, baselineRuns: 1 }));
+    assert.equal(rows[0]!.status, 'done', `${command}: ${rows[0]!.reason ?? ''}`);
+    const final = facts(rows[0]!.final_json);
+    assert.equal(final.home === '/tmp', bwrap, bwrap ? 'ran inside bubblewrap' : 'ran directly');
+    assert.equal(final.timed, true);
+    assert.equal(final.steps, final.planned_steps);
+  }
 });
