@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { after } from 'node:test';
 import type { DecisionPolicy } from '../../agent/decide/types.ts';
 import type { SessionOptions } from '../../agent/loop/options.ts';
 import { sessionDir } from '../../agent/paths.ts';
@@ -10,7 +11,7 @@ import { openLogForWriting } from '../../agent/store/db.ts';
 import { LlmTurnStore } from '../../agent/store/llm-turns.ts';
 import { tempDir } from '../helpers.ts';
 import { meanRule, runLoop } from '../loop/harness.ts';
-import type { MockApi } from './mock-api.ts';
+import { editor, startMockApi, type MockApi } from './mock-api.ts';
 
 export const TEST_KEY = 'sk-ant-test-do-not-log-0123456789';
 
@@ -49,3 +50,13 @@ export async function runClaudeLoop(
     handle.close();
   }
 }
+
+/** A mock API for one test, closed when the test ends. */
+export async function mockApi(...args: Parameters<typeof startMockApi>): Promise<MockApi> {
+  const api = await startMockApi(...args);
+  after(() => api.close());
+  return api;
+}
+
+/** The edit most tests make in the fast sandbox: its learning rate, from 0.03 to `value`. */
+export const setLr = (value: string) => editor({ command: 'str_replace', path: 'train.mjs', old_str: 'lr: 0.03,', new_str: `lr: ${value},` });

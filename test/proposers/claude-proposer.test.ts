@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { costOf } from '../../agent/proposers/claude/pricing.ts';
 import { summarize } from '../../agent/report/summary.ts';
 import { headlessLine } from '../../agent/ui/headless.ts';
 import { loadSandbox } from '../../agent/config/load.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
 import { options } from '../loop/harness.ts';
-import { runClaudeLoop, TEST_KEY } from './claude-harness.ts';
-import { editor, message, overloaded, scripted, startMockApi, submit, toolResults, type MockApi } from './mock-api.ts';
+import { mockApi, runClaudeLoop, setLr, TEST_KEY } from './claude-harness.ts';
+import { editor, message, overloaded, scripted, submit, toolResults } from './mock-api.ts';
 
-const mocks: MockApi[] = [];
-after(() => Promise.all(mocks.map((m) => m.close())));
-async function mock(...args: Parameters<typeof startMockApi>): Promise<MockApi> {
-  const api = await startMockApi(...args);
-  mocks.push(api);
-  return api;
-}
-
-const setLr = (value: string) => editor({ command: 'str_replace', path: 'train.mjs', old_str: 'lr: 0.03,', new_str: `lr: ${value},` });
 /** One proposal: edit and submit in one turn (parallel tool calls). */
 const proposeLr = (value: string) => [message([setLr(value), submit(`lr 0.03 -> ${value}`, 'a larger step converges faster')])];
 
@@ -31,7 +22,7 @@ test('a full proposal (view, str_replace, submit) is applied, run and recorded b
     train,
     `import fs from 'node:fs';\n${fs.readFileSync(train, 'utf8')}\nfs.writeFileSync(process.env.NIGHTSHIFT_OUT + '/env.json', JSON.stringify(process.env));\n`,
   );
-  const api = await mock(
+  const api = await mockApi(
     scripted(() => [
       message([editor({ command: 'view', path: 'train.mjs', view_range: [1, 12] })]),
       message([setLr('0.05')]),
@@ -59,6 +50,8 @@ test('a full proposal (view, str_replace, submit) is applied, run and recorded b
     [
       ['text_editor_20250728', 'str_replace_based_edit_tool'],
       ['custom', 'submit_experiment'],
+      ['custom', 'write_plan'],
+      ['custom', 'show_experiment'],
     ],
   );
   assert.deepEqual(first.body.system[0].cache_control, { type: 'ephemeral', ttl: '1h' });
@@ -117,7 +110,7 @@ test('a hostile model cannot touch anything outside the editable files', async (
     editor({ command: 'insert', path: 'node_modules/.bin/tsx', insert_line: 0, insert_text: 'x' }),
     editor({ command: 'rm', path: 'train.mjs' }),
   ];
-  const api = await mock(
+  const api = await mockApi(
     scripted(() => [message(attacks), message([submit('nothing', 'nothing')]), message([setLr('0.05'), submit('lr 0.05', 'faster convergence')])]),
   );
   const { rows, workspace } = await runClaudeLoop(options(sandbox, { maxExperiments: 1, baselineRuns: 1 }), api);
@@ -150,7 +143,7 @@ test('a hostile model cannot touch anything outside the editable files', async (
 test('overloaded answers (529) are retried by the SDK and the proposal goes through', async () => {
   let failures = 2;
   const script = scripted(() => proposeLr('0.05'));
-  const api = await mock((request) => (failures-- > 0 ? overloaded() : script(request)));
+  const api = await mockApi((request) => (failures-- > 0 ? overloaded() : script(request)));
   const { rows, turns } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 1, baselineRuns: 1 }), api, { maxRetries: 2 });
   assert.equal(api.messages.length, 3, 'two 529s, then the answer');
   assert.equal(rows.find((e) => e.kind === 'llm')?.proposer, 'claude');
@@ -161,7 +154,7 @@ test('overloaded answers (529) are retried by the SDK and the proposal goes thro
 test('an API that stays down hands the experiment to the planner, and the next one asks Claude again', async () => {
   let down = true;
   const script = scripted(() => proposeLr('0.05'));
-  const api = await mock((request) => (down ? overloaded() : script(request)));
+  const api = await mockApi((request) => (down ? overloaded() : script(request)));
   const opts = options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1, ablationRuns: 1 });
   const result = runClaudeLoop(opts, api, {
     maxRetries: 1,
@@ -199,7 +192,7 @@ test('an API that stays down hands the experiment to the planner, and the next o
 });
 
 test("tokens and dollars: every turn priced at the model's rates, summed on the experiment", async () => {
-  const api = await mock(
+  const api = await mockApi(
     scripted(() => [
       message([setLr('0.05')], {
         usage: {
@@ -265,7 +258,7 @@ test('prices: an unknown model costs null, and Haiku 5.5 is dearer past a 100k-t
 });
 
 test('a model that never edits is retried with the error, then skipped; after three skips the planner proposes', async () => {
-  const api = await mock(() => message([{ type: 'text', text: 'I think the code is fine as it is.' }], { stop_reason: 'end_turn' }));
+  const api = await mockApi(() => message([{ type: 'text', text: 'I think the code is fine as it is.' }], { stop_reason: 'end_turn' }));
   const { rows } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 1, baselineRuns: 1, ablationRuns: 1 }), api, { maxTurns: 2 });
   const candidates = rows.filter((e) => e.kind !== 'baseline' && e.kind !== 'confirm');
   assert.deepEqual(
@@ -291,7 +284,7 @@ test('on 3 slots Claude is asked for proposals at once, each in its own checkout
   // Proposals 0 and 1 make the same edit; the rest each a value of their own. Every answer takes 800 ms.
   const values = ['0.05', '0.05', '0.02', '0.04', '0.06', '0.07'];
   const script = scripted((n) => proposeLr(values[n] ?? `0.0${n + 2}1`));
-  const api = await mock(async (request) => {
+  const api = await mockApi(async (request) => {
     most = Math.max(most, ++open);
     await new Promise((resolve) => setTimeout(resolve, 800));
     open--;
