@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadSandbox } from '../../agent/config/load.ts';
+import { GreedyPolicy } from '../../agent/decide/greedy.ts';
 import { NoiseAwarePolicy } from '../../agent/decide/noise-aware.ts';
 import { clockTime } from '../../agent/loop/deadline.ts';
 import { describeState, SUMMARY_TOKENS } from '../../agent/proposers/claude/context.ts';
@@ -119,6 +120,9 @@ test("noise: the SD a decision on the current code would use (pooled, not the he
   assert.match(noiseLines(bar, 'noise-aware', 'maximize', 'acc')[1]!, /delta of \+0\.\d+ or better/);
   assert.match(noiseLines(null, 'noise-aware', 'minimize', 'val_loss')[0]!, /not known yet/);
   assert.equal(keepBarNow(policy, [], HEAD, 'minimize'), null, 'no baseline, no bar');
+  // Greedy keeps one run that beats the best single run so far: here 1.89, 0.01 below the baseline mean.
+  const greedy = keepBarNow(new GreedyPolicy(), rows, HEAD, 'minimize')!;
+  assert.deepEqual([greedy.method, greedy.runs, greedy.bar!.toFixed(4)], ['record', 1, '0.0100']);
 });
 
 test('session line: time left, runs per hour from the latest finished runs, runs and decisions left under each limit', () => {
