@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { isSecretName } from '../runner/env.ts';
 
@@ -48,7 +47,10 @@ export const RELAYED_SIGINT: NodeJS.Signals = 'SIGUSR2';
  * secret variables, writes them to its fd 3, forwards SIGINT (as RELAYED_SIGINT), SIGTERM and
  * SIGHUP, and resolves to its exit code (128 + n for a signal).
  */
-export function runWithoutSecrets(argv: string[]): Promise<number> {
+export async function runWithoutSecrets(argv: string[]): Promise<number> {
+  // Loaded here, not at the top: main.ts imports this module, and node:child_process (with the
+  // modules it pulls in) is a measurable part of every command's start-up (bench/cli-startup.ts).
+  const { spawn } = await import('node:child_process');
   const secrets = secretsOf(process.env);
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!(name in secrets)) env[name] = value;
@@ -107,6 +109,8 @@ export function handedSecrets(): Record<string, string> {
 
 /** In the second process: die with the first (see LIFELINE_FD). Unref'd: it never keeps this process alive. */
 function holdLifeline(): void {
+  // Required when needed, as child_process above; synchronously, since the fd is taken first thing.
+  const net = createRequire(import.meta.url)('node:net') as typeof import('node:net');
   const lifeline = new net.Socket({ fd: LIFELINE_FD, readable: true, writable: false });
   const die = () => process.kill(process.pid, 'SIGKILL');
   lifeline.on('end', die);
