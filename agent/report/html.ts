@@ -42,6 +42,7 @@ export function reportHtml({ report: r, rows, curves }: HtmlInput): string {
 ${section('summary', 'Summary', summaryTable(r), '')}
 ${section('learned', 'What was learned', learnedHtml(r.learned, r.metric), '')}
 ${section('progress', 'Progress', progressChart(r, rows), 'No run has finished yet.')}
+${r.agenda ? section('agenda', "The proposer's agenda", agendaHtml(r.agenda), '') : null}
 ${r.slots ? section('slots', 'Slots', slotsHtml(r.slots), '') : null}
 ${section('kept', 'Kept changes', keptTable(r, curves), 'None: every change was reverted.')}
 ${section('effects', `Effects of components (${r.design_label})`, effectsTable(r), 'No ablation was measured.')}
@@ -167,4 +168,10 @@ function changesTable(r: SessionReport, rows: readonly ExperimentRow[]): Html | 
     (i) => ({ decision: shown[i]!.decision ?? '' }),
   );
   return html`${note}${t}`;
+}
+
+/** The plan as its proposer wrote it (Markdown shown as text: it is the model's words, escaped). */
+function agendaHtml(agenda: NonNullable<SessionReport['agenda']>): Html {
+  const versions = agenda.versions > 1 ? `, version ${agenda.versions}` : '';
+  return html`<p>Written ${agenda.written_at}${versions}:</p><pre>${agenda.plan}</pre>`;
 }

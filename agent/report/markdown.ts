@@ -6,6 +6,7 @@ import { learnedMarkdown } from './learned-markdown.ts';
 import { interval, table } from './md.ts';
 import { slotsText } from './slots-text.ts';
 import type { SessionReport } from './summary.ts';
+import { printable } from '../text/printable.ts';
 
 export interface ChartLinks {
   /** Paths as the Markdown should link them (relative to the report). */
@@ -60,6 +61,11 @@ export function reportMarkdown(r: SessionReport, chart: ChartLinks | null): stri
     ),
     '',
   );
+
+  if (r.agenda) {
+    const versions = r.agenda.versions > 1 ? `, version ${r.agenda.versions}` : '';
+    out.push("## The proposer's agenda", '', `Written ${r.agenda.written_at}${versions}:`, '', printable(r.agenda.plan), '');
+  }
 
   if (r.slots) {
     const t = slotsText(r.slots);

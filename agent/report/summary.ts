@@ -104,6 +104,8 @@ export interface SessionReport {
   learned: Learned;
   /** A session with several runs at once: its slots, where the runs went, how busy they were (query/slots.ts); null for one at a time. */
   slots: SlotsView | null;
+  /** The agenda an LLM proposer kept (write_plan): its latest version, and how many it wrote; null where it wrote none. */
+  agenda: { plan: string; written_at: string; versions: number } | null;
 }
 
 /** What the report reads beside the rows, where its caller has it. */
@@ -112,6 +114,7 @@ export interface ReportExtras {
   llmTurns?: LlmTotals | null;
   /** The sandbox's markers, for the knob suggestions (agent/report/session-markers.ts). */
   markers?: readonly Marker[] | null;
+  agenda?: SessionReport['agenda'];
 }
 
 export function summarize(session: SessionRow, rows: readonly ExperimentRow[], extras: ReportExtras = {}): SessionReport {
@@ -242,6 +245,7 @@ export function summarize(session: SessionRow, rows: readonly ExperimentRow[], e
     learned: learned({ goal, rows, kept, families, markers: extras.markers ?? null, llmTurns: extras.llmTurns ?? null }),
     // Up to the session's end, or its agent's last heartbeat while it runs: the report reads no clock.
     slots: slotsView(session, rows, Date.parse(session.ended_at ?? session.heartbeat_at ?? session.started_at)),
+    agenda: extras.agenda ?? null,
   };
 }
 

@@ -29,3 +29,9 @@ export function latestAgenda(db: Db, sessionId: number): Agenda | null {
 export function agendaVersions(db: Db, sessionId: number): number {
   return (db.prepare('SELECT count(*) AS n FROM agendas WHERE session_id = ?').get(sessionId) as { n: number }).n;
 }
+
+/** The agenda as the report gives it: the latest plan, when it was written, and how many versions came before. */
+export function reportAgenda(db: Db, sessionId: number): { plan: string; written_at: string; versions: number } | null {
+  const agenda = latestAgenda(db, sessionId);
+  return agenda && { plan: agenda.plan, written_at: agenda.written_at, versions: agendaVersions(db, sessionId) };
+}

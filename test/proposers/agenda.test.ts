@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { openLogReadOnly } from '../../agent/store/db.ts';
 import { latestAgenda } from '../../agent/store/agendas.ts';
+import { nightshift } from '../cli/cli.ts';
 import { fastSandbox } from '../helpers.ts';
 import { options } from '../loop/harness.ts';
 import { runClaudeLoop } from './claude-harness.ts';
@@ -49,6 +50,12 @@ test('write_plan keeps an agenda in the log that the next proposal is given back
   assert.equal(latestAgenda(log, rows[0]!.session_id)?.plan, plan);
   log.close();
   assert.equal(rows.filter((e) => e.kind === 'llm').length, 2);
+
+  // The report shows it: a section in Markdown, a field in JSON.
+  const md = await nightshift(['report', '--db', db]);
+  assert.match(String(md.stdout), /## The proposer's agenda\n\nWritten [^\n]+:\n\n- raise lr: SGD looks under-converged\n- then try fewer epochs\n/);
+  const json = JSON.parse(String((await nightshift(['report', '--db', db, '--format', 'json'])).stdout));
+  assert.deepEqual({ plan: json.agenda.plan, versions: json.agenda.versions }, { plan, versions: 1 });
 });
 
 test('a plan that is empty or far too long is an error the model can fix, and nothing is stored', async () => {

@@ -15,6 +15,7 @@ import { UserError } from '../../errors.ts';
 import { openLogReadOnly } from '../../store/db.ts';
 import { experimentsWithoutDiffs } from '../../store/experiment-reads.ts';
 import { llmTotals } from '../../store/llm-turns.ts';
+import { reportAgenda } from '../../store/agendas.ts';
 import { printable } from '../../text/printable.ts';
 import { parseCommand } from '../args.ts';
 import { dbFlag, QUERY_OPTIONS, sessionFlag } from '../query-flags.ts';
@@ -52,7 +53,11 @@ export async function reportCommand(argv: string[], stdout: Stdout = process.std
   try {
     const session = resolveSession(db, flags.db, flags.session);
     const rows = experimentsWithoutDiffs(db, session.id);
-    const report = summarize(session, rows, { llmTurns: llmTotals(db, session.id), markers: sessionMarkers(session.workspace) });
+    const report = summarize(session, rows, {
+      llmTurns: llmTotals(db, session.id),
+      markers: sessionMarkers(session.workspace),
+      agenda: reportAgenda(db, session.id),
+    });
     const chartPath = flags.chart ?? (format === 'md' ? defaultChartPath(flags.out, flags.db, session.id) : undefined);
     const svg = chartPath === undefined ? null : chartSvg(chartData(report, rows));
     const chart =

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import { experimentDetail } from '../../query/experiment-detail.ts';
 import { showText } from '../../query/show-text.ts';
-import { AgendaStore, agendaVersions, latestAgenda } from '../../store/agendas.ts';
+import { AgendaStore, reportAgenda } from '../../store/agendas.ts';
 import type { Db } from '../../store/db.ts';
 import { describeZodError } from '../../validation.ts';
 import { ToolError } from './confine.ts';
@@ -83,8 +83,8 @@ export function agendaTools(db: Db, sessionId: number): SideTool[] {
 
 /** The agenda in force, as the opening message gives it back (or how to start one). */
 export function agendaSection(db: Db, sessionId: number): string {
-  const agenda = latestAgenda(db, sessionId);
+  const agenda = reportAgenda(db, sessionId);
   if (!agenda) return '# Your agenda\nNone yet. write_plan keeps one across proposals: what to try next and why.';
-  const versions = agendaVersions(db, sessionId);
-  return `# Your agenda (written ${agenda.written_at}${versions > 1 ? `, version ${versions}` : ''}; rewrite it with write_plan when results change it)\n${agenda.plan}`;
+  const version = agenda.versions > 1 ? `, version ${agenda.versions}` : '';
+  return `# Your agenda (written ${agenda.written_at}${version}; rewrite it with write_plan when results change it)\n${agenda.plan}`;
 }
