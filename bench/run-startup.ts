@@ -4,8 +4,10 @@
  *   npx tsx bench/run-startup.ts split [--budget 300] [--seed 1]
  *   npx tsx bench/run-startup.ts steps [--budget 20] [--runs 10]
  *
- * split: the sandbox's training command through nightshift's runner (agent/runner/run-training.ts,
- * which knows when the process started), then the sealed evaluation through its relay, twice: the
+ * split: the sandbox's prepare command once, as nightshift runs it once per session (the corpus into
+ * NIGHTSHIFT_CACHE), then the training command through nightshift's runner
+ * (agent/runner/run-training.ts, which knows when the process started), then the sealed evaluation
+ * through its relay, twice: the
  * first run of a configuration (it times its steps for the plan) and a later one (NIGHTSHIFT_STEPS
  * from the first). Each run's wall time is split into start-up (process start to the first training
  * step: the runner's clock at the first step line less that line's elapsed_s), training (the final
@@ -25,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runTraining } from '../agent/runner/run-training.ts';
-import { CONFIG, copySandbox, evaluationDir, ROOT, runSealed, runTrain, tempDir } from '../test/sandbox/run-sandbox.ts';
+import { CONFIG, copySandbox, evaluationDir, ROOT, runSealed, runTrain, shell, tempDir } from '../test/sandbox/run-sandbox.ts';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -60,12 +62,26 @@ interface Split {
   saveAndExit: number;
   evaluation: number;
   plannedSteps: number;
+  steps: number;
+}
+
+/** The session's cache, made once: its folder and the seconds the prepare command took. */
+async function prepareOnce(): Promise<{ cache: string; seconds: number }> {
+  const cache = tempDir('ns-bench-cache-');
+  const started = performance.now();
+  const made = await shell(CONFIG.prepare, { cwd: copySandbox(), env: protocolEnv({ NIGHTSHIFT_CACHE: cache }) });
+  if (made.code !== 0) throw new Error(`the prepare command failed: ${made.stderr.trim().split('\n').pop()}`);
+  return { cache, seconds: (performance.now() - started) / 1000 };
 }
 
 /** One run through the runner and the sealed evaluation, split by the clocks above. */
-async function splitRun(steps: number | null): Promise<Split> {
+async function splitRun(cache: string, steps: number | null): Promise<Split> {
   const workspace = copySandbox();
-  const env = protocolEnv({ NIGHTSHIFT_OUT: tempDir('ns-bench-out-'), ...(steps === null ? {} : { NIGHTSHIFT_STEPS: String(steps) }) });
+  const env = protocolEnv({
+    NIGHTSHIFT_OUT: tempDir('ns-bench-out-'),
+    NIGHTSHIFT_CACHE: cache,
+    ...(steps === null ? {} : { NIGHTSHIFT_STEPS: String(steps) }),
+  });
   const started = performance.now();
   let trainingStartS: number | null = null;
   const training = await runTraining({
@@ -82,7 +98,8 @@ async function splitRun(steps: number | null): Promise<Split> {
   });
   const elapsed = training.final?.elapsed_s;
   const planned = training.final?.planned_steps;
-  if (training.status !== 'done' || typeof elapsed !== 'number' || typeof planned !== 'number' || trainingStartS === null) {
+  const trained = training.final?.steps;
+  if (training.status !== 'done' || typeof elapsed !== 'number' || typeof planned !== 'number' || typeof trained !== 'number' || trainingStartS === null) {
     throw new Error(`training ended ${training.status}: ${training.reason}`);
   }
   const sealed = await runSealed(workspace, evaluationDir(), env);
@@ -93,13 +110,14 @@ async function splitRun(steps: number | null): Promise<Split> {
     saveAndExit: training.runS - trainingStartS - elapsed,
     evaluation: sealed.result.runS,
     plannedSteps: planned,
+    steps: trained,
   };
 }
 
 function printSplit(title: string, s: Split): void {
   const wall = s.startup + s.training + s.saveAndExit + s.evaluation;
   const outside = s.startup + s.saveAndExit;
-  console.log(`${title}: ${s.plannedSteps} steps planned, wall ${wall.toFixed(1)} s`);
+  console.log(`${title}: ${s.steps} of ${s.plannedSteps} planned steps in ${s.training.toFixed(1)} s of a ${budget} s budget, wall ${wall.toFixed(1)} s`);
   const rows: Array<[string, number]> = [
     ['start-up (to the first step)', s.startup],
     ['training', s.training],
@@ -163,9 +181,11 @@ async function stepsPerRun(): Promise<void> {
 
 console.log(machine);
 if (mode === 'split') {
-  const first = await splitRun(null);
-  const later = await splitRun(first.plannedSteps);
+  const prepared = await prepareOnce();
+  const first = await splitRun(prepared.cache, null);
+  const later = await splitRun(prepared.cache, first.plannedSteps);
   console.log(`budget ${budget} s, seed ${flags.seed}, command: ${CONFIG.command}`);
+  console.log(`once per session: ${CONFIG.prepare}, ${prepared.seconds.toFixed(2)} s`);
   printSplit('first run of the configuration (times its steps)', first);
   printSplit('a later run (NIGHTSHIFT_STEPS)', later);
 } else {

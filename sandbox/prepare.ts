@@ -7,9 +7,15 @@
  * training never sees. For synthetic data it is a separate stream from the same source; for user
  * text it is the last tenth of the file (at most VAL_CHARS), which is why userSplit lives here:
  * training must stop before it.
+ *
+ * Run as a script (nightshift.json "prepare"), it saves the corpus into NIGHTSHIFT_CACHE, which
+ * nightshift does once per session; loadData then reads it from there instead of making it again
+ * at every run's start (seconds on a loaded machine).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { UsageError } from '@nightshift/helpers';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readEnv, runMain, UsageError } from '@nightshift/helpers';
 import { loadDefaultSource, sample } from './source.ts';
 
 export const TRAIN_CHARS = 2_000_000;
@@ -24,6 +30,8 @@ export interface TrainingData {
   train: Int32Array;
   /** 'synthetic' or the user's file path. */
   origin: string;
+  /** Read from the session's cache (NIGHTSHIFT_CACHE) rather than made now. */
+  cached: boolean;
 }
 
 export function encode(chars: string[], vocab: string[]): Int32Array {
@@ -37,7 +45,7 @@ export function encode(chars: string[], vocab: string[]): Int32Array {
 
 export function syntheticData(): TrainingData {
   const source = loadDefaultSource();
-  return { vocab: source.alphabet, train: encode([...sample(source, TRAIN_STREAM_SEED, TRAIN_CHARS)], source.alphabet), origin: 'synthetic' };
+  return { vocab: source.alphabet, train: encode([...sample(source, TRAIN_STREAM_SEED, TRAIN_CHARS)], source.alphabet), origin: 'synthetic', cached: false };
 }
 
 /** The user's file as characters, checked: readable, UTF-8, long enough to split. */
@@ -79,9 +87,42 @@ export function userSplit(length: number): number {
 export function userData(file: string): TrainingData {
   const chars = userText(file);
   const vocab = userVocab(chars);
-  return { vocab, train: encode(chars.slice(0, userSplit(chars.length)), vocab), origin: file };
+  return { vocab, train: encode(chars.slice(0, userSplit(chars.length)), vocab), origin: file, cached: false };
 }
 
-export function loadData(dataPath: string | undefined): TrainingData {
-  return dataPath === undefined ? syntheticData() : userData(dataPath);
+const CACHE_META = 'corpus.json';
+const CACHE_IDS = 'corpus.bin';
+
+/** Saves the corpus into dir: its token ids as this machine's int32 (the session's runs share it), the rest as JSON. */
+export function saveCorpus(data: TrainingData, dir: string): void {
+  writeFileSync(path.join(dir, CACHE_IDS), new Uint8Array(data.train.buffer, data.train.byteOffset, data.train.byteLength));
+  writeFileSync(path.join(dir, CACHE_META), JSON.stringify({ origin: data.origin, vocab: data.vocab, length: data.train.length }));
+}
+
+/** The corpus saved in dir for this origin, or null when there is none (or one of another corpus). */
+function savedCorpus(dir: string, origin: string): TrainingData | null {
+  const metaFile = path.join(dir, CACHE_META);
+  if (!existsSync(metaFile)) return null;
+  const meta = JSON.parse(readFileSync(metaFile, 'utf8')) as { origin: string; vocab: string[]; length: number };
+  if (meta.origin !== origin) return null;
+  const bytes = readFileSync(path.join(dir, CACHE_IDS));
+  if (bytes.length !== meta.length * 4) throw new Error(`${CACHE_IDS} in ${dir} holds ${bytes.length} bytes, ${CACHE_META} says ${meta.length * 4}`);
+  // Copied out: a Buffer's bytes need not be aligned for an Int32Array view.
+  const train = new Int32Array(meta.length);
+  new Uint8Array(train.buffer).set(bytes);
+  return { vocab: meta.vocab, train, origin, cached: true };
+}
+
+/** The training data: from the session's cache when given and it holds this corpus, else made now. */
+export function loadData(dataPath: string | undefined, cacheDir?: string): TrainingData {
+  const saved = cacheDir === undefined ? null : savedCorpus(cacheDir, dataPath ?? 'synthetic');
+  return saved ?? (dataPath === undefined ? syntheticData() : userData(dataPath));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runMain('prepare.ts', async () => {
+    const env = readEnv();
+    if (env.cacheDir === undefined) throw new UsageError('NIGHTSHIFT_CACHE is not set: prepare.ts saves the corpus there for the runs of a session');
+    saveCorpus(loadData(env.dataPath), env.cacheDir);
+  });
 }

@@ -386,11 +386,11 @@ function predictor(model: Model): Predictor {
 }
 
 async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<void> {
-  const data = loadData(env.dataPath);
+  const data = loadData(env.dataPath, env.cacheDir);
   const plan = await planSteps(env, () => secondsPerStep(data, env.budgetS), shapeKey());
   const given = env.steps === undefined ? `NIGHTSHIFT_SHAPE_STEPS for shape ${plan.shape}` : 'NIGHTSHIFT_STEPS';
   console.log(
-    `train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : given})`,
+    `train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data${data.cached ? ' (NIGHTSHIFT_CACHE)' : ''}, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : given})`,
   );
 
   const model = new Model(config, data.vocab.length, env.seed);

@@ -35,6 +35,11 @@ export const SandboxConfigSchema = z
     readonly: z.array(sandboxPath).default([]),
     /** Files only the evaluation sees: never copied into the workspace. */
     hidden: z.array(sandboxPath).default([]),
+    /**
+     * Made once per session before its first run: started in the workspace with NIGHTSHIFT_CACHE, a
+     * folder it fills (a corpus, a tokenizer) that every run then gets read-only as NIGHTSHIFT_CACHE.
+     */
+    prepare: z.string().min(1).optional(),
     /** A user corpus for the script, passed to it as NIGHTSHIFT_DATA (resolved against the sandbox). */
     data: z.string().min(1).optional(),
     protocol: z.enum(PROTOCOLS).default('ns'),

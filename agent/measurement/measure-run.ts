@@ -10,7 +10,8 @@ import { runTraining, type TrainingRequest } from '../runner/run-training.ts';
 import type { PlanStore } from '../store/plans.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { judgeRun, type Measured } from './judge-run.ts';
-import { trainingRequest, type MeasuredSession, type RunTree } from './run-request.ts';
+import { cacheEnvironment, trainingRequest, type MeasuredSession, type RunTree } from './run-request.ts';
+import { prepareCache } from './session-cache.ts';
 import { treeState } from './untouched.ts';
 
 export type { Measured } from './judge-run.ts';
@@ -41,6 +42,7 @@ export async function measureRun(
   const editable = sandbox.config.editable;
   const before = treeState(tree.dir, editable);
   const config = configurationHash(tree.dir, editable);
+  await prepareCache(opened, cacheEnvironment(opened));
   const request = trainingRequest(opened, row, hooks, plans.forRun(session.id, config, options.budgetS), tree);
   await onStart(request);
   const training = await runTraining(request);

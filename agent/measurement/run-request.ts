@@ -13,6 +13,7 @@ import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import type { Isolation } from '../runner/isolation/choose.ts';
 import type { Hashes } from '../workspace/readonly-guard.ts';
 import type { Workspace } from '../workspace/workspace.ts';
+import { cacheDir, readyCache } from './session-cache.ts';
 
 /** What measuring a run needs to know of its session (the loop's OpenedSession is one). */
 export interface MeasuredSession {
@@ -67,6 +68,7 @@ function dataPath(opened: MeasuredSession): string | undefined {
 function environment(opened: MeasuredSession, row: ExperimentRow, plans: RunPlans | null): Record<string, string> {
   const { outDir } = runFolders(opened, row);
   return buildTrainingEnv(process.env, {
+    cache: readyCache(opened),
     budgetS: opened.options.budgetS,
     seed: row.seed,
     experimentId: row.id,
@@ -78,10 +80,29 @@ function environment(opened: MeasuredSession, row: ExperimentRow, plans: RunPlan
   });
 }
 
+/** The prepare command's variables: a run's, with no seed or experiment of its own, and the cache folder to fill. */
+export function cacheEnvironment(opened: MeasuredSession): Record<string, string> {
+  const cache = cacheDir(opened);
+  return buildTrainingEnv(process.env, {
+    budgetS: opened.options.budgetS,
+    seed: 0,
+    experimentId: 0,
+    outDir: cache,
+    cache,
+    pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
+    data: dataPath(opened),
+  });
+}
+
 /** bubblewrap's arguments for one process of the run, when the session isolates runs. */
 function isolated(opened: MeasuredSession, cwd: string, outDir: string, env: Record<string, string>, command: string, extras: ViewExtras): string[] | null {
   if (!opened.isolation.bwrap) return null;
-  const view = isolationView(cwd, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened), ...extras });
+  const cache = env.NIGHTSHIFT_CACHE ? [env.NIGHTSHIFT_CACHE] : [];
+  const view = isolationView(cwd, outDir, env.PATH ?? '', dataPath(opened), {
+    hidden: hiddenPaths(opened),
+    ...extras,
+    extraReadonly: [...(extras.extraReadonly ?? []), ...cache],
+  });
   return bwrapArgs({ ...view, workspace: cwd, env, command });
 }
 
@@ -104,7 +125,12 @@ export function trainingRequest(
     command: opened.sandbox.config.command,
     cwd: tree.dir,
     env,
-    isolation: opened.isolation.bwrap ? isolationView(tree.dir, outDir, env.PATH ?? '', dataPath(opened), { hidden: hiddenPaths(opened) }) : null,
+    isolation: opened.isolation.bwrap
+      ? isolationView(tree.dir, outDir, env.PATH ?? '', dataPath(opened), {
+          hidden: hiddenPaths(opened),
+          extraReadonly: env.NIGHTSHIFT_CACHE ? [env.NIGHTSHIFT_CACHE] : [],
+        })
+      : null,
     limits: { memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30, openFiles: options.openFiles, processes: options.maxProcesses },
     diskQuotaBytes: options.diskQuotaGb === undefined ? defaultDiskQuota(tree.dir) : options.diskQuotaGb === null ? null : options.diskQuotaGb * 2 ** 30,
     budgetS: options.budgetS,

@@ -50,6 +50,8 @@ export interface ProtocolVariables {
   pathPrefix: string[];
   /** NIGHTSHIFT_DATA from the sandbox's config, when it names a corpus. */
   data?: string | undefined;
+  /** NIGHTSHIFT_CACHE: the session's folder of what its prepare command made once, when it made it. */
+  cache?: string | null;
 }
 
 export function isSecretName(name: string): boolean {
@@ -66,6 +68,7 @@ export function buildTrainingEnv(parent: NodeJS.ProcessEnv, vars: ProtocolVariab
   // `import nightshift` finds the Python helper with no install, ahead of the user's own folders.
   env.PYTHONPATH = [PYTHON_HELPERS, ...(env.PYTHONPATH ? [env.PYTHONPATH] : [])].join(':');
   if (vars.data !== undefined) env.NIGHTSHIFT_DATA = vars.data;
+  if (vars.cache) env.NIGHTSHIFT_CACHE = vars.cache;
   env.NIGHTSHIFT_BUDGET_S = String(vars.budgetS);
   env.NIGHTSHIFT_SEED = String(vars.seed);
   env.NIGHTSHIFT_EXPERIMENT_ID = String(vars.experimentId);

@@ -62,6 +62,7 @@ const EnvSchema = z.object({
   NIGHTSHIFT_OUT: optional(z.string()),
   NIGHTSHIFT_EXPERIMENT_ID: optional(z.string()),
   NIGHTSHIFT_DATA: optional(z.string()),
+  NIGHTSHIFT_CACHE: optional(z.string()),
 });
 
 /** What nightshift tells the script. */
@@ -79,6 +80,8 @@ export interface RunEnv {
   experimentId: string | undefined;
   /** NIGHTSHIFT_DATA: a user corpus, when the sandbox names one. */
   dataPath: string | undefined;
+  /** NIGHTSHIFT_CACHE: what the sandbox's prepare command made once for the session (read-only to a run), when it did. */
+  cacheDir: string | undefined;
 }
 
 /** The protocol's variables (from process.env unless given). Empty counts as unset; a malformed one throws UsageError naming it. */
@@ -97,6 +100,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): RunEnv {
     outDir: e.NIGHTSHIFT_OUT,
     experimentId: e.NIGHTSHIFT_EXPERIMENT_ID,
     dataPath: e.NIGHTSHIFT_DATA,
+    cacheDir: e.NIGHTSHIFT_CACHE,
   };
 }
 

@@ -38,7 +38,16 @@ async function linesOf(fn: () => void | Promise<void>): Promise<Array<Record<str
 }
 
 test('readEnv: defaults, values, empty as unset, and a malformed variable named in one line', () => {
-  assert.deepEqual(readEnv({}), { budgetS: 300, seed: 0, steps: undefined, shapeSteps: {}, outDir: undefined, experimentId: undefined, dataPath: undefined });
+  assert.deepEqual(readEnv({}), {
+    budgetS: 300,
+    seed: 0,
+    steps: undefined,
+    shapeSteps: {},
+    outDir: undefined,
+    experimentId: undefined,
+    dataPath: undefined,
+    cacheDir: undefined,
+  });
   assert.deepEqual(
     readEnv({
       NIGHTSHIFT_BUDGET_S: '2.5',
@@ -48,7 +57,7 @@ test('readEnv: defaults, values, empty as unset, and a malformed variable named 
       NIGHTSHIFT_EXPERIMENT_ID: '42',
       NIGHTSHIFT_DATA: '',
     }),
-    { budgetS: 2.5, seed: 7, steps: 120, shapeSteps: {}, outDir: '/o', experimentId: '42', dataPath: undefined },
+    { budgetS: 2.5, seed: 7, steps: 120, shapeSteps: {}, outDir: '/o', experimentId: '42', dataPath: undefined, cacheDir: undefined },
   );
   for (const [name, value] of [
     ['NIGHTSHIFT_BUDGET_S', '0'],

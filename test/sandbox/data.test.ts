@@ -5,9 +5,25 @@ import { loadData, syntheticData, TRAIN_CHARS, userData, userText, VAL_CHARS } f
 import { encodeLogits, UsageError, type PredictorRequest } from '@nightshift/helpers';
 import { AnswerError, FUTURE_TOKENS, score, windows, type Channel } from '../../sandbox/scoring.ts';
 import { CONTEXT_CHARS, syntheticValidation, userValidation, type Validation } from '../../sandbox/validation.ts';
-import { copySandbox, errorLines, FIXTURES, runTrain } from './run-sandbox.ts';
+import { CONFIG, copySandbox, errorLines, FIXTURES, runTrain, shell, tempDir } from './run-sandbox.ts';
 
 const fixture = (name: string) => path.join(FIXTURES, name);
+
+test('the prepare command saves the corpus; loadData reads the same data back from it, and only for the corpus it holds', async () => {
+  const dir = copySandbox();
+  const cache = tempDir('ns-cache-');
+  const made = await shell(CONFIG.prepare, { cwd: dir, env: { PATH: process.env.PATH, NIGHTSHIFT_CACHE: cache } });
+  assert.equal(made.code, 0, made.stderr);
+  const saved = loadData(undefined, cache);
+  const fresh = syntheticData();
+  assert.deepEqual([saved.vocab, saved.origin, saved.cached, fresh.cached], [fresh.vocab, fresh.origin, true, false]);
+  assert.deepEqual(saved.train, fresh.train);
+  const user = loadData(fixture('voyages.txt'), cache);
+  assert.deepEqual([user.train, user.cached], [userData(fixture('voyages.txt')).train, false], 'a cache of another corpus is not used');
+  const unset = await shell(CONFIG.prepare, { cwd: dir, env: { PATH: process.env.PATH } });
+  assert.equal(unset.code, 2);
+  assert.deepEqual(errorLines(unset.stderr), ['prepare.ts: NIGHTSHIFT_CACHE is not set: prepare.ts saves the corpus there for the runs of a session']);
+});
 
 test('the synthetic corpus is fixed and its floor is well below a bigram model', () => {
   const a = syntheticData();

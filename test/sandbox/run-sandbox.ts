@@ -19,6 +19,7 @@ const SandboxConfig = z.object({
   command: z.string(),
   predict: z.string(),
   evaluate: z.string(),
+  prepare: z.string(),
   editable: z.array(z.string()),
   readonly: z.array(z.string()),
   hidden: z.array(z.string()),
