@@ -313,7 +313,7 @@ function trainStep(model: Model, opt: AdamW, next: () => [tf.Tensor2D, tf.Tensor
   return loss;
 }
 
-/** Seconds per step of this config, timed on a throwaway model (the helpers' timeSteps: after a warm-up, for a thirtieth of the budget). */
+/** Seconds per step of this config, timed on a throwaway model (the helpers' timeSteps: after a warm-up of up to 5 s, for a thirtieth of the budget). */
 function secondsPerStep(data: TrainingData, budgetS: number): number {
   const model = new Model(config, data.vocab.length, 999_999);
   const opt = new AdamW(model);

@@ -160,14 +160,17 @@ export function trainingDeadline(budgetS: number, trainingStartMs: number): numb
 
 /**
  * Seconds per training step, for a step plan: calls step() (one step of a throwaway model of this
- * configuration) through a warm-up (kernel set-up, the JIT) of min(2 s, budget/5), then a timed
+ * configuration) through a warm-up (kernel set-up, the JIT) of min(5 s, budget/5), then a timed
  * phase of a thirtieth of the budget, 2 to 10 s (less only for budgets under 10 s): steps vary on a
  * shared machine. Each phase runs at least 3 steps. step must wait for its result (dataSync).
+ * The warm-up was 2 s: the default sandbox's first 16 or so steps (about 4 s on wasm) run 1.5 to
+ * 2.5 times slower than the rest, so the timed phase caught some of them and the plan came out
+ * 20-30 % short of the budget in every run of the configuration.
  */
 export function timeSteps(step: () => unknown, budgetS: number): number {
-  const warmS = Math.min(2, budgetS / 5);
+  const warmS = Math.min(5, budgetS / 5);
   let perStep = 0;
-  for (const phaseS of [warmS, Math.min(10, Math.max(budgetS / 30, warmS))]) {
+  for (const phaseS of [warmS, Math.min(10, Math.max(budgetS / 30, Math.min(2, budgetS / 5)))]) {
     const start = performance.now();
     let steps = 0;
     while (steps < 3 || (performance.now() - start) / 1000 < phaseS) {
