@@ -4,23 +4,13 @@
  * present: N slots of the local pool or of Slurm, driven by parallel-loop.ts.
  */
 import path from 'node:path';
-import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { buildPool, planSlots } from '../executors/gpu-pool.ts';
 import { LocalExecutor } from '../executors/local.ts';
 import { splitSlurmArgs } from '../executors/slurm-args.ts';
 import { SlurmExecutor } from '../executors/slurm.ts';
 import type { Executor } from '../executors/types.ts';
-
-export const ExecutorSettings = z.object({
-  kind: z.enum(['local', 'slurm']),
-  parallel: z.number().int().min(1).nullable(),
-  gpus: z.string().nullable(),
-  gpusPerRun: z.number().int().min(1).nullable(),
-  allowMixedGpus: z.boolean(),
-  slurmArgs: z.string().nullable(),
-});
-export type ExecutorSettings = z.infer<typeof ExecutorSettings>;
+import { ExecutorSettings } from '../executors/settings.ts';
 
 export interface ExecutorFlags {
   executor?: 'local' | 'slurm';

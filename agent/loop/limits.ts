@@ -1,6 +1,8 @@
-import { decidedCount, finishedCount, isCandidate, isFinished } from '../session/kinds.ts';
+import { decidedCount, finishedCount, isCandidate } from '../session/kinds.ts';
+import { perRunEstimate } from '../session/run-pace.ts';
+import { median } from '../stats/descriptive.ts';
 import type { ExperimentRow } from '../store/types.ts';
-import { clockTime, span } from './deadline.ts';
+import { clockTime, span } from '../format/time.ts';
 import type { SessionOptions } from './options.ts';
 
 /**
@@ -16,22 +18,6 @@ import type { SessionOptions } from './options.ts';
  * it is proposed; `proposed` a new decision once proposed, when the runs it may need are known.
  */
 export type Work = 'continue' | 'head' | 'candidate' | 'proposed';
-
-export interface PerRunEstimate {
-  seconds: number;
-  /** False before any run of this session finished: the estimate is then budget + grace, a run's longest. */
-  measured: boolean;
-}
-
-/** Wall seconds per run: the median of this session's finished runs, or budget + grace before the first. */
-export function perRunEstimate(rows: readonly ExperimentRow[], options: Pick<SessionOptions, 'budgetS' | 'graceS'>): PerRunEstimate {
-  const walls = rows
-    .filter((e) => isFinished(e) && e.started_at !== null && e.ended_at !== null)
-    .map((e) => (Date.parse(e.ended_at!) - Date.parse(e.started_at!)) / 1000)
-    .filter((s) => s >= 0);
-  if (walls.length === 0) return { seconds: options.budgetS + options.graceS, measured: false };
-  return { seconds: median(walls), measured: true };
-}
 
 /**
  * With several slots (agent/schedule/), what is under way counts as if done: the runs in flight
@@ -87,10 +73,4 @@ function worstCaseS(work: Work, runs: number, rows: readonly ExperimentRow[], op
   if (work !== 'candidate') return runs * perRun;
   const proposing = rows.filter((e) => isCandidate(e) && e.propose_s !== null).map((e) => e.propose_s!);
   return runs * perRun + (proposing.length > 0 ? median(proposing) : 0);
-}
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { IsolationMode } from '../runner/isolation/choose.ts';
-import type { ExecutorSettings } from './executor-settings.ts';
+import type { ExecutorSettings } from '../executors/settings.ts';
 
 /** The settings of one session, stored with it so that a resumed session runs as it began. */
 export interface SessionOptions {

@@ -2,7 +2,7 @@ import type { PlanPhase } from '../proposers/plan-estimate.ts';
 import type { Proposer } from '../proposers/types.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import type { PlanEvent } from './events.ts';
-import { perRunEstimate } from './limits.ts';
+import { perRunEstimate } from '../session/run-pace.ts';
 import type { OpenedSession } from './session-setup.ts';
 
 /**

@@ -40,6 +40,7 @@ export class ProposalsUnderWay {
         const made = await this.make(await scratch.at(real, head));
         this.done.push(made ? { made } : { nothing: true });
       } catch (error) {
+        // Every failure is kept, not judged here: the loop takes it in order and rethrows it (the proposer handles the ones it expects).
         this.done.push({ error });
       } finally {
         this.free.push(scratch);

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { planSlots } from '../executors/gpu-pool.ts';
-import { ExecutorSettings } from '../loop/executor-settings.ts';
+import { ExecutorSettings } from '../executors/settings.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import { rowGpus } from './row-gpus.ts';
 

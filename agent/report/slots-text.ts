@@ -2,7 +2,7 @@
  * The slots of a session with several runs at once, in words and a table, for the Markdown and the
  * HTML report alike: how busy they were, where the runs went, what was still in flight.
  */
-import { span } from '../loop/deadline.ts';
+import { span } from '../format/time.ts';
 import { placeText, type SlotRun, type SlotsView } from '../query/slots.ts';
 
 export interface SlotsText {

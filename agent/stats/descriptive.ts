@@ -48,3 +48,11 @@ export function pooledSd(groups: readonly (readonly number[])[]): PooledSd {
   }
   return { sd: df > 0 ? Math.sqrt(ss / df) : NaN, df };
 }
+
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,5 +1,5 @@
 import type { PlanEvent, SessionLimits } from '../loop/events.ts';
-import { clockTime, span } from '../loop/deadline.ts';
+import { clockTime, span } from '../format/time.ts';
 import type { PlanPhase } from '../proposers/plan-estimate.ts';
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { clockTime } from '../../agent/loop/deadline.ts';
+import { clockTime } from '../../agent/format/time.ts';
 import { decidedCount, finishedCount, isCandidate } from '../../agent/session/kinds.ts';
 import type { ExperimentRow } from '../../agent/store/types.ts';
 import { fastSandbox, slowSandbox } from '../helpers.ts';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { loadSandbox } from '../../agent/config/load.ts';
 import { GreedyPolicy } from '../../agent/decide/greedy.ts';
 import { NoiseAwarePolicy } from '../../agent/decide/noise-aware.ts';
-import { clockTime } from '../../agent/loop/deadline.ts';
+import { clockTime } from '../../agent/format/time.ts';
 import { describeState, SUMMARY_TOKENS } from '../../agent/proposers/claude/context.ts';
 import { capSections, CHARS_PER_TOKEN } from '../../agent/proposers/claude/context/cap.ts';
 import { failureTail, latestFailures, TAIL_LINES } from '../../agent/proposers/claude/context/failures.ts';

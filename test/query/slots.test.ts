@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ExecutorSettings } from '../../agent/loop/executor-settings.ts';
+import type { ExecutorSettings } from '../../agent/executors/settings.ts';
 import { placeText, slotsView, storedExecutor } from '../../agent/query/slots.ts';
 import { at, row, session, T0 } from '../ui/rows.ts';
 

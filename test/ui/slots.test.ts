@@ -4,7 +4,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { cleanup, render } from 'ink-testing-library';
 import { createElement as h } from 'react';
 import { EventBus } from '../../agent/loop/events.ts';
-import type { ExecutorSettings } from '../../agent/loop/executor-settings.ts';
+import type { ExecutorSettings } from '../../agent/executors/settings.ts';
 import type { ExperimentRow } from '../../agent/store/types.ts';
 import { Dashboard } from '../../agent/ui/dashboard/components/Dashboard.tsx';
 import { layout, PARTS } from '../../agent/ui/dashboard/layout.ts';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { DecisionPolicy, Goal } from '../../decide/types.ts';
-import type { SessionOptions } from '../../loop/options.ts';
+import type { ClaudeSessionOptions } from './context/session.ts';
 import { tailLines } from '../../query/tail.ts';
 import { keepBarNow } from '../../session/keep-bar.ts';
 import type { Db } from '../../store/db.ts';
@@ -12,7 +12,7 @@ import { latestFailures, TAIL_LINES } from './context/failures.ts';
 /** Where the context's facts beyond the rows come from: the log's step metrics, the session's limits and its keep rule. */
 export interface EvidenceSources {
   db: Db;
-  options: SessionOptions;
+  options: ClaudeSessionOptions;
   /** The session's keep rule, for the bar a change must clear. */
   policy: DecisionPolicy;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DecisionPolicy } from '../../decide/types.ts';
-import type { SessionOptions } from '../../loop/options.ts';
+import type { ClaudeSessionOptions } from './context/session.ts';
 import type { Db } from '../../store/db.ts';
 import { LlmTurnStore } from '../../store/llm-turns.ts';
 import type { SessionRow } from '../../store/types.ts';
@@ -37,7 +37,7 @@ export async function prepareClaude(env: NodeJS.ProcessEnv, flags: ClaudeFlags, 
 /** What the Claude proposer needs of its session (the loop's OpenedSession is one). */
 export interface ClaudeSession {
   session: Pick<SessionRow, 'id'>;
-  options: SessionOptions;
+  options: ClaudeSessionOptions;
   workspace: Pick<Workspace, 'dir'>;
 }
 

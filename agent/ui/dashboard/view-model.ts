@@ -10,7 +10,7 @@ import { chartData, type ChartData } from '../../report/chart-data.ts';
 import { summarize, type SessionReport } from '../../report/summary.ts';
 import { slotsView, storedExecutor } from '../../query/slots.ts';
 import { decidedCount, finishedCount } from '../../session/kinds.ts';
-import { perRunEstimate } from '../../loop/limits.ts';
+import { perRunEstimate } from '../../session/run-pace.ts';
 import type { PlanPhase } from '../../proposers/plan-estimate.ts';
 import type { Agenda } from '../../store/agendas.ts';
 import type { LlmTotals } from '../../store/llm-turns.ts';

@@ -1,13 +1,22 @@
-import { clockTime, span } from '../../../loop/deadline.ts';
-import { perRunEstimate } from '../../../loop/limits.ts';
-import type { SessionOptions } from '../../../loop/options.ts';
+import { clockTime, span } from '../../../format/time.ts';
+import { perRunEstimate } from '../../../session/run-pace.ts';
 import { decidedCount, finishedCount, isFinished } from '../../../session/kinds.ts';
 import type { ExperimentRow } from '../../../store/types.ts';
 
 /** Finished runs the pace is measured over: recent enough to follow a change of slots or of step time. */
 const PACE_RUNS = 20;
 
-export type SessionLimits = Pick<SessionOptions, 'budgetS' | 'graceS' | 'deadline' | 'maxRuns' | 'maxExperiments'>;
+/** The session's limits as the context states them (the session's options have these fields; proposers do not depend on the loop). */
+export interface SessionLimits {
+  budgetS: number;
+  graceS: number;
+  deadline?: string | null;
+  maxRuns?: number | null;
+  maxExperiments: number | null;
+}
+
+/** What the Claude proposer reads of the session's options: its limits, and the runs an ablation gets. */
+export type ClaudeSessionOptions = SessionLimits & { ablationRuns: number };
 
 /**
  * Runs per hour lately: the last finished runs over the time they took to finish one after

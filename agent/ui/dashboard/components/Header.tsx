@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Text } from 'ink';
 import type { DashboardView, Tone } from '../view-model.ts';
-import { clockTime, span } from '../../../loop/deadline.ts';
+import { clockTime, span } from '../../../format/time.ts';
 import type { PhaseProgress } from '../phase-progress.ts';
 import { duration, percent } from '../text.ts';
 import { trainingLabel } from '../../training-time.ts';
