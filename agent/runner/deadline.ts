@@ -14,8 +14,12 @@ export interface Deadline {
   clear(): void;
 }
 
-export function startDeadline(ms: number, onExpire: () => void): Deadline {
-  const start = performance.now();
+/**
+ * `from` is when the run's clock started (performance.now()), if before this call: the agent can be
+ * stopped between the two (while it spawns the run), and that time must count as lost too.
+ */
+export function startDeadline(ms: number, onExpire: () => void, from = performance.now()): Deadline {
+  const start = from;
   let last = start;
   let stalled = 0;
   const timer = setInterval(() => {

@@ -144,7 +144,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
       for (const child of children) signalGroup(child.pid, 'SIGKILL');
     }, KILL_AFTER_TERM_MS).unref();
   };
-  const deadline = startDeadline(req.limitS * 1000, () => stop('timeout'));
+  const deadline = startDeadline(req.limitS * 1000, () => stop('timeout'), started);
   const onAbort = () => stop('interrupted');
   req.signal?.addEventListener('abort', onAbort, { once: true });
   if (req.signal?.aborted) onAbort();

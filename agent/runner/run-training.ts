@@ -130,7 +130,7 @@ export async function runTraining(req: TrainingRequest): Promise<TrainingResult>
     signalGroup(child.pid, 'SIGTERM');
     setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_AFTER_TERM_MS).unref();
   };
-  const deadline = startDeadline((req.budgetS + req.graceS) * 1000, () => stop('timeout'));
+  const deadline = startDeadline((req.budgetS + req.graceS) * 1000, () => stop('timeout'), started);
   const onAbort = () => stop('interrupted');
   req.signal?.addEventListener('abort', onAbort, { once: true });
   if (req.signal?.aborted) onAbort();

@@ -37,3 +37,16 @@ test('a stall is counted when asked right on waking, before the next tick has se
   assert.ok(deadline.stalledMs() > 2000, `stalled ${deadline.stalledMs()} ms`);
   deadline.clear();
 });
+
+test("a stall between the run's start and the deadline's (the agent stopped while it spawned the run) is counted", () => {
+  const started = performance.now();
+  // Held before the deadline exists: a SIGSTOP landing in the synchronous spawn.
+  const until = started + 2500;
+  while (performance.now() < until);
+  const deadline = startDeadline(60_000, () => {}, started);
+  assert.ok(deadline.stalledMs() > 2000, `stalled ${deadline.stalledMs()} ms`);
+  const fresh = startDeadline(60_000, () => {});
+  assert.equal(fresh.stalledMs(), 0, 'without a start given, none');
+  deadline.clear();
+  fresh.clear();
+});
