@@ -17,7 +17,8 @@ export class ProposalsUnderWay {
   private readonly free: Scratch[] = [];
   private readonly all: Scratch[] = [];
   private readonly done: Outcome[] = [];
-  private making = 0;
+  /** The proposals being made; each resolves once its outcome is in `done`. */
+  private readonly making = new Set<Promise<void>>();
 
   constructor(
     private readonly folder: string,
@@ -28,26 +29,20 @@ export class ProposalsUnderWay {
 
   /** Proposals asked for and not recorded yet: each holds a turn of the schedule and a slot. */
   get count(): number {
-    return this.making + this.done.length;
+    return this.making.size + this.done.length;
   }
 
   /** Starts one proposal at `head` of the session's workspace; its end is told through onEnd. */
   start(real: Workspace, head: string): void {
-    this.making++;
     const scratch = this.free.pop() ?? this.newScratch();
-    void (async () => {
-      try {
-        const made = await this.make(await scratch.at(real, head));
-        this.done.push(made ? { made } : { nothing: true });
-      } catch (error) {
-        // Every failure is kept, not judged here: the loop takes it in order and rethrows it (the proposer handles the ones it expects).
-        this.done.push({ error });
-      } finally {
-        this.free.push(scratch);
-        this.making--;
-        this.onEnd();
-      }
-    })();
+    // One step from under way to done, so `count` never sees a proposal twice or not at all.
+    const job = this.makeIn(scratch, real, head).then((outcome) => {
+      this.free.push(scratch);
+      this.making.delete(job);
+      this.done.push(outcome);
+      this.onEnd();
+    });
+    this.making.add(job);
   }
 
   /** The oldest proposal that has ended, if any. */
@@ -62,8 +57,19 @@ export class ProposalsUnderWay {
 
   /** Waits for the proposals under way (the loop aborts them first) and removes the scratch checkouts. */
   async close(): Promise<void> {
-    while (this.making > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all(this.making);
     for (const scratch of this.all) await scratch.remove();
+  }
+
+  /** One proposal made in `scratch`; never rejects. */
+  private async makeIn(scratch: Scratch, real: Workspace, head: string): Promise<Outcome> {
+    try {
+      const made = await this.make(await scratch.at(real, head));
+      return made ? { made } : { nothing: true };
+    } catch (error) {
+      // Every failure is kept, not judged here: the loop takes it in order and rethrows it (the proposer handles the ones it expects).
+      return { error };
+    }
   }
 
   private newScratch(): Scratch {
