@@ -42,8 +42,7 @@ export class GreedyPolicy implements DecisionPolicy {
     const noise = pooledSd([g.baseline, ...g.noiseGroups]);
     const sd = noise.df > 0 ? noise.sd : null;
     const base = mean(g.baseline);
-    const record = input.bestSingle ?? (input.goal === 'minimize' ? Math.min(...g.baseline) : Math.max(...g.baseline));
-    const bar = Math.max(0, improvement(input.goal, record - base));
+    const bar = Math.max(0, improvement(input.goal, recordOf(input, g.baseline) - base));
     const runs = input.minRuns;
     return {
       sd,
@@ -65,7 +64,7 @@ export class GreedyPolicy implements DecisionPolicy {
     }
     const minimize = input.goal === 'minimize';
     const value = mean(g.candidate);
-    const record = input.bestSingle ?? (minimize ? Math.min(...g.baseline) : Math.max(...g.baseline));
+    const record = recordOf(input, g.baseline);
     const beats = minimize ? value < record : value > record;
     const delta = value - mean(g.baseline);
     const noise = pooledSd([g.baseline, g.candidate, ...g.noiseGroups]);
@@ -77,4 +76,9 @@ export class GreedyPolicy implements DecisionPolicy {
       stats: { delta, sd, n, p: null, ciLow: null, ciHigh: null },
     };
   }
+}
+
+/** The single run to beat: the best committed one so far, else the baseline's best. */
+function recordOf(input: DecisionInput, baseline: readonly number[]): number {
+  return input.bestSingle ?? (input.goal === 'minimize' ? Math.min(...baseline) : Math.max(...baseline));
 }
