@@ -33,17 +33,9 @@ function writer() {
   const base: Omit<NewExperiment, 'description' | 'seed'> = {
     session_id: session.id,
     kind: 'baseline',
-    hypothesis: null,
-    change_key: null,
-    spec_json: null,
-    diff: '',
-    parent_id: null,
-    retry_of: null,
-    min_runs: 1,
     base_commit: 'c0',
     proposer: 'agent',
     decision: 'baseline',
-    propose_s: null,
   };
   const start = (seed: number) => {
     const row = experiments.create({ ...base, description: `baseline, seed ${seed}`, seed });
