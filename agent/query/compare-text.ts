@@ -34,9 +34,9 @@ export function compareText(c: Comparison, diffs: readonly DiffSection[], termin
     fact(DELTA_REMEASURED, remeasured),
     fact('seeds', (e) => e.runs.map((r) => r.seed).join(', ')),
     fact('run time', runTime),
-    fact('steps', (e) => numOrNull(e.facts.steps)),
+    fact('steps', (e) => countOrNull(e.facts.steps)),
     fact('tokens/s', (e) => numOrNull(e.facts.tokens_per_s)),
-    fact('params', (e) => numOrNull(e.facts.params)),
+    fact('params', (e) => countOrNull(e.facts.params)),
     fact('peak memory', (e) => (e.facts.memory_gb === null ? null : `${num(e.facts.memory_gb, 3)} GB`)),
     fact('base commit', (e) => e.row.base_commit.slice(0, 10)),
     fact('commit', (e) => e.candidate?.commit_sha?.slice(0, 10) ?? null),
@@ -53,6 +53,8 @@ export function compareText(c: Comparison, diffs: readonly DiffSection[], termin
 }
 
 const numOrNull = (x: number | null) => (x === null ? null : num(x));
+/** Counts (steps, parameters) whole: two models 20 parameters apart must not read the same at 4 digits. */
+const countOrNull = (x: number | null) => (x === null ? null : Number.isInteger(x) ? String(x) : num(x));
 
 function metricCell(e: ComparedExperiment): string {
   const m = e.metric;

@@ -4,7 +4,7 @@
  * compare-diff.ts sets the diffs side by side.
  */
 import { UserError } from '../errors.ts';
-import { finalFields, finalNumber } from '../runner/final-fields.ts';
+import { finalFields, finalNumber, peakMemoryMb } from '../runner/final-fields.ts';
 import { measured } from '../session/candidates.ts';
 import { deltasOf, type CandidateDeltas } from '../session/kept-deltas.ts';
 import { isHeadRun } from '../session/kinds.ts';
@@ -55,7 +55,8 @@ function compared(db: Db, id: number): ComparedExperiment {
   const runs = candidate ? runsOfCandidate(db, candidate.id) : runsOfCommit(db, row.session_id, row.base_commit);
   const values = measured(runs);
   const fields = finalFields(row.final_json);
-  const mb = finalNumber(fields, 'peak_vram_mb', 'peak_memory_mb');
+  // The stored column where the log has it (v8), else the final line's facts by the same names.
+  const mb = row.peak_mem_mb ?? peakMemoryMb(fields);
   return {
     row,
     session,
@@ -71,7 +72,7 @@ function compared(db: Db, id: number): ComparedExperiment {
       steps: finalNumber(fields, 'steps'),
       tokens_per_s: finalNumber(fields, 'tokens_per_s'),
       params: finalNumber(fields, 'params'),
-      memory_gb: finalNumber(fields, 'memory_gb', 'peak_memory_gb') ?? (mb === null ? null : mb / 1024),
+      memory_gb: mb === null ? null : mb / 1024,
     },
     deltas: candidate && deltasOf([...runs, ...headRuns(db, candidate)], candidate),
     series: stepSeries(db, id),

@@ -170,7 +170,7 @@ test('keys under tmux: p pauses after the run in flight, p again resumes, q stop
   assert.match(final, /■ session 1, stopped: stopped by the user/);
 });
 
-test('under tmux: the phase line and its estimate, the pause in the footer of run and in watch, a long reason folded in the detail view', {
+test('under tmux: the phase line and its estimate, the pause in the footer of run and in watch, a long reason folded in the detail view and its learning curves at its end', {
   skip,
 }, async () => {
   const db = path.join(tempDir(), 'log.db');
@@ -223,4 +223,23 @@ test('under tmux: the phase line and its estimate, the pause in the footer of ru
   assert.ok(folded.length > 1, detail.join('\n'));
   assert.ok(detail.every((l) => [...l].length <= 80));
   assert.equal(folded.join(' ').replace(/\s+/g, ' '), candidate.reason!.replace(/\s+/g, ' '));
+
+  // The detail view ends with the change's learning curves in text, over the baseline's mean and band.
+  for (let i = 0; i < 12; i++) tmux('send-keys', '-t', 'phase:watch', 'PgDn');
+  const curves = (await paneShows('phase:watch', /^train_loss by time: /m, 'the learning curves at the end of the detail view')).split('\n');
+  const byStep = curves.findIndex((l) => l.startsWith('train_loss by step: '));
+  assert.ok(byStep >= 0, curves.join('\n'));
+  // The legend follows the title, folded onto indented lines where it is longer than the width.
+  const legend = [curves[byStep]!];
+  for (const line of curves.slice(byStep + 1)) {
+    if (!/^ {2}\S/.test(line) || line.includes('│')) break;
+    legend.push(line);
+  }
+  const legendText = legend.join(' ');
+  assert.ok(legendText.includes(`#${candidate.id} seed ${candidate.seed}`) && legendText.includes('─ baseline mean, ░ ± SD (2 runs)'), legendText);
+  assert.ok(
+    curves.some((l) => /^ +\d+ +step +\d+$/.test(l)),
+    'the step axis is labelled',
+  );
+  assert.ok(curves.every((l) => [...l].length <= 80));
 });
