@@ -74,7 +74,9 @@ for (const log of LOGS) {
   const count = (re: RegExp) => html.match(re)?.length ?? 0;
   console.log(`\n${log.experiments.toLocaleString('en-US')} experiments (one session):`);
   console.log(`  report --format html, in-process, median of 3 after a warm-up: ${times[1]!.toFixed(0)} ms (CPU ${cpu[1]!.toFixed(0)} ms)`);
-  console.log(`  page: ${(html.length / 1024).toFixed(0)} KiB (${html.length.toLocaleString('en-US')} bytes)`);
+  // Bytes on disk, not UTF-16 code units: the page has Δ, ±, → and the log's own text.
+  const bytes = fs.statSync(page).size;
+  console.log(`  page: ${(bytes / 1024).toFixed(0)} KiB (${bytes.toLocaleString('en-US')} bytes)`);
   console.log(
     `  holds: ${count(/<tr data-decision=/g)} change rows, ${count(/<tr data-kept=/g)} kept rows, ${count(/<figure data-curves=/g)} curve charts, ${count(/<circle /g)} chart marks${html.includes('runs drawn') ? ` (${html.match(/(\d+) of (\d+) runs drawn/)![0]})` : ''}`,
   );
