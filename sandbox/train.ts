@@ -313,7 +313,7 @@ function trainStep(model: Model, opt: AdamW, next: () => [tf.Tensor2D, tf.Tensor
   return loss;
 }
 
-/** Seconds per step of this config, timed on a throwaway model (the helpers' timeSteps: after a warm-up of up to 5 s, for a thirtieth of the budget). */
+/** Seconds per step of this config, roughly, for a provisional plan: timed on a throwaway model (the helpers' timeSteps, about 1 s); the real model's lead-in corrects it. */
 function secondsPerStep(data: TrainingData, budgetS: number): number {
   const model = new Model(config, data.vocab.length, 999_999);
   const opt = new AdamW(model);
@@ -389,8 +389,11 @@ async function train(env: ReturnType<typeof readEnv>, backend: string): Promise<
   const data = loadData(env.dataPath, env.cacheDir);
   const plan = await planSteps(env, () => secondsPerStep(data, env.budgetS), shapeKey());
   const given = env.steps === undefined ? `NIGHTSHIFT_SHAPE_STEPS for shape ${plan.shape}` : 'NIGHTSHIFT_STEPS';
+  const planned = plan.measured
+    ? `a provisional ${plan.steps} steps for ${env.budgetS} s (timed now), re-planned after a lead-in of ${plan.leadIn} real steps`
+    : `${plan.steps} steps planned for ${env.budgetS} s (${given})`;
   console.log(
-    `train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data${data.cached ? ' (NIGHTSHIFT_CACHE)' : ''}, ${plan.steps} steps planned for ${env.budgetS} s (${plan.measured ? 'timed now' : given})`,
+    `train.ts: experiment ${env.experimentId ?? '(by hand)'}, ${backend}, ${data.origin} data${data.cached ? ' (NIGHTSHIFT_CACHE)' : ''}, ${planned}`,
   );
 
   const model = new Model(config, data.vocab.length, env.seed);

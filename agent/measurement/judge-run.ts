@@ -8,15 +8,13 @@ import { runEvaluation, type EvaluationResult } from '../runner/evaluation.ts';
 import { finalNumber, floorNames, peakMemoryMb } from '../runner/final-fields.ts';
 import type { TrainingResult } from '../runner/run-training.ts';
 import type { RunOutcome } from '../store/experiments.ts';
-import { type PlanStore, SHAPE } from '../store/plans.ts';
+import type { PlanStore } from '../store/plans.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { prepareEvaluationFolder } from './evaluation-files.ts';
+import { recordPlan } from './plan-record.ts';
 import { evaluationRequest, type MeasuredSession, type RunTree, runFolders } from './run-request.ts';
 import { beyondFloor, changedDuringRun, overBudget, repeatedFinal, seedIgnored } from './rules.ts';
 import { changedSince, type TreeState } from './untouched.ts';
-
-/** A final line's plan_shape: a short key, never text that could grow the log or the environment without end. */
-const SHAPE_KEY = /^[\w.-]{1,64}$/;
 
 export type Measured = { interrupted: true; reason: string; runS: number } | { interrupted: false; outcome: RunOutcome };
 
@@ -45,12 +43,7 @@ export async function judgeRun(judged: Judged): Promise<Measured> {
   const evaluate = training.status === 'done' && session.seal !== 'self-reported' && trainingChanged.length === 0;
   const evaluation = evaluate ? await evaluateRun(opened, row, tree, signal) : null;
   if (evaluation?.status === 'interrupted') return { interrupted: true, reason: evaluation.reason ?? 'interrupted', runS: training.runS };
-  const planned = finalNumber(training.final ?? {}, 'planned_steps');
-  if (training.status === 'done' && planned !== null && Number.isInteger(planned) && planned > 0) {
-    plans.record(session.id, config, options.budgetS, planned, row.id);
-    const shape = training.final?.plan_shape;
-    if (typeof shape === 'string' && SHAPE_KEY.test(shape)) plans.record(session.id, `${SHAPE}${shape}`, options.budgetS, planned, row.id);
-  }
+  if (training.status === 'done' && training.final) recordPlan(plans, session.id, config, options.budgetS, training.final, row.id);
 
   const outcome: RunOutcome = {
     status: training.status,

@@ -25,6 +25,7 @@ import { cacheEnvironment, type MeasuredSession, trainingRequest } from './run-r
 import { prepareCache } from './session-cache.ts';
 import { type MeasureRecord, readMeasureRecord, writeMeasureRecord } from './run-record.ts';
 import { treeState } from './untouched.ts';
+import { plansForRun } from './plan-record.ts';
 
 export type { Placement } from './follow-run.ts';
 
@@ -97,7 +98,7 @@ export async function measureRunOnExecutor(
   const editable = sandbox.config.editable;
   record ??= { before: treeState(checkout.dir, editable), config: configurationHash(checkout.dir, editable) } satisfies MeasureRecord;
   await prepareCache(opened, cacheEnvironment(opened));
-  const request = trainingRequest(opened, row, {}, plans.forRun(session.id, record.config, options.budgetS), checkout);
+  const request = trainingRequest(opened, row, {}, plansForRun(plans, session.id, record.config, options.budgetS), checkout);
   let status = found;
   // Stopped before it started: nothing to submit, nothing to cancel.
   if (!status && hooks.signal?.aborted) return { rejected: false, interrupted: true, reason: abortReason(hooks.signal), runS: 0, name, placement: unplaced() };

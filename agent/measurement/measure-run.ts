@@ -13,6 +13,7 @@ import { judgeRun, type Measured } from './judge-run.ts';
 import { cacheEnvironment, trainingRequest, type MeasuredSession, type RunTree } from './run-request.ts';
 import { prepareCache } from './session-cache.ts';
 import { treeState } from './untouched.ts';
+import { plansForRun } from './plan-record.ts';
 
 export type { Measured } from './judge-run.ts';
 
@@ -43,7 +44,7 @@ export async function measureRun(
   const before = treeState(tree.dir, editable);
   const config = configurationHash(tree.dir, editable);
   await prepareCache(opened, cacheEnvironment(opened));
-  const request = trainingRequest(opened, row, hooks, plans.forRun(session.id, config, options.budgetS), tree);
+  const request = trainingRequest(opened, row, hooks, plansForRun(plans, session.id, config, options.budgetS), tree);
   await onStart(request);
   const training = await runTraining(request);
   if (training.status === 'interrupted') return { interrupted: true, reason: training.reason ?? 'interrupted', runS: training.runS };

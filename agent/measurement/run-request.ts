@@ -8,12 +8,12 @@ import { bwrapArgs } from '../runner/isolation/bwrap-args.ts';
 import { isolationView, type ViewExtras } from '../runner/isolation/view.ts';
 import type { TrainingRequest } from '../runner/run-training.ts';
 import type { Sandbox } from '../config/load.ts';
-import type { RunPlans } from '../store/plans.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import type { Isolation } from '../runner/isolation/choose.ts';
 import type { Hashes } from '../workspace/readonly-guard.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { cacheDir, readyCache } from './session-cache.ts';
+import type { PlansForRun } from './plan-record.ts';
 
 /** What measuring a run needs to know of its session (the loop's OpenedSession is one). */
 export interface MeasuredSession {
@@ -65,7 +65,7 @@ function dataPath(opened: MeasuredSession): string | undefined {
   return sandbox.config.data === undefined ? undefined : path.resolve(sandbox.dir, sandbox.config.data);
 }
 
-function environment(opened: MeasuredSession, row: ExperimentRow, plans: RunPlans | null): Record<string, string> {
+function environment(opened: MeasuredSession, row: ExperimentRow, plans: Partial<PlansForRun> | null): Record<string, string> {
   const { outDir } = runFolders(opened, row);
   return buildTrainingEnv(process.env, {
     cache: readyCache(opened),
@@ -74,6 +74,7 @@ function environment(opened: MeasuredSession, row: ExperimentRow, plans: RunPlan
     experimentId: row.id,
     outDir,
     steps: plans?.steps,
+    lead: plans?.lead,
     shapeSteps: plans?.shapes,
     pathPrefix: [path.join(PACKAGE_ROOT, 'node_modules', '.bin')],
     data: dataPath(opened),
@@ -114,7 +115,7 @@ export function trainingRequest(
   opened: MeasuredSession,
   row: ExperimentRow,
   hooks: Pick<TrainingRequest, 'signal' | 'onSpawn' | 'onStep'>,
-  plans: RunPlans,
+  plans: Partial<PlansForRun>,
   tree: RunTree = opened.workspace,
 ): TrainingRequest {
   const { session, options } = opened;

@@ -44,6 +44,8 @@ export interface ProtocolVariables {
   outDir: string;
   /** The configuration's step plan, once a run of it made one (docs/design.md, "Step plan"). */
   steps?: number | null;
+  /** The provisional plan that plan's first run began on (the helpers' lead-in), when it had one. */
+  lead?: number | null;
   /** Steps per model shape timed so far in the session, for a configuration with no plan of its own. */
   shapeSteps?: Record<string, number>;
   /** Folders to put first on PATH (the agent's node_modules/.bin, so `tsx` resolves). */
@@ -74,6 +76,7 @@ export function buildTrainingEnv(parent: NodeJS.ProcessEnv, vars: ProtocolVariab
   env.NIGHTSHIFT_EXPERIMENT_ID = String(vars.experimentId);
   env.NIGHTSHIFT_OUT = vars.outDir;
   if (vars.steps !== undefined && vars.steps !== null) env.NIGHTSHIFT_STEPS = String(vars.steps);
+  if (vars.lead !== undefined && vars.lead !== null) env.NIGHTSHIFT_LEAD_STEPS = String(vars.lead);
   if (vars.shapeSteps && Object.keys(vars.shapeSteps).length > 0) env.NIGHTSHIFT_SHAPE_STEPS = JSON.stringify(vars.shapeSteps);
   return env;
 }

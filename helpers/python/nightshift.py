@@ -12,7 +12,7 @@ logits, torch only where a script already uses it (seeding, memory, checkpoints)
 
     env = nightshift.read_env()
     nightshift.seed_everything(env.seed)
-    plan = nightshift.plan_steps(env, lambda: nightshift.time_steps(one_throwaway_step, env.budget_s))
+    plan = nightshift.plan_steps(env, lambda: nightshift.time_steps(one_throwaway_step, env.budget_s), shape_key)
     plan.start()
     step = 0
     while plan.running(step):
@@ -29,7 +29,7 @@ import os
 import resource
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PREFIX = "@ns "
 
@@ -51,6 +51,11 @@ class Env:
     out_dir: str | None  # NIGHTSHIFT_OUT: where training writes what predict loads
     experiment_id: str | None  # NIGHTSHIFT_EXPERIMENT_ID
     data_path: str | None  # NIGHTSHIFT_DATA: a user corpus, when the sandbox names one
+    # NIGHTSHIFT_SHAPE_STEPS: steps planned so far per model shape (plan_steps' shape), for a
+    # configuration with no plan yet; "KEY~lead" holds the provisional plan KEY's first run began on
+    shape_steps: dict = field(default_factory=dict)
+    cache_dir: str | None = None  # NIGHTSHIFT_CACHE: what the sandbox's prepare made once for the session (read-only)
+    lead_steps: int | None = None  # NIGHTSHIFT_LEAD_STEPS: the provisional plan the configuration's first run began on
 
 
 def _number(name, value, integer, minimum):
@@ -61,6 +66,16 @@ def _number(name, value, integer, minimum):
     if not math.isfinite(x) or x < minimum or (not integer and x == 0) or (integer and x > 2**31 - 1):
         raise UsageError(f"{name}={value!r} is invalid (out of range)")
     return x
+
+
+def _shape_steps(value):
+    try:
+        shapes = json.loads(value)
+    except ValueError:
+        raise UsageError(f"NIGHTSHIFT_SHAPE_STEPS={value!r} is invalid (not JSON)") from None
+    if not isinstance(shapes, dict) or not all(type(v) is int and v > 0 for v in shapes.values()):
+        raise UsageError(f"NIGHTSHIFT_SHAPE_STEPS={value!r} is invalid (not an object of positive whole numbers)")
+    return shapes
 
 
 def read_env(environ=None):
@@ -76,6 +91,9 @@ def read_env(environ=None):
         out_dir=get("NIGHTSHIFT_OUT"),
         experiment_id=get("NIGHTSHIFT_EXPERIMENT_ID"),
         data_path=get("NIGHTSHIFT_DATA"),
+        shape_steps={} if get("NIGHTSHIFT_SHAPE_STEPS") is None else _shape_steps(get("NIGHTSHIFT_SHAPE_STEPS")),
+        cache_dir=get("NIGHTSHIFT_CACHE"),
+        lead_steps=None if get("NIGHTSHIFT_LEAD_STEPS") is None else _number("NIGHTSHIFT_LEAD_STEPS", get("NIGHTSHIFT_LEAD_STEPS"), True, 1),
     )
 
 
@@ -169,71 +187,109 @@ def _process_age_s():
 _PROCESS_START = time.monotonic() - _process_age_s()
 
 
-def training_deadline(budget_s, training_start):
-    """When training must stop, in time.monotonic() seconds, whatever the plan says: a loaded
-    machine can fall far behind it. Training ends 1.05 x budget + 5 s after it began (a
-    time.monotonic() value), and never later than 1.1 x budget + 15 s after the process started,
-    which leaves 5 s to save the model before nightshift's limit (budget + 0.1 x budget + 20 s of
-    wall time) makes the run invalid."""
-    return min(training_start + budget_s * 1.05 + 5, _PROCESS_START + budget_s * 1.1 + 15)
+def training_deadline(budget_s):
+    """When training must stop, in time.monotonic() seconds, whatever the plan says: 1.1 x budget
+    + 15 s after the process started, 5 s before nightshift's limit (1.1 x budget + 20 s of wall
+    time) makes the run invalid. The plan, not the clock, makes runs comparable: a run slowed by
+    the machine's load finishes its plan whenever it still can validly (it stopped at 1.05 x budget
+    + 5 s of training before, short of plans it could have finished)."""
+    return _PROCESS_START + budget_s * 1.1 + 15
 
 
 def time_steps(step, budget_s, sync=None):
-    """Seconds per training step, for a step plan: calls step() (one step of a throwaway model of
-    this configuration) through a warm-up (kernel selection, caches, a JIT) of min(2 s, budget/5),
-    then a timed phase of a thirtieth of the budget, 2 to 10 s (less only for budgets under 10 s):
-    steps vary on a shared machine. Each phase runs at least 3 steps. sync, when given, waits for
-    the device (torch.cuda.synchronize): called every 10 steps and at each phase's end, so queued
-    work is timed."""
+    """Seconds per training step for a provisional plan: calls step() (one step of a throwaway
+    model of this configuration) once untimed (kernel selection, caches), then times at least 3
+    steps and min(1 s, budget/20). Rough on purpose: StepPlan corrects it from the real model's
+    own steps during the lead-in. sync, when given, waits for the device (torch.cuda.synchronize):
+    called every 10 steps and at the end, so queued work is timed."""
     wait = sync or (lambda: None)
-    warm = min(2.0, budget_s / 5)
-    for phase in (warm, min(10.0, max(budget_s / 30, warm))):
-        steps, start = 0, time.perf_counter()
-        while steps < 3 or time.perf_counter() - start < phase:
-            step()
-            steps += 1
-            if steps % 10 == 0:
-                wait()
-        wait()
+    step()
+    wait()
+    steps, start = 0, time.perf_counter()
+    while steps < 3 or time.perf_counter() - start < min(1.0, budget_s / 20):
+        step()
+        steps += 1
+        if steps % 10 == 0:
+            wait()
+    wait()
     return (time.perf_counter() - start) / steps
 
 
-class StepPlan:
-    """How many steps this run trains, and its schedule. nightshift hands every run of a
-    configuration after the first the plan that first run reported (NIGHTSHIFT_STEPS, from the
-    final line's planned_steps): every run of it then trains the same steps whatever the machine's
-    load, so the same seed prints the same numbers. The deadline still stops a run that falls far
-    behind."""
+LEAD_PARTS = 20  # a lead-in covers the first twentieth of the schedule
 
-    def __init__(self, steps, measured, budget_s):
-        self.steps = steps  # the planned steps
-        self.measured = measured  # True: timed by this run; False: NIGHTSHIFT_STEPS
+
+def lead_in_steps(lead):
+    """The steps of a lead-in on a provisional plan of `lead` steps."""
+    return -(-lead // LEAD_PARTS)
+
+
+class StepPlan:
+    """How many steps this run trains, and its schedule (as the TypeScript helper's StepPlan). A
+    configuration's first run begins on a provisional plan (`lead`, from a short timing) and trains
+    the real model from its first step: the lead-in, lead_in_steps(lead) steps covering the
+    schedule's first twentieth. Timed on those real steps (their second half), the plan is then set
+    to fill the budget and the rest of the schedule spread over the remaining steps. The final line
+    reports both (planned_steps, plan_lead); nightshift hands them to every later run of the
+    configuration (NIGHTSHIFT_STEPS, NIGHTSHIFT_LEAD_STEPS), which replays the same lead-in and
+    steps: the same seed prints the same numbers, and the timing was training, not overhead."""
+
+    def __init__(self, steps, measured, budget_s, shape=None, lead=None):
+        self.steps = steps  # the planned steps (the provisional plan during a measured lead-in)
+        self.measured = measured  # True: timed by this run, re-planned after its lead-in
         self.budget_s = budget_s
-        self._start = None
-        self._deadline = None
+        self.shape = shape  # the model shape's key, reported so nightshift reuses the plan for it
+        self.lead = lead  # the lead-in's provisional plan, if the plan has one
+        self._start = self._deadline = None
+        self._last = self._half = 0.0
+        self._stopped = False
+
+    @property
+    def lead_in(self):
+        """Steps of the lead-in (0 without one)."""
+        return 0 if self.lead is None else lead_in_steps(self.lead)
 
     @property
     def report_every(self):
-        """Steps between step lines: about one line per 1.5 s of the budget, so a run's step rows
-        stay a few hundred whatever its speed."""
-        return max(1, round(self.steps * 1.5 / self.budget_s))
+        """Steps between step lines: about one line per 1.5 s of the budget, from the lead when there
+        is one, so a re-plan does not move them."""
+        return max(1, round((self.lead or self.steps) * 1.5 / self.budget_s))
 
     def start(self):
         """Starts training's clock and deadline; call it right before the first step. Returns the plan."""
-        self._start = time.monotonic()
-        self._deadline = training_deadline(self.budget_s, self._start)
+        self._start = self._last = time.monotonic()
+        self._deadline = training_deadline(self.budget_s)
         return self
 
     def running(self, step):
-        """Whether to train step number `step` (0-based): the plan is not done and the deadline has not come."""
+        """Whether to train step number `step` (0-based); call it before every step. No when the plan
+        is done, or when the step would end past the deadline (judged by the last step's time): the
+        run then stops and says so (facts' stopped). A measured plan is re-planned at the lead-in's end."""
         if self._deadline is None:
             raise RuntimeError("StepPlan.running() before start()")
-        return step < self.steps and time.monotonic() < self._deadline
+        now = time.monotonic()
+        if self.measured and self.lead is not None:
+            if step == self.lead_in // 2:
+                self._half = now
+            if step == self.lead_in:
+                per_step = (now - self._half) / (self.lead_in - self.lead_in // 2)
+                self.steps = self.lead_in + max(0, math.floor((self.budget_s - (now - self._start)) / per_step))
+        step_s, self._last = now - self._last, now
+        if step >= self.steps:
+            return False
+        if now + step_s > self._deadline:
+            self._stopped = True
+            return False
+        return True
 
     def progress(self, step):
         """The schedule's position: the fraction of the budget that `step` steps make, 0 to 1, for
         learning-rate warm-up and decay that end where the budget does."""
-        return min(1.0, step / self.steps)
+        if self.lead is None:
+            return min(1.0, step / self.steps)
+        if step < self.lead_in:
+            return step / self.lead
+        done = self.lead_in / self.lead
+        return 1.0 if self.steps <= self.lead_in else min(1.0, done + (step - self.lead_in) * (1 - done) / (self.steps - self.lead_in))
 
     def elapsed_s(self):
         """Seconds since start()."""
@@ -241,17 +297,26 @@ class StepPlan:
 
     def facts(self, step):
         """The final line's budget facts: steps trained, planned_steps (what nightshift records as
-        the configuration's plan) and elapsed_s."""
-        return {"steps": step, "planned_steps": self.steps, "elapsed_s": self.elapsed_s()}
+        the plan), elapsed_s, plan_lead and plan_shape when the plan has them, and
+        stopped="deadline" when the deadline ended training before the plan did."""
+        return {"steps": step, "planned_steps": self.steps, "elapsed_s": self.elapsed_s(),
+                **({} if self.lead is None else {"plan_lead": self.lead}),
+                **({} if self.shape is None else {"plan_shape": self.shape}),
+                **({"stopped": "deadline"} if self._stopped else {})}
 
 
-def plan_steps(env, seconds_per_step):
-    """The step plan: env.steps when nightshift passed one, else budget / seconds_per_step(),
-    calling seconds_per_step (time_steps over a throwaway model) only then. Reseed after timing
-    if it drew from the run's generators."""
+def plan_steps(env, seconds_per_step, shape=None):
+    """The step plan: env.steps (and env.lead_steps) when nightshift passed one; else the steps a
+    configuration of the same `shape` was planned at (env.shape_steps, with its "~lead"); else a
+    provisional plan of budget / seconds_per_step(), called only then, which the lead-in corrects.
+    shape is a key for what a step costs (the code and tensor shapes, not the learning rate).
+    Reseed after timing if it drew from the run's generators."""
     if env.steps is not None:
-        return StepPlan(env.steps, False, env.budget_s)
-    return StepPlan(max(1, int(env.budget_s // seconds_per_step())), True, env.budget_s)
+        return StepPlan(env.steps, False, env.budget_s, shape, env.lead_steps)
+    if shape is not None and shape in env.shape_steps:
+        return StepPlan(env.shape_steps[shape], False, env.budget_s, shape, env.shape_steps.get(f"{shape}~lead"))
+    provisional = max(1, math.floor(env.budget_s / seconds_per_step()))  # as JavaScript's Math.floor(a / b)
+    return StepPlan(provisional, True, env.budget_s, shape, provisional)
 
 
 # ---- Checkpoints: what training leaves in NIGHTSHIFT_OUT for predict ----

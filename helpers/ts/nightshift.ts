@@ -12,7 +12,7 @@
  * sandbox does.
  *
  *   const env = readEnv();
- *   const plan = await planSteps(env, () => timeSteps(() => trainStep(throwaway), env.budgetS));
+ *   const plan = await planSteps(env, () => timeSteps(() => trainStep(throwaway), env.budgetS), shapeKey);
  *   plan.start();
  *   for (let step = 0; plan.running(step); ) {
  *     const loss = trainStep(model, schedule(plan.progress(step)));
@@ -46,6 +46,7 @@ const EnvSchema = z.object({
       .max(2 ** 31 - 1),
   ),
   NIGHTSHIFT_STEPS: optional(z.coerce.number().int().positive()),
+  NIGHTSHIFT_LEAD_STEPS: optional(z.coerce.number().int().positive()),
   NIGHTSHIFT_SHAPE_STEPS: optional(
     z
       .string()
@@ -73,7 +74,12 @@ export interface RunEnv {
   seed: number;
   /** NIGHTSHIFT_STEPS: the configuration's step plan from its first run; undefined: time the steps now. */
   steps: number | undefined;
-  /** NIGHTSHIFT_SHAPE_STEPS: the steps timed so far per model shape (planSteps' `shape`), for a configuration with no plan yet. */
+  /** NIGHTSHIFT_LEAD_STEPS: the provisional plan that first run began with (its lead-in, see StepPlan), when it had one. */
+  leadSteps: number | undefined;
+  /**
+   * NIGHTSHIFT_SHAPE_STEPS: the steps timed so far per model shape (planSteps' `shape`), for a
+   * configuration with no plan yet; `KEY~lead` holds the provisional plan KEY's first run began with.
+   */
   shapeSteps: Record<string, number>;
   /** NIGHTSHIFT_OUT: where training writes what predict loads. */
   outDir: string | undefined;
@@ -96,6 +102,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): RunEnv {
     budgetS: e.NIGHTSHIFT_BUDGET_S ?? 300,
     seed: e.NIGHTSHIFT_SEED ?? 0,
     steps: e.NIGHTSHIFT_STEPS,
+    leadSteps: e.NIGHTSHIFT_LEAD_STEPS,
     shapeSteps: e.NIGHTSHIFT_SHAPE_STEPS ?? {},
     outDir: e.NIGHTSHIFT_OUT,
     experimentId: e.NIGHTSHIFT_EXPERIMENT_ID,
@@ -149,80 +156,133 @@ export function peakMemMb(tf?: TensorMemory): number {
 
 /**
  * When training must stop, in performance.now() milliseconds (time since the process started),
- * whatever the plan says: a loaded machine can fall far behind it. Training ends 1.05 × budget + 5 s
- * after it began, and never later than 1.1 × budget + 15 s after the process started, which leaves
- * 5 s to save the model before nightshift's limit (budget + 0.1 × budget + 20 s of wall time) makes
- * the run invalid.
+ * whatever the plan says: 1.1 × budget + 15 s after the process started, which leaves 5 s to save
+ * the model before nightshift's limit (1.1 × budget + 20 s of the run's wall time) makes the run
+ * invalid. It was 1.05 × budget + 5 s after training began: on a loaded machine (steps ±15 % slower
+ * than when the plan was timed) runs stopped short of a plan they could still finish validly, so
+ * they trained fewer steps than the other runs of their configuration. The plan, not the clock,
+ * makes runs comparable; the deadline only keeps a run valid.
  */
-export function trainingDeadline(budgetS: number, trainingStartMs: number): number {
-  return Math.min(trainingStartMs + (budgetS * 1.05 + 5) * 1000, (budgetS * 1.1 + 15) * 1000);
+export function trainingDeadline(budgetS: number): number {
+  return (budgetS * 1.1 + 15) * 1000;
 }
 
 /**
- * Seconds per training step, for a step plan: calls step() (one step of a throwaway model of this
- * configuration) through a warm-up (kernel set-up, the JIT) of min(5 s, budget/5), then a timed
- * phase of a thirtieth of the budget, 2 to 10 s (less only for budgets under 10 s): steps vary on a
- * shared machine. Each phase runs at least 3 steps. step must wait for its result (dataSync).
- * The warm-up was 2 s: the default sandbox's first 16 or so steps (about 4 s on wasm) run 1.5 to
- * 2.5 times slower than the rest, so the timed phase caught some of them and the plan came out
- * 20-30 % short of the budget in every run of the configuration.
+ * Seconds per training step for a provisional plan: calls step() (one step of a throwaway model of
+ * this configuration) once untimed (kernel set-up, the JIT's first pass), then times at least 3
+ * steps and min(1 s, budget/20). step must wait for its result (dataSync). The estimate is rough
+ * (TF.js on wasm runs its first 16 or so steps 1.5 to 2.5 times slower than the rest): StepPlan
+ * corrects it from the real model's own steps during the lead-in, so the timing here is short.
+ * It timed 5 s of warm-up and a thirtieth of the budget before, 15 s of every first run's 300.
  */
 export function timeSteps(step: () => unknown, budgetS: number): number {
-  const warmS = Math.min(5, budgetS / 5);
-  let perStep = 0;
-  for (const phaseS of [warmS, Math.min(10, Math.max(budgetS / 30, Math.min(2, budgetS / 5)))]) {
-    const start = performance.now();
-    let steps = 0;
-    while (steps < 3 || (performance.now() - start) / 1000 < phaseS) {
-      step();
-      steps++;
-    }
-    perStep = (performance.now() - start) / 1000 / steps;
+  step();
+  const start = performance.now();
+  let steps = 0;
+  while (steps < 3 || (performance.now() - start) / 1000 < Math.min(1, budgetS / 20)) {
+    step();
+    steps++;
   }
-  return perStep;
+  return (performance.now() - start) / 1000 / steps;
+}
+
+/** A lead-in covers the first 1/LEAD_PARTS of the schedule. */
+const LEAD_PARTS = 20;
+
+/** The steps of a lead-in on a provisional plan of `lead` steps. */
+export function leadInSteps(lead: number): number {
+  return Math.ceil(lead / LEAD_PARTS);
 }
 
 /**
- * How many steps this run trains, and its schedule. nightshift hands every run of a configuration
- * after the first the plan that first run reported (NIGHTSHIFT_STEPS, from the final line's
- * planned_steps): every run of it then trains the same steps whatever the machine's load, so the
- * same seed prints the same numbers. The deadline still stops a run that falls far behind.
+ * How many steps this run trains, and its schedule. A configuration's first run begins on a
+ * provisional plan (`lead` steps, from a short timing) and trains the real model from its first
+ * step: the lead-in, leadInSteps(lead) steps that cover the schedule's first twentieth. Timed on
+ * those real steps (their second half, after the slow first ones), the plan is then set so that
+ * training fills the budget, and the rest of the schedule is spread over the remaining steps. The
+ * final line reports both (planned_steps, plan_lead); nightshift hands them to every later run of
+ * the configuration (NIGHTSHIFT_STEPS, NIGHTSHIFT_LEAD_STEPS), which replays the same lead-in and
+ * the same steps: the same seed prints the same numbers, and the timing was training, not
+ * overhead. A plan without a lead (given alone) spreads the schedule evenly over its steps.
  */
 export class StepPlan {
   private startMs: number | null = null;
   private deadlineMs = 0;
+  private lastMs = 0;
+  private halfMs = 0;
+  private stoppedAt: number | null = null;
 
   constructor(
-    /** The planned steps. */
-    readonly steps: number,
-    /** true: timed by this run; false: NIGHTSHIFT_STEPS or NIGHTSHIFT_SHAPE_STEPS. */
+    /** The planned steps; while a measured plan is in its lead-in, the provisional plan. */
+    public steps: number,
+    /** true: timed by this run (re-planned after its lead-in); false: NIGHTSHIFT_STEPS or NIGHTSHIFT_SHAPE_STEPS. */
     readonly measured: boolean,
     readonly budgetS: number,
     /** The model shape's key, when the script gave one: reported so that nightshift reuses the plan for the shape. */
     readonly shape?: string,
+    /** The provisional plan of the lead-in, if the plan has one. */
+    readonly lead?: number,
   ) {}
 
-  /** Steps between step lines: about one per 1.5 s of the budget, so a run's step rows stay a few hundred whatever its speed. */
+  /** Steps of the lead-in (0 without one). */
+  get leadIn(): number {
+    return this.lead === undefined ? 0 : leadInSteps(this.lead);
+  }
+
+  /**
+   * Steps between step lines: about one per 1.5 s of the budget, so a run's step rows stay a few
+   * hundred whatever its speed; from the lead when there is one, so that a re-plan does not move
+   * them and every run of the configuration reports the same steps.
+   */
   get reportEvery(): number {
-    return Math.max(1, Math.round((this.steps * 1.5) / this.budgetS));
+    return Math.max(1, Math.round(((this.lead ?? this.steps) * 1.5) / this.budgetS));
   }
 
   /** Starts training's clock and deadline; call it right before the first step. */
   start(): this {
     this.startMs = performance.now();
-    this.deadlineMs = trainingDeadline(this.budgetS, this.startMs);
+    this.lastMs = this.startMs;
+    this.deadlineMs = trainingDeadline(this.budgetS);
     return this;
   }
 
-  /** Whether to train step number `step` (0-based): the plan is not done and the deadline has not come. */
+  /**
+   * Whether to train step number `step` (0-based); call it before every step. No when the plan is
+   * done, or when the step would end past the deadline (judged by the last step's time): the run
+   * then stops and says so (facts' `stopped`). A measured plan is re-planned here at the lead-in's end.
+   */
   running(step: number): boolean {
     if (this.startMs === null) throw new Error('StepPlan.running() before start()');
-    return step < this.steps && performance.now() < this.deadlineMs;
+    const now = performance.now();
+    if (this.measured && this.lead !== undefined) {
+      if (step === Math.floor(this.leadIn / 2)) this.halfMs = now;
+      if (step === this.leadIn) this.replan(now);
+    }
+    const stepMs = now - this.lastMs;
+    this.lastMs = now;
+    if (step >= this.steps) return false;
+    if (now + stepMs > this.deadlineMs) {
+      this.stoppedAt ??= step;
+      return false;
+    }
+    return true;
+  }
+
+  /** The plan that fills the budget: the lead-in's steps and time, then the rest at the lead-in's second half's pace. */
+  private replan(now: number): void {
+    const timed = this.leadIn - Math.floor(this.leadIn / 2);
+    const perStepS = (now - this.halfMs) / 1000 / timed;
+    const leftS = this.budgetS - (now - this.startMs!) / 1000;
+    this.steps = this.leadIn + Math.max(0, Math.floor(leftS / perStepS));
   }
 
   /** The schedule's position: the fraction of the budget that `step` steps make, 0 to 1 (warm-up and decay end with the budget). */
   progress(step: number): number {
-    return Math.min(1, step / this.steps);
+    if (this.lead === undefined) return Math.min(1, step / this.steps);
+    const leadIn = this.leadIn;
+    if (step < leadIn) return step / this.lead;
+    const done = leadIn / this.lead;
+    return this.steps <= leadIn ? 1 : Math.min(1, done + ((step - leadIn) * (1 - done)) / (this.steps - leadIn));
   }
 
   /** Seconds since start(). */
@@ -230,26 +290,39 @@ export class StepPlan {
     return this.startMs === null ? 0 : (performance.now() - this.startMs) / 1000;
   }
 
-  /** The final line's budget facts: steps trained, planned_steps (what nightshift records as the plan), elapsed_s, and plan_shape when given. */
-  facts(step: number): { steps: number; planned_steps: number; elapsed_s: number; plan_shape?: string } {
-    return { steps: step, planned_steps: this.steps, elapsed_s: this.elapsedS(), ...(this.shape === undefined ? {} : { plan_shape: this.shape }) };
+  /**
+   * The final line's budget facts: steps trained, planned_steps (what nightshift records as the
+   * plan), elapsed_s, plan_lead and plan_shape when the plan has them, and stopped: 'deadline' when
+   * the deadline ended training before the plan did.
+   */
+  facts(step: number): { steps: number; planned_steps: number; elapsed_s: number; plan_lead?: number; plan_shape?: string; stopped?: 'deadline' } {
+    return {
+      steps: step,
+      planned_steps: this.steps,
+      elapsed_s: this.elapsedS(),
+      ...(this.lead === undefined ? {} : { plan_lead: this.lead }),
+      ...(this.shape === undefined ? {} : { plan_shape: this.shape }),
+      ...(this.stoppedAt === null ? {} : { stopped: 'deadline' as const }),
+    };
   }
 }
 
 /**
- * The step plan: env.steps when nightshift passed one; else the steps a configuration of the same
- * `shape` was timed at (env.shapeSteps); else budget / secondsPerStep(), called only then. `shape`
- * is a key for what a step costs (the code and the tensor shapes, not the learning rate): timing
- * takes a thirtieth of the budget, so a new configuration that only changes a value does not pay it.
+ * The step plan: env.steps (and its lead, env.leadSteps) when nightshift passed one; else the steps
+ * a configuration of the same `shape` was planned at (env.shapeSteps, with its `~lead`); else a
+ * provisional plan of budget / secondsPerStep(), called only then, which the lead-in corrects.
+ * `shape` is a key for what a step costs (the code and the tensor shapes, not the learning rate).
  */
 export async function planSteps(
-  env: Pick<RunEnv, 'budgetS' | 'steps'> & Partial<Pick<RunEnv, 'shapeSteps'>>,
+  env: Pick<RunEnv, 'budgetS' | 'steps'> & Partial<Pick<RunEnv, 'shapeSteps' | 'leadSteps'>>,
   secondsPerStep: () => number | Promise<number>,
   shape?: string,
 ): Promise<StepPlan> {
-  const known = env.steps ?? (shape === undefined ? undefined : env.shapeSteps?.[shape]);
-  if (known !== undefined) return new StepPlan(known, false, env.budgetS, shape);
-  return new StepPlan(Math.max(1, Math.floor(env.budgetS / (await secondsPerStep()))), true, env.budgetS, shape);
+  if (env.steps !== undefined) return new StepPlan(env.steps, false, env.budgetS, shape, env.leadSteps);
+  const known = shape === undefined ? undefined : env.shapeSteps?.[shape];
+  if (known !== undefined) return new StepPlan(known, false, env.budgetS, shape, env.shapeSteps?.[`${shape}~lead`]);
+  const provisional = Math.max(1, Math.floor(env.budgetS / (await secondsPerStep())));
+  return new StepPlan(provisional, true, env.budgetS, shape, provisional);
 }
 
 // ---- Checkpoints: what training leaves in NIGHTSHIFT_OUT for predict ----

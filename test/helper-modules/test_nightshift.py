@@ -24,6 +24,20 @@ def lines_of(fn, *args, **kwargs):
     return [json.loads(line[len(ns.PREFIX):]) for line in out.getvalue().splitlines() if line.startswith(ns.PREFIX)]
 
 
+def train(plan, step_s, progress=None):
+    """Runs a plan to its end with steps of step_s (a busy wait, as a real step is); the steps trained."""
+    plan.start()
+    step = 0
+    while plan.running(step):
+        if progress is not None:
+            progress.append(plan.progress(step))
+        until = time.perf_counter() + step_s
+        while time.perf_counter() < until:
+            pass
+        step += 1
+    return step
+
+
 class Pure(unittest.TestCase):
     def test_read_env_defaults_values_and_empty_as_unset(self):
         self.assertEqual(ns.read_env({}), ns.Env(300.0, 0, None, None, None, None))
@@ -85,14 +99,43 @@ class Pure(unittest.TestCase):
         self.assertEqual((facts["steps"], facts["planned_steps"]), (4, 4))
         self.assertGreaterEqual(facts["elapsed_s"], 0)
 
-    def test_the_deadline_stops_a_plan_that_falls_behind(self):
-        plan = ns.StepPlan(10**9, False, 0.01).start()
-        # 1.05 x 0.01 s + 5 s after the start, or 1.1 x 0.01 + 15 s after the process began.
-        self.assertLessEqual(plan._deadline - plan._start, 0.0105 + 5 + 1e-9)
-        self.assertTrue(plan.running(0))
-        self.assertLess(ns.training_deadline(100, time.monotonic()), time.monotonic() + 110.1)
+    def test_the_deadline_stops_a_plan_that_falls_behind_and_says_so(self):
+        # 1.1 x budget + 15 s after this process began, a million 1 ms steps planned.
+        plan = ns.StepPlan(10**6, False, 0.001)
+        steps = train(plan, 0.001)
+        self.assertLess(steps, 10**6)
+        self.assertLess(time.monotonic(), ns.training_deadline(0.001) + 0.05, "the last step ended at the deadline, not a step past it")
+        self.assertEqual(plan.facts(steps)["stopped"], "deadline")
+        self.assertNotIn("stopped", ns.StepPlan(3, False, 60).facts(3))
 
-    def test_time_steps_warms_up_then_times_and_syncs(self):
+    def test_a_first_runs_lead_in_is_re_planned_and_replayed_by_later_runs(self):
+        env = ns.read_env({"NIGHTSHIFT_BUDGET_S": "0.6"})
+        first = ns.plan_steps(env, lambda: 0.02)  # the short timing says 20 ms a step; real steps take 5 ms
+        self.assertEqual((first.steps, first.lead, first.lead_in), (30, 30, 2))
+        progress = []
+        steps = train(first, 0.005, progress)
+        facts = first.facts(steps)
+        self.assertTrue(60 < facts["planned_steps"] <= 121, facts)
+        self.assertEqual((facts["steps"], facts["plan_lead"]), (facts["planned_steps"], 30))
+        self.assertEqual(progress[:4], [0, 1 / 30, 2 / 30, 2 / 30 + (1 - 2 / 30) / (facts["planned_steps"] - 2)])
+        later = ns.plan_steps(ns.read_env({"NIGHTSHIFT_BUDGET_S": "0.6", "NIGHTSHIFT_STEPS": str(facts["planned_steps"]), "NIGHTSHIFT_LEAD_STEPS": "30"}), None)
+        replayed = []
+        train(later, 0.001, replayed)
+        self.assertEqual(replayed, progress, "the same schedule, step for step, at another speed")
+        shaped = ns.plan_steps(ns.read_env({"NIGHTSHIFT_SHAPE_STEPS": json.dumps({"a1": 90, "a1~lead": 30})}), None, "a1")
+        self.assertEqual((shaped.steps, shaped.progress(1), shaped.facts(0)["plan_shape"]), (90, 1 / 30, "a1"))
+        fresh = ns.plan_steps(ns.read_env({"NIGHTSHIFT_BUDGET_S": "10", "NIGHTSHIFT_SHAPE_STEPS": '{"a1":90}'}), lambda: 0.5, "c3")
+        self.assertEqual((fresh.steps, fresh.measured, fresh.facts(0)["plan_shape"]), (20, True, "c3"))
+
+    def test_shape_steps_and_the_cache_are_read_and_a_malformed_map_named(self):
+        env = ns.read_env({"NIGHTSHIFT_SHAPE_STEPS": '{"a1":25}', "NIGHTSHIFT_CACHE": "/c", "NIGHTSHIFT_LEAD_STEPS": "7"})
+        self.assertEqual((env.shape_steps, env.cache_dir, env.lead_steps), ({"a1": 25}, "/c", 7))
+        for value, why in [("nope", "not JSON"), ('{"a1":0}', "not an object of positive whole numbers"), ("[1]", "not an object of positive whole numbers")]:
+            with self.assertRaises(ns.UsageError) as caught:
+                ns.read_env({"NIGHTSHIFT_SHAPE_STEPS": value})
+            self.assertEqual(str(caught.exception), f"NIGHTSHIFT_SHAPE_STEPS={value!r} is invalid ({why})")
+
+    def test_time_steps_runs_one_step_untimed_then_times_and_syncs(self):
         calls = {"step": 0, "sync": 0}
 
         def step():
@@ -100,7 +143,7 @@ class Pure(unittest.TestCase):
             time.sleep(0.002)
 
         per_step = ns.time_steps(step, 0.5, lambda: calls.__setitem__("sync", calls["sync"] + 1))
-        self.assertGreater(calls["step"], 20)
+        self.assertGreater(calls["step"], 4)
         self.assertGreaterEqual(calls["sync"], calls["step"] // 10)
         self.assertTrue(0.002 <= per_step < 0.05, per_step)
 

@@ -53,6 +53,8 @@ export const FinalLine = z
     steps: z.number().int().positive(),
     planned_steps: z.number().int().positive(),
     plan_shape: z.string().regex(/^[0-9a-f]{16}$/),
+    plan_lead: z.number().int().positive().optional(),
+    stopped: z.literal('deadline').optional(),
     params: z.number().int().positive(),
     tokens_per_s: z.number().positive(),
     elapsed_s: z.number().positive(),

@@ -1,0 +1,46 @@
+/**
+ * A run's step plan as its final line states it, stored, and handed back to later runs (docs/design.md,
+ * "Step plan"): planned_steps per configuration and per shape (plan_shape), and plan_lead, the
+ * provisional plan the configuration's first run began on (the helpers' StepPlan lead-in). Later
+ * runs replay the lead-in too, so the same seed gives the same numbers. Leads are kept in the plans
+ * table beside the plans: `lead:CONFIG`, and `shape:KEY~lead`, which reaches the script inside
+ * NIGHTSHIFT_SHAPE_STEPS next to KEY.
+ */
+import { finalNumber } from '../runner/final-fields.ts';
+import { type PlanStore, type RunPlans, SHAPE } from '../store/plans.ts';
+
+const LEAD = 'lead:';
+/** A shape's lead is stored as the shape's key with this suffix (a character no shape key has). */
+export const SHAPE_LEAD = '~lead';
+/** A final line's plan_shape: a short key, never text that could grow the log or the environment without end. */
+const SHAPE_KEY = /^[\w.-]{1,64}$/;
+
+/** What a run is handed: RunPlans, and the lead of its configuration's plan. */
+export interface PlansForRun extends RunPlans {
+  lead: number | null;
+}
+
+export function plansForRun(plans: PlanStore, sessionId: number, config: string, budgetS: number): PlansForRun {
+  return { ...plans.forRun(sessionId, config, budgetS), lead: plans.steps(sessionId, `${LEAD}${config}`, budgetS) };
+}
+
+type FinalLine = Record<string, unknown>;
+
+const planNumber = (final: FinalLine, name: string): number | null => {
+  const n = finalNumber(final, name);
+  return n !== null && Number.isInteger(n) && n > 0 ? n : null;
+};
+
+/** Records the plan a finished run's final line states; the first plan of a configuration or shape stands. */
+export function recordPlan(plans: PlanStore, sessionId: number, config: string, budgetS: number, final: FinalLine, experimentId: number): void {
+  const planned = planNumber(final, 'planned_steps');
+  if (planned === null) return;
+  const lead = planNumber(final, 'plan_lead');
+  const shape = typeof final.plan_shape === 'string' && SHAPE_KEY.test(final.plan_shape) ? `${SHAPE}${final.plan_shape}` : null;
+  for (const key of [config, shape]) {
+    if (key === null) continue;
+    // The lead first: a plan is never handed out without the lead it was made with.
+    if (lead !== null) plans.record(sessionId, key === config ? `${LEAD}${config}` : `${key}${SHAPE_LEAD}`, budgetS, lead, experimentId);
+    plans.record(sessionId, key, budgetS, planned, experimentId);
+  }
+}
