@@ -43,6 +43,8 @@ const TrainFinal = z
     diverged: z.literal(true).optional(),
     steps: z.number().int().positive(),
     planned_steps: z.number().int().positive(),
+    plan_lead: z.number().int().positive().optional(),
+    stopped: z.literal('deadline').optional(),
     params: z.number().int().positive(),
     tokens_per_s: z.number().positive(),
     elapsed_s: z.number().positive(),
