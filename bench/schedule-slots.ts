@@ -55,7 +55,7 @@ function session(slots: number, seed: number): Outcome {
   const startedAt = new Map<number, number>();
   let checkpoint: Checkpoint | undefined;
   const planNow = (): Plan => {
-    const p = plan({ rows: world.rows, rule, slots: slots - ends.size, checkpoint });
+    const p = plan({ rows: world.rows, rule, slots: slots - ends.size, checkpoint, ahead: world.ahead });
     checkpoint = p.checkpoint;
     return p;
   };

@@ -9,6 +9,7 @@ import type { SessionStore } from '../store/sessions.ts';
 import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import type { EventBus } from './events.ts';
 import { executeRun, rejectRun } from './execute-run.ts';
+import { keepCommit } from './keep-commit.ts';
 import type { OpenedSession } from './session-setup.ts';
 import { nextAction, type Rule, type Verdict, verdictRecord } from '../schedule/next-action.ts';
 import { isCandidate } from '../session/kinds.ts';
@@ -292,9 +293,8 @@ export class ExperimentLoop {
     const { workspace } = this.opened;
     let commit: string | null = null;
     if (decision.verdict === 'keep') {
-      await workspace.resetTo(this.head);
-      await workspace.apply(candidate.diff);
-      commit = await workspace.commit(`experiment ${candidate.id}: ${candidate.description}`);
+      commit = await keepCommit(workspace, candidate);
+      await workspace.resetTo(commit);
     }
     this.deps.db.transaction(() => {
       this.deps.experiments.decided(candidate.id, verdictRecord(decision, commit));

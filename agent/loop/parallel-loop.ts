@@ -18,6 +18,7 @@ import type { ExperimentRow } from '../store/types.ts';
 import { Checkouts } from '../workspace/checkouts.ts';
 import type { BuiltExecutor } from './executor-settings.ts';
 import { rejectRun } from './execute-run.ts';
+import { keepCommit } from './keep-commit.ts';
 import { limitEnding } from './limits.ts';
 import { type Ending, ExperimentLoop, type LoopDeps } from './loop.ts';
 import type { OpenedSession } from './session-setup.ts';
@@ -56,6 +57,8 @@ export class ParallelLoop extends ExperimentLoop {
   private limited: string | null = null;
   /** Proposals made at once, one per free slot, where the proposer may be asked concurrently (null: one at a time). */
   private readonly proposals: ProposalsUnderWay | null;
+  /** Keep commits made ahead of their verdicts, by candidate id, so a probable keep's controls can start early. */
+  private readonly ahead = new Map<number, string>();
 
   constructor(opened: OpenedSession, deps: LoopDeps, built: BuiltExecutor, options: { pollMs?: number } = {}) {
     super(opened, deps);
@@ -137,6 +140,7 @@ export class ParallelLoop extends ExperimentLoop {
       proposing: this.proposals?.count ?? 0,
       limit: (work, need, inFlight) => limitEnding(work, rows, options, need, Date.now(), inFlight),
       checkpoint,
+      ahead: this.ahead,
     });
   }
 
@@ -147,7 +151,8 @@ export class ParallelLoop extends ExperimentLoop {
       if (this.stopRequested || this.busy() >= this.slots) break;
       switch (start.type) {
         case 'head':
-          await this.measureHead(start.kind, start.description, start.seed);
+          if (start.ahead) await this.measureAhead(start.ahead, start.kind, start.description, start.seed);
+          else await this.measureHead(start.kind, start.description, start.seed);
           break;
         case 'confirm':
           await this.confirm(start.candidate, start.seed, start.reason);
@@ -177,6 +182,20 @@ export class ParallelLoop extends ExperimentLoop {
     if (ending && this.limited === null && start.speculative) this.dry = true;
     else if (ending) this.closed = ending;
     return 'again';
+  }
+
+  /**
+   * A run of the commit `candidate` will make if kept, before its verdict: the commit is the one
+   * finalize() makes (keep-commit.ts is a function of the row), so if the keep comes these runs
+   * are its new baseline's; if not, the schedule cancels them and they stay as data.
+   */
+  private async measureAhead(candidate: ExperimentRow, kind: 'baseline' | 'control', description: string, seed: number): Promise<void> {
+    let commit = this.ahead.get(candidate.id);
+    if (commit === undefined) {
+      commit = await keepCommit(this.opened.workspace, candidate);
+      this.ahead.set(candidate.id, commit);
+    }
+    void this.execute(this.create({ kind, description, seed, decision: 'baseline', base_commit: commit }));
   }
 
   /**
@@ -269,10 +288,13 @@ export class ParallelLoop extends ExperimentLoop {
     for (const row of next.obsolete) {
       const cancel = this.cancels.get(row.id);
       if (!cancel || cancel.signal.aborted) continue;
+      const aheadOf = [...this.ahead].find(([, commit]) => commit === row.base_commit)?.[0];
       const why =
-        row.base_commit !== next.head
-          ? `cancelled: it measured ${row.base_commit.slice(0, 7)}, which a keep has replaced, so no verdict will use it`
-          : 'cancelled: its change was superseded by a keep, so no verdict will use it';
+        aheadOf !== undefined && this.deps.experiments.get(aheadOf)?.decision !== 'keep'
+          ? `cancelled: it measured ${row.base_commit.slice(0, 7)} ahead of #${aheadOf}'s verdict, and #${aheadOf} was not kept`
+          : row.base_commit !== next.head
+            ? `cancelled: it measured ${row.base_commit.slice(0, 7)}, which a keep has replaced, so no verdict will use it`
+            : 'cancelled: its change was superseded by a keep, so no verdict will use it';
       cancel.abort(why);
     }
   }
@@ -299,7 +321,14 @@ export class ParallelLoop extends ExperimentLoop {
   private async reattach(): Promise<void> {
     const { experiments, bus } = this.deps;
     const { executor, checkouts } = this.context;
-    const left = experiments.forSession(this.id).filter((e) => e.status === 'running' || e.status === 'queued');
+    const rows = experiments.forSession(this.id);
+    const left = rows.filter((e) => e.status === 'running' || e.status === 'queued');
+    // Runs a previous agent started ahead of a verdict: their commits are found again, being a function of the row.
+    const bases = new Set(left.map((e) => e.base_commit));
+    for (const candidate of rows.filter((e) => isCandidate(e) && e.decision === 'pending' && e.status !== 'rejected')) {
+      const commit = await keepCommit(this.opened.workspace, candidate);
+      if (bases.has(commit)) this.ahead.set(candidate.id, commit);
+    }
     const found: ExperimentRow[] = [];
     for (const row of left) {
       const name = runName(this.id, row.id, ATTEMPT);

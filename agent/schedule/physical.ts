@@ -17,7 +17,14 @@ export class Physical {
   private readonly confirms = new Map<string, ExperimentRow[]>();
   private readonly retries = new Map<number, ExperimentRow[]>();
 
-  constructor(readonly rows: readonly ExperimentRow[]) {
+  /**
+   * `ahead`: the commits made so far for candidates not yet kept (their keep commit, made early so
+   * the runs of a probable keep's new baseline can start before its verdict), by candidate id.
+   */
+  constructor(
+    readonly rows: readonly ExperimentRow[],
+    readonly ahead: ReadonlyMap<number, string> = new Map(),
+  ) {
     const add = <K>(map: Map<K, ExperimentRow[]>, key: K, row: ExperimentRow) => map.set(key, [...(map.get(key) ?? []), row]);
     for (const row of [...rows].sort((a, b) => a.id - b.id)) {
       this.byId.set(row.id, row);

@@ -19,8 +19,9 @@ import type { Commit, Ending, LimitCheck, Planned, Start } from './types.ts';
  *   confirmation lands on its candidate's mean, and each other candidate in flight, or one it
  *   would keep on guessed runs, is reverted): the baseline's seeds at once, the top-ups and
  *   controls, the next candidates' screens on the baseline's seeds in turn, all the confirmations
- *   of those that look promising. A guess that proves wrong costs a run, never a verdict: a run
- *   the rule does not ask for stays in the log as data and enters no decision.
+ *   of those that look promising, and when one would be kept on its guessed runs, its new
+ *   baseline's controls on the commit it would make. A guess that proves wrong costs a run, never
+ *   a verdict: a run the rule does not ask for stays in the log as data and enters no decision.
  */
 
 export interface PlanInput {
@@ -34,6 +35,8 @@ export interface PlanInput {
   limit?: LimitCheck;
   /** From the last plan: where the replay may resume rather than start over. */
   checkpoint?: Checkpoint;
+  /** Keep commits the loop made ahead of their verdicts, by candidate id (keep-commit.ts). */
+  ahead?: ReadonlyMap<number, string>;
 }
 
 export interface Plan {
@@ -52,7 +55,7 @@ export interface Plan {
 const SPECULATION_STEPS = 200;
 
 export function plan(input: PlanInput): Plan {
-  const physical = new Physical(input.rows);
+  const physical = new Physical(input.rows, input.ahead);
   const state = restore(input.checkpoint, physical) ?? freshState(input.rule.baselineCommit);
   state.proposing = input.proposing ?? 0;
   const real = new Replay(physical, input.rule, state, false);
@@ -100,7 +103,11 @@ function finish(input: PlanInput, physical: Physical, commits: Commit[], starts:
     ...input.rows.filter(isSuperseded).map((e) => e.id),
     ...commits.filter((c) => c.decision.reason.startsWith('superseded:')).map((c) => c.candidate.id),
   ]);
-  const obsolete = physical.inFlight().filter((e) => e.base_commit !== head || gone.has(candidateIdOf(e) ?? -1));
+  const decided = new Set(commits.map((c) => c.candidate.id));
+  const undecided = (id: number) => physical.byId.get(id)?.decision === 'pending' && !decided.has(id);
+  // A probable keep's new baseline, measured ahead, is needed while that candidate awaits its verdict.
+  const ahead = new Set([...physical.ahead].filter(([id]) => undecided(id)).map(([, commit]) => commit));
+  const obsolete = physical.inFlight().filter((e) => (e.base_commit !== head && !ahead.has(e.base_commit)) || gone.has(candidateIdOf(e) ?? -1));
   return { commits, starts, head, obsolete, ending, checkpoint };
 }
 
@@ -134,7 +141,8 @@ class Budget {
   /** Why `start` may not start, or null; counts it in when it may. */
   refuses(start: Start): string | null {
     const limit = this.input.limit;
-    const work = start.type === 'propose' ? 'candidate' : start.type === 'head' && this.decisions === 0 ? 'head' : null;
+    // A head run ahead of a verdict is the new baseline's, as after the keep: the limits apply to it.
+    const work = start.type === 'propose' ? 'candidate' : start.type === 'head' && (this.decisions === 0 || start.ahead) ? 'head' : null;
     const reason = limit && work ? limit(work, 1, { runs: this.runs, decisions: this.decisions }) : null;
     if (reason) return reason;
     this.runs++;

@@ -33,6 +33,8 @@ export interface ReplayState {
   /** Ids of placeholder runs whose metric is a guess; synthetic rows get ids below zero. */
   guessed: Set<number>;
   synthetic: number;
+  /** Speculating only: the candidate whose keep, guessed, made `head` (its commit, or a name for it until made). */
+  aheadOf: ExperimentRow | null;
 }
 
 export const freshState = (baselineCommit: string, proposing = 0): ReplayState => ({
@@ -44,6 +46,7 @@ export const freshState = (baselineCommit: string, proposing = 0): ReplayState =
   proposing,
   guessed: new Set(),
   synthetic: 0,
+  aheadOf: null,
 });
 
 export const copyState = (s: ReplayState): ReplayState => ({
@@ -84,6 +87,7 @@ export class Replay {
       if (pending && this.realHeadRuns() < GUESS_FROM) return this.assumeRevert(pending);
     }
     const action: Action = nextAction(s.vrows, { ...this.rule, head: s.head });
+    if (s.aheadOf !== null && action.type !== 'head') return { type: 'stop', reason: 'speculation ends at a keep not yet decided' };
     switch (action.type) {
       case 'stop':
         return action;
@@ -132,7 +136,9 @@ export class Replay {
       return { type: 'advanced' };
     }
     if (this.speculative) assume(row);
-    return row ? { type: 'blocked', wait: row } : { type: 'blocked', start: startOf(action) };
+    if (row) return { type: 'blocked', wait: row };
+    const start = startOf(action);
+    return { type: 'blocked', start: start.type === 'head' && this.state.aheadOf ? { ...start, ahead: this.state.aheadOf } : start };
   }
 
   private verdict(candidate: ExperimentRow, decision: Verdict): Step {
@@ -144,9 +150,7 @@ export class Replay {
       if (logged.decision === 'keep' && logged.commit_sha) s.head = logged.commit_sha;
       return { type: 'advanced' };
     }
-    // A keep speculated on guessed runs may not come: the slots it would leave idle go to the runs
-    // that follow a revert (a keep that does come supersedes them, and they stay as data).
-    if (this.speculative && decision.verdict === 'keep') return this.assumeRevert(candidate);
+    if (this.speculative && decision.verdict === 'keep') return this.assumeKept(candidate);
     if (decision.verdict === 'revert') {
       this.replace({ ...candidate, decision: 'revert', reason: decision.reason, n_runs: decision.stats?.n ?? null });
     }
@@ -239,6 +243,24 @@ export class Replay {
     const mean = runs.length === 0 ? null : runs.reduce((sum, e) => sum + e.metric!, 0) / runs.length;
     const over = { kind: 'confirm' as const, decision: null, parent_id: candidate.id, base_commit: this.state.head, seed, metric: mean };
     this.push(placeholder(row, this.nextSynthetic(row), over));
+  }
+
+  /**
+   * A keep guessed on the runs so far. Whatever follows a revert (the next screens) would be
+   * superseded by the keep if it came, so the slots go to the keep's new baseline instead: its
+   * controls, on the commit the keep will make (made ahead by the loop, keep-commit.ts). If the
+   * keep does not come they are data on a commit never kept; if it does, the rule finds them there.
+   * Speculation stops at the next proposal: nothing is proposed on a head not yet kept. One keep
+   * ahead at a time; a second guessed keep is assumed a revert.
+   */
+  private assumeKept(candidate: ExperimentRow): Step {
+    const s = this.state;
+    if (s.aheadOf !== null) return this.assumeRevert(candidate);
+    const commit = this.physical.ahead.get(candidate.id) ?? `ahead of #${candidate.id}`;
+    this.replace({ ...candidate, decision: 'keep', commit_sha: commit });
+    s.head = commit;
+    s.aheadOf = candidate;
+    return { type: 'advanced' };
   }
 
   private assumeRevert(candidate: ExperimentRow): Step {

@@ -3,10 +3,12 @@ import type { Verdict } from './next-action.ts';
 
 /**
  * What the parallel schedule (plan.ts) asks of the loop. Every run is on the current head (the
- * last kept commit): the loop creates its row as the sequential loop does and hands it to a slot.
+ * last kept commit), but for a probable keep's own commit measured ahead: the loop creates its row
+ * as the sequential loop does and hands it to a slot.
  */
 export type Start =
-  | { type: 'head'; kind: 'baseline' | 'control'; seed: number; description: string }
+  /** `ahead`: a run of the commit this candidate will make if kept, measured before its verdict (see replay.ts). */
+  | { type: 'head'; kind: 'baseline' | 'control'; seed: number; description: string; ahead?: ExperimentRow }
   | { type: 'confirm'; candidate: ExperimentRow; seed: number; reason: string }
   /** A candidate whose run was interrupted, again with its own seed (retry_of: it). */
   | { type: 'rerun'; interrupted: ExperimentRow }

@@ -38,13 +38,14 @@ export class Git {
     private readonly gitDir?: string,
   ) {}
 
-  async run(args: string[], input?: string): Promise<string> {
+  /** `extra`: git's own variables for this command alone (a private index, fixed dates). */
+  async run(args: string[], input?: string, extra: Record<string, string> = {}): Promise<string> {
     const result = await execa('git', [...SAFE_CONFIG, ...args], {
       cwd: this.dir,
       input,
       stripFinalNewline: false,
       extendEnv: false,
-      env: gitEnvironment(process.env, this.gitDir ? { gitDir: this.gitDir, workTree: this.dir } : null),
+      env: { ...gitEnvironment(process.env, this.gitDir ? { gitDir: this.gitDir, workTree: this.dir } : null), ...extra },
     });
     return result.stdout;
   }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { Git } from './git.ts';
@@ -125,11 +126,25 @@ export class Workspace {
     await this.git.run(['apply', '--index', '--whitespace=nowarn', '-'], patch);
   }
 
-  /** Commits the current change and returns the new commit. */
-  async commit(message: string): Promise<string> {
-    await this.git.run(['add', '-A']);
-    await this.git.run(['commit', '-q', '--allow-empty', '-m', message]);
-    return this.git.head();
+  /**
+   * `patch` on `parent` as a commit, leaving the work tree and the branch alone: its tree is built
+   * in a private index and its dates are `at`, so one change on one parent is always the same
+   * commit. The parallel schedule measures a probable keep's commit before its verdict
+   * (agent/schedule/replay.ts), and the verdict's commit must be that very one.
+   */
+  async commitChange(parent: string, patch: string, message: string, at: string): Promise<string> {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-index-'));
+    const index = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+    try {
+      await this.git.run(['read-tree', parent], undefined, index);
+      if (patch.trim() !== '') await this.git.run(['apply', '--cached', '--whitespace=nowarn', '-'], patch, index);
+      const tree = (await this.git.run(['write-tree'], undefined, index)).trim();
+      const date = `${Math.floor(Date.parse(at) / 1000)} +0000`;
+      const commit = await this.git.run(['commit-tree', tree, '-p', parent, '-m', message], undefined, { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
+      return commit.trim();
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
   }
 
   read(file: string): string {

@@ -91,7 +91,7 @@ export function runParallel(setup: Setup, options: ParallelOptions): { world: Wo
   let checkpoint: Checkpoint | undefined;
   for (let step = 0; step < 100_000; step++) {
     const running = world.rows.filter(inFlight);
-    const p = plan({ rows: world.rows, rule: ruleOf(setup), slots: options.slots - running.length, limit: options.limit, checkpoint });
+    const p = plan({ rows: world.rows, rule: ruleOf(setup), slots: options.slots - running.length, limit: options.limit, checkpoint, ahead: world.ahead });
     options.onPlan?.(p, world.rows);
     if (options.checkpoints !== false) checkpoint = p.checkpoint;
     for (const c of p.commits) record(world, c.candidate, c.decision, verdicts);

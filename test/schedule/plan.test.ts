@@ -77,6 +77,40 @@ test('after a keep the candidates queued on the old head are superseded, their r
   );
 });
 
+test("a probable keep's new baseline is measured ahead on its commit: used when the keep comes, cancelled when it does not", () => {
+  const ahead = new Map([[6, 'k6']]);
+  const controls = (over: Partial<ExperimentRow>) => [6, 7, 8, 9, 10].map((seed, i) => control(9 + i, 'k6', 0.9 + i / 1000, { seed, ...over }));
+  const undecided = [...base, candidate(6, 0.9, { seed: 1 }), confirm(7, 6, 0.905, { seed: 2 }), confirm(8, 6, null, { ...running, seed: 3 })];
+  const waiting = plan({ rows: [...undecided, ...controls(running)], rule, slots: 1, ahead });
+  assert.deepEqual(waiting.commits, []);
+  assert.deepEqual(waiting.obsolete, [], 'runs ahead of an undecided candidate are needed');
+  assert.equal(waiting.head, 'c0');
+
+  const back = [...undecided.slice(0, -1), confirm(8, 6, 0.9, { seed: 3 }), ...controls({})];
+  const verdict = plan({ rows: back, rule, slots: 1, ahead });
+  assert.deepEqual(
+    verdict.commits.map((c) => [c.candidate.id, c.decision.verdict]),
+    [[6, 'keep']],
+  );
+  // Recorded with the commit made ahead (keep-commit.ts makes the same one): the new baseline is already measured.
+  const kept = back.map((e) => (e.id === 6 ? { ...e, decision: 'keep' as const, commit_sha: 'k6', n_runs: 3 } : e));
+  const next = plan({ rows: kept, rule, slots: 1, ahead });
+  assert.equal(next.head, 'k6');
+  assert.deepEqual(brief(next), ['propose 6'], 'the first proposal on the new head screens on its first seed');
+
+  const worse = [...undecided.slice(0, -2), confirm(7, 6, 1.02, { seed: 2 }), confirm(8, 6, 1.03, { seed: 3 }), ...controls(running)];
+  const revert = plan({ rows: worse, rule, slots: 1, ahead });
+  assert.deepEqual(
+    revert.commits.map((c) => [c.candidate.id, c.decision.verdict]),
+    [[6, 'revert']],
+  );
+  assert.deepEqual(
+    revert.obsolete.map((e) => e.id),
+    [9, 10, 11, 12, 13],
+    'the reverted change will never be the baseline: its runs are cancelled',
+  );
+});
+
 test('a promising candidate gets its confirmation while an earlier one is still running', () => {
   const rows: ExperimentRow[] = [...base, candidate(6, null, { ...running, seed: 1 }), candidate(7, 0.97, { seed: 2 })];
   const p = plan({ rows, rule, slots: 3 });
@@ -131,12 +165,19 @@ test('limits: runs in flight count, a decision under way still gets its runs, an
   };
   const rows: ExperimentRow[] = [...base, candidate(6, 0.97, { seed: 1 }), candidate(7, null, { ...running, seed: 2 })];
   const p = plan({ rows, rule, slots: 5, limit });
-  // #6's confirmations start (the second on the guess that the first lands on its mean), and the
-  // top-ups the rule puts before the next verdicts should #6 be reverted; no new proposal does.
-  assert.deepEqual(brief(p), ['confirm 2', 'confirm 3?', 'head 6?', 'head 7?']);
+  // #6's confirmations start (the second on the guess that the first lands on its mean); kept on
+  // those guesses, its new baseline's controls start ahead, on its commit, under the limits as head work.
+  assert.deepEqual(brief(p), ['confirm 2', 'confirm 3?', 'head 6?', 'head 7?', 'head 8?']);
+  assert.ok(p.starts.slice(2).every((s) => s.type === 'head' && s.ahead?.id === 6));
   assert.equal(p.ending, null);
-  // In flight: #7's run, what the two undecided candidates may still take (3 runs each at most: 2 + 2), and the 4 starts.
-  assert.deepEqual(calls.at(-1), { work: 'candidate', runs: 1 + 4 + 4, decisions: 2 });
+  // In flight: #7's run, what the two undecided candidates may still take (3 runs each at most: 2 + 2), and the starts before the last.
+  assert.deepEqual(calls.at(-1), { work: 'head', runs: 1 + 4 + 4, decisions: 2 });
+  // #6 reverted instead: the top-ups the rule puts before #7's verdict start; no new proposal does.
+  calls.length = 0;
+  const reverted = plan({ rows: [...base, candidate(6, 1.03, { seed: 1 }), rows[6]!], rule, slots: 5, limit });
+  assert.deepEqual(brief(reverted), ['head 6', 'head 7?']);
+  // #7's run and the 2 it may still take, the 2 top-ups; #7 the one decision under way.
+  assert.deepEqual(calls, [{ work: 'candidate', runs: 1 + 2 + 2, decisions: 1 }]);
 
   const idle = plan({ rows: base, rule, slots: 4, limit });
   assert.deepEqual(idle.starts, []);

@@ -42,15 +42,20 @@ export class World {
     for (const c of changes) this.changes.set(c.key, c);
   }
 
+  /** Commits made ahead of their keep (a probable keep's new baseline measured early), by candidate id. */
+  readonly ahead = new Map<number, string>();
+
   /** A new row, in flight, as the loop would create it for `start` on the current head. */
   create(start: Start, change?: Change): ExperimentRow {
     const id = this.rows.length + 1;
     const base = { id, base_commit: this.head, status: 'running' as const, metric: null, decision: null, ended_at: null };
     let created: ExperimentRow;
     switch (start.type) {
-      case 'head':
-        created = row({ ...base, kind: start.kind, description: start.description, seed: start.seed, decision: 'baseline' });
+      case 'head': {
+        const on = start.ahead ? this.commitAhead(start.ahead) : this.head;
+        created = row({ ...base, base_commit: on, kind: start.kind, description: start.description, seed: start.seed, decision: 'baseline' });
         break;
+      }
       case 'confirm':
         created = row({
           ...base,
@@ -106,10 +111,22 @@ export class World {
     const at = this.rows.findIndex((e) => e.id === candidate.id);
     let commit: string | null = null;
     if (decision.verdict === 'keep') {
-      commit = createHash('sha1').update(`${this.head} ${candidate.change_key}`).digest('hex').slice(0, 12);
-      this.truth.set(commit, this.truth.get(this.head)! + (this.changes.get(candidate.change_key!)?.effect ?? 0));
+      commit = this.keepCommit(candidate);
       this.head = commit;
     }
     this.rows[at] = { ...this.rows[at]!, ...verdictRecord(decision, commit) };
+  }
+
+  /** The commit a keep of `candidate` makes: a function of its base and change alone, as keep-commit.ts's. */
+  private keepCommit(candidate: ExperimentRow): string {
+    const commit = createHash('sha1').update(`${candidate.base_commit} ${candidate.change_key}`).digest('hex').slice(0, 12);
+    this.truth.set(commit, this.truth.get(candidate.base_commit)! + (this.changes.get(candidate.change_key!)?.effect ?? 0));
+    return commit;
+  }
+
+  private commitAhead(candidate: ExperimentRow): string {
+    const commit = this.keepCommit(candidate);
+    this.ahead.set(candidate.id, commit);
+    return commit;
   }
 }

@@ -37,7 +37,7 @@ test('hooks planted in workspace.git never run during keep, revert, diff or appl
 
   fs.appendFileSync(path.join(dir, 'train.mjs'), '\n// a change\n');
   const patch = await workspace.diff();
-  const kept = await workspace.commit('keep: a change');
+  const kept = await workspace.commitChange(commit, patch, 'keep: a change', new Date().toISOString());
   await workspace.resetTo(commit);
   await workspace.apply(patch);
   await workspace.resetTo(kept);

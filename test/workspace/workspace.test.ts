@@ -41,9 +41,17 @@ test('the workspace is a git copy of the sandbox; keep commits, revert resets, t
 
   // The stored diff re-applies exactly, and keep makes it the new HEAD.
   await workspace.apply(diff);
-  const kept = await workspace.commit('experiment 1: lr 0.06');
+  await workspace.resetTo(baseline);
+  const kept = await workspace.commitChange(baseline, diff, 'experiment 1: lr 0.06', '2026-12-02T06:00:00.000Z');
   assert.notEqual(kept, baseline);
+  assert.equal(await workspace.git.head(), baseline, 'making the commit moves no branch');
+  // The same change on the same parent is the same commit: a keep measured ahead of its verdict is the kept commit.
+  assert.equal(await workspace.commitChange(baseline, diff, 'experiment 1: lr 0.06', '2026-12-02T06:00:00.000Z'), kept);
+  assert.notEqual(await workspace.commitChange(baseline, diff, 'experiment 1: lr 0.06', '2026-12-02T06:00:01.000Z'), kept);
+  await workspace.resetTo(kept);
   assert.equal(await workspace.git.head(), kept);
+  assert.match(workspace.read('train.mjs'), /lr: 0\.06,/);
+  assert.ok(fs.existsSync(path.join(workspace.dir, 'notes.txt')));
   assert.equal((await workspace.diff()).trim(), '');
   const log = await workspace.git.run(['log', '--format=%s']);
   assert.deepEqual(log.trim().split('\n'), ['experiment 1: lr 0.06', 'baseline: the sandbox as given']);
