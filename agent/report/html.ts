@@ -39,8 +39,8 @@ export function reportHtml({ report: r, rows, curves }: HtmlInput): string {
   const title = `nightshift session ${r.session}: ${r.metric}`;
   const body = html`<h1>${title}</h1>
 <p class="meta">${`${r.metric} (${direction}, ${r.seal}) · sandbox ${r.sandbox} · proposer ${r.proposer} · rule ${r.decision_rule} · ${r.status}${r.end_reason ? ` (${r.end_reason})` : ''} · ${r.started_at} → ${r.ended_at ?? 'still running'}`}</p>
-${section('summary', 'Summary', summaryTable(r), '')}
 ${section('learned', 'What was learned', learnedHtml(r.learned, r.metric), '')}
+${section('summary', 'Summary', summaryTable(r), '')}
 ${section('progress', 'Progress', progressChart(r, rows), 'No run has finished yet.')}
 ${r.agenda ? section('agenda', "The proposer's agenda", agendaHtml(r.agenda), '') : null}
 ${r.slots ? section('slots', 'Slots', slotsHtml(r.slots), '') : null}

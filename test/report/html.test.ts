@@ -55,6 +55,12 @@ test('the page is self-contained: no script, no external reference, a policy tha
   // The only URL is SVG's namespace name, which nothing fetches.
   assert.deepEqual([...new Set(page.match(/https?:\/\/[^"'\s<>]+/g))], ['http://www.w3.org/2000/svg']);
   assert.match(page, /<section id="progress"><h2>Progress<\/h2><figure><svg /);
+  // What was learned opens the page, as it opens the Markdown report.
+  const order = ['learned', 'summary', 'progress', 'kept'].map((id) => page.indexOf(`<section id="${id}">`));
+  assert.ok(
+    order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)),
+    String(order),
+  );
 });
 
 test('every text from the log is escaped: a description with markup and a reason closing the table stay text', () => {
