@@ -180,7 +180,8 @@ test('timeSteps runs one step untimed, then times at least 3', () => {
     calls++;
     const until = performance.now() + 2;
     while (performance.now() < until);
-  }, 0.5);
+  }, 4);
+  // A 4 s budget times for 0.2 s: about 100 steps of 2 ms, more than 10 even on a loaded machine.
   assert.ok(calls > 10, String(calls));
   assert.ok(perStep >= 0.002 && perStep < 0.05, String(perStep));
   let few = 0;
