@@ -166,9 +166,11 @@ test('a timed run plans its steps; the same seed and NIGHTSHIFT_STEPS repeat it 
   const timed = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1' });
   assert.equal(timed.final.steps, timed.final.planned_steps);
   assert.match(timed.stdout, /timed now/);
-  const steps = String(timed.final.planned_steps);
-  const again = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_STEPS: steps });
-  const other = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '2', NIGHTSHIFT_STEPS: steps });
+  // As nightshift hands them on: the plan, and the provisional plan the timed run's lead-in ran on.
+  assert.ok(Number(timed.final.plan_lead) > 0, 'a timed run says its lead');
+  const plan = { NIGHTSHIFT_STEPS: String(timed.final.planned_steps), NIGHTSHIFT_LEAD_STEPS: String(timed.final.plan_lead) };
+  const again = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1', ...plan });
+  const other = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '2', ...plan });
   assert.match(again.stdout, /NIGHTSHIFT_STEPS/);
   assert.equal(again.final.steps, timed.final.steps);
   assert.equal(again.final.train_loss, timed.final.train_loss, 'the same seed and steps repeat exactly (on CPU)');
