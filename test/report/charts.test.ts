@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import { stripVTControlCharacters } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { cleanup, render } from 'ink-testing-library';
+import { createElement as h } from 'react';
 import { showCommand } from '../../agent/cli/commands/show.ts';
 import type { Stdout } from '../../agent/query/output.ts';
 import { chartData, type ChartData } from '../../agent/report/chart-data.ts';
@@ -14,7 +17,10 @@ import { curveText } from '../../agent/report/curves-text.ts';
 import { interpolate } from '../../agent/report/curves.ts';
 import { readCurves } from '../../agent/report/read-curves.ts';
 import { summarize } from '../../agent/report/summary.ts';
+import { Chart } from '../../agent/ui/dashboard/components/Chart.tsx';
 import { textChart } from '../../agent/ui/dashboard/text-chart.ts';
+import { logView, type LogView } from '../../agent/ui/dashboard/view-model.ts';
+import { num } from '../../agent/format/numbers.ts';
 import { mean, pooledSd } from '../../agent/stats/descriptive.ts';
 import { openLogReadOnly } from '../../agent/store/db.ts';
 import { runsOfCandidate } from '../../agent/store/experiment-reads.ts';
@@ -112,6 +118,81 @@ test('the running best moves only at decisions, and each point is what the log h
   const kept = sessionRows(2).filter((e) => e.decision === 'keep');
   const keptMean = (k: ExperimentRow) => mean(runsOfCandidateRows(2, k).map((e) => e.metric!));
   assert.ok(data.best.some((p) => Math.abs(p.y - keptMean(kept[0]!)) < 1e-12));
+});
+
+test('the dashboard’s text chart of the real log: the baseline’s band, its step after the keep, the running best', () => {
+  const session = readLog(db).sessions.find((s) => s.id === 1)!;
+  const data = logView(session, sessionRows(1), null).chart;
+  const [width, height] = [80, 16];
+  const lines = textChart(data, width, height);
+  // Each row: the axis with its label, then one cell per column with its mark.
+  const cells = lines.map((l) => l.slice(1).flatMap((s) => [...s.text].map((char) => ({ char, mark: s.mark }))));
+  const plotWidth = cells[0]!.length;
+  assert.equal([...lines[0]![0]!.text].length + plotWidth, width);
+  // Where a value and an experiment id land, by the chart's scale (the range it shares with the SVG).
+  const { lo, hi } = chartRange(data)!;
+  const rowOf = (v: number) => Math.round(((hi - v) / (hi - lo)) * (height - 1));
+  const idOf = (c: number) => data.xMin + (c / (plotWidth - 1)) * (data.xMax - data.xMin);
+  // Marks that may be drawn over a line or the band: the runs, and the best over the baseline.
+  const over = new Set(['best', 'tried', 'baseline', 'kept', 'failed', 'floor']);
+  const at = (r: number, c: number) => cells[r]![c]!;
+
+  let bandCells = 0;
+  for (let c = 0; c < plotWidth; c++) {
+    const b = stepAt(data.baseline, idOf(c));
+    if (!b) {
+      assert.ok(
+        cells.every((row) => row[c]!.mark !== 'band' && row[c]!.mark !== 'line'),
+        `column ${c}: nothing before the first baseline`,
+      );
+      continue;
+    }
+    // The band: every row within mean ± SD is filled, none outside it.
+    const [top, bottom] = [rowOf(Math.min(hi, b.mean + b.sd!)), rowOf(Math.max(lo, b.mean - b.sd!))];
+    assert.ok(top < rowOf(b.mean) && rowOf(b.mean) < bottom, `column ${c}: the band spans the line`);
+    for (let r = 0; r < height; r++) {
+      const { mark } = at(r, c);
+      if (r >= top && r <= bottom) assert.ok(mark === 'band' || mark === 'line' || over.has(mark), `column ${c} row ${r}: ${mark} inside the band`);
+      else assert.notEqual(mark, 'band', `column ${c} row ${r}: band outside mean ± SD`);
+      if (mark === 'band') bandCells++;
+    }
+    // The baseline in force at that id: its line at its mean (the best may run along it).
+    const line = at(rowOf(b.mean), c);
+    assert.ok(line.mark === 'line' || over.has(line.mark), `column ${c}: ${line.mark} where the baseline ${b.mean} lies`);
+    if (line.mark === 'line') assert.equal(line.char, '─');
+    // The running best in force at that id, as the log held it at its decision.
+    const best = stepAt(data.best, idOf(c))!;
+    const mark = at(rowOf(best.y), c);
+    assert.ok(mark.mark === 'best' || (over.has(mark.mark) && mark.mark !== 'floor'), `column ${c}: ${mark.mark} where the best ${best.y} lies`);
+    if (mark.mark === 'best') assert.equal(mark.char, '━');
+  }
+  assert.ok(bandCells > plotWidth, 'the band is drawn');
+
+  // The keep steps the line down once its commit is re-measured: a visible step, at that run's column, labelled as the current baseline.
+  const keep = sessionRows(1).find((e) => e.decision === 'keep')!;
+  const fresh = headRuns(sessionRows(1)).filter((e) => e.base_commit === keep.commit_sha);
+  const [before, after] = [stepAt(data.baseline, keep.id)!, data.baseline.at(-1)!];
+  assert.equal(after.x, fresh.at(-1)!.id);
+  assert.ok(rowOf(after.mean) > rowOf(before.mean), 'the new baseline is lower (better) on the chart');
+  const lineRows = (c: number) => cells.flatMap((row, r) => (row[c]!.mark === 'line' ? [r] : []));
+  const columns = [...Array(plotWidth).keys()];
+  const beforeCols = columns.filter((c) => idOf(c) >= keep.id && idOf(c) < after.x && lineRows(c).length > 0);
+  const afterCols = columns.filter((c) => idOf(c) >= after.x && lineRows(c).length > 0);
+  assert.ok(beforeCols.length > 0 && afterCols.length > 0);
+  for (const c of beforeCols) assert.deepEqual(lineRows(c), [rowOf(before.mean)], `column ${c}`);
+  for (const c of afterCols) assert.deepEqual(lineRows(c), [rowOf(after.mean)], `column ${c}`);
+  assert.equal(lines[rowOf(after.mean)]![0]!.text.trim(), `${num(after.mean)}┼`);
+  // The best moved at the decisions: drawn on more than one row, and at the end at the re-measured baseline.
+  const bestRows = new Set(cells.flatMap((row, r) => (row.some((x) => x.mark === 'best') ? [r] : [])));
+  assert.ok(bestRows.size >= 2, `best on rows ${[...bestRows]}`);
+  assert.equal(data.best.at(-1)!.y, after.mean);
+
+  // The dashboard names each glyph it drew.
+  const { lastFrame } = render(h(Chart, { log: { chart: data } as LogView, width, height: height + 1 }));
+  const frame = stripVTControlCharacters(lastFrame() ?? '').split('\n');
+  cleanup();
+  assert.equal(frame.length, height + 1);
+  assert.match(frame.at(-1)!, /─ baseline ░ ±noise ━ best/);
 });
 
 test('the progress chart is valid SVG and its PNG decodes to the image size', async () => {
