@@ -12,8 +12,12 @@ import { apiError, editor, message, scripted, startMockApi, submit, type MockApi
 const mocks: MockApi[] = [];
 after(() => Promise.all(mocks.map((m) => m.close())));
 
+// Each reply bills as a real one with a cached prompt would, so the report's cost is a sum worth checking.
+const USAGE = { input_tokens: 1500, output_tokens: 400, cache_read_input_tokens: 30_000, cache_creation_input_tokens: 8000 };
 const proposeLr = scripted(() => [
-  message([editor({ command: 'str_replace', path: 'train.mjs', old_str: 'lr: 0.03,', new_str: 'lr: 0.05,' }), submit('lr 0.05', 'faster')]),
+  message([editor({ command: 'str_replace', path: 'train.mjs', old_str: 'lr: 0.03,', new_str: 'lr: 0.05,' }), submit('lr 0.05', 'faster')], {
+    usage: USAGE,
+  }),
 ]);
 
 async function startup(models: Parameters<typeof startMockApi>[1] = {}) {
@@ -87,4 +91,28 @@ test('run picks Claude when a key is set, with the model and programme given, an
   assert.equal(llm.proposer, 'claude');
   assert.ok(llm.cost_usd > 0);
   assert.deepEqual(turns, [{ model: 'claude-opus-5-5', experiment_id: llm.id }]);
+
+  // What was learned: the tokens and dollars of every request the mock answered, at Opus 5.5's list
+  // prices ($ per million: 4 in, 8 for a cache write billed as 1 h without the TTL breakdown, 0.2 cache read, 20 out).
+  const requests = api.messages.length;
+  const tokensIn = requests * (USAGE.input_tokens + USAGE.cache_read_input_tokens + USAGE.cache_creation_input_tokens);
+  const tokensOut = requests * USAGE.output_tokens;
+  const dollars =
+    (requests * (USAGE.input_tokens * 4 + USAGE.cache_creation_input_tokens * 8 + USAGE.cache_read_input_tokens * 0.2 + USAGE.output_tokens * 20)) / 1e6;
+  const json = await nightshift(['report', '--db', db, '--format', 'json']);
+  assert.equal(json.exitCode, 0, json.all);
+  const { cost } = JSON.parse(json.stdout).learned;
+  assert.deepEqual(
+    { ...cost, cost_usd: Math.round(cost.cost_usd * 1e9) / 1e9 },
+    {
+      ...cost,
+      tokens_in: tokensIn,
+      tokens_out: tokensOut,
+      cost_usd: Math.round(dollars * 1e9) / 1e9,
+      llm_turns: requests,
+    },
+  );
+  const md = await nightshift(['report', '--db', db]);
+  assert.equal(md.exitCode, 0, md.all);
+  assert.ok(md.stdout.includes(`Claude: ${tokensIn} tokens in, ${tokensOut} out over ${requests} requests, $${dollars.toFixed(2)}.`), md.stdout);
 });
