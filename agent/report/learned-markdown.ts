@@ -69,7 +69,7 @@ export function learnedMarkdown(r: Pick<SessionReport, 'learned' | 'metric'>): s
 }
 
 function costText(c: Learned['cost']): string {
-  const hours = `${c.runs} runs, ${num(c.gpu_hours, 3)} GPU hours (the runs' wall time, start to end, one GPU each)`;
+  const hours = `${c.runs} runs, ${num(c.gpu_hours, 3)} GPU hours (each run's wall time, start to end, times the GPUs it held)`;
   if (c.tokens_in + c.tokens_out === 0) return `${hours}; no LLM tokens.`;
   const turns = c.llm_turns === null ? '' : ` over ${c.llm_turns} requests`;
   return `${hours}; Claude: ${c.tokens_in} tokens in, ${c.tokens_out} out${turns}, $${c.cost_usd.toFixed(2)}.`;

@@ -64,7 +64,7 @@ export interface Learned {
   invalid: { experiment: number; kind: string; description: string; reason: string }[];
   cost: {
     runs: number;
-    /** Σ over runs of their wall time, start to end (training and evaluation), in hours: one GPU each. */
+    /** Σ over runs of their wall time, start to end (training and evaluation), times the GPUs each held, in hours. */
     gpu_hours: number;
     /** From llm_turns where the report was given them (every request, discarded proposals included), else the experiments' sums. */
     tokens_in: number;
@@ -152,6 +152,9 @@ function latestEffects(families: readonly EffectFamily[]): ComponentEffect[] {
   return [...latest.values()];
 }
 
+/** The GPUs a run held (its `gpus` list); a run with none recorded (a CPU slot, an older log) counts as one. */
+const gpusHeld = (e: ExperimentRow): number => Math.max(1, (e.gpus ?? '').split(',').filter((g) => g.trim() !== '').length);
+
 function cost(rows: readonly ExperimentRow[], llmTurns: LlmTotals | null): Learned['cost'] {
   let seconds = 0;
   let tokensIn = 0;
@@ -159,7 +162,7 @@ function cost(rows: readonly ExperimentRow[], llmTurns: LlmTotals | null): Learn
   let usd = 0;
   for (const e of rows) {
     const wall = e.started_at && e.ended_at ? (Date.parse(e.ended_at) - Date.parse(e.started_at)) / 1000 : (e.run_s ?? 0) + (e.eval_s ?? 0);
-    seconds += Math.max(0, wall);
+    seconds += Math.max(0, wall) * gpusHeld(e);
     tokensIn += e.tokens_in;
     tokensOut += e.tokens_out;
     usd += e.cost_usd;

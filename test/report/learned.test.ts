@@ -205,6 +205,16 @@ test('kept changes: Δ at decision and Δ re-measured, each from the rows, in th
   assert.match((await run(logCommand, ['--session', '2'])).split('\n')[0]!, /\tdelta\t/, 'machine formats keep the column name');
 });
 
+test('cost: GPU hours count each GPU a run held; a run with none recorded counts as one', () => {
+  const rows = readLog(db).rows.filter((e) => e.session_id === 1 && e.started_at && e.ended_at);
+  const session = readLog(db).sessions[0]!;
+  const one = summarize(session, rows, {}).learned.cost.gpu_hours;
+  assert.ok(one > 0);
+  const two = summarize(session, rows.map((e, i) => ({ ...e, gpus: i === 0 ? '2,3' : '0' })), {}).learned.cost.gpu_hours;
+  const first = (Date.parse(rows[0]!.ended_at!) - Date.parse(rows[0]!.started_at!)) / 3600_000;
+  assert.ok(Math.abs(two - (one + first)) < 1e-9, `${two} vs ${one} + ${first}`);
+});
+
 test("cost: an LLM's tokens and dollars come from its llm_turns, every request counted", () => {
   const { sessions, rows } = readLog(db);
   const llmTurns = { turns: 3, errors: 1, tokensIn: 12_000, tokensOut: 900, costUsd: 0.42, pendingTurns: 0 };
