@@ -83,7 +83,7 @@ test('run --headless prints the plan and the limits, and --hours ends the night 
     lines[1]!,
     /^plan: baseline 2 runs, ablations 4 runs \(2×2\), interactions ≤ 6 runs \(1 pair \+ 2 re-measures, ×2\), knobs open-ended \(\d+ first moves[^)]*\); about 36 s for 12 runs at 3 s per run \(budget \+ grace until a run is measured\), more for the open-ended; limits: ends by \d\d:\d\d:\d\d \(7 s from now, about 2 runs\)$/,
   );
-  assert.match(lines.at(-1)!, /^session 1 finished: the next (decision|run) would end after \d\d:\d\d:\d\d \(about \d+ s( for \d runs)?, \d+ s left\)$/);
+  assert.match(lines.at(-1)!, /^session 1 finished: the next (decision|run) would end after \d\d:\d\d:\d\d \(about \d+ s( for \d+ runs?)?, \d+ s left\)$/);
   const rows = readLog(db).rows;
   assert.ok(
     rows.every((r) => r.decision !== 'pending'),
