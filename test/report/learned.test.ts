@@ -210,7 +210,11 @@ test('cost: GPU hours count each GPU a run held; a run with none recorded counts
   const session = readLog(db).sessions[0]!;
   const one = summarize(session, rows, {}).learned.cost.gpu_hours;
   assert.ok(one > 0);
-  const two = summarize(session, rows.map((e, i) => ({ ...e, gpus: i === 0 ? '2,3' : '0' })), {}).learned.cost.gpu_hours;
+  const two = summarize(
+    session,
+    rows.map((e, i) => ({ ...e, gpus: i === 0 ? '2,3' : '0' })),
+    {},
+  ).learned.cost.gpu_hours;
   const first = (Date.parse(rows[0]!.ended_at!) - Date.parse(rows[0]!.started_at!)) / 3600_000;
   assert.ok(Math.abs(two - (one + first)) < 1e-9, `${two} vs ${one} + ${first}`);
 });
