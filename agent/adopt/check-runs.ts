@@ -47,7 +47,11 @@ export async function checkRuns(dir: string, settings: CheckSettings): Promise<C
     const options = sessionOptions(dir, { budgetS: settings.budgetS, graceS, baselineRuns: settings.seeds.length });
     const opened = await openSession(sessions, experiments, dbPath, options, 'new');
     const runs: CheckRun[] = [];
-    for (const seed of settings.seeds) {
+    // A first run its deadline stopped short of its plan comes back interrupted with the plan cut
+    // (plan-record.ts shortenPlan): its seed is measured again, once, on that plan.
+    const queue = [...settings.seeds];
+    let replanned = false;
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
       const row = experiments.create({
         session_id: opened.session.id,
         kind: 'baseline',
@@ -73,6 +77,11 @@ export async function checkRuns(dir: string, settings: CheckSettings): Promise<C
       );
       if (measured.interrupted) {
         experiments.interrupted(row.id, measured.reason, measured.runS);
+        if (!settings.signal.aborted && !replanned) {
+          replanned = true;
+          queue.unshift(seed);
+          continue;
+        }
         return { runs, graceS, interrupted: true };
       }
       experiments.finished(row.id, measured.outcome);

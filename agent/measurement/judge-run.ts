@@ -11,7 +11,7 @@ import type { RunOutcome } from '../store/experiments.ts';
 import type { PlanStore } from '../store/plans.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { prepareEvaluationFolder } from './evaluation-files.ts';
-import { recordPlan } from './plan-record.ts';
+import { recordPlan, shortenPlan } from './plan-record.ts';
 import { evaluationRequest, type MeasuredSession, type RunTree, runFolders } from './run-request.ts';
 import { beyondFloor, changedDuringRun, overBudget, repeatedFinal, seedIgnored } from './rules.ts';
 import { changedSince, type TreeState } from './untouched.ts';
@@ -40,10 +40,15 @@ export async function judgeRun(judged: Judged): Promise<Measured> {
   const editable = sandbox.config.editable;
   // A training run that already broke the tree is not worth evaluating: the verdict is invalid either way.
   const trainingChanged = changedSince(tree.dir, editable, before);
+  if (training.status === 'done' && training.final) {
+    recordPlan(plans, session.id, config, options.budgetS, training.final, row.id);
+    // Not evaluated: the run is measured again on the plan it could finish (a run that broke the tree stays invalid).
+    const shortened = trainingChanged.length === 0 && shortenPlan(plans, session.id, config, options.budgetS, training.final, row.id);
+    if (shortened) return { interrupted: true, reason: shortened, runS: training.runS };
+  }
   const evaluate = training.status === 'done' && session.seal !== 'self-reported' && trainingChanged.length === 0;
   const evaluation = evaluate ? await evaluateRun(opened, row, tree, signal) : null;
   if (evaluation?.status === 'interrupted') return { interrupted: true, reason: evaluation.reason ?? 'interrupted', runS: training.runS };
-  if (training.status === 'done' && training.final) recordPlan(plans, session.id, config, options.budgetS, training.final, row.id);
 
   const outcome: RunOutcome = {
     status: training.status,

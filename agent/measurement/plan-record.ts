@@ -31,16 +31,37 @@ const planNumber = (final: FinalLine, name: string): number | null => {
   return n !== null && Number.isInteger(n) && n > 0 ? n : null;
 };
 
+const shapeKey = (final: FinalLine): string | null =>
+  typeof final.plan_shape === 'string' && SHAPE_KEY.test(final.plan_shape) ? `${SHAPE}${final.plan_shape}` : null;
+
 /** Records the plan a finished run's final line states; the first plan of a configuration or shape stands. */
 export function recordPlan(plans: PlanStore, sessionId: number, config: string, budgetS: number, final: FinalLine, experimentId: number): void {
   const planned = planNumber(final, 'planned_steps');
   if (planned === null) return;
   const lead = planNumber(final, 'plan_lead');
-  const shape = typeof final.plan_shape === 'string' && SHAPE_KEY.test(final.plan_shape) ? `${SHAPE}${final.plan_shape}` : null;
+  const shape = shapeKey(final);
   for (const key of [config, shape]) {
     if (key === null) continue;
     // The lead first: a plan is never handed out without the lead it was made with.
     if (lead !== null) plans.record(sessionId, key === config ? `${LEAD}${config}` : `${key}${SHAPE_LEAD}`, budgetS, lead, experimentId);
     plans.record(sessionId, key, budgetS, planned, experimentId);
   }
+}
+
+/**
+ * A configuration's first run that its deadline stopped short of the plan it made (the machine
+ * slowed after its lead-in): the plan becomes the steps it trained, so the later runs fit, and
+ * the run is to be measured again, since its schedule was cut where theirs will not be. The
+ * reason, or null when the run finished its plan or the plan was another run's (a replay stopped
+ * short is recorded as it ran: shortening that plan would part it from the runs already made).
+ * The lead stays: later runs replay the same lead-in, then spread the rest over the shorter plan.
+ */
+export function shortenPlan(plans: PlanStore, sessionId: number, config: string, budgetS: number, final: FinalLine, experimentId: number): string | null {
+  const steps = planNumber(final, 'steps');
+  const planned = planNumber(final, 'planned_steps');
+  if (final.stopped !== 'deadline' || steps === null || planned === null || steps >= planned) return null;
+  if (!plans.shorten(sessionId, config, budgetS, steps, experimentId)) return null;
+  const shape = shapeKey(final);
+  if (shape !== null) plans.shorten(sessionId, shape, budgetS, steps, experimentId);
+  return `its deadline stopped it after ${steps} of the ${planned} steps it planned (the machine slowed after timing them): the plan is now ${steps} steps, and the run is measured again on it`;
 }

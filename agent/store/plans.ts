@@ -50,6 +50,17 @@ export class PlanStore {
       .run(toSession, fromSession);
   }
 
+  /**
+   * Sets a plan to `steps` only where run `experimentId` made it; true when it did. A plan a run
+   * made and could not finish is cut to what it trained (plan-record.ts shortenPlan).
+   */
+  shorten(sessionId: number, config: string, budgetS: number, steps: number, experimentId: number): boolean {
+    const result = this.db
+      .prepare('UPDATE plans SET steps = ? WHERE session_id = ? AND config = ? AND budget_s = ? AND experiment_id = ? AND steps > ?')
+      .run(steps, sessionId, config, budgetS, experimentId, steps);
+    return result.changes > 0;
+  }
+
   /** The first plan recorded for a configuration stands; later ones are ignored. */
   record(sessionId: number, config: string, budgetS: number, steps: number, experimentId: number): void {
     this.db
