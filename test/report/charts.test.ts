@@ -193,6 +193,9 @@ test('the dashboard’s text chart of the real log: the baseline’s band, its s
   cleanup();
   assert.equal(frame.length, height + 1);
   assert.match(frame.at(-1)!, /─ baseline ░ ±noise ━ best/);
+  // Ink's test terminal is 100 columns: the legend ends with the floor's key, not cut before it.
+  assert.notEqual(data.floor, null);
+  assert.match(frame.at(-1)!, /━ best ┄ floor$/);
 });
 
 test('the progress chart is valid SVG and its PNG decodes to the image size', async () => {

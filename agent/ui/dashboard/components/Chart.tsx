@@ -33,8 +33,9 @@ export function Chart({ log, width, height }: { log: LogView; width: number; hei
       ))}
       <Text wrap="truncate-end" color="gray">
         {'  '}
-        {log.chart.metric} by experiment: <Text color="green">◆ kept</Text> <Text color="blue">• baseline/control</Text> · tried{' '}
-        <Text color="red">× failed</Text> <Text color="blue">─ baseline ░ ±noise</Text> <Text color="green">━ best</Text>
+        {/* Short enough for 100 columns with the floor's key; the x-axis is the experiment. */}
+        {log.chart.metric}: <Text color="green">◆ kept</Text> <Text color="blue">• baseline run</Text> · tried <Text color="red">× failed</Text>{' '}
+        <Text color="blue">─ baseline ░ ±noise</Text> <Text color="green">━ best</Text>
         {log.chart.floor === null ? '' : ' ┄ floor'}
       </Text>
     </>
