@@ -13,8 +13,10 @@ plan, `@ns` lines, checkpoint, the predictor's messages) is nightshift's Python 
 
 Run by hand: PYTHONPATH=<nightshift>/helpers/python NIGHTSHIFT_BUDGET_S=10 NIGHTSHIFT_SEED=1 NIGHTSHIFT_OUT=out python3 train.py
 """
+import hashlib
 import math
 import os
+import re
 import sys
 
 import nightshift as ns
@@ -282,6 +284,22 @@ def fit(model, batches, plan, device):
     return step, None if diverged else last_loss, diverged
 
 
+# Values a step's cost does not depend on (dropout only by being on or off).
+COST_FREE = ("lr", "warmup", "weightDecay", "dropout")
+
+
+def shape_key():
+    """This file's step cost as a key, as train.ts's shapeKey: its text with the COST_FREE values
+    blanked, and whether dropout is on. Configurations with one key share a step plan
+    (plan_steps' shape), so a change of learning rate trains the steps its shape was planned at
+    instead of timing again; a change to any other line, code included, is a new key."""
+    with open(__file__, encoding="utf-8") as f:
+        text = f.read()
+    for name in COST_FREE:
+        text = re.sub(rf"^(\s*{name}=)[^,]+,", r"\1_,", text, count=1, flags=re.M)
+    return hashlib.sha256(f"{text}\0dropout {config['dropout'] > 0}".encode()).hexdigest()[:16]
+
+
 def train():
     env = ns.read_env()
     if config["dModel"] % config["heads"] != 0:
@@ -290,9 +308,9 @@ def train():
     device, device_name = pick_device()
     data = load_training(env.data_path)
     ids = torch.tensor(data.train, dtype=torch.long, device=device)
-    plan = ns.plan_steps(env, lambda: seconds_per_step(ids, len(data.vocab), env.budget_s, device))
+    plan = ns.plan_steps(env, lambda: seconds_per_step(ids, len(data.vocab), env.budget_s, device), shape_key())
     print(f"train.py: experiment {env.experiment_id or '(by hand)'}, {device_name}, {data.origin} data, {plan.steps} steps "
-          f"for {env.budget_s:g} s ({'timed now' if plan.measured else 'NIGHTSHIFT_STEPS'})", flush=True)
+          f"for {env.budget_s:g} s ({'timed now' if plan.measured else 'NIGHTSHIFT_STEPS' if env.steps else 'its shape planned before'})", flush=True)
 
     ns.seed_everything(env.seed)  # the timing run drew from the same generators
     if device.type == "cuda":

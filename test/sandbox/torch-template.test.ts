@@ -44,6 +44,7 @@ const TrainFinal = z
     steps: z.number().int().positive(),
     planned_steps: z.number().int().positive(),
     plan_lead: z.number().int().positive().optional(),
+    plan_shape: z.string().regex(/^[0-9a-f]{16}$/),
     stopped: z.literal('deadline').optional(),
     params: z.number().int().positive(),
     tokens_per_s: z.number().positive(),
@@ -88,6 +89,38 @@ function evaluate(run: Run): Promise<EvaluationResult> {
     metric: 'val_bpb',
   });
 }
+
+test("a configuration of a shape already planned trains that shape's steps without timing; a learning rate keeps the shape, a layer count does not", {
+  skip: noTorch,
+}, () => {
+  const shape = (patch?: (train: string) => string) =>
+    JSON.parse(
+      python(
+        `import json, runpy\ng = runpy.run_path(${JSON.stringify(path.join(copy(FILES.editable, patch), 'train.py'))}, run_name='shape')\nprint(json.dumps(g['shape_key']()))`,
+      ),
+    );
+  const key = shape();
+  assert.match(key, /^[0-9a-f]{16}$/);
+  assert.equal(
+    shape((t) => t.replace('lr=1e-2,', 'lr=3e-3,')),
+    key,
+    'the learning rate does not change what a step costs',
+  );
+  assert.notEqual(
+    shape((t) => t.replace('layers=2,', 'layers=3,')),
+    key,
+  );
+  assert.notEqual(
+    shape((t) => t.replace('dropout=0,', 'dropout=0.1,')),
+    key,
+    'dropout on costs more than off',
+  );
+
+  const lr = (t: string) => t.replace('lr=1e-2,', 'lr=3e-3,');
+  const planned = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_SHAPE_STEPS: JSON.stringify({ [key]: 7, [`${key}~lead`]: 40 }) }, lr);
+  assert.match(planned.stdout, /its shape planned before/);
+  assert.deepEqual([planned.final.steps, planned.final.planned_steps, planned.final.plan_shape], [7, 7, key]);
+});
 
 test('every .py file of the torch template compiles', { skip: !anyPython && 'python3 is not installed' }, () => {
   const files = fs
