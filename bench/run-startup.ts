@@ -8,8 +8,8 @@
  * NIGHTSHIFT_CACHE), then the training command through nightshift's runner
  * (agent/runner/run-training.ts, which knows when the process started), then the sealed evaluation
  * through its relay, twice: the
- * first run of a configuration (it times its steps for the plan) and a later one (NIGHTSHIFT_STEPS
- * from the first). Each run's wall time is split into start-up (process start to the first training
+ * first run of a configuration (it makes the plan: a second's timing, then a lead-in of real steps)
+ * and a later one (NIGHTSHIFT_STEPS and NIGHTSHIFT_LEAD_STEPS from the first). Each run's wall time is split into start-up (process start to the first training
  * step: the runner's clock at the first step line less that line's elapsed_s), training (the final
  * line's elapsed_s), save and exit (the rest of the process's life) and the evaluation (both its
  * processes, as the runner measures them).
