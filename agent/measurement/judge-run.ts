@@ -11,7 +11,7 @@ import type { RunOutcome } from '../store/experiments.ts';
 import type { PlanStore } from '../store/plans.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { prepareEvaluationFolder } from './evaluation-files.ts';
-import { recordPlan, shortenPlan } from './plan-record.ts';
+import { recordPlan, shortenPlan, stoppedShort } from './plan-record.ts';
 import { evaluationRequest, type MeasuredSession, type RunTree, runFolders } from './run-request.ts';
 import { beyondFloor, changedDuringRun, overBudget, repeatedFinal, seedIgnored } from './rules.ts';
 import { changedSince, type TreeState } from './untouched.ts';
@@ -64,11 +64,12 @@ export async function judgeRun(judged: Judged): Promise<Measured> {
     peak_mem_mb: training.final ? peakMemoryMb(training.final) : null,
   };
   if (evaluation) Object.assign(outcome, { status: evaluation.status, metric: evaluation.metric, reason: evaluation.reason ?? training.reason });
-  const dropped = [
+  const notes = [
+    training.final ? stoppedShort(training.final) : null,
     training.cutLines > 0 ? `${training.cutLines} output line${training.cutLines === 1 ? '' : 's'} over the line cap cut` : null,
     training.stepsDropped > 0 ? `${training.stepsDropped} step lines past the cap not stored` : null,
   ].filter((x) => x !== null);
-  if (dropped.length > 0) outcome.reason = [outcome.reason, dropped.join('; ')].filter((x) => x).join('; ');
+  if (notes.length > 0) outcome.reason = [outcome.reason, notes.join('; ')].filter((x) => x).join('; ');
   const changed = evaluation ? changedSince(tree.dir, editable, before) : trainingChanged;
   const broken = brokenRule(opened, row, training, evaluation, changed, outcome, rows);
   if (broken) Object.assign(outcome, { status: 'invalid', metric: null, reason: broken });

@@ -57,11 +57,27 @@ export function recordPlan(plans: PlanStore, sessionId: number, config: string, 
  * The lead stays: later runs replay the same lead-in, then spread the rest over the shorter plan.
  */
 export function shortenPlan(plans: PlanStore, sessionId: number, config: string, budgetS: number, final: FinalLine, experimentId: number): string | null {
-  const steps = planNumber(final, 'steps');
-  const planned = planNumber(final, 'planned_steps');
-  if (final.stopped !== 'deadline' || steps === null || planned === null || steps >= planned) return null;
+  const short = shortOfPlan(final);
+  if (short === null) return null;
+  const { steps, planned } = short;
   if (!plans.shorten(sessionId, config, budgetS, steps, experimentId)) return null;
   const shape = shapeKey(final);
   if (shape !== null) plans.shorten(sessionId, shape, budgetS, steps, experimentId);
   return `its deadline stopped it after ${steps} of the ${planned} steps it planned (the machine slowed after timing them): the plan is now ${steps} steps, and the run is measured again on it`;
+}
+
+/** A note for a run its deadline stopped short of a plan it did not make: it trained fewer steps than its configuration's other runs. */
+export function stoppedShort(final: FinalLine): string | null {
+  const short = shortOfPlan(final);
+  return (
+    short &&
+    `its deadline stopped it after ${short.steps} of the ${short.planned} planned steps (the machine slowed), fewer than its configuration's other runs trained`
+  );
+}
+
+/** The steps trained and planned, when the final line says the deadline stopped the run before its plan's end. */
+function shortOfPlan(final: FinalLine): { steps: number; planned: number } | null {
+  const steps = planNumber(final, 'steps');
+  const planned = planNumber(final, 'planned_steps');
+  return final.stopped === 'deadline' && steps !== null && planned !== null && steps < planned ? { steps, planned } : null;
 }

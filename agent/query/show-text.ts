@@ -46,7 +46,8 @@ export function showText(detail: ExperimentDetail, { paint, tail }: ShowOptions)
   out.push(field('run', runLine(e)));
   // As the script reported it (peak_mem_mb, peak_vram_mb or memory_gb in its final facts); logs before v8 have none.
   if (e.peak_mem_mb != null) out.push(field('memory', `peak ${mebibytes(e.peak_mem_mb)}`));
-  if (e.reason && e.status !== 'done' && (!candidate || e.id !== candidate.id)) out.push(field('ended', e.reason));
+  // A finished run's reason is a note on how it ran (cut output, a deadline that stopped it short).
+  if (e.reason && (!candidate || e.id !== candidate.id)) out.push(field(e.status === 'done' ? 'note' : 'ended', e.reason));
   out.push(field('metric', e.metric === null ? '-' : `${session.metric} ${num(e.metric, 6)}`));
   if (candidate) {
     out.push(field('delta', deltaLine(candidate, detail.deltas)));

@@ -7,6 +7,7 @@ import { plansForRun, recordPlan, shortenPlan } from '../../agent/measurement/pl
 import { openLogForWriting } from '../../agent/store/db.ts';
 import { PlanStore } from '../../agent/store/plans.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
+import { nightshift } from '../cli/cli.ts';
 import { options, runLoop } from '../loop/harness.ts';
 
 function store(): PlanStore {
@@ -42,12 +43,14 @@ test('a replay stopped short, a plan finished, or a line without a deadline leav
 });
 
 /** The fast sandbox, whose first run of a configuration (no NIGHTSHIFT_STEPS) planned 3 steps more than it trained, as a machine that slowed after the lead-in makes it; a replay trains what it is given. */
-function slowedSandbox(): string {
+function slowedSandbox(replayShortOnSeed = 0): string {
   const sandbox = fastSandbox();
   const train = path.join(sandbox, 'train.mjs');
   const given = 'const given = process.env.NIGHTSHIFT_STEPS === undefined ? null : Number(process.env.NIGHTSHIFT_STEPS);\n';
-  const planFields = "planned_steps: given ?? step + 3, ...(given === null ? { stopped: 'deadline' } : {}), given_steps: given, ";
-  fs.writeFileSync(train, given + fs.readFileSync(train, 'utf8').replace('steps: step, ', `steps: step, ${planFields}`));
+  // With replayShortOnSeed, a replay on that seed says it was stopped one step short of its plan.
+  const short = `(given !== null && seed === ${replayShortOnSeed})`;
+  const planFields = `steps: ${short} ? given - 1 : step, planned_steps: given ?? step + 3, ...(given === null || ${short} ? { stopped: 'deadline' } : {}), given_steps: given, `;
+  fs.writeFileSync(train, given + fs.readFileSync(train, 'utf8').replace('steps: step, ', planFields));
   return sandbox;
 }
 
@@ -85,4 +88,26 @@ test("adopt's check measures a seed again when its first run comes back with the
       [2, 'done', true],
     ],
   );
+});
+
+test('a replay its deadline stopped short is recorded as it ran, saying it trained fewer steps, and the plan stays', async () => {
+  const db = path.join(tempDir(), 'log.db');
+  const { rows } = await runLoop(options(slowedSandbox(2), { maxExperiments: 1 }), { db });
+  const short = rows.filter((e) => e.status === 'done' && e.seed === 2);
+  assert.ok(short.length >= 1);
+  for (const e of short) {
+    const final = JSON.parse(e.final_json!);
+    assert.equal(final.steps, final.given_steps - 1);
+    assert.match(
+      e.reason ?? '',
+      new RegExp(
+        `its deadline stopped it after ${final.steps} of the ${final.given_steps} planned steps \\(the machine slowed\\), fewer than its configuration's other runs trained`,
+      ),
+    );
+  }
+  for (const e of rows.filter((r) => r.status === 'done' && r.seed !== 2)) assert.doesNotMatch(e.reason ?? '', /deadline/, `#${e.id}`);
+  const shown = await nightshift(['show', String(short[0]!.id), '--db', db]);
+  assert.match(String(shown.stdout), /^note +its deadline stopped it after \d+ of the \d+ planned steps/m);
+  // Only the first runs were interrupted: a short replay is not measured again.
+  assert.ok(rows.filter((e) => e.status === 'interrupted').every((e) => /steps it planned/.test(e.reason ?? '')));
 });
