@@ -6,7 +6,7 @@ import { costOf } from '../../agent/proposers/claude/pricing.ts';
 import { summarize } from '../../agent/report/summary.ts';
 import { headlessLine } from '../../agent/ui/headless.ts';
 import { loadSandbox } from '../../agent/config/load.ts';
-import { fastSandbox, tempDir } from '../helpers.ts';
+import { fastSandbox, slowSandbox, tempDir } from '../helpers.ts';
 import { options } from '../loop/harness.ts';
 import { mockApi, runClaudeLoop, setLr, TEST_KEY } from './claude-harness.ts';
 import { editor, message, overloaded, scripted, submit, toolResults } from './mock-api.ts';
@@ -291,7 +291,8 @@ test('on 3 slots Claude is asked for proposals at once, each in its own checkout
     return script(request);
   });
   const executor = { kind: 'local', parallel: 3, gpus: null, gpusPerRun: null, allowMixedGpus: false, slurmArgs: null } as const;
-  const { rows, turns } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 4, baselineRuns: 2, executor }), api);
+  // Runs of over a second: a twin answered 800 ms after the first finds it still under way, whatever the machine's load.
+  const { rows, turns } = await runClaudeLoop(options(slowSandbox(1500), { maxExperiments: 4, baselineRuns: 2, executor }), api);
 
   assert.ok(most >= 2, `at most ${most} request at a time`);
   const llm = rows.filter((e) => e.kind === 'llm');
