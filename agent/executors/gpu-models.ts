@@ -2,7 +2,7 @@
  * The model of each GPU of a local pool, from nvidia-smi: runs are compared only on one model
  * (docs/design.md, "Executors"), so a pool of mixed models is refused unless the user allows it.
  */
-import { execa } from 'execa';
+import { execaOwnSession } from '../runner/own-session.ts';
 import { UserError } from '../errors.ts';
 
 export interface GpuInfo {
@@ -31,7 +31,7 @@ export function parseGpuList(text: string): GpuInfo[] {
 /** The machine's GPUs as nvidia-smi lists them, or null where nvidia-smi is not installed. */
 export async function listGpus(): Promise<GpuInfo[] | null> {
   // execa (already a dependency) for the timeout and a child that is killed with it.
-  const result = await execa('nvidia-smi', ['--query-gpu=index,uuid,name', '--format=csv,noheader'], {
+  const result = await execaOwnSession('nvidia-smi', ['--query-gpu=index,uuid,name', '--format=csv,noheader'], {
     reject: false,
     timeout: NVIDIA_SMI_TIMEOUT_MS,
     stdin: 'ignore',

@@ -4,7 +4,7 @@
  * environment they are given, so a test cluster or a second cluster needs nothing more.
  */
 import os from 'node:os';
-import { execa } from 'execa';
+import { execaOwnSession } from '../runner/own-session.ts';
 import { z } from 'zod';
 
 export interface SlurmCli {
@@ -51,10 +51,10 @@ export function sbatchEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 async function call(cli: SlurmCli, tool: string, args: readonly string[]): Promise<string> {
-  let result: Awaited<ReturnType<typeof execa>>;
+  let result: Awaited<ReturnType<typeof execaOwnSession>>;
   const env = tool === 'sbatch' ? sbatchEnvironment(cli.env) : cli.env;
   try {
-    result = await execa(tool, args, { env, extendEnv: false, reject: false, timeout: cli.timeoutMs, stdin: 'ignore' });
+    result = await execaOwnSession(tool, args, { env, extendEnv: false, reject: false, timeout: cli.timeoutMs, stdin: 'ignore' });
   } catch (error) {
     // execa rejects only when the tool cannot be spawned at all (reject: false covers exit codes).
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SlurmCommandError(tool, 'it is not installed (or not on PATH)');

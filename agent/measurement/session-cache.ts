@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execaOwnSession } from '../runner/own-session.ts';
 import type { MeasuredSession } from './run-request.ts';
 
 /** Written last, so a folder without it (a prepare killed halfway) is never handed to a run. */
@@ -46,7 +46,7 @@ async function runPrepare(command: string, cwd: string, dir: string, env: Record
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const log = `${dir}.log`;
-  const result = await execa('/bin/sh', ['-c', command], {
+  const result = await execaOwnSession('/bin/sh', ['-c', command], {
     cwd,
     env,
     extendEnv: false,

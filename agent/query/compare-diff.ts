@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execaOwnSession } from '../runner/own-session.ts';
 import { gitEnvironment } from '../workspace/git.ts';
 import type { ExperimentRow } from '../store/types.ts';
 
@@ -39,7 +39,7 @@ async function diffOfDiffs(a: ExperimentRow, b: ExperimentRow): Promise<string> 
     fs.writeFileSync(fileA, withoutIndexLines(a.diff));
     fs.writeFileSync(fileB, withoutIndexLines(b.diff));
     // Exit 1 means "they differ": not a failure here, so the status is read rather than thrown.
-    const result = await execa('git', ['diff', '--no-index', '--no-color', '--no-ext-diff', fileA, fileB], {
+    const result = await execaOwnSession('git', ['diff', '--no-index', '--no-color', '--no-ext-diff', fileA, fileB], {
       reject: false,
       stripFinalNewline: false,
       extendEnv: false,

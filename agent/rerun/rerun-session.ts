@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execaOwnSession } from '../runner/own-session.ts';
 import { loadSandbox } from '../config/load.ts';
 import { UserError } from '../errors.ts';
 import type { SessionOptions } from '../loop/options.ts';
@@ -93,14 +93,14 @@ async function checkoutBase(
   try {
     const env = gitEnvironment(process.env, null);
     const gitDir = fs.existsSync(outsideGitDir(original.workspace)) ? outsideGitDir(original.workspace) : path.join(original.workspace, '.git');
-    const archive = await execa('git', ['-c', 'core.hooksPath=/dev/null', '--git-dir', gitDir, 'archive', '--format=tar', '-o', tar, base], {
+    const archive = await execaOwnSession('git', ['-c', 'core.hooksPath=/dev/null', '--git-dir', gitDir, 'archive', '--format=tar', '-o', tar, base], {
       extendEnv: false,
       env,
       reject: false,
     });
     if (archive.exitCode !== 0)
       throw new UserError(`#${experimentId}'s base commit ${base.slice(0, 7)} is not in session ${original.id}'s repository ${gitDir}`);
-    await execa('tar', ['-xf', tar, '-C', exported], { extendEnv: false, env });
+    await execaOwnSession('tar', ['-xf', tar, '-C', exported], { extendEnv: false, env });
     return await Workspace.create(exported, dir, modules);
   } finally {
     fs.rmSync(exported, { recursive: true, force: true });

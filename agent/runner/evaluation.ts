@@ -11,6 +11,7 @@ import { execa, type ResultPromise } from 'execa';
 import { startDeadline } from './deadline.ts';
 import { killLeftovers, runMarks } from './leftovers.ts';
 import { DEFAULT_LINE_CAP, readLines } from './lines.ts';
+import { killedStarting, startedAgainIfRaced } from './own-session.ts';
 import { parseLine, PREFIX } from './protocol.ts';
 import { signalGroup } from './run-training.ts';
 
@@ -71,6 +72,16 @@ function lines(stream: Readable | null | undefined, onLine: (line: string) => vo
 
 /** Runs the evaluation to its end and says how it ended; never throws for the scripts' faults. */
 export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationResult> {
+  return (
+    await startedAgainIfRaced(
+      () => evaluateOnce(req),
+      (once) => once.raced,
+    )
+  ).result;
+}
+
+/** One evaluation; `raced` when a process of it was killed as it started (own-session.ts), so it is worth starting again. */
+async function evaluateOnce(req: EvaluationRequest): Promise<{ result: EvaluationResult; raced: boolean }> {
   const log = fs.createWriteStream(req.logPath, { flags: 'a' });
   log.on('error', () => {}); // a full disk loses log text, never the run
   const note = (text: string) => log.write(`[nightshift] ${text}\n`);
@@ -84,6 +95,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
   for (const child of children) for (const s of child.stdio) (s as NodeJS.EventEmitter | null)?.on('error', () => {});
 
   const finals: Array<Record<string, unknown>> = [];
+  const printed = { evaluate: 0, predict: 0 };
   const tails = { evaluate: [] as string[], predict: [] as string[] };
   const keep = (tail: string[], line: string) => {
     if (line.trim() === '') return;
@@ -96,6 +108,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
     lines(
       evaluator.stdout,
       (line) => {
+        printed.evaluate++;
         const request = toPredictor ? requestOf(line) : null;
         if (request !== null) {
           requests++;
@@ -110,6 +123,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
       RELAY_LINE_CAP,
     ).then(() => void toPredictor?.end()),
     lines(evaluator.stderr, (line) => {
+      printed.evaluate++;
       log.write(`${line}\n`);
       keep(tails.evaluate, line);
     }),
@@ -120,6 +134,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
       lines(
         predictor.stdout,
         (line) => {
+          printed.predict++;
           if (line.startsWith(PREFIX)) toEvaluator.write(`${line.slice(PREFIX.length)}\n`);
           else {
             log.write(`${line}\n`);
@@ -129,6 +144,7 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
         RELAY_LINE_CAP,
       ).then(() => void toEvaluator.end()),
       lines(predictor.stderr, (line) => {
+        printed.predict++;
         log.write(`${line}\n`);
         keep(tails.predict, line);
       }),
@@ -158,28 +174,37 @@ export async function runEvaluation(req: EvaluationRequest): Promise<EvaluationR
   await Promise.all(reading);
   deadline.clear();
   req.signal?.removeEventListener('abort', onAbort);
+  const exits = [
+    [evaluated, printed.evaluate],
+    [predicted, printed.predict],
+  ] as const;
+  const raced = !stopped && finals.length === 0 && exits.some(([exit, lines]) => exit !== null && killedStarting(exit.signal, lines > 0));
+  if (raced) note('a process of the evaluation was killed by a terminal signal as it started (before it ran): started again');
   await new Promise<void>((resolve) => log.end(resolve));
 
   const runS = (performance.now() - started - deadline.stalledMs()) / 1000;
-  const base = { runS, requests, final: finals.at(-1) ?? null, floor: floorOf(finals.at(-1)) };
-  if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
-  if (stopped === 'timeout') return { ...base, status: 'timeout', metric: null, reason: `the evaluation was killed after ${req.limitS} s` };
-  if (finals.length > 1) return { ...base, status: 'invalid', metric: null, reason: `the evaluation printed ${finals.length} final lines` };
-  const final = finals[0];
-  if (!final) {
-    const predictorFailed = predicted && predicted.exitCode !== 0 && predicted.exitCode !== undefined;
-    const [who, result, tail] = predictorFailed ? (['predict', predicted, tails.predict] as const) : (['evaluate', evaluated, tails.evaluate] as const);
-    const how = result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-    const last = tail.findLast((line) => ERROR_LINE.test(line)) ?? tail.at(-1);
-    return { ...base, status: 'crashed', metric: null, reason: `${who} ${how} before the evaluation's final line${last ? `: ${last.slice(0, 300)}` : ''}` };
+  return { result: judged({ runS, requests, final: finals.at(-1) ?? null, floor: floorOf(finals.at(-1)) }), raced };
+
+  function judged(base: Pick<EvaluationResult, 'runS' | 'requests' | 'final' | 'floor'>): EvaluationResult {
+    if (stopped === 'interrupted') return { ...base, status: 'interrupted', metric: null, reason: 'stopped by the user' };
+    if (stopped === 'timeout') return { ...base, status: 'timeout', metric: null, reason: `the evaluation was killed after ${req.limitS} s` };
+    if (finals.length > 1) return { ...base, status: 'invalid', metric: null, reason: `the evaluation printed ${finals.length} final lines` };
+    const final = finals[0];
+    if (!final) {
+      const predictorFailed = predicted && predicted.exitCode !== 0 && predicted.exitCode !== undefined;
+      const [who, result, tail] = predictorFailed ? (['predict', predicted, tails.predict] as const) : (['evaluate', evaluated, tails.evaluate] as const);
+      const how = result.signal ? `killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+      const last = tail.findLast((line) => ERROR_LINE.test(line)) ?? tail.at(-1);
+      return { ...base, status: 'crashed', metric: null, reason: `${who} ${how} before the evaluation's final line${last ? `: ${last.slice(0, 300)}` : ''}` };
+    }
+    if (typeof final.invalid === 'string') return { ...base, status: 'invalid', metric: null, reason: final.invalid.slice(0, 300) };
+    const value = final[req.metric];
+    if (value === null || (typeof value === 'number' && !Number.isFinite(value))) {
+      return { ...base, status: 'diverged', metric: null, reason: `${req.metric} is ${String(value)}: the model's predictions are not finite` };
+    }
+    if (typeof value !== 'number') return { ...base, status: 'crashed', metric: null, reason: `the evaluation's final line has no numeric ${req.metric}` };
+    return { ...base, status: 'done', metric: value, reason: null };
   }
-  if (typeof final.invalid === 'string') return { ...base, status: 'invalid', metric: null, reason: final.invalid.slice(0, 300) };
-  const value = final[req.metric];
-  if (value === null || (typeof value === 'number' && !Number.isFinite(value))) {
-    return { ...base, status: 'diverged', metric: null, reason: `${req.metric} is ${String(value)}: the model's predictions are not finite` };
-  }
-  if (typeof value !== 'number') return { ...base, status: 'crashed', metric: null, reason: `the evaluation's final line has no numeric ${req.metric}` };
-  return { ...base, status: 'done', metric: value, reason: null };
 }
 
 /** A request line for the predictor, re-serialised so nothing but one JSON object reaches it; null for any other line. */

@@ -39,6 +39,8 @@ export interface OutputSummary {
   stepsDropped: number;
   /** The last non-empty lines of text, oldest first: where a crash is named. */
   tail: string[];
+  /** Lines read, of every kind, on either stream. */
+  lines: number;
 }
 
 export interface OutputReader {
@@ -56,6 +58,7 @@ export function outputReader(options: OutputOptions): OutputReader {
   let invalidLines = 0;
   let cutLines = 0;
   let steps = 0;
+  let lines = 0;
   const tail: string[] = [];
   const blocks = options.protocol === 'autoresearch' ? summaryBlocks() : null;
   const finalSeen = (fields: Record<string, unknown> | null) => {
@@ -71,6 +74,7 @@ export function outputReader(options: OutputOptions): OutputReader {
 
   return {
     line(line, cut, parse) {
+      lines++;
       log(`${line}\n`);
       if (cut && cutLines++ === 0) log(`[nightshift] a line of over ${lineCap} bytes was cut; the rest of it was dropped\n`);
       if (!parse) return keepTail(line);
@@ -89,7 +93,7 @@ export function outputReader(options: OutputOptions): OutputReader {
     summary: () => {
       // A block the output ended in is only complete now.
       if (blocks) finalSeen(blocks.end());
-      return { final, finalLines, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), tail: [...tail] };
+      return { final, finalLines, invalidLines, cutLines, stepsDropped: Math.max(0, steps - stepCap), tail: [...tail], lines };
     },
   };
 }

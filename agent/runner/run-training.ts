@@ -9,6 +9,7 @@ import { startDeadline } from './deadline.ts';
 import { watchDiskQuota } from './disk-quota.ts';
 import { killLeftovers, runMarks } from './leftovers.ts';
 import { readLines } from './lines.ts';
+import { killedStarting, startedAgainIfRaced } from './own-session.ts';
 import { LINE_CAP, outputReader } from './output-reader.ts';
 import type { StepMetrics } from '../store/metrics.ts';
 
@@ -60,6 +61,8 @@ export interface TrainingResult {
   cutLines: number;
   /** Step lines past maxStepRows, not passed to onStep. */
   stepsDropped: number;
+  /** Output lines it printed, on either stream. */
+  lines: number;
 }
 
 const KILL_AFTER_TERM_MS = 3000;
@@ -81,7 +84,18 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
 }
 
 /** Runs one training command to its end and says how it ended; never throws for the script's faults. */
-export async function runTraining(req: TrainingRequest): Promise<TrainingResult> {
+export function runTraining(req: TrainingRequest): Promise<TrainingResult> {
+  return startedAgainIfRaced(
+    () => trainOnce(req),
+    (result) => {
+      const raced = result.status === 'crashed' && killedStarting(result.signal, result.lines > 0);
+      if (raced) fs.appendFileSync(req.logPath, `[nightshift] a ${result.signal} killed the run as it started (before it ran): started again\n`);
+      return raced;
+    },
+  );
+}
+
+async function trainOnce(req: TrainingRequest): Promise<TrainingResult> {
   const file = fs.createWriteStream(req.logPath, { flags: 'a' });
   // A log that cannot be written (a full disk) loses its text, never the run or the agent.
   file.on('error', () => {});

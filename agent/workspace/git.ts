@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execaOwnSession } from '../runner/own-session.ts';
 
 /**
  * Every git command runs with hooks off, no system or global configuration, no fsmonitor, and a
@@ -40,7 +40,7 @@ export class Git {
 
   /** `extra`: git's own variables for this command alone (a private index, fixed dates). */
   async run(args: string[], input?: string, extra: Record<string, string> = {}): Promise<string> {
-    const result = await execa('git', [...SAFE_CONFIG, ...args], {
+    const result = await execaOwnSession('git', [...SAFE_CONFIG, ...args], {
       cwd: this.dir,
       input,
       stripFinalNewline: false,

@@ -147,9 +147,11 @@ test('a Ctrl-C that reaches both processes at once (the whole process group, as 
   assert.equal(result.exitCode, 0, String(result.all));
   assert.match(String(result.stdout), /stopping after the run in flight/);
   assert.doesNotMatch(String(result.stdout), /stopping now/);
+  const rows = readLog(db).rows;
   assert.deepEqual(
-    readLog(db).rows.map((e) => e.status),
+    rows.map((e) => e.status),
     ['done'],
+    JSON.stringify(rows.map((e) => e.reason)),
   );
 });
 

@@ -71,6 +71,17 @@ test('a predictor that dies is a crash naming it', async () => {
   assert.match(result.reason!, /^predict exited with code 3 before the evaluation's final line: predict: no weights/);
 });
 
+test('a predictor a terminal signal killed as it started is started again with the evaluator', async () => {
+  // The fork window's Ctrl-C (agent/runner/own-session.ts), played by the predictor on its first start.
+  const s = scripts(`const fs = require('node:fs');
+    if (!fs.existsSync('seen')) { fs.writeFileSync('seen', ''); process.kill(0, 'SIGINT'); }
+    ${PREDICT('2 * x')}`);
+  const result = await runEvaluation({ ...s, limitS: 30, metric: 'error' });
+  assert.equal(result.status, 'done', result.reason ?? '');
+  assert.equal(result.metric, 0);
+  assert.match(fs.readFileSync(s.logPath, 'utf8'), /killed by a terminal signal as it started \(before it ran\): started again/);
+});
+
 test('a predictor that never answers is killed at the limit', async () => {
   const s = scripts(`setInterval(() => {}, 1000); process.stdin.resume();`);
   const result = await runEvaluation({ ...s, limitS: 1, metric: 'error' });

@@ -55,6 +55,23 @@ test('a crash without a final line is crashed, with the last error line as the r
   assert.match(result.reason!, /exited with code 3.*out of memory/);
 });
 
+test('a run a terminal signal killed as it started, before it printed a line, is started again; one that printed first is crashed', async () => {
+  // What a Ctrl-C caught between fork and setsid does (agent/runner/own-session.ts), played by the script on its first start: a SIGINT to its whole group, the shell that started it included.
+  const dir = tempDir();
+  const once = `import fs from 'node:fs';
+    fs.appendFileSync('starts', 'x');
+    if (!fs.existsSync('seen')) { fs.writeFileSync('seen', ''); process.kill(0, 'SIGINT'); await new Promise(() => {}); }
+    ${final({ val_loss: 1.5 })}`;
+  const result = await runTraining(request(dir, once));
+  assert.equal(result.status, 'done', result.reason ?? '');
+  assert.equal(fs.readFileSync(path.join(dir, 'starts'), 'utf8'), 'xx');
+  assert.match(fs.readFileSync(path.join(dir, 'run.log'), 'utf8'), /a SIGINT killed the run as it started \(before it ran\): started again/);
+
+  const printed = await runTraining(request(tempDir(), `console.log('loading'); process.kill(0, 'SIGINT'); await new Promise(() => {});`));
+  assert.equal(printed.status, 'crashed');
+  assert.match(printed.reason!, /killed by SIGINT without a final line: loading/);
+});
+
 test('a script that never prints a final metric is crashed, not done', async () => {
   const result = await runTraining(request(tempDir(), `console.log('@ns {"step":1,"train_loss":1}');`));
   assert.equal(result.status, 'crashed');

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, ExecaError } from 'execa';
+import { ExecaError } from 'execa';
+import { execaOwnSession } from '../own-session.ts';
 import { bwrapArgs } from './bwrap-args.ts';
 import { isolationView } from './view.ts';
 
@@ -13,7 +14,7 @@ export async function probeBwrap(): Promise<{ usable: true } | { usable: false; 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nightshift-probe-'));
   try {
     const view = isolationView(dir, dir, '/usr/bin:/bin', undefined);
-    await execa('bwrap', bwrapArgs({ ...view, workspace: dir, env: {}, command: 'true' }), { timeout: 10_000 });
+    await execaOwnSession('bwrap', bwrapArgs({ ...view, workspace: dir, env: {}, command: 'true' }), { timeout: 10_000 });
     return { usable: true };
   } catch (error) {
     // execa reports every way bwrap can fail (absent, refused, timed out) as an ExecaError.
