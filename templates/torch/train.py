@@ -306,10 +306,10 @@ def train():
         raise ns.UsageError(f"dModel {config['dModel']} is not divisible by heads {config['heads']}")
     ns.seed_everything(env.seed)
     device, device_name = pick_device()
-    data = load_training(env.data_path)
+    data = load_training(env.data_path, env.cache_dir)
     ids = torch.tensor(data.train, dtype=torch.long, device=device)
     plan = ns.plan_steps(env, lambda: seconds_per_step(ids, len(data.vocab), env.budget_s, device), shape_key())
-    print(f"train.py: experiment {env.experiment_id or '(by hand)'}, {device_name}, {data.origin} data, {plan.steps} steps "
+    print(f"train.py: experiment {env.experiment_id or '(by hand)'}, {device_name}, {data.origin} data{' (NIGHTSHIFT_CACHE)' if data.cached else ''}, {plan.steps} steps "
           f"for {env.budget_s:g} s ({'timed now' if plan.measured else 'NIGHTSHIFT_STEPS' if env.steps else 'its shape planned before'})", flush=True)
 
     ns.seed_everything(env.seed)  # the timing run drew from the same generators

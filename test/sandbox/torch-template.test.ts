@@ -193,6 +193,34 @@ test('prepare.py and evaluate.py split user text exactly as prepare.ts and valid
   }
 });
 
+/** A session's cache as nightshift makes it: the prepare command of nightshift.json, run once in a workspace. */
+function prepared(data?: string): string {
+  const cache = tempDir('ns-torch-cache-');
+  const config = JSON.parse(fs.readFileSync(path.join(TORCH, 'nightshift.json'), 'utf8')) as { prepare: string };
+  const [program, ...args] = config.prepare.split(' ');
+  const env = { ...ENV, NIGHTSHIFT_CACHE: cache, ...(data ? { NIGHTSHIFT_DATA: data } : {}) };
+  execFileSync(program!, args, { cwd: copy([...FILES.editable, ...FILES.readonly]), env });
+  return cache;
+}
+
+test("prepare.py saves the session's corpus once; it is read back only for its own data, and without NIGHTSHIFT_CACHE it refuses in one line", {
+  skip: !anyPython && 'python3 is not installed',
+}, () => {
+  const user = path.join(FIXTURES, 'lighthouse.txt');
+  const cache = prepared(user);
+  const read = (data: string) =>
+    JSON.parse(
+      python(
+        `import json\nfrom prepare import load_training\nd = load_training(${data}, ${JSON.stringify(cache)})\nprint(json.dumps([d.cached, d.origin, len(d.train)]))`,
+      ),
+    ) as [boolean, string, number];
+  assert.deepEqual(read(JSON.stringify(user)), [true, user, userData(user).train.length]);
+  assert.deepEqual(read('None'), [false, 'synthetic', syntheticData().train.length], 'a cache of other data is not this corpus');
+  const refused = spawnSync('python3', ['prepare.py'], { cwd: TORCH, env: ENV, encoding: 'utf8' });
+  assert.equal(refused.status, 2);
+  assert.equal(refused.stderr, 'prepare.py: NIGHTSHIFT_CACHE is not set: prepare.py saves the corpus there for the runs of a session\n');
+});
+
 test('a timed run plans its steps; the same seed and NIGHTSHIFT_STEPS repeat it exactly, another seed differs; the evaluation scores above the floor', {
   skip: noTorch,
 }, async () => {
@@ -202,7 +230,9 @@ test('a timed run plans its steps; the same seed and NIGHTSHIFT_STEPS repeat it 
   // As nightshift hands them on: the plan, and the provisional plan the timed run's lead-in ran on.
   assert.ok(Number(timed.final.plan_lead) > 0, 'a timed run says its lead');
   const plan = { NIGHTSHIFT_STEPS: String(timed.final.planned_steps), NIGHTSHIFT_LEAD_STEPS: String(timed.final.plan_lead) };
-  const again = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1', ...plan });
+  // The corpus as the session's prepare command saves it once: a run reading it trains exactly as one that made its own.
+  const again = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '1', NIGHTSHIFT_CACHE: prepared(), ...plan });
+  assert.match(again.stdout, /synthetic data \(NIGHTSHIFT_CACHE\)/);
   const other = train({ NIGHTSHIFT_BUDGET_S: '2', NIGHTSHIFT_SEED: '2', ...plan });
   assert.match(again.stdout, /NIGHTSHIFT_STEPS/);
   assert.equal(again.final.steps, timed.final.steps);
