@@ -8,7 +8,8 @@ import { openLogForWriting } from '../../agent/store/db.ts';
 import { PlanStore } from '../../agent/store/plans.ts';
 import { fastSandbox, tempDir } from '../helpers.ts';
 import { nightshift } from '../cli/cli.ts';
-import { options, runLoop } from '../loop/harness.ts';
+import { options, runLoop, scriptedEdits } from '../loop/harness.ts';
+import type { ExperimentRow } from '../../agent/store/types.ts';
 
 function store(): PlanStore {
   const db = openLogForWriting(path.join(tempDir(), 'log.db'));
@@ -110,4 +111,50 @@ test('a replay its deadline stopped short is recorded as it ran, saying it train
   assert.match(String(shown.stdout), /^note +its deadline stopped it after \d+ of the \d+ planned steps/m);
   // Only the first runs were interrupted: a short replay is not measured again.
   assert.ok(rows.filter((e) => e.status === 'interrupted').every((e) => /steps it planned/.test(e.reason ?? '')));
+});
+
+/**
+ * The fast sandbox with a step plan per shape, as the helpers make one: the shape is the epoch
+ * count (a learning rate leaves it alone); with neither NIGHTSHIFT_STEPS nor its shape in
+ * NIGHTSHIFT_SHAPE_STEPS it "times" a plan (a number no runner hands out), and says where its plan came from.
+ */
+function shapedSandbox(): string {
+  const sandbox = fastSandbox();
+  const train = path.join(sandbox, 'train.mjs');
+  const plan = `
+const shape = 'epochs' + config.epochs;
+const shapes = JSON.parse(process.env.NIGHTSHIFT_SHAPE_STEPS ?? '{}');
+const given = process.env.NIGHTSHIFT_STEPS;
+const [planned, source] = given !== undefined ? [Number(given), 'configuration'] : shapes[shape] !== undefined ? [shapes[shape], 'shape'] : [1000 + config.epochs, 'timed'];
+`;
+  const text = fs.readFileSync(train, 'utf8').replace('const started = Date.now();', `${plan}const started = Date.now();`);
+  fs.writeFileSync(train, text.replace('steps: step, ', 'steps: step, planned_steps: planned, plan_shape: shape, plan_source: source, '));
+  return sandbox;
+}
+
+test("through the loop: a change of a value trains its shape's plan untimed; a change of shape times its own", async () => {
+  const edit = (from: string, to: string) => (workspace: string) => {
+    const file = path.join(workspace, 'train.mjs');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(from, to));
+  };
+  const { rows } = await runLoop(options(shapedSandbox(), { maxExperiments: 2, baselineRuns: 2 }), {
+    proposer: scriptedEdits(
+      { description: 'lr 0.05', apply: edit('lr: 0.03,', 'lr: 0.05,') },
+      { description: 'epochs 8', apply: edit('epochs: 4,', 'epochs: 8,') },
+    ),
+  });
+  const planOf = (e: ExperimentRow) => {
+    const final = JSON.parse(e.final_json ?? '{}') as { planned_steps?: number; plan_source?: string };
+    return [final.plan_source, final.planned_steps];
+  };
+  const runsOf = (description: string) => rows.filter((e) => e.description === description && e.status === 'done');
+  const [first, ...later] = rows.filter((e) => e.kind === 'baseline' && e.status === 'done');
+  assert.deepEqual(planOf(first!), ['timed', 1004]);
+  for (const e of later) assert.deepEqual(planOf(e), ['configuration', 1004]);
+  const lr = runsOf('lr 0.05');
+  assert.ok(lr.length > 0);
+  assert.deepEqual(planOf(lr[0]!), ['shape', 1004], "the learning rate's first run: the baseline's shape, untimed");
+  const epochs = runsOf('epochs 8');
+  assert.ok(epochs.length > 0);
+  assert.deepEqual(planOf(epochs[0]!), ['timed', 1008], 'a new shape is timed');
 });
