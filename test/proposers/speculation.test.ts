@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import type Anthropic from '@anthropic-ai/sdk';
 import { connectClaude } from '../../agent/proposers/claude/client.ts';
-import { fastSandbox } from '../helpers.ts';
+import { fastSandbox, slowSandbox } from '../helpers.ts';
 import { options } from '../loop/harness.ts';
 import { runClaudeLoop, TEST_KEY } from './claude-harness.ts';
 import { editor, message, scripted, startMockApi, submit, type MockApi } from './mock-api.ts';
@@ -32,7 +32,8 @@ const opening = (api: MockApi, n: number) => JSON.stringify(api.messages.filter(
 
 test('each proposal is made while the previous run is in flight, and used when that run changed no code', async () => {
   const api = await mockWith({ old: 'lr: 0.03,', new: 'lr: 0.05,' });
-  const { rows, turns, workspace } = await runClaudeLoop(options(fastSandbox(), { maxExperiments: 2, baselineRuns: 1 }), api, { prefetch: true });
+  // Runs of 1.5 s against answers in 0.2 s: on a loaded machine a run of the fast sandbox could end before the model answered.
+  const { rows, turns, workspace } = await runClaudeLoop(options(slowSandbox(1500), { maxExperiments: 2, baselineRuns: 1 }), api, { prefetch: true });
   const llm = rows.filter((e) => e.kind === 'llm');
   assert.deepEqual(
     llm.map((e) => [e.description, e.status]),
