@@ -22,6 +22,7 @@ import { abortReason, followRun, type Placement } from './follow-run.ts';
 import { judgeRun, type Measured } from './judge-run.ts';
 import { configurationHash } from './measure-run.ts';
 import { cacheEnvironment, type MeasuredSession, trainingRequest } from './run-request.ts';
+import { compileForRun } from './compiled-ts.ts';
 import { prepareCache } from './session-cache.ts';
 import { type MeasureRecord, readMeasureRecord, writeMeasureRecord } from './run-record.ts';
 import { treeState } from './untouched.ts';
@@ -98,6 +99,7 @@ export async function measureRunOnExecutor(
   const editable = sandbox.config.editable;
   record ??= { before: treeState(checkout.dir, editable), config: configurationHash(checkout.dir, editable) } satisfies MeasureRecord;
   await prepareCache(opened, cacheEnvironment(opened));
+  await compileForRun(opened, checkout);
   const request = trainingRequest(opened, row, {}, plansForRun(plans, session.id, record.config, options.budgetS), checkout);
   let status = found;
   // Stopped before it started: nothing to submit, nothing to cancel.

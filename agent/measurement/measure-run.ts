@@ -11,6 +11,7 @@ import type { PlanStore } from '../store/plans.ts';
 import type { ExperimentRow } from '../store/types.ts';
 import { judgeRun, type Measured } from './judge-run.ts';
 import { cacheEnvironment, trainingRequest, type MeasuredSession, type RunTree } from './run-request.ts';
+import { compileForRun } from './compiled-ts.ts';
 import { prepareCache } from './session-cache.ts';
 import { treeState } from './untouched.ts';
 import { plansForRun } from './plan-record.ts';
@@ -44,6 +45,7 @@ export async function measureRun(
   const before = treeState(tree.dir, editable);
   const config = configurationHash(tree.dir, editable);
   await prepareCache(opened, cacheEnvironment(opened));
+  await compileForRun(opened, tree);
   const request = trainingRequest(opened, row, hooks, plansForRun(plans, session.id, config, options.budgetS), tree);
   await onStart(request);
   const training = await runTraining(request);

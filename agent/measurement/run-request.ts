@@ -12,6 +12,7 @@ import type { ExperimentRow, SessionRow } from '../store/types.ts';
 import type { Isolation } from '../runner/isolation/choose.ts';
 import type { Hashes } from '../workspace/readonly-guard.ts';
 import type { Workspace } from '../workspace/workspace.ts';
+import { compiledDir } from './compiled-ts.ts';
 import { cacheDir, readyCache } from './session-cache.ts';
 import type { PlansForRun } from './plan-record.ts';
 
@@ -69,6 +70,7 @@ function environment(opened: MeasuredSession, row: ExperimentRow, plans: Partial
   const { outDir } = runFolders(opened, row);
   return buildTrainingEnv(process.env, {
     cache: readyCache(opened),
+    compiled: fs.existsSync(compiledDir(opened)) ? compiledDir(opened) : null,
     budgetS: opened.options.budgetS,
     seed: row.seed,
     experimentId: row.id,
@@ -95,14 +97,16 @@ export function cacheEnvironment(opened: MeasuredSession): Record<string, string
   });
 }
 
+/** The session's folders a run reads and must never write: the prepared cache, the compiled TypeScript. */
+const sessionFolders = (env: Record<string, string>): string[] => [env.NIGHTSHIFT_CACHE, env.NIGHTSHIFT_COMPILED].filter((dir) => dir !== undefined);
+
 /** bubblewrap's arguments for one process of the run, when the session isolates runs. */
 function isolated(opened: MeasuredSession, cwd: string, outDir: string, env: Record<string, string>, command: string, extras: ViewExtras): string[] | null {
   if (!opened.isolation.bwrap) return null;
-  const cache = env.NIGHTSHIFT_CACHE ? [env.NIGHTSHIFT_CACHE] : [];
   const view = isolationView(cwd, outDir, env.PATH ?? '', dataPath(opened), {
     hidden: hiddenPaths(opened),
     ...extras,
-    extraReadonly: [...(extras.extraReadonly ?? []), ...cache],
+    extraReadonly: [...(extras.extraReadonly ?? []), ...sessionFolders(env)],
   });
   return bwrapArgs({ ...view, workspace: cwd, env, command });
 }
@@ -129,7 +133,7 @@ export function trainingRequest(
     isolation: opened.isolation.bwrap
       ? isolationView(tree.dir, outDir, env.PATH ?? '', dataPath(opened), {
           hidden: hiddenPaths(opened),
-          extraReadonly: env.NIGHTSHIFT_CACHE ? [env.NIGHTSHIFT_CACHE] : [],
+          extraReadonly: sessionFolders(env),
         })
       : null,
     limits: { memoryBytes: options.memoryGb === null ? null : options.memoryGb * 2 ** 30, openFiles: options.openFiles, processes: options.maxProcesses },
@@ -161,6 +165,8 @@ export function evaluationRequest(opened: MeasuredSession, row: ExperimentRow, s
     ...(sealed ? {} : { NIGHTSHIFT_WORKSPACE: tree.dir }),
   };
   if (sealed) delete evaluateEnv.NIGHTSHIFT_OUT;
+  // The evaluation trusts nothing a run's code could have touched: it compiles its own TypeScript.
+  delete evaluateEnv.NIGHTSHIFT_COMPILED;
   const evaluateCommand = sandbox.config.evaluate!;
   const evaluate: EvaluationProcess = {
     command: evaluateCommand,

@@ -54,6 +54,8 @@ export interface ProtocolVariables {
   data?: string | undefined;
   /** NIGHTSHIFT_CACHE: the session's folder of what its prepare command made once, when it made it. */
   cache?: string | null;
+  /** NIGHTSHIFT_COMPILED: the run's TypeScript compiled by the agent (measurement/compiled-ts.ts), for the helpers' hooks. */
+  compiled?: string | null;
 }
 
 export function isSecretName(name: string): boolean {
@@ -71,6 +73,7 @@ export function buildTrainingEnv(parent: NodeJS.ProcessEnv, vars: ProtocolVariab
   env.PYTHONPATH = [PYTHON_HELPERS, ...(env.PYTHONPATH ? [env.PYTHONPATH] : [])].join(':');
   if (vars.data !== undefined) env.NIGHTSHIFT_DATA = vars.data;
   if (vars.cache) env.NIGHTSHIFT_CACHE = vars.cache;
+  if (vars.compiled) env.NIGHTSHIFT_COMPILED = vars.compiled;
   env.NIGHTSHIFT_BUDGET_S = String(vars.budgetS);
   env.NIGHTSHIFT_SEED = String(vars.seed);
   env.NIGHTSHIFT_EXPERIMENT_ID = String(vars.experimentId);
