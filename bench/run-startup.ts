@@ -1,13 +1,14 @@
 /**
  * Where a default-sandbox run's wall time goes, and how many steps a configuration trains.
  *
- *   npx tsx bench/run-startup.ts split [--budget 300] [--seed 1]
+ *   npx tsx bench/run-startup.ts split [--budget 300] [--seed 1] [--no-compile]
  *   npx tsx bench/run-startup.ts steps [--budget 20] [--runs 10]
  *
  * split: the sandbox's prepare command once, as nightshift runs it once per session (the corpus into
  * NIGHTSHIFT_CACHE), then the training command through nightshift's runner
  * (agent/runner/run-training.ts, which knows when the process started), then the sealed evaluation
- * through its relay, twice: the
+ * through its relay, twice (the run's TypeScript compiled first into NIGHTSHIFT_COMPILED, as the
+ * agent does, unless --no-compile: then each process loads esbuild and compiles its own): the
  * first run of a configuration (it makes the plan: a second's timing, then a lead-in of real steps)
  * and a later one (NIGHTSHIFT_STEPS and NIGHTSHIFT_LEAD_STEPS from the first). Each run's wall time is split into start-up (process start to the first training
  * step: the runner's clock at the first step line less that line's elapsed_s), training (the final
@@ -26,12 +27,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { compileForRun } from '../agent/measurement/compiled-ts.ts';
 import { runTraining } from '../agent/runner/run-training.ts';
 import { CONFIG, copySandbox, evaluationDir, ROOT, runSealed, runTrain, shell, tempDir } from '../test/sandbox/run-sandbox.ts';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { budget: { type: 'string' }, seed: { type: 'string', default: '1' }, runs: { type: 'string', default: '10' } },
+  options: {
+    budget: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '10' },
+    'no-compile': { type: 'boolean', default: false },
+  },
 });
 const mode = positionals[0] ?? 'split';
 if (mode !== 'split' && mode !== 'steps') throw new Error(`unknown mode ${mode}: split or steps`);
@@ -77,9 +84,13 @@ async function prepareOnce(): Promise<{ cache: string; seconds: number }> {
 /** One run through the runner and the sealed evaluation, split by the clocks above. */
 async function splitRun(cache: string, steps: number | null): Promise<Split> {
   const workspace = copySandbox();
+  // As the agent lays a session out: the compiled folder beside the workspace.
+  const session = { workspace: { dir: path.join(tempDir('ns-bench-session-'), 'workspace') }, sandbox: { config: CONFIG } };
+  const compiled: Record<string, string> = flags['no-compile'] ? {} : { NIGHTSHIFT_COMPILED: await compileForRun(session, { dir: workspace }) };
   const env = protocolEnv({
     NIGHTSHIFT_OUT: tempDir('ns-bench-out-'),
     NIGHTSHIFT_CACHE: cache,
+    ...compiled,
     ...(steps === null ? {} : { NIGHTSHIFT_STEPS: String(steps) }),
   });
   const started = performance.now();
@@ -184,7 +195,9 @@ if (mode === 'split') {
   const prepared = await prepareOnce();
   const first = await splitRun(prepared.cache, null);
   const later = await splitRun(prepared.cache, first.plannedSteps);
-  console.log(`budget ${budget} s, seed ${flags.seed}, command: ${CONFIG.command}`);
+  console.log(
+    `budget ${budget} s, seed ${flags.seed}, command: ${CONFIG.command}, ${flags['no-compile'] ? 'each process compiling its own TypeScript' : 'TypeScript compiled by the agent (NIGHTSHIFT_COMPILED)'}`,
+  );
   console.log(`once per session: ${CONFIG.prepare}, ${prepared.seconds.toFixed(2)} s`);
   printSplit('first run of the configuration (times its steps)', first);
   printSplit('a later run (NIGHTSHIFT_STEPS)', later);

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PACKAGE_ROOT } from '../paths.ts';
-import type { MeasuredSession, RunTree } from './run-request.ts';
+import type { RunTree } from './run-request.ts';
 
 interface TsHooks {
   compiledKey(source: string): string;
@@ -26,7 +26,7 @@ const HOOKS = path.join(PACKAGE_ROOT, 'helpers', 'ts', 'ts-hooks.mjs');
 const HELPER = path.join(PACKAGE_ROOT, 'helpers', 'ts', 'nightshift.ts');
 const TYPESCRIPT = /\.[cm]?ts$/;
 
-export function compiledDir(opened: Pick<MeasuredSession, 'workspace'>): string {
+export function compiledDir(opened: { workspace: { dir: string } }): string {
   return path.join(path.dirname(opened.workspace.dir), 'compiled');
 }
 
@@ -38,7 +38,13 @@ const written = new Map<string, Map<string, string>>();
 const queues = new Map<string, Promise<unknown>>();
 
 /** Compiles the run's TypeScript files (the tree's editable and read-only ones, and the helper) that the folder lacks; the folder. */
-export function compileForRun(opened: Pick<MeasuredSession, 'workspace' | 'sandbox'>, tree: RunTree): Promise<string> {
+/** What compiling needs of a session: where its workspace is, and which of its files a run has. */
+interface CompiledSession {
+  workspace: { dir: string };
+  sandbox: { config: { editable: readonly string[]; readonly: readonly string[] } };
+}
+
+export function compileForRun(opened: CompiledSession, tree: Pick<RunTree, 'dir'>): Promise<string> {
   const dir = compiledDir(opened);
   const { editable, readonly } = opened.sandbox.config;
   const files = [...editable, ...readonly].filter((f) => TYPESCRIPT.test(f)).map((f) => path.join(tree.dir, f));
