@@ -27,6 +27,21 @@ export async function startedAgainIfRaced<T>(attempt: () => Promise<T>, raced: (
   return raced(first) ? attempt() : first;
 }
 
+/**
+ * Children in flight. execa kills its children when the agent exits, but not detached ones: these
+ * die with it here instead (a prepare command or a git left running would outlive the session).
+ */
+const running = new Set<number>();
+process.on('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone, or no longer ours to signal: nothing is left to stop.
+    }
+  }
+});
+
 const printedAnything = (r: { stdout?: unknown; stderr?: unknown; all?: unknown }) =>
   [r.stdout, r.stderr, r.all].some((s) => (typeof s === 'string' || s instanceof Uint8Array) && s.length > 0);
 
@@ -35,7 +50,15 @@ const printedAnything = (r: { stdout?: unknown; stderr?: unknown; all?: unknown 
  * (whether the options make execa reject or resolve on a failure).
  */
 export async function execaOwnSession<O extends Options>(file: string, args: readonly string[], options: O) {
-  const start = () => execa(file, args, { ...options, detached: true });
+  const start = async () => {
+    const child = execa(file, args, { ...options, detached: true });
+    if (child.pid !== undefined) running.add(child.pid);
+    try {
+      return await child;
+    } finally {
+      if (child.pid !== undefined) running.delete(child.pid);
+    }
+  };
   const raced = (r: { signal?: string; stdout?: unknown; stderr?: unknown; all?: unknown }) => killedStarting(r.signal, printedAnything(r));
   try {
     const result = await start();

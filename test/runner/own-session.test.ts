@@ -59,3 +59,25 @@ console.log(child.stdout.replace(/\\n/g, ' '), child.signal ?? 'no signal');`,
   const result = await run;
   assert.equal(result.stdout, 'started survived no signal', String(result.stderr));
 });
+
+test('a child in its own session still dies when the agent exits, as execa makes its other children do', async () => {
+  const dir = tempDir();
+  const pidFile = path.join(dir, 'pid');
+  const agent = path.join(dir, 'agent.mts');
+  fs.writeFileSync(
+    agent,
+    `import fs from 'node:fs';
+import { execaOwnSession } from ${JSON.stringify(path.join(REPO, 'agent/runner/own-session.ts'))};
+void execaOwnSession('/bin/sh', ['-c', 'echo $$ > ${pidFile}; sleep 30'], { reject: false });
+while (!fs.existsSync(${JSON.stringify(pidFile)}) || fs.readFileSync(${JSON.stringify(pidFile)}, 'utf8') === '') await new Promise((r) => setTimeout(r, 20));
+process.exit(0);`,
+  );
+  const result = await execa(process.execPath, ['--import', 'tsx', agent], { cwd: REPO, reject: false });
+  assert.equal(result.exitCode, 0, result.stderr);
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  await new Promise((r) => setTimeout(r, 200));
+  // Dead or a zombie (this machine's init may not reap what it inherits): not running.
+  const stat = fs.existsSync(`/proc/${pid}/stat`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : null;
+  const state = stat === null ? 'gone' : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  assert.ok(state === 'gone' || state === 'Z', `the child ${pid} outlived the agent: ${stat}`);
+});
