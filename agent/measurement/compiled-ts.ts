@@ -51,7 +51,9 @@ export function compileForRun(opened: CompiledSession, tree: Pick<RunTree, 'dir'
   const next = (queues.get(dir) ?? Promise.resolve()).then(() => compileInto(dir, [...files, HELPER]));
   queues.set(
     dir,
-    next.catch(() => {}),
+    next.catch(() => {
+      // The caller sees a failure through `next`; the queue only keeps the order, and one failed compile must not stop the next.
+    }),
   );
   return next;
 }
