@@ -37,13 +37,13 @@ const written = new Map<string, Map<string, string>>();
 // One compile per folder at a time: parallel runs would otherwise remove each other's new files as unknown.
 const queues = new Map<string, Promise<unknown>>();
 
-/** Compiles the run's TypeScript files (the tree's editable and read-only ones, and the helper) that the folder lacks; the folder. */
 /** What compiling needs of a session: where its workspace is, and which of its files a run has. */
 interface CompiledSession {
   workspace: { dir: string };
   sandbox: { config: { editable: readonly string[]; readonly: readonly string[] } };
 }
 
+/** Compiles the run's TypeScript files (the tree's editable and read-only ones, and the helper) that the folder lacks; the folder. */
 export function compileForRun(opened: CompiledSession, tree: Pick<RunTree, 'dir'>): Promise<string> {
   const dir = compiledDir(opened);
   const { editable, readonly } = opened.sandbox.config;

@@ -68,9 +68,10 @@ function dataPath(opened: MeasuredSession): string | undefined {
 
 function environment(opened: MeasuredSession, row: ExperimentRow, plans: Partial<PlansForRun> | null): Record<string, string> {
   const { outDir } = runFolders(opened, row);
+  const compiled = compiledDir(opened);
   return buildTrainingEnv(process.env, {
     cache: readyCache(opened),
-    compiled: fs.existsSync(compiledDir(opened)) ? compiledDir(opened) : null,
+    compiled: fs.existsSync(compiled) ? compiled : null,
     budgetS: opened.options.budgetS,
     seed: row.seed,
     experimentId: row.id,
